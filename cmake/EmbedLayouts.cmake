@@ -1,0 +1,11 @@
+# Writes a C++ source holding each layout file as a (name, text) pair.
+set(body "#include <string_view>\n#include <utility>\nnamespace heapy::cpython {\nextern const std::pair<std::string_view, std::string_view> kEmbeddedLayouts[];\nextern const unsigned kEmbeddedLayoutCount;\nconst std::pair<std::string_view, std::string_view> kEmbeddedLayouts[] = {\n")
+set(count 0)
+foreach(input ${INPUTS})
+  get_filename_component(name ${input} NAME_WE)
+  file(READ ${input} text)
+  string(APPEND body "  {\"${name}\", R\"heapy_layout(${text})heapy_layout\"},\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+string(APPEND body "};\nconst unsigned kEmbeddedLayoutCount = ${count};\n}\n")
+file(WRITE ${OUTPUT} "${body}")
