@@ -1,0 +1,505 @@
+"""End-to-end harness: fixture processes, their cores, the three front ends, heapy's formats.
+
+Plain Python 3 standard library only. Used by the tests in this folder and, as a command, by
+ctest's setup and cleanup steps:
+
+    python3 harness.py setup     # start every fixture, take every core (shared by all tests)
+    python3 harness.py cleanup   # kill every fixture process, delete the cores
+    python3 harness.py status    # what the state directory holds
+
+Environment (ctest sets all three; the defaults suit a run from a checkout):
+    HEAPY_SOURCE_DIR   the repository (default: two levels above this file)
+    HEAPY_BUILD_DIR    the CMake build directory (default: $HEAPY_SOURCE_DIR/build)
+    HEAPY_E2E_STATE    where fixture processes, truths and cores are kept for a whole test run.
+                       Unset: a private temporary directory, cleaned up when the process exits.
+    HEAPY_E2E_KEEP=1   cleanup kills the processes but keeps the cores and truths.
+    HEAPY_GDB, HEAPY_LLDB   debugger commands (default gdb, lldb-16).
+
+Every fixture process runs in its own session (process group), is recorded with its start time
+in STATE/<key>/info.json, and is killed by group at cleanup; fixtures also end themselves after
+FIXTURE_TTL seconds (SIGALRM) in case nothing is left to kill them.
+"""
+
+import atexit
+import contextlib
+import fcntl
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.environ.get("HEAPY_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
+BUILD_DIR = os.environ.get("HEAPY_BUILD_DIR") or os.path.join(SOURCE_DIR, "build")
+FIXTURES_DIR = os.path.join(SOURCE_DIR, "tests", "fixtures")
+
+HEAPY_CLI = os.path.join(BUILD_DIR, "bin", "heapy")
+GDB_SCRIPT = os.path.join(BUILD_DIR, "heapy-gdb.py")
+LLDB_PLUGIN = os.path.join(BUILD_DIR, "lib", "libheapy_lldb.so")
+GDB = os.environ.get("HEAPY_GDB", "gdb")
+LLDB = os.environ.get("HEAPY_LLDB", "lldb-16")
+
+FIXTURE_TTL = 1800         # seconds a fixture process lives at most
+READY_TIMEOUT = 120        # seconds a fixture may take to build its heap
+GCORE_TIMEOUT = 300        # seconds gcore may take
+COMMAND_TIMEOUT = 90       # seconds one heapy / gdb / lldb run may take
+
+FRONTENDS = ("cli", "gdb", "lldb")
+MODES = ("core", "live")
+INTERPRETERS = ("debian", "pyenv")
+DEBIAN_PYTHON = "/usr/bin/python3.11"
+SKIP_PYENV = "skipped: no pyenv CPython 3.11 shared build"
+
+# The exit status with which a test module tells ctest it was skipped (SKIP_RETURN_CODE).
+SKIP_EXIT = 77
+
+
+# --- interpreters --------------------------------------------------------------------------------
+
+def _version_key(path):
+    version = path.split("/versions/")[1].split("/")[0]
+    return [int(p) if p.isdigit() else -1 for p in re.split(r"[.\-]", version)]
+
+
+_interpreter_cache = {}
+
+
+def interpreter(name):
+    """Path of the interpreter called `name` ("debian" or "pyenv"), or None if absent."""
+    if name in _interpreter_cache:
+        return _interpreter_cache[name]
+    exe = None
+    if name == "debian":
+        exe = DEBIAN_PYTHON if os.access(DEBIAN_PYTHON, os.X_OK) else None
+    elif name == "pyenv":
+        root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+        candidates = sorted(glob.glob(os.path.join(root, "versions", "3.11.*", "bin", "python3.11")),
+                            key=_version_key, reverse=True)
+        for candidate in candidates:
+            try:
+                shared = subprocess.run(
+                    [candidate, "-S", "-c",
+                     "import sysconfig; print(sysconfig.get_config_var('Py_ENABLE_SHARED'))"],
+                    capture_output=True, text=True, timeout=60).stdout.strip()
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if shared == "1":
+                exe = os.path.realpath(candidate)
+                break
+    else:
+        raise ValueError("unknown interpreter %r" % name)
+    _interpreter_cache[name] = exe
+    return exe
+
+
+# --- state directory -----------------------------------------------------------------------------
+
+_state = None
+
+
+def state_dir():
+    global _state
+    if _state is None:
+        _state = os.environ.get("HEAPY_E2E_STATE")
+        if _state:
+            os.makedirs(_state, exist_ok=True)
+        else:
+            _state = tempfile.mkdtemp(prefix="heapy-e2e-")
+            atexit.register(cleanup, _state)
+    return _state
+
+
+@contextlib.contextmanager
+def locked(name):
+    """An exclusive lock shared by every test process of this run (flock on STATE/name.lock)."""
+    path = os.path.join(state_dir(), name + ".lock")
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+def _start_time(pid):
+    """Start time of pid (clock ticks since boot), or None if it is gone or a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[19])
+
+
+def alive(pid, start_time):
+    return start_time is not None and _start_time(pid) == start_time
+
+
+def kill_group(pid, start_time):
+    """Kill the process group led by pid, if pid is still the process we started."""
+    if not alive(pid, start_time):
+        return
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.time() + 10
+    while time.time() < deadline and alive(pid, start_time):
+        try:
+            os.waitpid(pid, os.WNOHANG)  # reaps it if we are its parent
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+
+
+class Target:
+    """A fixture process (kept alive) and its core, as recorded in STATE/<key>/info.json."""
+
+    def __init__(self, info):
+        self.info = info
+        self.key = info["key"]
+        self.fixture = info["fixture"]
+        self.interp = info["interp"]
+        self.exe = info["exe"]
+        self.pid = info["pid"]
+        self.start_time = info["start_time"]
+        self.core = info["core"]
+        self.dir = info["dir"]
+        self._truth = None
+
+    @property
+    def truth(self):
+        if self._truth is None:
+            with open(self.info["truth"]) as f:
+                self._truth = json.load(f)
+        return self._truth
+
+    def alive(self):
+        return alive(self.pid, self.start_time)
+
+    def kill(self):
+        kill_group(self.pid, self.start_time)
+
+
+def _tail(path, lines=20):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def take_core(pid, directory):
+    """gcore -o DIR/core PID; returns DIR/core.PID. The process keeps running."""
+    out = os.path.join(directory, "gcore.log")
+    with open(out, "w") as log:
+        rc = subprocess.run(["gcore", "-o", os.path.join(directory, "core"), str(pid)],
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                            timeout=GCORE_TIMEOUT).returncode
+    core = os.path.join(directory, "core.%d" % pid)
+    if rc != 0 or not os.path.isfile(core):
+        raise RuntimeError("gcore of pid %d failed (exit %d):\n%s" % (pid, rc, _tail(out)))
+    return core
+
+
+def _spawn(cmd, directory):
+    """Start cmd in a new session (its own process group), output to DIR/process.log.
+    posix_spawn, not Popen: the process must outlive this Python without a Popen to reap it."""
+    log = os.path.join(directory, "process.log")
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    pid = os.posix_spawn(cmd[0], cmd, env, setsid=True, file_actions=[
+        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ])
+    # The start time identifies this process from now on (pids get reused).
+    return pid, _start_time(pid)
+
+
+def _wait_ready(pid, start, ready, log, timeout=READY_TIMEOUT):
+    deadline = time.time() + timeout
+    while not os.path.exists(ready):
+        if not alive(pid, start):
+            raise RuntimeError("fixture pid %d exited before it was ready:\n%s" % (pid, _tail(log)))
+        if time.time() > deadline:
+            kill_group(pid, start)
+            raise RuntimeError("fixture pid %d not ready after %ds:\n%s" % (pid, timeout, _tail(log)))
+        time.sleep(0.05)
+
+
+def target(fixture, interp="debian", args=()):
+    """The running fixture `fixture` (a tests/fixtures/*.py name, or "no_python" for a `sleep`
+    process) under interpreter `interp`, with its core. Started and cored once per state
+    directory; later calls (from any test process) reuse it. None if the interpreter is absent.
+    """
+    key = "%s-%s" % (fixture, interp) + "".join("-" + re.sub(r"\W", "", a) for a in args)
+    with locked("target-" + key):
+        directory = os.path.join(state_dir(), key)
+        info_path = os.path.join(directory, "info.json")
+        if os.path.exists(info_path):
+            with open(info_path) as f:
+                t = Target(json.load(f))
+            if t.alive() and os.path.exists(t.core):
+                return t
+            t.kill()
+            shutil.rmtree(directory, ignore_errors=True)
+        if fixture == "no_python":
+            exe = os.path.realpath(shutil.which("sleep") or "/bin/sleep")
+        else:
+            exe = interpreter(interp)
+            if exe is None:
+                return None
+        os.makedirs(directory, exist_ok=True)
+        truth = os.path.join(directory, "truth.json")
+        ready = truth + ".ready"
+        if fixture == "no_python":
+            cmd = [exe, str(FIXTURE_TTL)]
+        else:
+            cmd = [exe, os.path.join(FIXTURES_DIR, fixture + ".py"), truth, "--ready", ready,
+                   "--ttl", str(FIXTURE_TTL)] + list(args)
+        pid, start = _spawn(cmd, directory)
+        info = {"key": key, "fixture": fixture, "interp": interp, "exe": exe, "pid": pid,
+                "start_time": start, "dir": directory, "truth": truth, "cmd": cmd, "core": None}
+        # Record the process before anything can fail, so cleanup always finds it.
+        _write_json(info_path, info)
+        if fixture == "no_python":
+            with open(truth, "w") as f:
+                json.dump({"fixture": "no_python", "pid": pid, "python": None}, f)
+        else:
+            _wait_ready(pid, start, ready, os.path.join(directory, "process.log"))
+        t0 = time.time()
+        info["core"] = take_core(pid, directory)
+        info["gcore_seconds"] = round(time.time() - t0, 2)
+        if not alive(pid, start):
+            raise RuntimeError("fixture pid %d died while its core was taken:\n%s"
+                               % (pid, _tail(os.path.join(directory, "process.log"))))
+        _write_json(info_path, info)
+        return Target(info)
+
+
+def _write_json(path, data):
+    with open(path + ".tmp", "w") as f:
+        json.dump(data, f, indent=1)
+    os.rename(path + ".tmp", path)
+
+
+def all_targets(state=None):
+    for path in sorted(glob.glob(os.path.join(state or state_dir(), "*", "info.json"))):
+        try:
+            with open(path) as f:
+                yield Target(json.load(f))
+        except (OSError, ValueError):
+            continue
+
+
+def cleanup(state=None):
+    state = state or state_dir()
+    for t in all_targets(state):
+        t.kill()
+    if os.environ.get("HEAPY_E2E_KEEP") == "1":
+        return
+    shutil.rmtree(state, ignore_errors=True)
+
+
+# The targets the whole suite uses; `setup` makes them all, in parallel.
+SUITE_TARGETS = [("shapes", "debian", ()), ("shapes", "pyenv", ()), ("no_python", "none", ()),
+                 ("big", "debian", ("--objects", "200000"))]
+
+
+def setup():
+    """Start from a clean state: kill what a previous run left, then make every target."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cleanup()
+    os.makedirs(state_dir(), exist_ok=True)
+    t0 = time.time()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda spec: (spec, target(*spec)), SUITE_TARGETS))
+    for (fixture, interp, args), t in results:
+        if t is None:
+            print("%-10s %-7s %s" % (fixture, interp, SKIP_PYENV if interp == "pyenv" else "absent"))
+        else:
+            print("%-10s %-7s pid %-7d core %s (%d MB, gcore %.1fs)" % (
+                fixture, interp, t.pid, t.core, os.path.getsize(t.core) >> 20,
+                t.info.get("gcore_seconds", 0)))
+    print("setup took %.1fs" % (time.time() - t0))
+
+
+# --- running the front ends ----------------------------------------------------------------------
+
+class Result:
+    def __init__(self, cmd, rc, stdout, stderr, seconds):
+        self.cmd, self.rc, self.stdout, self.stderr, self.seconds = cmd, rc, stdout, stderr, seconds
+
+    @property
+    def command_line(self):
+        return " ".join(_quote(c) for c in self.cmd)
+
+    def describe(self, limit=3000):
+        def cut(s):
+            return s if len(s) <= limit else s[:limit // 2] + "\n[...]\n" + s[-limit // 2:]
+        return "$ %s\nexit status %s\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
+            self.command_line, self.rc, cut(self.stdout), cut(self.stderr))
+
+
+def _quote(s):
+    return s if re.fullmatch(r"[\w@%+=:,./-]+", s) else "'" + s.replace("'", "'\\''") + "'"
+
+
+def run(cmd, timeout=COMMAND_TIMEOUT):
+    t0 = time.time()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+                           start_new_session=True)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, out, err = "timeout after %ds" % timeout, e.stdout or b"", e.stderr or b""
+    return Result(cmd, rc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                  time.time() - t0)
+
+
+def missing_build_product(frontend):
+    """A message if what the front end needs was not built, else None."""
+    path = {"cli": HEAPY_CLI, "gdb": GDB_SCRIPT, "lldb": LLDB_PLUGIN}[frontend]
+    if not os.path.exists(path):
+        return "%s was not built (expected %s; build with scripts/build)" % (frontend, path)
+    tool = {"cli": None, "gdb": GDB, "lldb": LLDB}[frontend]
+    if tool and not shutil.which(tool):
+        return "%s is not installed (scripts/setup-deps)" % tool
+    return None
+
+
+def frontend_command(frontend, words, core=None, exe=None, pid=None):
+    """The command line that runs `heapy WORDS...` through a front end, on a core (with the
+    executable exe) or on a live pid."""
+    assert (core is None) != (pid is None)
+    if frontend == "cli":
+        cmd = [HEAPY_CLI] + list(words)
+        if core is not None:
+            cmd += ["--core", core] + (["--exe", exe] if exe else [])
+        else:
+            cmd += ["--pid", str(pid)]
+        return cmd
+    line = " ".join(["heapy"] + list(words))
+    if frontend == "gdb":
+        cmd = [GDB, "-nx", "-batch", "-iex", "set debuginfod enabled off",
+               "-ex", "source " + GDB_SCRIPT, "-ex", line]
+        return cmd + ([exe, core] if core is not None else ["-p", str(pid)])
+    if frontend == "lldb":
+        cmd = [LLDB, "--no-lldbinit", "--batch", "-o", "plugin load " + LLDB_PLUGIN, "-o", line]
+        return cmd + (["-c", core, exe] if core is not None else ["-p", str(pid)])
+    raise ValueError(frontend)
+
+
+def run_heapy(frontend, mode, t, words, exe=None, timeout=COMMAND_TIMEOUT):
+    """Run `heapy WORDS` through frontend on target t's core (mode "core") or live process."""
+    if mode == "core":
+        return run(frontend_command(frontend, words, core=t.core, exe=exe or (
+            t.exe if frontend != "cli" else None)), timeout)
+    if not t.alive():
+        raise RuntimeError("fixture process %d (%s) is gone" % (t.pid, t.key))
+    # One debugger (ptrace) at a time per process.
+    with locked("live-" + t.key):
+        return run(frontend_command(frontend, words, pid=t.pid), timeout)
+
+
+def find_json(text):
+    """The one JSON result line (the line that starts with '{"count"') in front-end output."""
+    lines = [l for l in text.splitlines() if l.startswith('{"count"')]
+    if len(lines) != 1:
+        raise ValueError("expected exactly one line starting with '{\"count\"', found %d"
+                         % len(lines))
+    return json.loads(lines[0])
+
+
+# --- heapy's partition table (HEAPY.md 1.1), rendered from a JSON result -----------------------
+
+HEADERS = {"clodo": "Kind (class / dict of class)", "type": "Type"}
+SET_HEADER = " Index  Count   %     Size   % Cumulative  % "
+LABEL_RE = re.compile(r"^Partition of a set of (\d+) objects?\. Total size = (\d+) bytes\.$")
+FOOTER_RE = re.compile(r"^<(\d+) more rows\. Type e\.g\. '_\.more' to view\.>$")
+ROWS_PER_PAGE = 10
+
+
+def percent(part, whole):
+    return int("%.0f" % (part * 100.0 / whole)) if whole else 0
+
+
+def label_line(count, size):
+    return "Partition of a set of %d object%s. Total size = %d bytes." % (
+        count, "" if count == 1 else "s", size)
+
+
+def render_partition(result, all_rows=False):
+    """The text heapy prints for the partition `result` (a parsed --json line): the label, the
+    header and the first page of rows with the footer, or (all_rows) every row."""
+    lines = [label_line(result["count"], result["size"])]
+    rows = result["rows"]
+    if not rows:
+        return lines
+    lines += textwrap.fill(SET_HEADER + HEADERS[result["classifier"]], width=100,
+                           subsequent_indent=" " * 45).split("\n")
+    shown = rows
+    if not all_rows and len(rows) > ROWS_PER_PAGE + 1:
+        shown = rows[:ROWS_PER_PAGE]
+    cumulative = 0
+    for index, row in enumerate(shown):
+        cumulative += row["size"]
+        prefix = "%6d %6d %3d %8d %3d %9d %3d " % (
+            index, row["count"], percent(row["count"], result["count"]), row["size"],
+            percent(row["size"], result["size"]), cumulative, percent(cumulative, result["size"]))
+        pieces = row["kind"].split("\n")
+        lines += textwrap.wrap(prefix + pieces[0], width=100,
+                               subsequent_indent=" " * len(prefix))
+        for piece in pieces[1:]:
+            lines += textwrap.wrap(piece, width=100, initial_indent=" " * 45,
+                                   subsequent_indent=" " * 45)
+    if len(shown) < len(rows):
+        lines.append("<%d more rows. Type e.g. '_.more' to view.>" % (len(rows) - len(shown)))
+    return lines
+
+
+def find_table(text):
+    """The lines of text from the first partition label line on."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if LABEL_RE.match(line):
+            return lines[i:]
+    raise ValueError("no line matches %s" % LABEL_RE.pattern)
+
+
+def _main(argv):
+    if len(argv) != 2 or argv[1] not in ("setup", "cleanup", "status"):
+        print("usage: harness.py setup|cleanup|status", file=sys.stderr)
+        return 2
+    if not os.environ.get("HEAPY_E2E_STATE"):
+        print("harness.py: HEAPY_E2E_STATE must be set for %s" % argv[1], file=sys.stderr)
+        return 2
+    if argv[1] == "setup":
+        setup()
+    elif argv[1] == "cleanup":
+        n = sum(1 for t in all_targets() if t.alive())
+        cleanup()
+        print("killed %d fixture process(es); state %s" % (
+            n, "kept" if os.environ.get("HEAPY_E2E_KEEP") == "1" else "removed"))
+    else:
+        for t in all_targets():
+            print("%-28s pid %-7d %-5s core %s" % (t.key, t.pid, "alive" if t.alive() else "dead",
+                                                   t.core))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv))

@@ -1,0 +1,227 @@
+"""`heapy heap` against the "shapes" fixture, through one front end, on its core or the live
+process, under one interpreter:
+
+    python3 test_heap.py --frontend cli|gdb|lldb --mode core|live --interp debian|pyenv [-v]
+
+Every count the fixture states about its own classes must equal heapy's row exactly, every size it
+states must too; `--by type` likewise; the text tables must be heapy's, line for line, for the same
+rows as the JSON.
+"""
+
+import argparse
+import re
+import sys
+import unittest
+
+import harness
+
+PARAMS = argparse.Namespace(frontend="cli", mode="core", interp="debian")
+
+# How far the total object count may stray from the fixture's in-process estimate (which is
+# approximate by construction, see tests/fixtures/fixturelib.py APPROX_NOTE).
+APPROX_TOLERANCE = 0.10
+
+ROW_RE = re.compile(r"^ *\d+ +\d+ +\d+ +\d+ +\d+ +\d+ +\d+ ")
+
+
+class HeapTest(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.where = "%s on the %s of shapes.py under %s python" % (
+            PARAMS.frontend, "core" if PARAMS.mode == "core" else "live process", PARAMS.interp)
+        cls.target = harness.target("shapes", PARAMS.interp)
+        cls.truth = cls.target.truth
+        cls._results = {}
+        cls.missing = harness.missing_build_product(PARAMS.frontend)
+
+    # -- running heapy, each distinct command once per test process --
+
+    def heapy(self, *words):
+        if self.missing:
+            self.fail(self.missing)
+        if words not in self._results:
+            self._results[words] = harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target,
+                                                     ("heap",) + words)
+        return self._results[words]
+
+    def succeeded(self, *words):
+        r = self.heapy(*words)
+        if r.rc != 0:
+            self.fail("heapy heap %s failed (%s):\n%s" % (" ".join(words), self.where, r.describe()))
+        return r
+
+    def partition(self, *words):
+        return self.parse_json(self.succeeded(*(words + ("--json",))))
+
+    def parse_json(self, r):
+        try:
+            return harness.find_json(r.stdout)
+        except ValueError as e:
+            problem = str(e)
+        self.fail("%s (%s):\n%s" % (problem, self.where, r.describe()))
+
+    def rows_by_kind(self, result):
+        rows = {}
+        for row in result["rows"]:
+            rows.setdefault(row["kind"], []).append(row)
+        return rows
+
+    def compare_rows(self, expected, result, what):
+        """Every kind in `expected` must be exactly one row with that count (and size, when the
+        expectation has one). All mismatches are reported at once."""
+        rows = self.rows_by_kind(result)
+        problems = []
+        for kind, want in sorted(expected.items()):
+            got = rows.get(kind, [])
+            if len(got) != 1:
+                problems.append("%-40s expected count %d, got %s" % (
+                    kind, want["count"], "no row" if not got else "%d rows" % len(got)))
+                continue
+            if got[0]["count"] != want["count"]:
+                problems.append("%-40s count: expected %d, got %d" % (
+                    kind, want["count"], got[0]["count"]))
+            if want.get("size") is not None and got[0]["size"] != want["size"]:
+                problems.append("%-40s size: expected %d, got %d" % (
+                    kind, want["size"], got[0]["size"]))
+        if problems:
+            self.fail("%s, %s: %d of %d rows differ from the fixture's truth:\n  %s" % (
+                what, self.where, len(problems), len(expected), "\n  ".join(problems)))
+
+    # -- JSON --
+
+    def check_json_shape(self, words, classifier):
+        r = self.succeeded(*(words + ("--json",)))
+        if PARAMS.frontend == "cli":
+            self.assertEqual(len(r.stdout.splitlines()), 1,
+                             "--json must print exactly one line (%s):\n%s" % (self.where, r.describe()))
+        result = self.partition(*words)
+        self.assertEqual(sorted(result), ["classifier", "count", "rows", "size"])
+        self.assertEqual(result["classifier"], classifier)
+        for row in result["rows"]:
+            self.assertEqual(sorted(row), ["count", "kind", "size"], row)
+            self.assertIsInstance(row["kind"], str)
+            self.assertGreater(row["count"], 0, row)
+            self.assertGreaterEqual(row["size"], 0, row)
+        self.assertEqual(sum(r["count"] for r in result["rows"]), result["count"],
+                         "row counts must add up to the total count")
+        self.assertEqual(sum(r["size"] for r in result["rows"]), result["size"],
+                         "row sizes must add up to the total size")
+        order = [(-r["size"], r["kind"]) for r in result["rows"]]
+        self.assertEqual(order, sorted(order), "rows must be sorted by size desc, then kind")
+
+    def test_json_clodo_shape(self):
+        self.check_json_shape((), "clodo")
+
+    def test_json_type_shape(self):
+        self.check_json_shape(("--by", "type"), "type")
+
+    def test_by_clodo_is_default(self):
+        self.assertEqual(self.partition(), self.partition("--by", "clodo"))
+
+    def test_own_classes_clodo(self):
+        self.compare_rows(self.truth["clodo"], self.partition(), "heapy heap --json")
+
+    def test_own_classes_type(self):
+        self.compare_rows(self.truth["type"], self.partition("--by", "type"),
+                          "heapy heap --by type --json")
+
+    def test_type_agrees_with_clodo(self):
+        """Same set, so the same totals; every kind that is not an exact dict is its type in both;
+        the `dict` type row is every `dict of ...` and `dict (no owner)` row together."""
+        clodo, bytype = self.partition(), self.partition("--by", "type")
+        self.assertEqual((clodo["count"], clodo["size"]), (bytype["count"], bytype["size"]))
+        dict_count = dict_size = 0
+        expected = {}
+        for row in clodo["rows"]:
+            if row["kind"].startswith("dict of ") or row["kind"] == "dict (no owner)":
+                dict_count += row["count"]
+                dict_size += row["size"]
+            else:
+                expected.setdefault(row["kind"], [0, 0])
+                expected[row["kind"]][0] += row["count"]
+                expected[row["kind"]][1] += row["size"]
+        if dict_count:
+            expected["dict"] = [dict_count, dict_size]
+        got = {}
+        for row in bytype["rows"]:
+            got.setdefault(row["kind"], [0, 0])
+            got[row["kind"]][0] += row["count"]
+            got[row["kind"]][1] += row["size"]
+        self.assertEqual(got, expected)
+
+    def test_total_near_in_process_estimate(self):
+        estimate = self.truth["totals"]["approx_reachable_count"]
+        count = self.partition()["count"]
+        self.assertLessEqual(
+            abs(count - estimate), APPROX_TOLERANCE * estimate,
+            "total count %d is more than %d%% away from the fixture's estimate %d (%s)"
+            % (count, APPROX_TOLERANCE * 100, estimate, self.where))
+
+    def test_core_with_explicit_exe(self):
+        if (PARAMS.frontend, PARAMS.mode) != ("cli", "core"):
+            self.skipTest("CLI on a core only")
+        r = harness.run(harness.frontend_command("cli", ["heap", "--json"], core=self.target.core,
+                                                 exe=self.target.exe))
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(self.parse_json(r), self.partition())
+
+    # -- text --
+
+    def check_text(self, words, all_rows):
+        r = self.succeeded(*words)
+        try:
+            got = harness.find_table(r.stdout)
+        except ValueError as e:
+            got, problem = None, str(e)
+        if got is None:
+            self.fail("%s (%s):\n%s" % (problem, self.where, r.describe()))
+        json_words = tuple(w for w in words if w != "--all")
+        expected = harness.render_partition(self.partition(*json_words), all_rows=all_rows)
+        # Structural checks first, for clearer messages, then the whole table line for line.
+        self.assertRegex(got[0], harness.LABEL_RE)
+        self.assertEqual(got[1], expected[1], "header line")
+        if not all_rows:
+            rows = len(self.partition(*json_words)["rows"])
+            if rows > harness.ROWS_PER_PAGE + 1:
+                footer = got[len(expected) - 1] if len(got) >= len(expected) else ""
+                self.assertRegex(footer, harness.FOOTER_RE)
+        self.assertEqual(got[:len(expected)], expected,
+                         "text of heapy heap %s differs from the table rendered from its --json "
+                         "output (%s)" % (" ".join(words), self.where))
+        if PARAMS.frontend == "cli":
+            self.assertEqual(r.stdout.splitlines(), expected, "the CLI prints the table and nothing else")
+        else:
+            after = got[len(expected):len(expected) + 1]
+            self.assertFalse(after and (ROW_RE.match(after[0]) or after[0].startswith(" " * 45)),
+                             "the table goes on past its last row: %r" % after)
+
+    def test_text_default(self):
+        self.check_text((), all_rows=False)
+
+    def test_text_all(self):
+        self.check_text(("--all",), all_rows=True)
+
+    def test_text_by_type(self):
+        self.check_text(("--by", "type"), all_rows=False)
+
+    def test_text_by_type_all(self):
+        self.check_text(("--by", "type", "--all"), all_rows=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--frontend", choices=harness.FRONTENDS, default="cli")
+    parser.add_argument("--mode", choices=harness.MODES, default="core")
+    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
+    args, rest = parser.parse_known_args()
+    vars(PARAMS).update(vars(args))
+    if harness.interpreter(PARAMS.interp) is None:
+        print(harness.SKIP_PYENV if PARAMS.interp == "pyenv" else "skipped: no %s" % PARAMS.interp)
+        sys.exit(harness.SKIP_EXIT)
+    unittest.main(argv=[sys.argv[0]] + rest)
+
+
+if __name__ == "__main__":
+    main()
