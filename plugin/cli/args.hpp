@@ -1,0 +1,105 @@
+// Command-line parsing for the standalone `heapy` command. Header-only so that the unit tests can
+// check it (tests/unit/frontend_cli_args.cpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace heapy::cli {
+
+inline constexpr std::string_view usage =
+    "usage: heapy [--core FILE [--exe FILE] | --pid PID] [--allow-truncated] COMMAND [ARGS...]\n"
+    "       heapy help [COMMAND]      heapy --version\n";
+
+// What the command line asked for. `command` holds every word that is not one of the global
+// options below, in order and unchanged: it goes to Session::run as it is.
+struct Options {
+    std::optional<std::string> core;
+    std::optional<std::string> exe;
+    std::optional<int> pid;
+    bool allow_truncated = false;
+    bool help = false;
+    bool version = false;
+    std::vector<std::string> command;
+};
+
+// A mistake in the command line; the message is one line, without the "heapy: " prefix.
+class UsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Global options may come before, between or after the command words:
+//   --core FILE, --exe FILE, --pid PID (also --core=FILE ...), --allow-truncated, --help/-h,
+//   --version. A bare "--" ends them: every later word is a command word, even "--pid".
+inline Options parse_args(std::span<const std::string> args) {
+    Options o;
+    auto value_of = [&](size_t& i, std::string_view name,
+                        std::string_view word) -> std::optional<std::string> {
+        // "--name=VALUE" or "--name VALUE"; nullopt when `word` is not this option.
+        if (word == name) {
+            if (i + 1 >= args.size())
+                throw UsageError(std::string(name) + " needs a value" +
+                                 (name == "--pid" ? " (a process id)" : " (a file name)"));
+            return args[++i];
+        }
+        if (word.size() > name.size() && word.substr(0, name.size()) == name &&
+            word[name.size()] == '=')
+            return std::string(word.substr(name.size() + 1));
+        return std::nullopt;
+    };
+    auto set_once = [](std::optional<std::string>& slot, std::string_view name, std::string v) {
+        if (slot) throw UsageError(std::string(name) + " given twice");
+        if (v.empty()) throw UsageError(std::string(name) + " needs a non-empty value");
+        slot = std::move(v);
+    };
+    std::optional<std::string> pid_text;
+    bool options_done = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& word = args[i];
+        if (options_done) {
+            o.command.push_back(word);
+            continue;
+        }
+        if (word == "--") {
+            options_done = true;
+        } else if (auto v = value_of(i, "--core", word)) {
+            set_once(o.core, "--core", std::move(*v));
+        } else if (auto v = value_of(i, "--exe", word)) {
+            set_once(o.exe, "--exe", std::move(*v));
+        } else if (auto v = value_of(i, "--pid", word)) {
+            set_once(pid_text, "--pid", std::move(*v));
+        } else if (word == "--allow-truncated") {
+            o.allow_truncated = true;
+        } else if (word == "--help" || word == "-h") {
+            o.help = true;
+        } else if (word == "--version") {
+            o.version = true;
+        } else {
+            o.command.push_back(word);
+        }
+    }
+    if (pid_text) {
+        int64_t pid = 0;
+        for (char c : *pid_text) {
+            if (c < '0' || c > '9' || pid > 0x7fffffff)
+                throw UsageError("--pid needs a process id (a positive number), not '" + *pid_text +
+                                 "'");
+            pid = pid * 10 + (c - '0');
+        }
+        if (pid <= 0 || pid > 0x7fffffff)
+            throw UsageError("--pid needs a process id (a positive number), not '" + *pid_text +
+                             "'");
+        o.pid = static_cast<int>(pid);
+    }
+    if (o.core && o.pid) throw UsageError("give either --core or --pid, not both");
+    if (o.exe && !o.core) throw UsageError("--exe goes with --core (the executable of the core)");
+    return o;
+}
+
+} // namespace heapy::cli

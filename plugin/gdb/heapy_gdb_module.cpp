@@ -1,0 +1,210 @@
+// _heapy_gdb: the compiled half of the gdb front end, a CPython extension module imported by
+// gdb's embedded Python (see heapy-gdb.py.in for the commands). It opens the target the Python
+// side found (a core file, a live process, or memory read through gdb itself), keeps one
+// commands::Session per target, and runs commands on it.
+//
+// The GIL is held throughout: gdb runs Python on its main thread only, and keeping it lets the
+// interrupt check call PyErr_CheckSignals() and the fallback reader call Inferior.read_memory.
+#include "core/commands/session.hpp"
+#include "core/errors.hpp"
+#include "core/memory/target.hpp"
+#include "plugin/common/debugger_memory.hpp"
+#include "plugin/common/frontend_util.hpp"
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace {
+
+using heapy::commands::CommandResult;
+using heapy::commands::Session;
+
+// One target opened for gdb, and the session analysing it.
+class GdbSession {
+  public:
+    explicit GdbSession(heapy::memory::Target target) : description_(target.description) {
+        notes_ = target.notes;
+        heapy::commands::FrontEnd fe;
+        fe.interrupted = [this] { return check_interrupt(); };
+        fe.progress = [this](std::string_view what, uint64_t done, uint64_t total) {
+            if (progress_) progress_->update(what, done, total);
+        };
+        session_ = std::make_unique<Session>(std::move(target), std::move(fe));
+    }
+
+    // Runs one command. `progress` is a callable taking one str (written to gdb's stderr), or
+    // None for no progress line. Returns (status, output, error); never throws for a failed
+    // command.
+    std::tuple<int, std::string, std::string> run(const std::vector<std::string>& args,
+                                                  py::object progress) {
+        interrupted_ = false;
+        std::optional<heapy::frontend::ProgressPrinter> printer;
+        if (!progress.is_none())
+            printer.emplace(
+                [progress](std::string_view s) {
+                    try {
+                        progress(py::str(s.data(), s.size()));
+                    } catch (py::error_already_set& e) {
+                        e.restore();
+                        PyErr_Clear(); // a broken progress sink must not fail the command
+                    }
+                },
+                true);
+        progress_ = printer ? &*printer : nullptr;
+        CommandResult r;
+        try {
+            r = session_->run(args);
+        } catch (const heapy::Interrupted&) {
+            r = {1, "", "interrupted"};
+        } catch (const heapy::Error& e) {
+            r = {1, "", e.what()};
+        } catch (const std::bad_alloc&) {
+            r = {1, "", "out of memory"};
+        } catch (const py::error_already_set& e) {
+            r = {1, "", std::string("internal error: ") + e.what()};
+        } catch (const std::exception& e) {
+            r = {1, "", std::string("internal error: ") + e.what()};
+        }
+        if (printer) printer->finish();
+        progress_ = nullptr;
+        if (r.status != 0 && interrupted_ && r.error.empty()) r.error = "interrupted";
+        std::string error = r.status != 0 ? heapy::frontend::error_line(r.error) : std::string();
+        return {r.status, std::move(r.output), std::move(error)};
+    }
+
+    const std::string& description() const { return description_; }
+    const std::vector<std::string>& notes() const { return notes_; }
+    bool interrupted() const { return interrupted_; }
+
+    // Set when a debugger read saw KeyboardInterrupt (it swallowed the exception).
+    void note_interrupt() { interrupted_ = true; }
+
+  private:
+    bool check_interrupt() {
+        if (!interrupted_ && PyErr_CheckSignals() != 0) {
+            // gdb turned Ctrl-C into a pending KeyboardInterrupt; take it, stop cleanly.
+            PyErr_Clear();
+            interrupted_ = true;
+        }
+        return interrupted_;
+    }
+
+    std::string description_;
+    std::vector<std::string> notes_;
+    std::unique_ptr<Session> session_;
+    heapy::frontend::ProgressPrinter* progress_ = nullptr;
+    bool interrupted_ = false;
+};
+
+// Turns a heapy::Error while opening into _heapy_gdb.Error with the one-line message.
+template <typename F> std::unique_ptr<GdbSession> open(F&& opener) {
+    heapy::memory::Target target;
+    try {
+        target = opener();
+    } catch (const heapy::Error&) {
+        throw;
+    } catch (const std::bad_alloc&) {
+        throw heapy::Error("out of memory");
+    }
+    return std::make_unique<GdbSession>(std::move(target));
+}
+
+// Target over gdb's own memory and symbol access (remote targets, or when /proc/PID/mem cannot be
+// read). `read_memory(addr, length)` is Inferior.read_memory; `lookup_symbol(name)` returns an
+// int or None; `lookup_section(name)` returns (start, end) or None.
+std::unique_ptr<GdbSession> open_debugger(py::object read_memory, py::object lookup_symbol,
+                                          py::object lookup_section, std::string description) {
+    auto session_slot = std::make_shared<GdbSession*>(nullptr);
+    auto reader = [read_memory, session_slot](uint64_t address,
+                                              std::span<std::byte> out) -> size_t {
+        try {
+            py::object view = read_memory(address, out.size());
+            py::buffer_info info = py::buffer(view).request();
+            size_t n = std::min(out.size(), static_cast<size_t>(info.size * info.itemsize));
+            std::memcpy(out.data(), info.ptr, n);
+            return n;
+        } catch (py::error_already_set& e) {
+            if (e.matches(PyExc_KeyboardInterrupt) && *session_slot)
+                (*session_slot)->note_interrupt();
+            return 0; // gdb.MemoryError: unreadable
+        } catch (const std::exception&) {
+            return 0;
+        }
+    };
+    auto symbol = [lookup_symbol](std::string_view name) -> std::optional<uint64_t> {
+        try {
+            py::object r = lookup_symbol(py::str(name.data(), name.size()));
+            if (r.is_none()) return std::nullopt;
+            return r.cast<uint64_t>();
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    };
+    auto section =
+        [lookup_section](std::string_view name) -> std::optional<heapy::memory::SectionRange> {
+        try {
+            py::object r = lookup_section(py::str(name.data(), name.size()));
+            if (r.is_none()) return std::nullopt;
+            auto [start, end] = r.cast<std::pair<uint64_t, uint64_t>>();
+            return heapy::memory::SectionRange{start, end};
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    };
+    heapy::memory::Target target;
+    target.memory = std::make_unique<heapy::frontend::DebuggerMemory>(std::move(reader));
+    target.symbols =
+        std::make_unique<heapy::frontend::DebuggerSymbols>(std::move(symbol), std::move(section));
+    target.description = std::move(description);
+    auto s = std::make_unique<GdbSession>(std::move(target));
+    *session_slot = s.get();
+    return s;
+}
+
+} // namespace
+
+PYBIND11_MODULE(_heapy_gdb, m) {
+    m.doc() = "heapy for gdb: the compiled engine (use the commands from heapy-gdb.py)";
+    m.attr("__version__") = HEAPY_VERSION;
+    // heapy::Error (and heapy::Interrupted) raise _heapy_gdb.Error with the one-line message.
+    py::register_exception<heapy::Error>(m, "Error", PyExc_RuntimeError);
+
+    m.def(
+        "help", [](const std::string& topic) { return Session::help(topic); },
+        py::arg("topic") = "", "Help text for every command (empty topic) or for one command.");
+
+    m.def(
+        "command_names", [] { return heapy::frontend::command_names(Session::help("")); },
+        "The command names to register as 'heapy NAME' subcommands.");
+
+    py::class_<GdbSession>(m, "Session")
+        .def_static(
+            "open_core",
+            [](const std::string& core, std::optional<std::string> exe) {
+                return open([&] { return heapy::memory::open_core(core, exe); });
+            },
+            py::arg("core"), py::arg("exe") = py::none(),
+            "Opens a core file (and its executable); raises _heapy_gdb.Error.")
+        .def_static(
+            "open_process",
+            [](int pid) { return open([&] { return heapy::memory::open_process(pid); }); },
+            py::arg("pid"), "Opens a live process that gdb keeps stopped; raises _heapy_gdb.Error.")
+        .def_static("open_debugger", &open_debugger, py::arg("read_memory"),
+                    py::arg("lookup_symbol"), py::arg("lookup_section"), py::arg("description"),
+                    "Reads memory and symbols through gdb itself.")
+        .def("run", &GdbSession::run, py::arg("args"), py::arg("progress") = py::none(),
+             "Runs one command: returns (status, output, error).")
+        .def_property_readonly("description", &GdbSession::description)
+        .def_property_readonly("notes", &GdbSession::notes)
+        .def_property_readonly("interrupted", &GdbSession::interrupted);
+}

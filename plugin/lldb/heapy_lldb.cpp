@@ -1,0 +1,336 @@
+// The lldb front end: `plugin load libheapy_lldb.so` adds a multiword command `heapy` whose
+// subcommands run the shared command language (core/commands) on the selected process.
+//
+// Target discovery, in order: a core file (its path: SBProcess::GetCoreFile when lldb has it,
+// otherwise the ELF core lldb has mapped) → open_core; a live process on this machine →
+// open_process (lldb-server keeps it stopped); anything else, or when those fail → memory read
+// through SBProcess::ReadMemory and symbols from lldb's module symbol tables. Nothing is ever
+// evaluated in, called in or written to the target.
+#include "core/commands/session.hpp"
+#include "core/errors.hpp"
+#include "core/memory/target.hpp"
+#include "plugin/common/core_file.hpp"
+#include "plugin/common/debugger_memory.hpp"
+#include "plugin/common/frontend_util.hpp"
+
+// The SB API declares its classes without a visibility attribute; they live in liblldb.
+#pragma GCC visibility push(default)
+#include <lldb/API/LLDB.h>
+#pragma GCC visibility pop
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace lldb {
+__attribute__((visibility("default"))) bool PluginInitialize(lldb::SBDebugger debugger);
+}
+
+namespace {
+
+using heapy::commands::CommandResult;
+using heapy::commands::Session;
+
+// What the running command gives the session's callbacks; set for the duration of one command.
+struct RunContext {
+    lldb::SBCommandInterpreter interpreter;
+    heapy::frontend::ProgressPrinter* progress = nullptr;
+};
+
+// The session for one process at one stop: lldb's stop id changes whenever the process ran.
+struct CachedSession {
+    lldb::SBTarget target;
+    uint32_t process_uid = 0;
+    uint32_t stop_id = 0;
+    std::unique_ptr<Session> session;
+    std::shared_ptr<RunContext> context;
+};
+
+std::mutex g_mutex; // one heapy command at a time
+std::unique_ptr<CachedSession> g_cache;
+
+bool is_stopped(lldb::StateType state) {
+    return state == lldb::eStateStopped || state == lldb::eStateCrashed ||
+           state == lldb::eStateSuspended;
+}
+
+// ---- target discovery ---------------------------------------------------------------------
+
+std::optional<std::string> core_file_of(lldb::SBProcess& process) {
+#if HEAPY_LLDB_HAS_GET_CORE_FILE
+    if (lldb::SBFileSpec spec = process.GetCoreFile(); spec.IsValid()) {
+        char path[4096];
+        if (spec.GetPath(path, sizeof path) > 0) return std::string(path);
+    }
+#endif
+    return heapy::frontend::find_mapped_core(static_cast<int64_t>(process.GetProcessID()));
+}
+
+std::optional<std::string> path_of(lldb::SBFileSpec spec) {
+    if (!spec.IsValid()) return std::nullopt;
+    char path[4096];
+    if (spec.GetPath(path, sizeof path) == 0) return std::nullopt;
+    return std::string(path);
+}
+
+std::optional<uint64_t> lookup_symbol(lldb::SBTarget target, std::string_view name) {
+    std::string n(name);
+    lldb::SBSymbolContextList found = target.FindSymbols(n.c_str(), lldb::eSymbolTypeAny);
+    // Modules come in load order, the executable first: take the first one that is loaded.
+    for (uint32_t i = 0; i < found.GetSize(); ++i) {
+        lldb::SBSymbol symbol = found.GetContextAtIndex(i).GetSymbol();
+        if (!symbol.IsValid()) continue;
+        lldb::addr_t a = symbol.GetStartAddress().GetLoadAddress(target);
+        if (a != LLDB_INVALID_ADDRESS) return a;
+    }
+    lldb::SBValue var = target.FindFirstGlobalVariable(n.c_str());
+    if (var.IsValid()) {
+        lldb::addr_t a = var.GetLoadAddress();
+        if (a != LLDB_INVALID_ADDRESS) return a;
+    }
+    return std::nullopt;
+}
+
+std::optional<heapy::memory::SectionRange> lookup_section(lldb::SBTarget target,
+                                                          std::string_view name) {
+    std::string n(name);
+    for (uint32_t i = 0; i < target.GetNumModules(); ++i) {
+        lldb::SBSection section = target.GetModuleAtIndex(i).FindSection(n.c_str());
+        if (!section.IsValid()) continue;
+        lldb::addr_t a = section.GetLoadAddress(target);
+        if (a == LLDB_INVALID_ADDRESS) continue;
+        return heapy::memory::SectionRange{a, a + section.GetByteSize()};
+    }
+    return std::nullopt;
+}
+
+std::vector<heapy::memory::LoadedModule> modules_of(lldb::SBTarget target) {
+    std::vector<heapy::memory::LoadedModule> modules;
+    for (uint32_t i = 0; i < target.GetNumModules(); ++i) {
+        lldb::SBModule module = target.GetModuleAtIndex(i);
+        heapy::memory::LoadedModule m;
+        m.path = path_of(module.GetPlatformFileSpec()).value_or("");
+        m.opened = path_of(module.GetFileSpec()).value_or("");
+        if (m.path.empty()) m.path = m.opened;
+        lldb::SBAddress header = module.GetObjectFileHeaderAddress();
+        lldb::addr_t header_load = header.GetLoadAddress(target);
+        if (header_load == LLDB_INVALID_ADDRESS) continue;
+        m.bias = header_load - header.GetFileAddress();
+        m.start = UINT64_MAX;
+        for (size_t s = 0; s < module.GetNumSections(); ++s) {
+            lldb::SBSection section = module.GetSectionAtIndex(s);
+            lldb::addr_t a = section.GetLoadAddress(target);
+            if (a == LLDB_INVALID_ADDRESS || section.GetByteSize() == 0) continue;
+            m.start = std::min<uint64_t>(m.start, a);
+            m.end = std::max<uint64_t>(m.end, a + section.GetByteSize());
+        }
+        if (m.start == UINT64_MAX) m.start = m.end = header_load;
+        m.is_executable = i == 0;
+        modules.push_back(std::move(m));
+    }
+    return modules;
+}
+
+heapy::memory::Target open_through_lldb(lldb::SBProcess process) {
+    lldb::SBTarget target = process.GetTarget();
+    std::vector<heapy::memory::Region> regions;
+    lldb::SBMemoryRegionInfoList list = process.GetMemoryRegions();
+    for (uint32_t i = 0; i < list.GetSize(); ++i) {
+        lldb::SBMemoryRegionInfo info;
+        if (!list.GetMemoryRegionAtIndex(i, info) || !info.IsMapped()) continue;
+        heapy::memory::Region r;
+        r.start = info.GetRegionBase();
+        r.end = info.GetRegionEnd();
+        r.readable = info.IsReadable();
+        r.writable = info.IsWritable();
+        r.executable = info.IsExecutable();
+        if (const char* name = info.GetName()) r.path = name;
+        regions.push_back(std::move(r));
+    }
+    auto reader = [process](uint64_t address, std::span<std::byte> out) mutable -> size_t {
+        lldb::SBError error;
+        size_t n = process.ReadMemory(address, out.data(), out.size(), error);
+        return n > out.size() ? 0 : n;
+    };
+    heapy::memory::Target t;
+    t.memory =
+        std::make_unique<heapy::frontend::DebuggerMemory>(std::move(reader), std::move(regions));
+    t.symbols = std::make_unique<heapy::frontend::DebuggerSymbols>(
+        [target](std::string_view name) { return lookup_symbol(target, name); },
+        [target](std::string_view name) { return lookup_section(target, name); },
+        modules_of(target));
+    t.description =
+        "process " + std::to_string(process.GetProcessID()) + " (memory read through lldb)";
+    if (auto exe = path_of(target.GetExecutable())) t.executable = *exe;
+    return t;
+}
+
+// Opens the selected process of `debugger`. Throws heapy::Error with a one-line message.
+heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result) {
+    lldb::SBTarget target = debugger.GetSelectedTarget();
+    lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
+    if (!process.IsValid())
+        throw heapy::Error("no target: load a core file (`target create EXE --core CORE`) or "
+                           "attach to a Python process (`process attach --pid PID`)");
+    if (!is_stopped(process.GetState()))
+        throw heapy::Error("the process is running; stop it first (`process interrupt`)");
+
+    const char* plugin = process.GetPluginName();
+    std::string kind = plugin ? plugin : "";
+    std::optional<std::string> exe = path_of(target.GetExecutable());
+    if (kind == "elf-core") {
+        if (auto core = core_file_of(process)) return heapy::memory::open_core(*core, exe);
+        return open_through_lldb(process);
+    }
+    lldb::SBPlatform platform = target.GetPlatform();
+    const char* platform_name = platform.IsValid() ? platform.GetName() : nullptr;
+    bool local = platform_name && std::string_view(platform_name) == "host";
+    if (local && kind == "gdb-remote") {
+        try {
+            return heapy::memory::open_process(static_cast<int>(process.GetProcessID()));
+        } catch (const heapy::Error& e) {
+            result.AppendWarning(
+                (heapy::frontend::error_line(e.what()) + "; reading memory through lldb instead")
+                    .c_str());
+        }
+    }
+    return open_through_lldb(process);
+}
+
+CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result) {
+    lldb::SBTarget target = debugger.GetSelectedTarget();
+    lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
+    if (g_cache && process.IsValid() && g_cache->target == target &&
+        g_cache->process_uid == process.GetUniqueID() && g_cache->stop_id == process.GetStopID() &&
+        is_stopped(process.GetState()))
+        return *g_cache;
+
+    g_cache.reset();
+    auto cache = std::make_unique<CachedSession>();
+    cache->context = std::make_shared<RunContext>();
+    heapy::memory::Target t = open_target(debugger, result);
+    heapy::commands::FrontEnd fe;
+    std::weak_ptr<RunContext> weak = cache->context;
+    fe.interrupted = [weak] {
+#if HEAPY_LLDB_HAS_WAS_INTERRUPTED
+        if (auto c = weak.lock(); c && c->interpreter.IsValid())
+            return c->interpreter.WasInterrupted();
+#endif
+        return false;
+    };
+    fe.progress = [weak](std::string_view what, uint64_t done, uint64_t total) {
+        if (auto c = weak.lock(); c && c->progress) c->progress->update(what, done, total);
+    };
+    cache->target = target;
+    cache->process_uid = process.GetUniqueID();
+    cache->stop_id = process.GetStopID();
+    cache->session = std::make_unique<Session>(std::move(t), std::move(fe));
+    g_cache = std::move(cache);
+    return *g_cache;
+}
+
+// ---- commands -------------------------------------------------------------------------------
+
+void fail(lldb::SBCommandReturnObject& result, std::string_view message) {
+    result.SetError(heapy::frontend::error_line(message).c_str());
+    result.SetStatus(lldb::eReturnStatusFailed);
+}
+
+class HeapyCommand : public lldb::SBCommandPluginInterface {
+  public:
+    explicit HeapyCommand(std::string name) : name_(std::move(name)) {}
+
+    bool DoExecute(lldb::SBDebugger debugger, char** command,
+                   lldb::SBCommandReturnObject& result) override {
+        std::vector<std::string> args{name_};
+        for (char** p = command; p && *p; ++p) args.emplace_back(*p);
+        try {
+            return execute(debugger, args, result);
+        } catch (const heapy::Error& e) {
+            fail(result, e.what());
+        } catch (const std::bad_alloc&) {
+            fail(result, "out of memory");
+        } catch (const std::exception& e) {
+            fail(result, std::string("internal error: ") + e.what());
+        } catch (...) {
+            fail(result, "internal error");
+        }
+        return false;
+    }
+
+  private:
+    bool execute(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+                 lldb::SBCommandReturnObject& result) {
+        std::lock_guard lock(g_mutex);
+        CachedSession& cached = session_for(debugger, result);
+
+        FILE* err = debugger.GetErrorFileHandle();
+        heapy::frontend::ProgressPrinter progress(
+            [err](std::string_view s) {
+                std::fwrite(s.data(), 1, s.size(), err);
+                std::fflush(err);
+            },
+            err != nullptr && ::isatty(::fileno(err)) != 0);
+        cached.context->interpreter = debugger.GetCommandInterpreter();
+        cached.context->progress = &progress;
+        CommandResult r;
+        try {
+            r = cached.session->run(args);
+        } catch (const heapy::Interrupted&) {
+            r = {1, "", "interrupted"};
+        } catch (...) {
+            cached.context->progress = nullptr;
+            throw;
+        }
+        cached.context->progress = nullptr;
+        progress.finish();
+
+        if (!r.output.empty()) result.Printf("%s", r.output.c_str());
+        if (r.status != 0) {
+            fail(result, r.error.empty() ? "the command failed" : r.error);
+            return false;
+        }
+        result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+        return true;
+    }
+
+    std::string name_;
+};
+
+std::string first_line(const std::string& text) {
+    return text.substr(0, text.find('\n'));
+}
+
+} // namespace
+
+bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
+    lldb::SBCommandInterpreter interpreter = debugger.GetCommandInterpreter();
+    lldb::SBCommand heapy = interpreter.AddMultiwordCommand(
+        "heapy", "Analyse the Python heap of the process or core file, read-only (heapy).");
+    if (!heapy.IsValid()) return false;
+    std::string overview = "Syntax: heapy COMMAND [ARGS...]\n"
+                           "Works on a core file (lldb -c CORE EXE) or a process lldb has "
+                           "stopped (lldb -p PID).\nNothing runs in the process and nothing is "
+                           "written to it.\n\n" +
+                           Session::help("") + "\nExample:\n  (lldb) heapy heap\n";
+    heapy.SetHelpLong(overview.c_str());
+    for (const std::string& name : heapy::frontend::command_names(Session::help(""))) {
+        std::string help = Session::help(name);
+        std::string brief = first_line(help);
+        if (brief.empty()) brief = "heapy " + name;
+        // Owned by lldb from here on (SOS and llnode do the same).
+        lldb::SBCommand sub = heapy.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(),
+                                               nullptr, /*auto_repeat_command=*/"");
+        if (!sub.IsValid()) continue;
+        std::string long_help = help + (help.empty() || help.back() == '\n' ? "" : "\n") +
+                                "\nExample:\n  (lldb) heapy " + name +
+                                (name == "heap" ? " --by type" : "") + "\n";
+        sub.SetHelpLong(long_help.c_str());
+    }
+    return true;
+}
