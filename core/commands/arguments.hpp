@@ -1,0 +1,36 @@
+#pragma once
+
+#include <map>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace heapy::commands {
+
+// The options one command accepts.
+struct OptionSpec {
+    std::string_view name; // without dashes, e.g. "by"
+    bool takes_value = false;
+};
+
+// A command line split into positional words, `--flag`s and `--option value`s.
+struct Arguments {
+    std::vector<std::string> positional;
+    std::set<std::string> flags;
+    std::map<std::string, std::string> values;
+
+    bool flag(std::string_view name) const { return flags.count(std::string(name)) != 0; }
+    const std::string* value(std::string_view name) const {
+        auto it = values.find(std::string(name));
+        return it == values.end() ? nullptr : &it->second;
+    }
+};
+
+// Parses `args` against `options`; accepts `--name value` and `--name=value`. Throws heapy::Error
+// naming the command for an unknown option or a missing value.
+Arguments parse_arguments(std::string_view command, std::span<const std::string> args,
+                          std::span<const OptionSpec> options);
+
+} // namespace heapy::commands

@@ -1,0 +1,131 @@
+// Referents of frames (frame objects and bare interpreter frames) and generators.
+#include "core/cpython/object_decoder.hpp"
+
+namespace heapy::cpython {
+
+namespace {
+constexpr int kMaxFrameHops = 1 << 20;
+constexpr int32_t kMaxFrameSlots = 1 << 20;
+} // namespace
+
+bool ObjectDecoder::is_complete_frame(uint64_t frame) {
+    int8_t owner = 0;
+    if (!reader_.read(frame + layout_.iframe_owner, owner)) return false;
+    if (owner == layout_.frame_owner_cstack) return false;
+    uint64_t code = reader_.pointer(frame + layout_.iframe_code) & ~uint64_t{3};
+    if (code == 0) return false;
+    if (owner == layout_.frame_owner_generator || layout_.code_firsttraceable == Layout::kAbsent) return true;
+    // Being set up: the first instruction that can trace has not been reached yet.
+    uint64_t instr = reader_.pointer(frame + layout_.iframe_instr);
+    int32_t first = 0;
+    reader_.read(code + layout_.code_firsttraceable, first);
+    return instr >= code + layout_.code_adaptive + uint64_t(first) * uint64_t(layout_.code_unit_size);
+}
+
+uint64_t ObjectDecoder::previous_frame(uint64_t frame) {
+    uint64_t cursor = reader_.pointer(frame + layout_.iframe_previous);
+    for (int hops = 0; cursor != 0 && hops < kMaxFrameHops; ++hops) {
+        if (is_complete_frame(cursor)) return cursor;
+        cursor = reader_.pointer(cursor + layout_.iframe_previous);
+    }
+    return 0;
+}
+
+void ObjectDecoder::frame_edge(uint64_t frame, const Relation& relation, EdgeSink& sink) {
+    if (uint64_t object = reader_.pointer(frame + layout_.iframe_frame_obj))
+        sink.edge(object, relation);
+    else
+        sink.edge(frame, relation, Referent::InterpreterFrame);
+}
+
+// The objects an interpreter frame holds: function, code, namespaces, locals, cells and the live
+// part of its value stack.
+void ObjectDecoder::frame_contents(uint64_t frame, EdgeSink& sink, bool with_context) {
+    const Layout& l = layout_;
+    uint64_t code = reader_.pointer(frame + l.iframe_code) & ~uint64_t{3};
+    if (with_context) {
+        field(frame, l.iframe_function, Relation::inter("f_func"), sink);
+        if (code) sink.edge(code, Relation::attribute("f_code"));
+        field(frame, l.iframe_builtins, Relation::attribute("f_builtins"), sink);
+        field(frame, l.iframe_globals, Relation::attribute("f_globals"), sink);
+    }
+    field(frame, l.iframe_locals, Relation::attribute("f_locals"), sink);
+    if (!code) return;
+
+    int32_t nlocalsplus = 0, stacksize = 0, stacktop = -1;
+    reader_.read(code + l.code_nlocalsplus, nlocalsplus);
+    reader_.read(code + l.code_stacksize, stacksize);
+    if (l.has(l.iframe_stacktop)) reader_.read(frame + l.iframe_stacktop, stacktop);
+    if (nlocalsplus < 0 || nlocalsplus > kMaxFrameSlots || stacksize < 0 || stacksize > kMaxFrameSlots) return;
+    uint64_t names = reader_.pointer(code + l.code_localsplusnames);
+    const uint64_t slots = frame + l.iframe_localsplus;
+    for (int32_t i = 0; i < nlocalsplus; ++i) {
+        if (uint64_t value = reader_.pointer(slots + uint64_t(i) * 8)) {
+            uint64_t name = names ? reader_.pointer(names + l.tuple_items + uint64_t(i) * 8) : 0;
+            sink.edge(value, {RelationKind::LocalVar, uint32_t(i), nullptr, name, false});
+        }
+    }
+    if (stacktop >= nlocalsplus && stacktop <= nlocalsplus + stacksize) {
+        for (int32_t i = nlocalsplus; i < stacktop; ++i)
+            if (uint64_t value = reader_.pointer(slots + uint64_t(i) * 8))
+                sink.edge(value, {RelationKind::Stack, uint32_t(i - nlocalsplus), nullptr, 0, false});
+    } else if (stacktop < 0) {
+        // A frame that is executing keeps its stack pointer in a register: guess the live part.
+        for (int32_t i = nlocalsplus; i < nlocalsplus + stacksize; ++i)
+            if (uint64_t value = reader_.pointer(slots + uint64_t(i) * 8))
+                sink.edge(value, {RelationKind::Stack, uint32_t(i - nlocalsplus), nullptr, 0, false},
+                          Referent::Guess);
+    }
+}
+
+void ObjectDecoder::interpreter_frame_referents(uint64_t frame, EdgeSink& sink) {
+    if (uint64_t back = previous_frame(frame)) frame_edge(back, Relation::attribute("f_back"), sink);
+    frame_contents(frame, sink, true);
+}
+
+void ObjectDecoder::frame_object_referents(uint64_t address, EdgeSink& sink) {
+    const Layout& l = layout_;
+    uint64_t frame = reader_.pointer(address + l.frame_frame);
+    uint64_t back = reader_.pointer(address + l.frame_back);
+    int8_t owner = 0;
+    bool live = frame && reader_.read(frame + l.iframe_owner, owner) && owner != l.frame_owner_frame_object;
+    if (back) {
+        sink.edge(back, Relation::attribute("f_back"));
+    } else if (live) {
+        if (uint64_t previous = previous_frame(frame)) frame_edge(previous, Relation::attribute("f_back"), sink);
+    }
+    field(address, l.frame_trace, Relation::attribute("f_trace"), sink);
+    if (frame) frame_contents(frame, sink, true);
+}
+
+void ObjectDecoder::generator_referents(uint64_t address, EdgeSink& sink) {
+    const Layout& l = layout_;
+    field(address, l.gen_code, Relation::attribute("gi_code"), sink);
+    field(address, l.gen_name, Relation::attribute("__name__"), sink);
+    field(address, l.gen_qualname, Relation::attribute("__qualname__"), sink);
+    field(address, l.gen_exc_state, Relation::inter("gi_exc_state"), sink);
+    field(address, l.gen_origin_or_finalizer, Relation::inter("gi_origin_or_finalizer"), sink);
+    int8_t state = 0;
+    if (!reader_.read(address + l.gen_frame_state, state) || state >= l.gen_frame_state_cleared) return;
+    uint64_t frame = address + l.gen_iframe;
+    field(frame, l.iframe_frame_obj, Relation::attribute("gi_frame"), sink);
+    field(frame, l.iframe_function, Relation::inter("f_func"), sink);
+    if (uint64_t code = reader_.pointer(frame + l.iframe_code) & ~uint64_t{3})
+        sink.edge(code, Relation::attribute("gi_code"));
+    frame_contents(frame, sink, false);
+}
+
+uint64_t ObjectDecoder::frame_data_size(uint64_t code) {
+    int32_t nlocalsplus = 0, stacksize = 0;
+    reader_.read(code + layout_.code_nlocalsplus, nlocalsplus);
+    reader_.read(code + layout_.code_stacksize, stacksize);
+    if (nlocalsplus < 0 || stacksize < 0) return layout_.iframe_localsplus;
+    return layout_.iframe_localsplus + uint64_t(nlocalsplus + stacksize) * 8;
+}
+
+uint64_t ObjectDecoder::interpreter_frame_size(uint64_t frame) {
+    uint64_t code = reader_.pointer(frame + layout_.iframe_code) & ~uint64_t{3};
+    return code ? frame_data_size(code) : layout_.iframe_localsplus;
+}
+
+} // namespace heapy::cpython

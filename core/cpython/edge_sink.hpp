@@ -1,0 +1,26 @@
+#pragma once
+
+#include "core/cpython/relation.hpp"
+
+#include <cstdint>
+
+namespace heapy::cpython {
+
+// What a referent address denotes.
+enum class Referent : uint8_t {
+    Object,           // a PyObject* read from a field the decoder knows holds one
+    Guess,            // a word found by a conservative scan: validate strictly
+    ManagedValues,    // an instance's inline attribute values (a virtual `dict of X`); aux = the
+                      // owning instance's type
+    InterpreterFrame, // a _PyInterpreterFrame with no frame object (a virtual frame)
+};
+
+// Receives the referents of an object from the decoders.
+class EdgeSink {
+  public:
+    virtual ~EdgeSink() = default;
+    virtual void edge(uint64_t address, const Relation& relation, Referent referent = Referent::Object,
+                      uint64_t aux = 0) = 0;
+};
+
+} // namespace heapy::cpython

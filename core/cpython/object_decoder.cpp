@@ -1,0 +1,288 @@
+#include "core/cpython/object_decoder.hpp"
+
+#include "core/cpython/dict_reader.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace heapy::cpython {
+
+namespace {
+constexpr int64_t kMaxConservativeBytes = 1 << 16;
+constexpr int64_t kMaxModuleStateBytes = 1 << 16;
+} // namespace
+
+ObjectDecoder::ObjectDecoder(Reader& reader, const Layout& layout, TypeRegistry& types)
+    : reader_(reader), layout_(layout), types_(types) {}
+
+void ObjectDecoder::field(uint64_t object, uint32_t offset, const Relation& relation, EdgeSink& sink) {
+    if (offset == Layout::kAbsent) return;
+    if (uint64_t target = reader_.pointer(object + offset)) sink.edge(target, relation);
+}
+
+int64_t ObjectDecoder::ob_size(uint64_t address) {
+    int64_t size = 0;
+    reader_.read(address + layout_.varobject_size, size);
+    return size;
+}
+
+void ObjectDecoder::referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
+    const Layout& l = layout_;
+    if (type.heap && type.kind != Kind::Type) sink.edge(type.address, Relation::inter("ob_type"));
+
+    switch (type.kind) {
+    case Kind::Type:
+        type_referents(address, type, sink);
+        break;
+    case Kind::Dict:
+        dict_items(address, sink, false);
+        break;
+    case Kind::OrderedDict:
+        dict_items(address, sink, false);
+        field(address, l.odict_inst_dict, Relation::attribute("__dict__"), sink);
+        break;
+    case Kind::DefaultDict:
+        dict_items(address, sink, false);
+        field(address, l.defaultdict_factory, Relation::attribute("default_factory"), sink);
+        break;
+    case Kind::List:
+        list_items(address, sink);
+        break;
+    case Kind::Tuple:
+        tuple_items(address, sink);
+        break;
+    case Kind::Set:
+    case Kind::FrozenSet:
+        set_items(address, sink);
+        break;
+    case Kind::Deque:
+        deque_items(address, sink);
+        break;
+    case Kind::Function:
+        field(address, l.function_code, Relation::attribute("__code__"), sink);
+        field(address, l.function_globals, Relation::attribute("__globals__"), sink);
+        field(address, l.function_builtins, Relation::attribute("__builtins__"), sink);
+        field(address, l.function_module, Relation::attribute("__module__"), sink);
+        field(address, l.function_defaults, Relation::attribute("__defaults__"), sink);
+        field(address, l.function_kwdefaults, Relation::attribute("__kwdefaults__"), sink);
+        field(address, l.function_doc, Relation::attribute("__doc__"), sink);
+        field(address, l.function_name, Relation::attribute("__name__"), sink);
+        field(address, l.function_dict, Relation::attribute("__dict__", true), sink);
+        field(address, l.function_closure, Relation::attribute("__closure__"), sink);
+        field(address, l.function_annotations, Relation::attribute("__annotations__"), sink);
+        field(address, l.function_qualname, Relation::attribute("__qualname__"), sink);
+        field(address, l.function_typeparams, Relation::attribute("__type_params__"), sink);
+        break;
+    case Kind::Code:
+        code_referents(address, sink);
+        break;
+    case Kind::Cell:
+        field(address, l.cell_ref, Relation::attribute("cell_contents"), sink);
+        break;
+    case Kind::Module:
+        field(address, l.module_dict, Relation::attribute("__dict__", true), sink);
+        field(address, l.module_name, Relation::inter("md_name"), sink);
+        module_state_scan(address, sink);
+        break;
+    case Kind::Method:
+        field(address, l.method_func, Relation::attribute("__func__"), sink);
+        field(address, l.method_self, Relation::attribute("__self__"), sink);
+        break;
+    case Kind::CMethod:
+        field(address, l.cmethod_class, Relation::inter("mm_class"), sink);
+        [[fallthrough]];
+    case Kind::CFunction:
+        field(address, l.cfunction_self, Relation::attribute("__self__"), sink);
+        field(address, l.cfunction_module, Relation::attribute("__module__"), sink);
+        break;
+    case Kind::ClassMethod:
+    case Kind::StaticMethod:
+        field(address, l.classmethod_callable, Relation::attribute("__func__"), sink);
+        field(address, l.classmethod_dict, Relation::attribute("__dict__", true), sink);
+        break;
+    case Kind::Property:
+        field(address, l.property_get, Relation::attribute("fget"), sink);
+        field(address, l.property_set, Relation::attribute("fset"), sink);
+        field(address, l.property_del, Relation::attribute("fdel"), sink);
+        field(address, l.property_doc, Relation::attribute("__doc__"), sink);
+        field(address, l.property_name, Relation::inter("prop_name"), sink);
+        break;
+    case Kind::MethodDescriptor:
+    case Kind::ClassMethodDescriptor:
+    case Kind::MemberDescriptor:
+    case Kind::GetSetDescriptor:
+    case Kind::WrapperDescriptor:
+        field(address, l.descr_type, Relation::attribute("__objclass__"), sink);
+        field(address, l.descr_name, Relation::attribute("__name__"), sink);
+        field(address, l.descr_qualname, Relation::inter("d_qualname"), sink);
+        break;
+    case Kind::MethodWrapper:
+        field(address, l.methodwrapper_descr, Relation::inter("descr"), sink);
+        field(address, l.methodwrapper_self, Relation::attribute("__self__"), sink);
+        break;
+    case Kind::MappingProxy:
+        field(address, l.mappingproxy_mapping, Relation::inter("mapping"), sink);
+        break;
+    case Kind::Generator:
+    case Kind::Coroutine:
+    case Kind::AsyncGenerator:
+        generator_referents(address, sink);
+        break;
+    case Kind::Frame:
+        frame_object_referents(address, sink);
+        break;
+    case Kind::WeakRef:
+    case Kind::WeakProxy:
+        field(address, l.weakref_callback, Relation::attribute("__callback__"), sink);
+        break;
+    case Kind::Traceback:
+        field(address, l.traceback_next, Relation::attribute("tb_next"), sink);
+        field(address, l.traceback_frame, Relation::attribute("tb_frame"), sink);
+        break;
+    case Kind::BaseException:
+        exception_referents(address, sink);
+        break;
+    case Kind::Partial:
+        field(address, l.partial_fn, Relation::attribute("func"), sink);
+        field(address, l.partial_args, Relation::attribute("args"), sink);
+        field(address, l.partial_kw, Relation::attribute("keywords"), sink);
+        field(address, l.partial_dict, Relation::attribute("__dict__", true), sink);
+        break;
+    case Kind::Unknown: {
+        int64_t body = type.basicsize;
+        if (type.itemsize > 0) body += std::max<int64_t>(0, ob_size(address)) * type.itemsize;
+        conservative_scan(address, address + std::min(body, kMaxConservativeBytes), type, sink);
+        break;
+    }
+    case Kind::Object:
+    case Kind::Str:
+    case Kind::Bytes:
+    case Kind::ByteArray:
+    case Kind::Int:
+    case Kind::Bool:
+    case Kind::Float:
+    case Kind::Complex:
+    case Kind::None:
+    case Kind::NotImplemented:
+    case Kind::Ellipsis:
+        break;
+    }
+    instance_referents(address, type, sink);
+}
+
+// What a class adds to the built-in it derives from: __slots__ members and the instance dict.
+void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
+    if (type.kind != Kind::Unknown) {
+        for (const ObjectMember& member : type.members) {
+            if (uint64_t target = reader_.pointer(address + member.offset))
+                sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
+        }
+    }
+    if (!type.heap && type.kind != Kind::Unknown) return;
+    if (type.has_managed_dict(layout_)) {
+        if (uint64_t dict = reader_.pointer(address + layout_.managed_dict_offset)) {
+            sink.edge(dict, Relation::attribute("__dict__", true));
+        } else if (uint64_t values = reader_.pointer(address + layout_.managed_values_offset)) {
+            sink.edge(values, Relation::attribute("__dict__", true), Referent::ManagedValues, type.address);
+        }
+        return;
+    }
+    // Built-in kinds that have a dict slot of their own (functions, modules...) decode it above.
+    bool own_slot = type.kind == Kind::Unknown || type.kind == Kind::Object;
+    if (type.dictoffset == 0 || (!own_slot && type.dictoffset == type.static_base_dictoffset)) return;
+    int64_t offset = type.dictoffset;
+    if (offset < 0) {
+        int64_t n = ob_size(address);
+        if (n < 0) n = -n;
+        offset += (type.basicsize + n * type.itemsize + 7) & ~int64_t{7};
+    }
+    if (offset < 16 || offset > (int64_t{1} << 24)) return;
+    if (uint64_t dict = reader_.pointer(address + uint64_t(offset)))
+        sink.edge(dict, Relation::attribute("__dict__", true));
+}
+
+void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink) {
+    std::vector<uint32_t> skip;
+    for (const ObjectMember& member : type.members) skip.push_back(member.offset);
+    if (type.weaklistoffset > 0) skip.push_back(uint32_t(type.weaklistoffset));
+    if (type.dictoffset > 0) skip.push_back(uint32_t(type.dictoffset));
+    for (const ObjectMember& member : type.members) {
+        if (uint64_t target = reader_.pointer(begin + member.offset))
+            sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
+    }
+    // The header (refcount, type, size) is not a reference.
+    for (uint64_t at = begin + 16; at + 8 <= end; at += 8) {
+        uint32_t offset = uint32_t(at - begin);
+        if (std::find(skip.begin(), skip.end(), offset) != skip.end()) continue;
+        uint64_t word = reader_.pointer(at);
+        if (word != 0 && (word & 7) == 0 && word != begin)
+            sink.edge(word, {RelationKind::InterAttribute, offset, "??", 0, false}, Referent::Guess);
+    }
+}
+
+void ObjectDecoder::module_state_scan(uint64_t module, EdgeSink& sink) {
+    uint64_t def = reader_.pointer(module + layout_.module_def);
+    uint64_t state = reader_.pointer(module + layout_.module_state);
+    if (!def || !state || layout_.moduledef_size == Layout::kAbsent) return;
+    int64_t size = 0;
+    if (!reader_.read(def + layout_.moduledef_size, size) || size <= 0) return;
+    size = std::min(size, kMaxModuleStateBytes);
+    for (uint64_t at = state; at + 8 <= state + uint64_t(size); at += 8) {
+        uint64_t word = reader_.pointer(at);
+        if (word != 0 && (word & 7) == 0)
+            sink.edge(word, {RelationKind::InterAttribute, 0, "md_state", 0, false}, Referent::Guess);
+    }
+}
+
+void ObjectDecoder::type_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
+    const Layout& l = layout_;
+    field(address, l.type_dict, Relation::attribute("__dict__", true), sink);
+    field(address, l.type_subclasses, Relation::inter("tp_subclasses"), sink);
+    field(address, l.type_mro, Relation::attribute("__mro__"), sink);
+    field(address, l.type_bases, Relation::attribute("__bases__"), sink);
+    field(address, l.type_cache, Relation::inter("tp_cache"), sink);
+    field(address, l.type_base, Relation::attribute("__base__"), sink);
+    uint64_t flags = 0;
+    reader_.read(address + l.type_flags, flags);
+    if (!(flags & kTpFlagHeapType)) return;
+    field(address, l.heaptype_name, Relation::attribute("__name__"), sink);
+    field(address, l.heaptype_slots, Relation::attribute("__slots__"), sink);
+    field(address, l.heaptype_qualname, Relation::attribute("__qualname__"), sink);
+    field(address, l.heaptype_module, Relation::inter("ht_module"), sink);
+    // The attribute names shared by the instances' split dicts.
+    DictReader dicts(reader_, layout_);
+    DictKeys keys;
+    if (dicts.read_keys(reader_.pointer(address + l.heaptype_cached_keys), keys)) {
+        for (int64_t i = 0; i < keys.nentries; ++i) {
+            uint64_t key = reader_.pointer(keys.entries + uint64_t(i) * keys.entry_size + keys.key_offset);
+            if (key) sink.edge(key, Relation::inter("ht_cached_keys"));
+        }
+    }
+    (void)type;
+}
+
+void ObjectDecoder::code_referents(uint64_t address, EdgeSink& sink) {
+    const Layout& l = layout_;
+    field(address, l.code_code, Relation::attribute("_co_code"), sink);
+    field(address, l.code_consts, Relation::attribute("co_consts"), sink);
+    field(address, l.code_names, Relation::attribute("co_names"), sink);
+    field(address, l.code_exceptiontable, Relation::attribute("co_exceptiontable"), sink);
+    field(address, l.code_localsplusnames, Relation::inter("co_localsplusnames"), sink);
+    field(address, l.code_localspluskinds, Relation::inter("co_localspluskinds"), sink);
+    field(address, l.code_filename, Relation::attribute("co_filename"), sink);
+    field(address, l.code_name, Relation::attribute("co_name"), sink);
+    field(address, l.code_qualname, Relation::attribute("co_qualname"), sink);
+    field(address, l.code_linetable, Relation::attribute("co_linetable"), sink);
+}
+
+void ObjectDecoder::exception_referents(uint64_t address, EdgeSink& sink) {
+    const Layout& l = layout_;
+    field(address, l.exception_dict, Relation::attribute("__dict__", true), sink);
+    field(address, l.exception_args, Relation::attribute("args"), sink);
+    field(address, l.exception_notes, Relation::attribute("__notes__"), sink);
+    field(address, l.exception_traceback, Relation::attribute("__traceback__"), sink);
+    field(address, l.exception_context, Relation::attribute("__context__"), sink);
+    field(address, l.exception_cause, Relation::attribute("__cause__"), sink);
+}
+
+} // namespace heapy::cpython

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "core/cpython/edge_sink.hpp"
+#include "core/cpython/layout.hpp"
+#include "core/cpython/reader.hpp"
+#include "core/cpython/type_registry.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace heapy::cpython {
+
+// Decodes objects of the target: their referents (what tp_traverse would visit, plus the dict
+// keys heapy's traversal skips) and their size (what sys.getsizeof would return). Every decoder
+// treats memory as hostile: lengths are bounded and unreadable memory ends the walk of an object.
+class ObjectDecoder {
+  public:
+    ObjectDecoder(Reader& reader, const Layout& layout, TypeRegistry& types);
+
+    const Layout& layout() const { return layout_; }
+    Reader& reader() { return reader_; }
+    TypeRegistry& types() { return types_; }
+
+    // The referents of the object at `address` of type `type`.
+    void referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    // sys.getsizeof of the object, per the target's version.
+    uint64_t size(uint64_t address, const TypeInfo& type);
+
+    // Inline attribute values of an instance of `owner_type` (a virtual `dict of X`).
+    void managed_values_referents(uint64_t values, const TypeInfo& owner_type, EdgeSink& sink);
+    uint64_t managed_values_size(uint64_t values, const TypeInfo& owner_type);
+
+    // An interpreter frame that has no frame object (a virtual `types.FrameType`).
+    void interpreter_frame_referents(uint64_t frame, EdgeSink& sink);
+    uint64_t interpreter_frame_size(uint64_t frame);
+
+    // The frame that called `frame`: the next complete interpreter frame down the chain.
+    uint64_t previous_frame(uint64_t frame);
+    // False for frames CPython hides (being set up, C-stack shims).
+    bool is_complete_frame(uint64_t frame);
+    // Emits the edge to an interpreter frame: its frame object if it has one, else the frame.
+    void frame_edge(uint64_t frame, const Relation& relation, EdgeSink& sink);
+
+    // Small readers shared with the rest of the walker.
+    std::optional<std::string> read_str(uint64_t address, size_t max_chars = 1u << 20);
+    std::optional<int64_t> read_small_int(uint64_t address);
+    int64_t ob_size(uint64_t address);
+    // The value stored under a str key in a dict, or 0.
+    uint64_t dict_lookup(uint64_t dict, std::string_view key);
+
+  private:
+    void dict_items(uint64_t address, EdgeSink& sink, bool owned);
+    void list_items(uint64_t address, EdgeSink& sink);
+    void tuple_items(uint64_t address, EdgeSink& sink);
+    void set_items(uint64_t address, EdgeSink& sink);
+    void deque_items(uint64_t address, EdgeSink& sink);
+    void type_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    void code_referents(uint64_t address, EdgeSink& sink);
+    void frame_object_referents(uint64_t address, EdgeSink& sink);
+    void frame_contents(uint64_t frame, EdgeSink& sink, bool with_context);
+    void generator_referents(uint64_t address, EdgeSink& sink);
+    void exception_referents(uint64_t address, EdgeSink& sink);
+    void instance_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    void conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink);
+    void module_state_scan(uint64_t module, EdgeSink& sink);
+    void field(uint64_t object, uint32_t offset, const Relation& relation, EdgeSink& sink);
+
+    uint64_t preheader(const TypeInfo& type) const;
+    uint64_t dict_size(uint64_t address, const TypeInfo& type);
+    uint64_t dict_keys_size(uint64_t keys);
+    uint64_t str_size(uint64_t address);
+    uint64_t code_size(uint64_t address, const TypeInfo& type);
+    uint64_t frame_data_size(uint64_t code);
+
+    Reader& reader_;
+    const Layout& layout_;
+    TypeRegistry& types_;
+};
+
+} // namespace heapy::cpython

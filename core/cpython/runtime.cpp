@@ -1,0 +1,150 @@
+#include "core/cpython/runtime.hpp"
+
+#include "core/cpython/object_decoder.hpp"
+#include "core/errors.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <regex>
+#include <unordered_set>
+
+namespace heapy::cpython {
+
+namespace {
+constexpr int kMaxInterpreters = 256;
+constexpr int kMaxThreads = 1 << 16;
+constexpr int kMaxFrames = 1 << 20;
+
+std::string base_name(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The version a file name suggests ("libpython3.10.so.1.0", "python3.9"), or {0, 0}.
+std::pair<int, int> version_from_files(const memory::Symbols& symbols) {
+    static const std::regex pattern(R"(python(\d)\.(\d+))");
+    for (const auto& module : symbols.modules()) {
+        std::smatch match;
+        std::string name = base_name(module.path);
+        if (std::regex_search(name, match, pattern)) return {std::stoi(match[1]), std::stoi(match[2])};
+    }
+    return {0, 0};
+}
+} // namespace
+
+std::string PythonVersion::text() const {
+    std::string out = fmt::format("{}.{}.{}", major, minor, micro);
+    if (level == 0xA) out += fmt::format("a{}", serial);
+    else if (level == 0xB) out += fmt::format("b{}", serial);
+    else if (level == 0xC) out += fmt::format("rc{}", serial);
+    return out;
+}
+
+Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
+    Runtime runtime;
+    auto runtime_symbol = symbols.lookup("_PyRuntime");
+    auto version_symbol = symbols.lookup("Py_Version");
+    if (!runtime_symbol && !version_symbol) {
+        auto [major, minor] = version_from_files(symbols);
+        if (major != 0)
+            throw Error(fmt::format("found Python {}.{} (from a file name) but not its _PyRuntime symbol; heapy "
+                                    "supports CPython {} with symbols in the executable or libpython",
+                                    major, minor, supported_versions()));
+        throw Error("no Python interpreter in this process: no loaded file exports _PyRuntime (check that the "
+                    "process runs CPython and that --exe names its executable)");
+    }
+    if (version_symbol) {
+        uint32_t hex = 0;
+        if (!reader.read(*version_symbol, hex))
+            throw Error("cannot read Py_Version from the target: its memory is missing (truncated core, or the "
+                        "executable does not match?)");
+        runtime.version = {int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF), int((hex >> 4) & 0xF),
+                           int(hex & 0xF)};
+        runtime.found_by = "version from Py_Version";
+    } else {
+        auto [major, minor] = version_from_files(symbols);
+        runtime.version = {major, minor, 0, 0xF, 0};
+        runtime.found_by = "version from a file name";
+        if (major == 0)
+            throw Error(fmt::format("cannot tell which Python version this is (no Py_Version symbol); heapy supports "
+                                    "CPython {}",
+                                    supported_versions()));
+    }
+    runtime.layout = find_layout(runtime.version.major, runtime.version.minor);
+    if (!runtime.layout)
+        throw Error(fmt::format("unsupported Python version {}: heapy supports CPython {}", runtime.version.text(),
+                                supported_versions()));
+    if (!runtime_symbol) throw Error("found Py_Version but no _PyRuntime symbol: the executable or libpython is not the one the process ran");
+    runtime.address = *runtime_symbol;
+    runtime.found_by += "; _PyRuntime from symbols";
+    const Layout& l = *runtime.layout;
+
+    std::unordered_set<uint64_t> seen;
+    uint64_t interp = reader.pointer(runtime.address + l.runtime_interpreters_head);
+    while (interp != 0 && runtime.interpreters.size() < kMaxInterpreters && seen.insert(interp).second) {
+        Interpreter info;
+        info.address = interp;
+        reader.read(interp + l.interp_id, info.id);
+        std::unordered_set<uint64_t> seen_threads;
+        uint64_t tstate = reader.pointer(interp + l.interp_threads_head);
+        while (tstate != 0 && info.threads.size() < kMaxThreads && seen_threads.insert(tstate).second) {
+            if (reader.pointer(tstate + l.tstate_interp) != interp) break; // not a thread of this interpreter
+            ThreadState thread;
+            thread.address = tstate;
+            reader.read(tstate + l.tstate_thread_id, thread.thread_id);
+            if (l.has(l.tstate_native_thread_id)) reader.read(tstate + l.tstate_native_thread_id, thread.native_thread_id);
+            if (l.has(l.tstate_current_frame)) {
+                thread.top_frame = reader.pointer(tstate + l.tstate_current_frame);
+            } else if (uint64_t cframe = reader.pointer(tstate + l.tstate_cframe)) {
+                thread.top_frame = reader.pointer(cframe + l.cframe_current_frame);
+            }
+            info.threads.push_back(thread);
+            tstate = reader.pointer(tstate + l.tstate_next);
+        }
+        runtime.interpreters.push_back(std::move(info));
+        interp = reader.pointer(interp + l.interp_next);
+    }
+    if (runtime.interpreters.empty())
+        throw Error(fmt::format("Python {} found but it has no interpreter (not initialised yet, finalized, or the "
+                                "memory holding _PyRuntime is missing from the core)",
+                                runtime.version.text()));
+    // The list is newest first; heapy numbers the oldest (main) interpreter 0.
+    for (size_t i = 0; i < runtime.interpreters.size(); ++i)
+        runtime.interpreters[i].number = int(runtime.interpreters.size() - 1 - i);
+    std::reverse(runtime.interpreters.begin(), runtime.interpreters.end());
+    return runtime;
+}
+
+std::vector<RootEdge> collect_roots(const Runtime& runtime, ObjectDecoder& decoder) {
+    const Layout& l = *runtime.layout;
+    Reader& reader = decoder.reader();
+    std::vector<RootEdge> roots;
+    for (const Interpreter& interp : runtime.interpreters) {
+        const std::string prefix = fmt::format("i{}_", interp.number);
+        for (const RootField& field : l.interp_roots)
+            if (uint64_t object = reader.pointer(interp.address + field.offset))
+                roots.push_back({object, prefix + field.name, Referent::Object});
+        for (const ThreadState& thread : interp.threads) {
+            const std::string thread_prefix = fmt::format("{}t{}_", prefix, thread.thread_id);
+            uint64_t top = thread.top_frame;
+            while (top != 0 && !decoder.is_complete_frame(top)) top = reader.pointer(top + l.iframe_previous);
+            if (top != 0) {
+                int depth = 1;
+                for (uint64_t f = decoder.previous_frame(top); f != 0 && depth < kMaxFrames; f = decoder.previous_frame(f))
+                    ++depth;
+                std::string name = fmt::format("{}f{}", thread_prefix, depth - 1);
+                if (uint64_t object = reader.pointer(top + l.iframe_frame_obj))
+                    roots.push_back({object, name, Referent::Object});
+                else
+                    roots.push_back({top, name, Referent::InterpreterFrame});
+            }
+            for (const RootField& field : l.tstate_roots)
+                if (uint64_t object = reader.pointer(thread.address + field.offset))
+                    roots.push_back({object, thread_prefix + field.name, Referent::Object});
+        }
+    }
+    return roots;
+}
+
+} // namespace heapy::cpython

@@ -1,0 +1,86 @@
+#pragma once
+
+#include "core/cpython/kind.hpp"
+#include "core/cpython/layout.hpp"
+#include "core/cpython/reader.hpp"
+#include "core/memory/symbols.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <deque>
+#include <vector>
+
+namespace heapy::cpython {
+
+// Type flags (Include/object.h); stable across the supported versions.
+inline constexpr uint64_t kTpFlagHeapType = uint64_t{1} << 9;
+inline constexpr uint64_t kTpFlagHaveGc = uint64_t{1} << 14;
+inline constexpr uint64_t kTpFlagTypeSubclass = uint64_t{1} << 31;
+
+// An object member of a type (PyMemberDef of kind T_OBJECT / T_OBJECT_EX).
+struct ObjectMember {
+    uint32_t offset = 0;
+    uint64_t name = 0; // address of the member's C name
+};
+
+// What the walker knows about one type object of the target.
+struct TypeInfo {
+    uint64_t address = 0;
+    uint32_t index = 0; // dense number, for per-type tables
+    Kind kind = Kind::Unknown;
+    bool heap = false;
+    uint64_t flags = 0;
+    int64_t basicsize = 0;
+    int64_t itemsize = 0;
+    int64_t dictoffset = 0;
+    int64_t static_base_dictoffset = 0; // dictoffset of the nearest static type in the bases
+    int64_t weaklistoffset = 0;
+    uint64_t base = 0;
+    uint64_t metatype = 0;
+    std::string tp_name;                // tp_name as stored (heap types: the class name)
+    std::vector<ObjectMember> members;  // object members to follow (slots, C members)
+    bool has_managed_dict(const Layout& layout) const {
+        return layout.tpflags_managed_dict != 0 && (flags & uint64_t(layout.tpflags_managed_dict));
+    }
+};
+
+// Validates and describes the type objects of the target, once per type.
+class TypeRegistry {
+  public:
+    TypeRegistry(Reader& reader, const Layout& layout, const memory::Symbols& symbols);
+
+    // The type at `address`, or nullptr when it is not a plausible type object.
+    const TypeInfo* get(uint64_t address) {
+        if (address == last_address_) return last_;
+        auto it = by_address_.find(address);
+        const TypeInfo* info = it != by_address_.end() ? (it->second == kInvalid ? nullptr : &types_[it->second]) : load(address, 0);
+        last_address_ = address;
+        last_ = info;
+        return info;
+    }
+    const TypeInfo& at(uint32_t index) const { return types_[index]; }
+    size_t size() const { return types_.size(); }
+
+    // Addresses of built-in types, 0 when not found yet.
+    uint64_t type_type() const { return type_type_; }
+    uint64_t address_of(Kind kind) const;
+
+  private:
+    static constexpr uint32_t kInvalid = UINT32_MAX;
+    const TypeInfo* load(uint64_t address, int depth);
+    Kind static_kind(uint64_t address, const std::string& tp_name) const;
+    void collect_members(TypeInfo& info);
+
+    Reader& reader_;
+    const Layout& layout_;
+    std::unordered_map<uint64_t, Kind> kind_by_address_;
+    std::unordered_map<uint64_t, uint32_t> by_address_;
+    std::deque<TypeInfo> types_; // stable addresses: TypeInfo pointers are handed out
+    uint64_t type_type_ = 0;
+    uint64_t last_address_ = 0;
+    const TypeInfo* last_ = nullptr;
+};
+
+} // namespace heapy::cpython

@@ -1,0 +1,153 @@
+#include "core/heap/heap_walker.hpp"
+
+#include "core/errors.hpp"
+
+#include <unordered_set>
+
+namespace heapy::heap {
+
+namespace {
+
+using cpython::EdgeSink;
+using cpython::Kind;
+using cpython::Referent;
+using cpython::Relation;
+using cpython::TypeInfo;
+
+constexpr uint64_t kPollInterval = 1 << 14;
+constexpr int64_t kMaxPlausibleRefcount = int64_t{1} << 40;
+
+class Walker final : public EdgeSink {
+  public:
+    Walker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
+        : decoder_(decoder), reader_(decoder.reader()), types_(decoder.types()), graph_(graph) {
+        if (const TypeInfo* dict = types_.get(types_.address_of(Kind::Dict))) dict_type_ = dict->index;
+        if (const TypeInfo* frame = types_.get(types_.address_of(Kind::Frame))) {
+            frame_type_ = frame->index;
+            have_frame_type_ = true;
+        }
+    }
+
+    void set_current(uint32_t node) { current_ = node; }
+
+    void edge(uint64_t address, const Relation& relation, Referent referent, uint64_t aux) override {
+        (void)aux;
+        uint32_t target = resolve(address, referent);
+        if (target == AddressIndex::kMissing) return;
+        uint32_t first = graph_.edge_begin[current_];
+        if (graph_.targets.size() > first && graph_.targets.back() == target) return;
+        graph_.targets.push_back(target);
+        if (relation.owned_dict) {
+            uint32_t& owner = graph_.dict_owner[target];
+            if (owner == ObjectGraph::kNoOwner || graph_.nodes[current_].address() < graph_.nodes[owner].address())
+                owner = current_;
+        }
+    }
+
+    void decode(uint32_t node) {
+        const Node n = graph_.nodes[node];
+        switch (n.kind()) {
+        case NodeKind::Object: {
+            const TypeInfo& type = types_.at(n.type());
+            graph_.set_size(node, decoder_.size(n.address(), type));
+            decoder_.referents(n.address(), type, *this);
+            break;
+        }
+        case NodeKind::ManagedValues: {
+            uint32_t owner = graph_.dict_owner[node];
+            if (owner == ObjectGraph::kNoOwner) break;
+            const TypeInfo& owner_type = types_.at(graph_.nodes[owner].type());
+            graph_.set_size(node, decoder_.managed_values_size(n.address(), owner_type));
+            decoder_.managed_values_referents(n.address(), owner_type, *this);
+            break;
+        }
+        case NodeKind::InterpreterFrame:
+            graph_.set_size(node, decoder_.interpreter_frame_size(n.address()));
+            decoder_.interpreter_frame_referents(n.address(), *this);
+            break;
+        case NodeKind::Root:
+            break;
+        }
+        graph_.total_size += graph_.size_of(node);
+    }
+
+  private:
+    uint32_t add(uint64_t address, uint32_t type, NodeKind kind) {
+        uint32_t node = uint32_t(graph_.nodes.size());
+        graph_.nodes.emplace_back(address, type, kind);
+        graph_.dict_owner.push_back(ObjectGraph::kNoOwner);
+        graph_.index.insert(address, node);
+        return node;
+    }
+
+    uint32_t resolve(uint64_t address, Referent referent) {
+        if (address == 0) return AddressIndex::kMissing;
+        uint32_t known = graph_.index.find(address);
+        if (known != AddressIndex::kMissing) return known;
+        switch (referent) {
+        case Referent::ManagedValues:
+            return add(address, dict_type_, NodeKind::ManagedValues);
+        case Referent::InterpreterFrame:
+            if (!have_frame_type_) return AddressIndex::kMissing;
+            return add(address, frame_type_, NodeKind::InterpreterFrame);
+        case Referent::Object:
+        case Referent::Guess:
+            break;
+        }
+        const bool guess = referent == Referent::Guess;
+        if ((address & 7) != 0) return reject(address, guess);
+        int64_t header[2];
+        if (!reader_.read_bytes(address, header, sizeof header)) return reject(address, guess);
+        if (guess && (header[0] <= 0 || header[0] > kMaxPlausibleRefcount)) return AddressIndex::kMissing;
+        const TypeInfo* type = types_.get(uint64_t(header[1]));
+        if (!type) return reject(address, guess);
+        return add(address, type->index, NodeKind::Object);
+    }
+
+    uint32_t reject(uint64_t address, bool guess) {
+        if (!guess && bad_.insert(address).second) ++graph_.unreadable;
+        return AddressIndex::kMissing;
+    }
+
+    cpython::ObjectDecoder& decoder_;
+    cpython::Reader& reader_;
+    cpython::TypeRegistry& types_;
+    ObjectGraph& graph_;
+    uint32_t current_ = 0;
+    uint32_t dict_type_ = 0;
+    uint32_t frame_type_ = 0;
+    bool have_frame_type_ = false;
+    std::unordered_set<uint64_t> bad_;
+};
+
+} // namespace
+
+ObjectGraph walk_heap(cpython::ObjectDecoder& decoder, const std::vector<cpython::RootEdge>& roots,
+                      const WalkHooks& hooks) {
+    ObjectGraph graph;
+    graph.nodes.emplace_back(0, 0, NodeKind::Root);
+    graph.dict_owner.push_back(ObjectGraph::kNoOwner);
+    Walker walker(decoder, graph);
+
+    graph.edge_begin.push_back(0);
+    walker.set_current(ObjectGraph::kRoot);
+    for (const cpython::RootEdge& root : roots) {
+        size_t before = graph.targets.size();
+        walker.edge(root.address, Relation{cpython::RelationKind::Root}, root.referent, 0);
+        if (graph.targets.size() != before) graph.root_names.push_back(root.name);
+    }
+    for (uint32_t node = 1; node < graph.nodes.size(); ++node) {
+        graph.edge_begin.push_back(uint32_t(graph.targets.size()));
+        walker.set_current(node);
+        walker.decode(node);
+        if (node % kPollInterval == 0) {
+            if (hooks.interrupted && hooks.interrupted()) throw Interrupted();
+            if (hooks.progress) hooks.progress(graph.nodes.size());
+        }
+        if (graph.targets.size() >= UINT32_MAX) throw Error("the heap has more than 4 billion references; heapy cannot hold it");
+    }
+    graph.edge_begin.push_back(uint32_t(graph.targets.size()));
+    return graph;
+}
+
+} // namespace heapy::heap
