@@ -43,6 +43,8 @@ const std::vector<CommandSpec>& command_specs() {
          "Prints the CPython version, where _PyRuntime is, the interpreters and threads, and the size of\n"
          "the reachable heap.\nExample:\n  (lldb) heapy info",
          {{"json", false}}},
+        {"_objects", "", "heapy _objects",
+         "Lists every reachable object as 'address size kind' (a tool for heapy's own tests).", {}},
         {"help", "Show help for heapy or one of its commands.", "heapy help [COMMAND]",
          "Example:\n  heapy help heap", {}},
     };
@@ -141,6 +143,19 @@ struct Session::State {
         return out;
     }
 
+    std::string objects() {
+        Analysis& a = analysed();
+        auto context = a.classify_context();
+        auto clodo = *classify::find_classifier("clodo");
+        std::string out;
+        for (uint32_t node : a.reachable()) {
+            report::Partition one = classify::partition(context, {node}, clodo);
+            out += fmt::format("0x{:x} {} {}\n", a.graph().nodes[node].address(), a.graph().size_of(node),
+                               one.rows.front().kind);
+        }
+        return out;
+    }
+
     std::string info(const Arguments& args) {
         Analysis& a = analysed();
         const cpython::Runtime& rt = a.runtime();
@@ -189,6 +204,7 @@ CommandResult Session::run(std::span<const std::string> args) {
         if (name == "more") return {0, state_->more(parsed, false), ""};
         if (name == "all") return {0, state_->more(parsed, true), ""};
         if (name == "info") return {0, state_->info(parsed), ""};
+        if (name == "_objects") return {0, state_->objects(), ""};
         return {2, "", fmt::format("command '{}' is not implemented", name)};
     } catch (const Interrupted&) {
         return {130, "", "interrupted"};
@@ -208,7 +224,8 @@ std::string Session::help(std::string_view topic) {
         return fmt::format("{}\n\nUsage: {}\n\n{}\n", spec->summary, spec->usage, spec->details);
     }
     std::string out = "heapy: guppy3's heapy for CPython heaps in cores and paused processes.\n\nCommands:\n";
-    for (const auto& spec : command_specs()) out += fmt::format("  {:<8} {}\n", spec.name, spec.summary);
+    for (const auto& spec : command_specs())
+        if (!spec.summary.empty()) out += fmt::format("  {:<8} {}\n", spec.name, spec.summary);
     out += "\nRun 'heapy help COMMAND' for details and an example.\n";
     return out;
 }
