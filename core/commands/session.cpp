@@ -63,6 +63,12 @@ std::string unreadable_note(uint64_t unreadable) {
                        unreadable == 1 ? "" : "s", unreadable == 1 ? "was" : "were");
 }
 
+// Text ends with exactly one newline, as a command's output must.
+std::string line_ended(std::string text) {
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
+    return text;
+}
+
 std::string json_escape(std::string_view text) {
     std::string out;
     for (unsigned char c : text) {
@@ -103,7 +109,7 @@ struct Session::State {
             }
             out += "\n";
         } else {
-            out = report::format_partition(partition, 0, all ? SIZE_MAX : report::kRowsPerPage, true);
+            out = line_ended(report::format_partition(partition, 0, all ? SIZE_MAX : report::kRowsPerPage, true));
             out += unreadable_note(unreadable);
         }
         next_row = all ? partition.rows.size() : std::min(partition.rows.size(), report::kRowsPerPage);
@@ -133,10 +139,10 @@ struct Session::State {
         }
         if (all) {
             next_row = p.rows.size();
-            return report::format_partition(p, 0, SIZE_MAX, true);
+            return line_ended(report::format_partition(p, 0, SIZE_MAX, true));
         }
         if (next_row >= p.rows.size()) return "No more rows.\n";
-        std::string out = report::format_partition(p, next_row, report::kRowsPerPage, false);
+        std::string out = line_ended(report::format_partition(p, next_row, report::kRowsPerPage, false));
         size_t shown = std::min(report::kRowsPerPage, p.rows.size() - next_row);
         if (p.rows.size() - next_row == report::kRowsPerPage + 1) shown += 1;
         next_row += shown;
