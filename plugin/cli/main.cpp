@@ -2,6 +2,7 @@
 // command of the shared command language (core/commands) on it.
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
+#include "core/memory/process_stopper.hpp"
 #include "core/memory/target.hpp"
 #include "plugin/cli/args.hpp"
 #include "plugin/common/frontend_util.hpp"
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -68,12 +70,12 @@ int run(const heapy::cli::Options& o) {
     {
         // Everything that holds the target lives in this scope: a live process is resumed
         // before any output is written.
+        std::optional<memory::ProcessStopper> stopper;
         memory::Target target;
         if (o.core) {
-            target = memory::open_core(*o.core, o.exe);
+            target = memory::open_core(*o.core, memory::CoreOptions{o.exe, o.allow_truncated});
         } else {
-            // TODO(memory): hold a ProcessStopper over the pid for this scope once core/memory
-            // provides it; until then open_process() expects the caller to keep it stopped.
+            stopper.emplace(*o.pid); // every thread stays stopped until the end of this scope
             target = memory::open_process(*o.pid);
         }
         commands::FrontEnd fe;

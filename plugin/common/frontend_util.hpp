@@ -11,31 +11,44 @@
 
 namespace heapy::frontend {
 
-// The command names the session's help text mentions: every line of the form "heapy NAME ..."
-// (NAME = a lower-case word). "heap" is always there. Debuggers register these as subcommands.
-// TODO(commands): use a list from Session itself once it offers one.
-inline std::vector<std::string> command_names(std::string_view help) {
-    std::vector<std::string> names{"heap"};
+// The command names the session's help mentions, for debuggers to register as subcommands:
+// every word that starts a line of the overview `help("")` or follows "heapy " in it, kept when
+// that command's own help `help(name)` shows its usage ("heapy NAME"). "heap" is always first.
+// TODO(commands): take the list from Session itself once it offers one.
+inline std::vector<std::string>
+command_names(const std::function<std::string(std::string_view topic)>& help) {
     auto is_name_char = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     };
-    while (!help.empty()) {
-        size_t eol = help.find('\n');
-        std::string_view line = help.substr(0, eol);
-        help = eol == std::string_view::npos ? std::string_view() : help.substr(eol + 1);
+    std::vector<std::string> names{"heap"};
+    auto consider = [&](std::string_view text) {
+        size_t n = 0;
+        while (n < text.size() && is_name_char(text[n])) ++n;
+        if (n == 0 || text[0] < 'a' || text[0] > 'z') return;
+        if (n < text.size() && text[n] != ' ' && text[n] != '\t') return;
+        std::string name(text.substr(0, n));
+        for (const auto& known : names)
+            if (known == name) return;
+        std::string own = help(name);
+        std::string usage = "heapy " + name;
+        size_t at = own.find(usage);
+        if (at == std::string::npos) return;
+        size_t end = at + usage.size();
+        if (end < own.size() && is_name_char(own[end])) return;
+        names.push_back(std::move(name));
+    };
+    std::string overview = help("");
+    std::string_view rest = overview;
+    while (!rest.empty()) {
+        size_t eol = rest.find('\n');
+        std::string_view line = rest.substr(0, eol);
+        rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
         while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
             line.remove_prefix(1);
-        constexpr std::string_view prefix = "heapy ";
-        if (line.substr(0, prefix.size()) != prefix) continue;
-        line.remove_prefix(prefix.size());
-        size_t n = 0;
-        while (n < line.size() && is_name_char(line[n])) ++n;
-        if (n == 0 || line[0] < 'a' || line[0] > 'z') continue;
-        if (n < line.size() && line[n] != ' ' && line[n] != '\t') continue;
-        std::string name(line.substr(0, n));
-        bool seen = false;
-        for (const auto& known : names) seen = seen || known == name;
-        if (!seen) names.push_back(std::move(name));
+        consider(line);
+        for (size_t at = line.find("heapy "); at != std::string_view::npos;
+             at = line.find("heapy ", at + 1))
+            consider(line.substr(at + 6));
     }
     return names;
 }

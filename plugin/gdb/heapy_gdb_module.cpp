@@ -7,8 +7,8 @@
 // interrupt check call PyErr_CheckSignals() and the fallback reader call Inferior.read_memory.
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
+#include "core/memory/callback_memory.hpp"
 #include "core/memory/target.hpp"
-#include "plugin/common/debugger_memory.hpp"
 #include "plugin/common/frontend_util.hpp"
 
 #include <pybind11/pybind11.h>
@@ -86,9 +86,6 @@ class GdbSession {
     const std::vector<std::string>& notes() const { return notes_; }
     bool interrupted() const { return interrupted_; }
 
-    // Set when a debugger read saw KeyboardInterrupt (it swallowed the exception).
-    void note_interrupt() { interrupted_ = true; }
-
   private:
     bool check_interrupt() {
         if (!interrupted_ && PyErr_CheckSignals() != 0) {
@@ -123,10 +120,10 @@ template <typename F> std::unique_ptr<GdbSession> open(F&& opener) {
 // read). `read_memory(addr, length)` is Inferior.read_memory; `lookup_symbol(name)` returns an
 // int or None; `lookup_section(name)` returns (start, end) or None.
 std::unique_ptr<GdbSession> open_debugger(py::object read_memory, py::object lookup_symbol,
-                                          py::object lookup_section, std::string description) {
-    auto session_slot = std::make_shared<GdbSession*>(nullptr);
-    auto reader = [read_memory, session_slot](uint64_t address,
-                                              std::span<std::byte> out) -> size_t {
+                                          py::object lookup_section, std::string description,
+                                          std::optional<int> pid, std::vector<int> thread_ids,
+                                          std::string executable) {
+    auto reader = [read_memory](uint64_t address, std::span<std::byte> out) -> size_t {
         try {
             py::object view = read_memory(address, out.size());
             py::buffer_info info = py::buffer(view).request();
@@ -134,11 +131,8 @@ std::unique_ptr<GdbSession> open_debugger(py::object read_memory, py::object loo
             std::memcpy(out.data(), info.ptr, n);
             return n;
         } catch (py::error_already_set& e) {
-            if (e.matches(PyExc_KeyboardInterrupt) && *session_slot)
-                (*session_slot)->note_interrupt();
+            if (e.matches(PyExc_KeyboardInterrupt)) throw heapy::Interrupted();
             return 0; // gdb.MemoryError: unreadable
-        } catch (const std::exception&) {
-            return 0;
         }
     };
     auto symbol = [lookup_symbol](std::string_view name) -> std::optional<uint64_t> {
@@ -146,29 +140,36 @@ std::unique_ptr<GdbSession> open_debugger(py::object read_memory, py::object loo
             py::object r = lookup_symbol(py::str(name.data(), name.size()));
             if (r.is_none()) return std::nullopt;
             return r.cast<uint64_t>();
-        } catch (const std::exception&) {
+        } catch (py::error_already_set& e) {
+            if (e.matches(PyExc_KeyboardInterrupt)) throw heapy::Interrupted();
+            return std::nullopt;
+        } catch (const py::cast_error&) {
             return std::nullopt;
         }
     };
-    auto section =
+    heapy::memory::CallbackTargetOptions options;
+    options.section =
         [lookup_section](std::string_view name) -> std::optional<heapy::memory::SectionRange> {
         try {
             py::object r = lookup_section(py::str(name.data(), name.size()));
             if (r.is_none()) return std::nullopt;
             auto [start, end] = r.cast<std::pair<uint64_t, uint64_t>>();
             return heapy::memory::SectionRange{start, end};
-        } catch (const std::exception&) {
+        } catch (py::error_already_set& e) {
+            if (e.matches(PyExc_KeyboardInterrupt)) throw heapy::Interrupted();
+            return std::nullopt;
+        } catch (const py::cast_error&) {
             return std::nullopt;
         }
     };
-    heapy::memory::Target target;
-    target.memory = std::make_unique<heapy::frontend::DebuggerMemory>(std::move(reader));
-    target.symbols =
-        std::make_unique<heapy::frontend::DebuggerSymbols>(std::move(symbol), std::move(section));
-    target.description = std::move(description);
-    auto s = std::make_unique<GdbSession>(std::move(target));
-    *session_slot = s.get();
-    return s;
+    options.description = std::move(description);
+    options.pid = pid;
+    options.thread_ids = std::move(thread_ids);
+    options.executable = std::move(executable);
+    // Every read_memory call costs a trip through gdb and Python: ask for big blocks.
+    options.cache.block_size = 256 * 1024;
+    return std::make_unique<GdbSession>(heapy::memory::make_callback_target(
+        std::move(reader), std::move(symbol), std::move(options)));
 }
 
 } // namespace
@@ -184,7 +185,7 @@ PYBIND11_MODULE(_heapy_gdb, m) {
         py::arg("topic") = "", "Help text for every command (empty topic) or for one command.");
 
     m.def(
-        "command_names", [] { return heapy::frontend::command_names(Session::help("")); },
+        "command_names", [] { return heapy::frontend::command_names(&Session::help); },
         "The command names to register as 'heapy NAME' subcommands.");
 
     py::class_<GdbSession>(m, "Session")
@@ -201,7 +202,8 @@ PYBIND11_MODULE(_heapy_gdb, m) {
             py::arg("pid"), "Opens a live process that gdb keeps stopped; raises _heapy_gdb.Error.")
         .def_static("open_debugger", &open_debugger, py::arg("read_memory"),
                     py::arg("lookup_symbol"), py::arg("lookup_section"), py::arg("description"),
-                    "Reads memory and symbols through gdb itself.")
+                    py::arg("pid") = py::none(), py::arg("thread_ids") = std::vector<int>(),
+                    py::arg("executable") = "", "Reads memory and symbols through gdb itself.")
         .def("run", &GdbSession::run, py::arg("args"), py::arg("progress") = py::none(),
              "Runs one command: returns (status, output, error).")
         .def_property_readonly("description", &GdbSession::description)

@@ -8,9 +8,9 @@
 // evaluated in, called in or written to the target.
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
+#include "core/memory/callback_memory.hpp"
 #include "core/memory/target.hpp"
 #include "plugin/common/core_file.hpp"
-#include "plugin/common/debugger_memory.hpp"
 #include "plugin/common/frontend_util.hpp"
 
 // The SB API declares its classes without a visibility attribute; they live in liblldb.
@@ -19,6 +19,7 @@
 #pragma GCC visibility pop
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -139,7 +140,12 @@ std::vector<heapy::memory::LoadedModule> modules_of(lldb::SBTarget target) {
 heapy::memory::Target open_through_lldb(lldb::SBProcess process) {
     lldb::SBTarget target = process.GetTarget();
     std::vector<heapy::memory::Region> regions;
-    lldb::SBMemoryRegionInfoList list = process.GetMemoryRegions();
+    // A core's regions leave out what it did not dump (read-only file-backed memory, which the
+    // reader below takes from the files): only a live process's regions are the whole picture.
+    const char* plugin = process.GetPluginName();
+    bool is_core = plugin && std::string_view(plugin) == "elf-core";
+    lldb::SBMemoryRegionInfoList list;
+    if (!is_core) list = process.GetMemoryRegions();
     for (uint32_t i = 0; i < list.GetSize(); ++i) {
         lldb::SBMemoryRegionInfo info;
         if (!list.GetMemoryRegionAtIndex(i, info) || !info.IsMapped()) continue;
@@ -152,22 +158,46 @@ heapy::memory::Target open_through_lldb(lldb::SBProcess process) {
         if (const char* name = info.GetName()) r.path = name;
         regions.push_back(std::move(r));
     }
-    auto reader = [process](uint64_t address, std::span<std::byte> out) mutable -> size_t {
-        lldb::SBError error;
-        size_t n = process.ReadMemory(address, out.data(), out.size(), error);
-        return n > out.size() ? 0 : n;
+    auto reader = [process, target](uint64_t address, std::span<std::byte> out) mutable -> size_t {
+        size_t n = 0;
+        while (n < out.size()) {
+            lldb::SBError error;
+            size_t got = process.ReadMemory(address + n, out.data() + n, out.size() - n, error);
+            if (got > 0 && got <= out.size() - n) {
+                n += got;
+                continue;
+            }
+            // A core omits read-only file-backed memory (.rodata, e.g. Py_Version): take it from
+            // the file of the module section it lies in, one section at a time.
+            lldb::SBAddress at(address + n, target);
+            lldb::SBSection section = at.GetSection();
+            if (!section.IsValid()) break;
+            uint64_t end = section.GetLoadAddress(target) + section.GetByteSize();
+            if (end <= address + n) break;
+            size_t chunk =
+                static_cast<size_t>(std::min<uint64_t>(out.size() - n, end - (address + n)));
+            lldb::SBError file_error;
+            got = target.ReadMemory(at, out.data() + n, chunk, file_error);
+            if (got == 0 || got > chunk) break;
+            n += got;
+        }
+        return n;
     };
-    heapy::memory::Target t;
-    t.memory =
-        std::make_unique<heapy::frontend::DebuggerMemory>(std::move(reader), std::move(regions));
-    t.symbols = std::make_unique<heapy::frontend::DebuggerSymbols>(
-        [target](std::string_view name) { return lookup_symbol(target, name); },
-        [target](std::string_view name) { return lookup_section(target, name); },
-        modules_of(target));
-    t.description =
-        "process " + std::to_string(process.GetProcessID()) + " (memory read through lldb)";
-    if (auto exe = path_of(target.GetExecutable())) t.executable = *exe;
-    return t;
+    heapy::memory::CallbackTargetOptions options;
+    options.description = (is_core ? "core of process " : "process ") +
+                          std::to_string(process.GetProcessID()) + " (memory read through lldb)";
+    options.pid = static_cast<int>(process.GetProcessID());
+    options.executable = path_of(target.GetExecutable()).value_or("");
+    options.regions = std::move(regions);
+    options.modules = modules_of(target);
+    options.section = [target](std::string_view name) { return lookup_section(target, name); };
+    for (uint32_t i = 0; i < process.GetNumThreads(); ++i)
+        options.thread_ids.push_back(static_cast<int>(process.GetThreadAtIndex(i).GetThreadID()));
+    // The regions are known, so big blocks cost nothing outside mapped memory.
+    options.cache.block_size = 1024 * 1024;
+    return heapy::memory::make_callback_target(
+        std::move(reader), [target](std::string_view name) { return lookup_symbol(target, name); },
+        std::move(options));
 }
 
 // Opens the selected process of `debugger`. Throws heapy::Error with a one-line message.
@@ -180,6 +210,8 @@ heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandRet
     if (!is_stopped(process.GetState()))
         throw heapy::Error("the process is running; stop it first (`process interrupt`)");
 
+    if (const char* v = std::getenv("HEAPY_READ_THROUGH_DEBUGGER"); v && *v)
+        return open_through_lldb(process); // for tests of that path
     const char* plugin = process.GetPluginName();
     std::string kind = plugin ? plugin : "";
     std::optional<std::string> exe = path_of(target.GetExecutable());
@@ -266,6 +298,12 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
   private:
     bool execute(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
                  lldb::SBCommandReturnObject& result) {
+        if (args[0] == "help") { // needs no target
+            std::string text = Session::help(args.size() > 1 ? args[1] : "");
+            result.Printf("%s", text.c_str());
+            result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+            return true;
+        }
         std::lock_guard lock(g_mutex);
         CachedSession& cached = session_for(debugger, result);
 
@@ -290,7 +328,10 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
         cached.context->progress = nullptr;
         progress.finish();
 
-        if (!r.output.empty()) result.Printf("%s", r.output.c_str());
+        if (!r.output.empty()) {
+            if (r.output.back() != '\n') r.output += '\n'; // keep the prompt on its own line
+            result.Printf("%s", r.output.c_str());
+        }
         if (r.status != 0) {
             fail(result, r.error.empty() ? "the command failed" : r.error);
             return false;
@@ -313,23 +354,31 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     lldb::SBCommand heapy = interpreter.AddMultiwordCommand(
         "heapy", "Analyse the Python heap of the process or core file, read-only (heapy).");
     if (!heapy.IsValid()) return false;
-    std::string overview = "Syntax: heapy COMMAND [ARGS...]\n"
+    std::string overview = "Usage: heapy COMMAND [ARGS...]\n"
                            "Works on a core file (lldb -c CORE EXE) or a process lldb has "
                            "stopped (lldb -p PID).\nNothing runs in the process and nothing is "
                            "written to it.\n\n" +
                            Session::help("") + "\nExample:\n  (lldb) heapy heap\n";
     heapy.SetHelpLong(overview.c_str());
-    for (const std::string& name : heapy::frontend::command_names(Session::help(""))) {
+    for (const std::string& name : heapy::frontend::command_names(&Session::help)) {
         std::string help = Session::help(name);
         std::string brief = first_line(help);
         if (brief.empty()) brief = "heapy " + name;
-        // Owned by lldb from here on (SOS and llnode do the same).
+        std::string syntax = "heapy " + name + " [ARGS...]";
+        if (size_t at = help.find("Usage: heapy " + name); at != std::string::npos)
+            syntax = help.substr(at + 7, help.find('\n', at) - at - 7);
+        // The command object is owned by lldb from here on (SOS and llnode do the same).
         lldb::SBCommand sub = heapy.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(),
-                                               nullptr, /*auto_repeat_command=*/"");
+                                               syntax.c_str(), /*auto_repeat_command=*/"");
         if (!sub.IsValid()) continue;
-        std::string long_help = help + (help.empty() || help.back() == '\n' ? "" : "\n") +
-                                "\nExample:\n  (lldb) heapy " + name +
-                                (name == "heap" ? " --by type" : "") + "\n";
+        // lldb prints the summary and the syntax itself: the long help is what follows them.
+        std::string long_help = help;
+        if (size_t at = help.find("Usage: heapy " + name); at != std::string::npos) {
+            size_t body = help.find_first_not_of('\n', help.find('\n', at));
+            long_help = body == std::string::npos ? std::string() : help.substr(body);
+        }
+        if (long_help.find("Example") == std::string::npos)
+            long_help += "\nExample:\n  (lldb) heapy " + name + "\n";
         sub.SetHelpLong(long_help.c_str());
     }
     return true;

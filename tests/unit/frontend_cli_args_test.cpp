@@ -1,0 +1,122 @@
+// The standalone command's option parsing (plugin/cli/args.hpp) and the helpers the three front
+// ends share (plugin/common/frontend_util.hpp).
+#include "plugin/cli/args.hpp"
+#include "plugin/common/frontend_util.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using heapy::cli::parse_args;
+using heapy::cli::UsageError;
+
+namespace {
+heapy::cli::Options parse(std::vector<std::string> words) {
+    return parse_args(words);
+}
+std::vector<std::string> words(std::initializer_list<const char*> list) {
+    return {list.begin(), list.end()};
+}
+} // namespace
+
+TEST_CASE("cli: global options before, between and after the command words", "[frontend]") {
+    auto a = parse({"--core", "c", "heap", "--by", "type", "--json"});
+    CHECK(a.core == "c");
+    CHECK(a.command == words({"heap", "--by", "type", "--json"}));
+
+    auto b = parse({"heap", "--by", "type", "--core", "c", "--exe", "e", "--json"});
+    CHECK(b.core == "c");
+    CHECK(b.exe == "e");
+    CHECK(b.command == words({"heap", "--by", "type", "--json"}));
+
+    auto c = parse({"heap", "--pid=42", "--allow-truncated"});
+    CHECK(c.pid == 42);
+    CHECK(c.allow_truncated);
+    CHECK(c.command == words({"heap"}));
+
+    auto d = parse({"--core=x", "heap"});
+    CHECK(d.core == "x");
+}
+
+TEST_CASE("cli: '--' passes every later word to the command", "[frontend]") {
+    auto a = parse({"--core", "c", "heap", "--", "--pid", "--core"});
+    CHECK(a.core == "c");
+    CHECK_FALSE(a.pid);
+    CHECK(a.command == words({"heap", "--pid", "--core"}));
+}
+
+TEST_CASE("cli: help and version flags", "[frontend]") {
+    CHECK(parse({"--help"}).help);
+    CHECK(parse({"heap", "-h"}).help);
+    CHECK(parse({"--version"}).version);
+    CHECK(parse({"help", "heap"}).command == words({"help", "heap"}));
+}
+
+TEST_CASE("cli: usage errors", "[frontend]") {
+    CHECK_THROWS_AS(parse({"heap", "--core"}), UsageError);
+    CHECK_THROWS_AS(parse({"--core", "a", "--core", "b", "heap"}), UsageError);
+    CHECK_THROWS_AS(parse({"--core", "", "heap"}), UsageError);
+    CHECK_THROWS_AS(parse({"--core", "a", "--pid", "1", "heap"}), UsageError);
+    CHECK_THROWS_AS(parse({"--exe", "e", "heap"}), UsageError);
+    CHECK_THROWS_AS(parse({"--pid", "abc", "heap"}), UsageError);
+    CHECK_THROWS_AS(parse({"--pid", "0", "heap"}), UsageError);
+    CHECK_THROWS_AS(parse({"--pid", "-3", "heap"}), UsageError);
+    CHECK_THROWS_AS(parse({"--pid", "99999999999", "heap"}), UsageError);
+    CHECK_THROWS_WITH(parse({"--pid", "x1", "heap"}), Catch::Contains("'x1'"));
+}
+
+TEST_CASE("frontend: error lines have one 'heapy: ' prefix and no newline", "[frontend]") {
+    using heapy::frontend::error_line;
+    CHECK(error_line("no target") == "heapy: no target");
+    CHECK(error_line("heapy: not implemented yet\n") == "heapy: not implemented yet");
+    CHECK(error_line("heapy: heapy: twice") == "heapy: twice");
+    CHECK(error_line("two\nlines") == "heapy: two; lines");
+    CHECK(error_line("") == "heapy: unknown error");
+}
+
+TEST_CASE("frontend: command names come from the session's help", "[frontend]") {
+    auto help = [](std::string_view topic) -> std::string {
+        if (topic.empty())
+            return "heapy: guppy3's heapy for CPython heaps.\n\nCommands:\n"
+                   "  heap     Show the heap.\n  more     Next rows.\n"
+                   "  info     Show the runtime.\n\nRun 'heapy help COMMAND' for details.\n";
+        if (topic == "heap") return "Show the heap.\n\nUsage: heapy heap [--by KIND]\n";
+        if (topic == "more") return "Next rows.\n\nUsage: heapy more\n";
+        if (topic == "info") return "Show the runtime.\n\nUsage: heapy info [--json]\n";
+        if (topic == "help") return "Help.\n\nUsage: heapy help [COMMAND]\n";
+        return "Unknown command '" + std::string(topic) + "'. Run 'heapy help' for the list.\n";
+    };
+    CHECK(heapy::frontend::command_names(help) ==
+          std::vector<std::string>{"heap", "more", "info", "help"});
+}
+
+TEST_CASE("frontend: progress line text", "[frontend]") {
+    using heapy::frontend::ProgressPrinter;
+    CHECK(ProgressPrinter::format("reading objects", 25, 100) ==
+          "heapy: reading objects: 25 of 100 (25%)");
+    CHECK(ProgressPrinter::format("reading objects", 7, 0) == "heapy: reading objects: 7");
+    CHECK(ProgressPrinter::format("x", 200, 100) == "heapy: x: 200 of 100 (100%)");
+}
+
+TEST_CASE("frontend: progress is shown only on a terminal, after the delay", "[frontend]") {
+    using heapy::frontend::ProgressPrinter;
+    std::string written;
+    auto sink = [&](std::string_view s) { written += s; };
+    {
+        ProgressPrinter quiet(sink, false, std::chrono::milliseconds(0));
+        quiet.update("x", 1, 2);
+    }
+    CHECK(written.empty());
+    {
+        ProgressPrinter later(sink, true, std::chrono::hours(1));
+        later.update("x", 1, 2);
+    }
+    CHECK(written.empty());
+    {
+        ProgressPrinter now(sink, true, std::chrono::milliseconds(0), std::chrono::hours(1));
+        now.update("x", 1, 2);
+        now.update("x", 2, 2); // within the interval: not redrawn
+    }
+    CHECK(written == "\rheapy: x: 1 of 2 (50%)\x1b[K\r\x1b[K");
+}
