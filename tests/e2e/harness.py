@@ -412,7 +412,31 @@ def run_heapy(frontend, mode, t, words, exe=None, timeout=COMMAND_TIMEOUT):
         raise RuntimeError("fixture process %d (%s) is gone" % (t.pid, t.key))
     # One debugger (ptrace) at a time per process.
     with locked("live-" + t.key):
-        return run(frontend_command(frontend, words, pid=t.pid), timeout)
+        result = run(frontend_command(frontend, words, pid=t.pid), timeout)
+        check_left_running(t, "%s %s" % (frontend, " ".join(words)))
+    return result
+
+
+def process_state(pid):
+    """The state letter of /proc/PID/stat (S sleeping, T stopped, t traced, Z zombie...)."""
+    with open("/proc/%d/stat" % pid) as f:
+        stat = f.read()
+    return stat[stat.rindex(")") + 2]
+
+
+def check_left_running(t, what):
+    """After a live run the process must be alive, not stopped and not traced any more."""
+    deadline = time.time() + 5
+    while True:
+        if not t.alive():
+            raise RuntimeError("%s killed fixture process %d (%s)" % (what, t.pid, t.key))
+        state = process_state(t.pid)
+        if state not in ("T", "t"):
+            return
+        if time.time() > deadline:
+            raise RuntimeError("%s left fixture process %d (%s) stopped (state %s)"
+                               % (what, t.pid, t.key, state))
+        time.sleep(0.05)
 
 
 def find_json(text):

@@ -26,6 +26,12 @@ SHAPES = {
     "__main__.InDeque": 67, "__main__.InOrderedDict": 71, "__main__.InDefaultDict": 73,
     "__main__.InPartial": 79, "__main__.InTracebackArgs": 13, "__main__.TracebackHeldError": 1,
     "__main__.NestedClass": 19, "fixture.renamed.RenamedClass": 11, "__main__.FixtureMeta": 3,
+    "__main__.OnlyInAttribute": 2, "__main__.OnlyInMaterialisedAttribute": 3,
+    "__main__.AttributeHolder": 5, "__main__.OnlyInSlot": 4, "__main__.SlotHolder": 4,
+    "__main__.OnlyAsDictKey": 5, "__main__.OnlyInSet": 6, "__main__.OnlyInFrozenset": 8,
+    "__main__.OnlyInDictSubclassValue": 9, "__main__.OnlyInClassAttribute": 10,
+    "__main__.OnlyInLruCache": 12, "__main__.OnlyInContextVar": 14,
+    "__main__.OnlyInListIterator": 15, "__main__.OnlyInBoundMethod": 16,
 }
 
 
@@ -35,12 +41,6 @@ def elf_type(path):
     if header[:4] != b"\x7fELF":
         return None
     return struct.unpack_from("<H", header, 16)[0]
-
-
-def process_state(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        stat = f.read()
-    return stat[stat.rindex(")") + 2]
 
 
 class Fixtures(unittest.TestCase):
@@ -77,7 +77,7 @@ class Fixtures(unittest.TestCase):
         with open("/proc/%d/stat" % self.shapes.pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         cpu_after = int(fields[11]) + int(fields[12])
-        self.assertEqual(process_state(self.shapes.pid), "S")
+        self.assertEqual(harness.process_state(self.shapes.pid), "S")
         self.assertLessEqual(cpu_after - cpu_before, 1, "the fixture is still running code")
         tasks = os.listdir("/proc/%d/task" % self.shapes.pid)
         self.assertEqual(len(tasks), 3, "main thread + 2 blocked threads")

@@ -17,9 +17,13 @@ import harness
 
 PARAMS = argparse.Namespace(frontend="cli", mode="core", interp="debian")
 
-# How far the total object count may stray from the fixture's in-process estimate (which is
-# approximate by construction, see tests/fixtures/fixturelib.py APPROX_NOTE).
-APPROX_TOLERANCE = 0.10
+# How far the total object count may stray from the fixture's in-process estimate, which is
+# approximate by construction (tests/fixtures/fixturelib.py APPROX_NOTE). Measured: the estimate
+# lands within 1% of the right answer on shapes.py (50741 estimated vs 50395 reported, with the
+# differences explained: C-private references such as lru_cache's cache, other threads' frames).
+# 3% still catches a traversal that loses a whole category of objects (co_localsplusnames
+# alone are 5%) or counts one twice.
+APPROX_TOLERANCE = 0.03
 
 ROW_RE = re.compile(r"^ *\d+ +\d+ +\d+ +\d+ +\d+ +\d+ +\d+ ")
 
@@ -152,12 +156,23 @@ class HeapTest(unittest.TestCase):
         self.assertEqual(got, expected)
 
     def test_total_near_in_process_estimate(self):
-        estimate = self.truth["totals"]["approx_reachable_count"]
+        totals = self.truth["totals"]
+        estimate = totals["approx_reachable_count"]
         count = self.partition()["count"]
-        self.assertLessEqual(
-            abs(count - estimate), APPROX_TOLERANCE * estimate,
-            "total count %d is more than %d%% away from the fixture's estimate %d (%s)"
-            % (count, APPROX_TOLERANCE * 100, estimate, self.where))
+        if abs(count - estimate) <= APPROX_TOLERANCE * estimate:
+            return
+        # Which types make the difference (the estimate counts per type too).
+        reported = {}
+        for row in self.partition("--by", "type")["rows"]:
+            reported[row["kind"]] = reported.get(row["kind"], 0) + row["count"]
+        estimated = totals["approx_by_type"]
+        diffs = sorted(((reported.get(k, 0) - estimated.get(k, 0), k)
+                        for k in set(reported) | set(estimated)), key=lambda d: -abs(d[0]))
+        self.fail("total count %d is more than %d%% away from the fixture's estimate %d (%s).\n"
+                  "Largest differences by type (reported - estimated):\n  %s" % (
+                      count, APPROX_TOLERANCE * 100, estimate, self.where, "\n  ".join(
+                          "%+6d %-40s (%d vs %d)" % (d, k, reported.get(k, 0), estimated.get(k, 0))
+                          for d, k in diffs[:15] if d)))
 
     def test_core_with_explicit_exe(self):
         if (PARAMS.frontend, PARAMS.mode) != ("cli", "core"):
@@ -192,6 +207,7 @@ class HeapTest(unittest.TestCase):
                          "output (%s)" % (" ".join(words), self.where))
         if PARAMS.frontend == "cli":
             self.assertEqual(r.stdout.splitlines(), expected, "the CLI prints the table and nothing else")
+            self.assertTrue(r.stdout.endswith("\n"), "the CLI's output must end with a newline")
         else:
             after = got[len(expected):len(expected) + 1]
             self.assertFalse(after and (ROW_RE.match(after[0]) or after[0].startswith(" " * 45)),
