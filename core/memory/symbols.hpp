@@ -14,8 +14,9 @@ struct LoadedModule {
     std::string opened; // the file actually read on this machine (may differ, e.g. --exe)
     uint64_t start = 0; // lowest mapped address
     uint64_t end = 0;
-    uint64_t bias = 0;  // runtime address = bias + st_value
+    uint64_t bias = 0; // runtime address = bias + st_value
     bool is_executable = false;
+    std::string build_id; // GNU build-id in hex, empty when the file has none
 };
 
 // A section of a loaded module, at runtime addresses.

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace heapy::memory {
 
@@ -17,11 +18,24 @@ struct Target {
     std::optional<int> pid;         // live process
     std::string executable;         // path of the main executable, as read
     std::vector<std::string> notes; // warnings found while opening (e.g. a missing shared object)
+    std::vector<int> thread_ids;    // threads of the process (NT_PRSTATUS, /proc/PID/task)
+    uint64_t missing_bytes = 0;     // dumped memory a truncated core lacks (0 when complete)
+};
+
+// How to open a core file.
+struct CoreOptions {
+    // The executable the core was made from; found from the core itself when not given.
+    std::optional<std::string> executable;
+    // Analyse a truncated core: memory beyond the end of the file reads as unreadable, a note
+    // says so and Target::missing_bytes counts it. Without this a truncated core is an error.
+    bool allow_truncated = false;
 };
 
 // Opens an ELF core file. `executable` overrides the executable named in the core. Throws
 // heapy::Error with a one-line message for a missing, unreadable, truncated or non-core file.
 Target open_core(const std::string& core_path, const std::optional<std::string>& executable);
+Target open_core(const std::string& core_path, const CoreOptions& options);
+Target open_core(const std::string& core_path);
 
 // Opens a live process through /proc/PID/mem. The caller keeps the process stopped while the
 // Target is used (see ProcessStopper). Throws heapy::Error when the process cannot be read.

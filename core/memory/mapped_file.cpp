@@ -1,0 +1,66 @@
+#include "core/memory/mapped_file.hpp"
+
+#include "core/errors.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace heapy::memory {
+
+namespace {
+
+struct Fd {
+    int fd = -1;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+} // namespace
+
+std::shared_ptr<const MappedFile> MappedFile::try_open(const std::string& path, std::string* why,
+                                                       bool regular_only) {
+    auto fail = [&](const std::string& reason) -> std::shared_ptr<const MappedFile> {
+        if (why) *why = reason;
+        return nullptr;
+    };
+    Fd fd;
+    fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
+    if (fd.fd < 0) return fail(std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd.fd, &st) != 0) return fail(std::strerror(errno));
+    if (regular_only && !S_ISREG(st.st_mode)) return fail("not a regular file");
+    if (st.st_size < 0) return fail("bad file size");
+
+    std::shared_ptr<MappedFile> file(new MappedFile());
+    file->path_ = path;
+    file->mtime_ = st.st_mtim;
+    file->size_ = static_cast<uint64_t>(st.st_size);
+    if (file->size_ == 0) return file;
+    if (file->size_ > SIZE_MAX) return fail("file too large to map");
+    void* p = ::mmap(nullptr, static_cast<size_t>(file->size_), PROT_READ, MAP_PRIVATE, fd.fd, 0);
+    if (p == MAP_FAILED) return fail(std::strerror(errno));
+    file->data_ = static_cast<const std::byte*>(p);
+    return file;
+}
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, bool regular_only) {
+    std::string why;
+    auto file = try_open(path, &why, regular_only);
+    if (!file) throw Error("cannot read " + path + ": " + why);
+    return file;
+}
+
+MappedFile::~MappedFile() {
+    if (data_) ::munmap(const_cast<std::byte*>(data_), static_cast<size_t>(size_));
+}
+
+void MappedFile::advise_random() const {
+    if (data_) ::madvise(const_cast<std::byte*>(data_), static_cast<size_t>(size_), MADV_RANDOM);
+}
+
+} // namespace heapy::memory

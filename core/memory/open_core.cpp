@@ -1,0 +1,492 @@
+// open_core: an ELF core file as a Target (memory from the core and from the files it names,
+// symbols from the executable and shared objects).
+#include "core/errors.hpp"
+#include "core/memory/byte_size.hpp"
+#include "core/memory/core_memory.hpp"
+#include "core/memory/core_notes.hpp"
+#include "core/memory/elf_image.hpp"
+#include "core/memory/elf_module.hpp"
+#include "core/memory/elf_symbols.hpp"
+#include "core/memory/interval.hpp"
+#include "core/memory/target.hpp"
+
+#include <cstring>
+#include <elf.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <map>
+
+namespace heapy::memory {
+
+namespace {
+
+std::string elf_problem_text(const std::string& path, ElfProblem problem,
+                             const std::string& detail) {
+    switch (problem) {
+    case ElfProblem::not_elf:
+        return path + " is not an ELF core file; pass a core dump (from the kernel or gcore)";
+    case ElfProblem::wrong_class:
+        return path + " is a 32-bit ELF file; only x86-64 (ELF64) core files are supported";
+    case ElfProblem::wrong_endian:
+        return path + " is a big-endian ELF file; only x86-64 core files are supported";
+    case ElfProblem::wrong_machine:
+        return path + " is an ELF file for another machine (" + detail +
+               "); only x86-64 core files are supported";
+    case ElfProblem::truncated:
+        return "core file " + path + " is truncated (its ELF headers are incomplete: " + detail +
+               "); it cannot be analysed";
+    case ElfProblem::none:
+        break;
+    }
+    return path + " cannot be read as an ELF core file";
+}
+
+std::string elf_type_name(uint16_t type) {
+    switch (type) {
+    case ET_EXEC:
+        return "an executable";
+    case ET_DYN:
+        return "a shared object or PIE executable";
+    case ET_REL:
+        return "an object file";
+    default:
+        return fmt::format("of ELF type {}", type);
+    }
+}
+
+// A NUL-terminated string from dumped memory (at most `max` bytes).
+std::string read_c_string(const SegmentMap& map, uint64_t address, size_t max = 4096) {
+    std::string out;
+    char buf[256];
+    while (out.size() < max) {
+        size_t n = map.read(address + out.size(),
+                            std::as_writable_bytes(std::span<char>(buf, sizeof buf)));
+        if (n == 0) return {};
+        size_t len = strnlen(buf, n);
+        out.append(buf, len);
+        if (len < n) return out;
+    }
+    return {};
+}
+
+enum class Verdict { match, mismatch, unknown };
+
+struct Verification {
+    Verdict verdict = Verdict::unknown;
+    std::string detail;
+};
+
+// The GNU build-id of the ELF image mapped at `start`, read from the core's own dumped bytes
+// (its ELF header, program headers and note segment; the kernel dumps the first page of every
+// ELF mapping by default).
+std::optional<BuildId> build_id_in_core(const SegmentMap& dumped, uint64_t start) {
+    Elf64_Ehdr eh;
+    if (dumped.read(start, std::as_writable_bytes(std::span<Elf64_Ehdr>(&eh, 1))) != sizeof eh)
+        return std::nullopt;
+    if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 256 ||
+        eh.e_phoff > 65536)
+        return std::nullopt;
+    std::vector<Elf64_Phdr> ph(eh.e_phnum);
+    auto ph_bytes = std::as_writable_bytes(std::span<Elf64_Phdr>(ph));
+    if (dumped.read(start + eh.e_phoff, ph_bytes) != ph_bytes.size()) return std::nullopt;
+    // Link-time address of the file's first byte: from the PT_LOAD that maps offset 0.
+    std::optional<uint64_t> bias;
+    for (const Elf64_Phdr& p : ph)
+        if (p.p_type == PT_LOAD && p.p_offset == 0) {
+            bias = start - p.p_vaddr;
+            break;
+        }
+    if (!bias) return std::nullopt;
+    for (const Elf64_Phdr& p : ph) {
+        if (p.p_type != PT_NOTE || p.p_filesz == 0 || p.p_filesz > 65536) continue;
+        std::vector<std::byte> area(p.p_filesz);
+        if (dumped.read(*bias + p.p_vaddr, area) != area.size()) continue;
+        std::optional<BuildId> found;
+        for_each_note(area, p.p_align, [&](const ElfNote& note) {
+            if (!found && note.type == NT_GNU_BUILD_ID && note.name == "GNU" && !note.desc.empty())
+                found = BuildId{{note.desc.begin(), note.desc.end()}, p.p_vaddr + note.desc_offset};
+        });
+        if (found) return found;
+    }
+    return std::nullopt;
+}
+
+// Checks a module's file against the bytes the core holds for it: the build-id of the image in
+// the core against the file's, else the file's build-id bytes at their runtime address, else
+// up to 64 KiB of dumped pages of its read-only segments.
+Verification verify_against_core(const ElfModule& mod, const SegmentMap& dumped) {
+    std::optional<BuildId> core_id;
+    for (const ModuleMapping& m : mod.mappings)
+        if (m.file_offset == 0) {
+            core_id = build_id_in_core(dumped, m.start);
+            break;
+        }
+    if (core_id) {
+        if (mod.build_id && mod.build_id->bytes == core_id->bytes) return {Verdict::match, {}};
+        return {Verdict::mismatch, "build-id " + core_id->hex() + " in the core, " +
+                                       (mod.build_id ? mod.build_id->hex() : "none") +
+                                       " in the file"};
+    }
+    if (mod.build_id) {
+        const BuildId& id = *mod.build_id;
+        std::vector<std::byte> in_core(id.bytes.size());
+        if (dumped.read(mod.bias + id.vaddr, in_core) == in_core.size()) {
+            if (in_core == id.bytes) return {Verdict::match, {}};
+            return {Verdict::mismatch,
+                    "the core holds other bytes where its build-id " + id.hex() + " should be"};
+        }
+    }
+    uint64_t compared = 0;
+    constexpr uint64_t budget = 64 * 1024;
+    for (const ElfSegment& seg : mod.image.segments()) {
+        if (seg.type != PT_LOAD || (seg.flags & PF_W) || seg.filesz == 0) continue;
+        uint64_t rt_start = mod.bias + seg.vaddr;
+        uint64_t rt_end = rt_start + std::min(seg.filesz, seg.memsz);
+        if (rt_end < rt_start) continue;
+        const auto& pieces = dumped.pieces();
+        auto first =
+            std::upper_bound(pieces.begin(), pieces.end(), rt_start,
+                             [](uint64_t a, const SegmentMap::Piece& q) { return a < q.start; });
+        if (first != pieces.begin()) --first;
+        for (auto it = first; it != pieces.end() && it->start < rt_end; ++it) {
+            const SegmentMap::Piece& p = *it;
+            if (compared >= budget) break;
+            uint64_t s = std::max(rt_start, p.start), e = std::min(rt_end, p.start + p.size);
+            if (s >= e) continue;
+            e = std::min(e, s + (budget - compared));
+            auto file = mod.image.slice(seg.offset + (s - rt_start), e - s);
+            if (file.size() != e - s) continue; // file shorter than its headers claim
+            if (std::memcmp(file.data(), p.data + (s - p.start), file.size()) != 0)
+                return {Verdict::mismatch,
+                        fmt::format("its bytes at {:#x} differ from the core's", s)};
+            compared += e - s;
+        }
+    }
+    if (compared > 0) return {Verdict::match, {}};
+    return {Verdict::unknown, {}};
+}
+
+bool newer(const timespec& a, const timespec& b) {
+    return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+}
+
+std::string signal_name(int sig) {
+    if (const char* abbrev = sigabbrev_np(sig)) return std::string("SIG") + abbrev;
+    return std::to_string(sig);
+}
+
+// Builds the module of the executable from AT_PHDR when the core names no file for it.
+std::optional<ElfModule> module_from_auxv(const std::string& exe, uint64_t at_phdr) {
+    std::string why;
+    auto file = MappedFile::open(exe);
+    ElfProblem problem;
+    auto image = ElfImage::parse(file->bytes(), &problem);
+    if (!image) return std::nullopt;
+    std::optional<uint64_t> bias;
+    for (const ElfSegment& s : image->segments())
+        if (s.type == PT_PHDR) bias = at_phdr - s.vaddr;
+    if (!bias)
+        for (const ElfSegment& s : image->segments())
+            if (s.type == PT_LOAD && image->phoff() >= s.offset &&
+                image->phoff() - s.offset < s.filesz)
+                bias = at_phdr - (s.vaddr + (image->phoff() - s.offset));
+    if (!bias) return std::nullopt;
+    ElfModule mod{exe, exe, file, *image, {}, *bias, true, image->build_id()};
+    for (const ElfSegment& s : image->segments())
+        if (s.type == PT_LOAD)
+            mod.mappings.push_back({(*bias + s.vaddr) & ~uint64_t(4095), *bias + s.vaddr + s.memsz,
+                                    s.offset & ~uint64_t(4095)});
+    return mod;
+}
+
+} // namespace
+
+Target open_core(const std::string& path, const CoreOptions& options) {
+    std::string why;
+    auto core = MappedFile::try_open(path, &why);
+    if (!core) throw Error("cannot open core file " + path + ": " + why);
+    core->advise_random();
+
+    ElfProblem problem = ElfProblem::none;
+    std::string detail;
+    auto image = ElfImage::parse(core->bytes(), &problem, &detail);
+    if (!image) throw Error(elf_problem_text(path, problem, detail));
+    if (image->type() != ET_CORE)
+        throw Error(path + " is not an ELF core file (it is " + elf_type_name(image->type()) +
+                    "); pass a core dump, and the executable with --exe");
+
+    Target target;
+    const uint64_t size = core->size();
+
+    // What the file should hold, what it holds, and the dumped memory that is there.
+    uint64_t needed = image->headers_end();
+    uint64_t missing = 0;
+    std::vector<SegmentMap::Piece> dumped_pieces;
+    std::vector<Interval> load_ranges;
+    for (const ElfSegment& seg : image->segments()) {
+        if (seg.type != PT_LOAD && seg.type != PT_NOTE) continue;
+        uint64_t end = seg.filesz > UINT64_MAX - seg.offset ? UINT64_MAX : seg.offset + seg.filesz;
+        needed = std::max(needed, end);
+        if (seg.type != PT_LOAD) continue;
+        uint64_t present = seg.offset >= size ? 0 : std::min(seg.filesz, size - seg.offset);
+        missing += seg.filesz - present;
+        uint64_t len = std::min(present, seg.memsz);
+        if (len > 0) dumped_pieces.push_back({seg.vaddr, len, core->data() + seg.offset});
+        uint64_t mem_end = seg.memsz > UINT64_MAX - seg.vaddr ? UINT64_MAX : seg.vaddr + seg.memsz;
+        load_ranges.emplace_back(seg.vaddr, mem_end);
+    }
+    if (size < needed) {
+        if (!options.allow_truncated)
+            throw Error(fmt::format("core file {} is truncated ({} of {} present); pass "
+                                    "--allow-truncated to analyse what is there",
+                                    path, format_byte_size(size), format_byte_size(needed)));
+        target.notes.push_back(fmt::format(
+            "core file {} is truncated ({} of {} present): {} of dumped memory is missing and "
+            "reads there fail",
+            path, format_byte_size(size), format_byte_size(needed), format_byte_size(missing)));
+        target.missing_bytes = missing;
+    }
+
+    CoreNotes notes = parse_core_notes(*image);
+    for (const std::string& p : notes.problems)
+        target.notes.push_back("core file " + path + ": " + p + " (ignored)");
+    if (!notes.has_nt_file)
+        target.notes.push_back("core file " + path +
+                               " has no NT_FILE note: its shared objects are unknown and "
+                               "file-backed pages it omits cannot be read");
+    target.thread_ids = notes.thread_ids;
+
+    const SegmentMap dumped(dumped_pieces);
+    std::vector<Interval> dumped_ranges;
+    for (const SegmentMap::Piece& p : dumped.pieces())
+        dumped_ranges.emplace_back(p.start, p.start + p.size);
+
+    // Modules named in NT_FILE, and which of them is the executable.
+    std::vector<std::pair<std::string, ModuleMapping>> file_maps;
+    for (const FileMapping& f : notes.files)
+        file_maps.push_back({f.path, {f.start, f.end, f.file_offset}});
+    std::vector<ModuleCandidate> candidates = group_by_file(file_maps);
+
+    std::optional<size_t> exe_index;
+    auto containing = [&](uint64_t addr) -> std::optional<size_t> {
+        for (size_t i = 0; i < candidates.size(); ++i)
+            for (const ModuleMapping& m : candidates[i].mappings)
+                if (addr >= m.start && addr < m.end) return i;
+        return std::nullopt;
+    };
+    const auto at_phdr = notes.auxv_value(AT_PHDR);
+    if (at_phdr) exe_index = containing(*at_phdr);
+    if (!exe_index)
+        if (auto fn = notes.auxv_value(AT_EXECFN)) {
+            std::string name = read_c_string(dumped, *fn);
+            for (size_t i = 0; i < candidates.size() && !name.empty(); ++i)
+                if (candidates[i].path == name) exe_index = i;
+        }
+    if (!exe_index)
+        if (auto entry = notes.auxv_value(AT_ENTRY)) exe_index = containing(*entry);
+
+    std::vector<ElfModule> modules;
+    std::map<std::string, std::shared_ptr<const MappedFile>> backing; // null: do not use
+    size_t missing_files = 0, changed_files = 0;
+    std::string exe_path;
+
+    auto reject_exe = [&](const std::string& file, const std::string& why_not) {
+        if (options.executable)
+            throw Error("executable " + file + " does not match core " + path + " (" + why_not +
+                        "); pass the executable the core was made from with --exe");
+        throw Error("executable " + file + " named in core " + path + " does not match it (" +
+                    why_not +
+                    "), probably rebuilt or upgraded since; pass the original with --exe");
+    };
+
+    for (size_t i = 0; i < candidates.size(); ++i) {
+        const ModuleCandidate& cand = candidates[i];
+        const bool is_exe = exe_index && *exe_index == i;
+        std::vector<std::string> files{is_exe && options.executable ? *options.executable
+                                                                    : cand.path};
+        bool not_elf = false;
+        std::string why_not;
+        auto mod = load_elf_module(cand, files, &why_not, &not_elf);
+        if (!mod) {
+            if (is_exe && options.executable) {
+                if (not_elf)
+                    throw Error(*options.executable +
+                                " is not an ELF executable; pass the executable the core was "
+                                "made from with --exe");
+                throw Error("cannot use executable " + why_not);
+            }
+            if (not_elf) continue; // a data file: decided below like any other file
+            if (is_exe) {
+                target.notes.push_back("executable " + cand.path +
+                                       " named in the core cannot be read (" + why_not +
+                                       "); pass it with --exe");
+            } else if (cand.path.find(".so") != std::string::npos) {
+                target.notes.push_back("shared object " + cand.path +
+                                       " named in the core cannot be read (" + why_not +
+                                       "); its symbols are unknown and pages the core omits "
+                                       "cannot be read");
+            } else {
+                ++missing_files;
+            }
+            backing[cand.path] = nullptr;
+            continue;
+        }
+        mod->is_executable = is_exe;
+        Verification v = verify_against_core(*mod, dumped);
+        if (v.verdict == Verdict::mismatch) {
+            if (is_exe) reject_exe(mod->opened, v.detail);
+            target.notes.push_back("shared object " + mod->opened + " does not match the core (" +
+                                   v.detail +
+                                   "); its symbols and the pages the core omits are "
+                                   "not used");
+            backing[cand.path] = nullptr;
+            continue;
+        }
+        if (v.verdict == Verdict::unknown) {
+            if (!(is_exe && options.executable) && newer(mod->file->mtime(), core->mtime())) {
+                target.notes.push_back(
+                    (is_exe ? "executable " : "shared object ") + mod->opened +
+                    " changed after the core was written and cannot be checked against it; not "
+                    "used" +
+                    (is_exe ? " (pass the original with --exe)" : ""));
+                backing[cand.path] = nullptr;
+                continue;
+            }
+            if (is_exe)
+                target.notes.push_back("could not check that executable " + mod->opened +
+                                       " matches the core (the core holds none of its pages)");
+        }
+        if (is_exe) exe_path = mod->opened;
+        backing[cand.path] = mod->file;
+        modules.push_back(std::move(*mod));
+    }
+
+    // An executable given for a core whose NT_FILE does not name it: place it with AT_PHDR.
+    if (options.executable && !exe_index) {
+        auto mod = at_phdr ? module_from_auxv(*options.executable, *at_phdr) : std::nullopt;
+        if (!mod)
+            throw Error("cannot place executable " + *options.executable + " in core " + path +
+                        " (the core has no NT_FILE entry or AT_PHDR for it)");
+        Verification v = verify_against_core(*mod, dumped);
+        if (v.verdict == Verdict::mismatch) reject_exe(*options.executable, v.detail);
+        exe_path = mod->opened;
+        modules.insert(modules.begin(), std::move(*mod));
+    } else if (!exe_index) {
+        target.notes.push_back("could not tell from core " + path +
+                               " which executable it was made from; pass it with --exe");
+    }
+
+    // File-backed pages the core omits, from the files it names.
+    std::vector<SegmentMap::Piece> pieces = dumped.pieces();
+    std::vector<std::shared_ptr<const MappedFile>> files_used;
+    std::vector<Interval> gaps;
+    for (const FileMapping& f : notes.files) {
+        gaps.clear();
+        uncovered_parts(dumped_ranges, f.start, f.end, gaps);
+        if (gaps.empty()) continue;
+        std::string key = f.path;
+        static const std::string deleted_suffix = " (deleted)";
+        if (key.size() > deleted_suffix.size() && key.ends_with(deleted_suffix))
+            key.resize(key.size() - deleted_suffix.size());
+        auto it = backing.find(key);
+        if (it == backing.end()) {
+            // A file that is not ELF (or not a module): use it if it predates the core.
+            std::shared_ptr<const MappedFile> file;
+            if (!key.empty() && key[0] == '/') file = MappedFile::try_open(key, &why);
+            if (!file) {
+                ++missing_files;
+            } else if (newer(file->mtime(), core->mtime())) {
+                ++changed_files;
+                file = nullptr;
+            }
+            it = backing.emplace(key, file).first;
+        }
+        const auto& file = it->second;
+        if (!file) continue;
+        if (files_used.empty() || files_used.back() != file) files_used.push_back(file);
+        for (const Interval& g : gaps) {
+            uint64_t fo = f.file_offset + (g.first - f.start);
+            if (fo < f.file_offset || fo >= file->size()) continue;
+            uint64_t len = std::min(g.second - g.first, file->size() - fo);
+            pieces.push_back({g.first, len, file->data() + fo});
+        }
+    }
+    if (missing_files > 0)
+        target.notes.push_back(fmt::format(
+            "{} file(s) mapped by the process are missing here; pages of them the core omits "
+            "cannot be read",
+            missing_files));
+    if (changed_files > 0)
+        target.notes.push_back(fmt::format(
+            "{} file(s) mapped by the process changed after the core was written; pages of "
+            "them the core omits are not read from them",
+            changed_files));
+
+    // Regions: every PT_LOAD, plus the file mappings the core has no PT_LOAD for.
+    std::vector<FileMapping> sorted_files = notes.files;
+    std::sort(sorted_files.begin(), sorted_files.end(),
+              [](const FileMapping& a, const FileMapping& b) { return a.start < b.start; });
+    auto file_at = [&](uint64_t addr) -> const FileMapping* {
+        auto it = std::upper_bound(sorted_files.begin(), sorted_files.end(), addr,
+                                   [](uint64_t a, const FileMapping& f) { return a < f.start; });
+        if (it == sorted_files.begin()) return nullptr;
+        --it;
+        return addr < it->end ? &*it : nullptr;
+    };
+    std::vector<Region> regions;
+    for (const ElfSegment& seg : image->segments()) {
+        if (seg.type != PT_LOAD || seg.memsz == 0) continue;
+        Region r;
+        r.start = seg.vaddr;
+        r.end = seg.memsz > UINT64_MAX - seg.vaddr ? UINT64_MAX : seg.vaddr + seg.memsz;
+        r.readable = (seg.flags & PF_R) != 0;
+        r.writable = (seg.flags & PF_W) != 0;
+        r.executable = (seg.flags & PF_X) != 0;
+        if (const FileMapping* f = file_at(seg.vaddr)) {
+            r.path = f->path;
+            r.file_offset = f->file_offset + (seg.vaddr - f->start);
+        }
+        regions.push_back(std::move(r));
+    }
+    std::vector<Interval> loads = merge_intervals(load_ranges);
+    for (const FileMapping& f : sorted_files) {
+        gaps.clear();
+        uncovered_parts(loads, f.start, f.end, gaps);
+        for (const Interval& g : gaps)
+            regions.push_back({g.first, g.second, true, false, false, f.path,
+                               f.file_offset + (g.first - f.start)});
+    }
+    std::sort(regions.begin(), regions.end(),
+              [](const Region& a, const Region& b) { return a.start < b.start; });
+
+    files_used.push_back(core);
+    target.memory =
+        std::make_unique<CoreMemory>(std::move(files_used), std::move(pieces), std::move(regions));
+    target.symbols = std::make_unique<ElfSymbols>(std::move(modules));
+    target.executable = exe_path;
+
+    std::string desc = "core file " + path;
+    if (!exe_path.empty()) desc += " of " + exe_path;
+    std::vector<std::string> facts;
+    if (notes.pid) facts.push_back(fmt::format("pid {}", *notes.pid));
+    if (!notes.thread_ids.empty())
+        facts.push_back(fmt::format("{} thread{}", notes.thread_ids.size(),
+                                    notes.thread_ids.size() == 1 ? "" : "s"));
+    if (notes.signal > 0) facts.push_back("signal " + signal_name(notes.signal));
+    if (!facts.empty()) desc += " (" + fmt::format("{}", fmt::join(facts, ", ")) + ")";
+    target.description = desc;
+    return target;
+}
+
+Target open_core(const std::string& path, const std::optional<std::string>& executable) {
+    CoreOptions options;
+    options.executable = executable;
+    return open_core(path, options);
+}
+
+Target open_core(const std::string& path) {
+    return open_core(path, CoreOptions{});
+}
+
+} // namespace heapy::memory
