@@ -176,21 +176,21 @@ std::string signal_name(int sig) {
     return std::to_string(sig);
 }
 
-// Builds the module of the executable from AT_PHDR when the core names no file for it.
-std::optional<ElfModule> module_from_auxv(const std::string& exe, uint64_t at_phdr) {
-    std::string why;
+// Builds the module of the executable when the core names no file for it: a non-PIE
+// executable sits at its link-time addresses, a PIE one is placed with AT_PHDR.
+std::optional<ElfModule> place_executable(const std::string& exe, std::optional<uint64_t> at_phdr) {
     auto file = MappedFile::open(exe);
     ElfProblem problem;
     auto image = ElfImage::parse(file->bytes(), &problem);
     if (!image) return std::nullopt;
     std::optional<uint64_t> bias;
+    if (image->type() == ET_EXEC) bias = 0;
     for (const ElfSegment& s : image->segments())
-        if (s.type == PT_PHDR) bias = at_phdr - s.vaddr;
-    if (!bias)
-        for (const ElfSegment& s : image->segments())
-            if (s.type == PT_LOAD && image->phoff() >= s.offset &&
-                image->phoff() - s.offset < s.filesz)
-                bias = at_phdr - (s.vaddr + (image->phoff() - s.offset));
+        if (!bias && at_phdr && s.type == PT_PHDR) bias = *at_phdr - s.vaddr;
+    for (const ElfSegment& s : image->segments())
+        if (!bias && at_phdr && s.type == PT_LOAD && image->phoff() >= s.offset &&
+            image->phoff() - s.offset < s.filesz)
+            bias = *at_phdr - (s.vaddr + (image->phoff() - s.offset));
     if (!bias) return std::nullopt;
     ElfModule mod{exe, exe, file, *image, {}, *bias, true, image->build_id()};
     for (const ElfSegment& s : image->segments())
@@ -251,10 +251,16 @@ Target open_core(const std::string& path, const CoreOptions& options) {
     CoreNotes notes = parse_core_notes(*image);
     for (const std::string& p : notes.problems)
         target.notes.push_back("core file " + path + ": " + p + " (ignored)");
+    bool notes_complete = true;
+    for (const ElfSegment& seg : image->segments())
+        if (seg.type == PT_NOTE && (seg.offset > size || seg.filesz > size - seg.offset))
+            notes_complete = false;
     if (!notes.has_nt_file)
-        target.notes.push_back("core file " + path +
-                               " has no NT_FILE note: its shared objects are unknown and "
-                               "file-backed pages it omits cannot be read");
+        target.notes.push_back(
+            "core file " + path +
+            (notes_complete ? " has no NT_FILE note" : " lost its notes to the truncation") +
+            ": its shared objects are unknown and file-backed pages it omits "
+            "cannot be read");
     target.thread_ids = notes.thread_ids;
 
     const SegmentMap dumped(dumped_pieces);
@@ -290,6 +296,7 @@ Target open_core(const std::string& path, const CoreOptions& options) {
     std::map<std::string, std::shared_ptr<const MappedFile>> backing; // null: do not use
     size_t missing_files = 0, changed_files = 0;
     std::string exe_path;
+    std::optional<ElfModule> placed_exe; // placed without an NT_FILE entry
 
     auto reject_exe = [&](const std::string& file, const std::string& why_not) {
         if (options.executable)
@@ -362,15 +369,20 @@ Target open_core(const std::string& path, const CoreOptions& options) {
         modules.push_back(std::move(*mod));
     }
 
-    // An executable given for a core whose NT_FILE does not name it: place it with AT_PHDR.
+    // An executable given for a core whose NT_FILE does not name it (no NT_FILE, or notes lost
+    // in a truncated core): at its link-time address, or placed with AT_PHDR.
     if (options.executable && !exe_index) {
-        auto mod = at_phdr ? module_from_auxv(*options.executable, *at_phdr) : std::nullopt;
+        auto mod = place_executable(*options.executable, at_phdr);
         if (!mod)
             throw Error("cannot place executable " + *options.executable + " in core " + path +
                         " (the core has no NT_FILE entry or AT_PHDR for it)");
         Verification v = verify_against_core(*mod, dumped);
         if (v.verdict == Verdict::mismatch) reject_exe(*options.executable, v.detail);
+        if (v.verdict == Verdict::unknown)
+            target.notes.push_back("could not check that executable " + mod->opened +
+                                   " matches the core (the core holds none of its pages)");
         exe_path = mod->opened;
+        placed_exe = *mod;
         modules.insert(modules.begin(), std::move(*mod));
     } else if (!exe_index) {
         target.notes.push_back("could not tell from core " + path +
@@ -411,6 +423,23 @@ Target open_core(const std::string& path, const CoreOptions& options) {
             uint64_t len = std::min(g.second - g.first, file->size() - fo);
             pieces.push_back({g.first, len, file->data() + fo});
         }
+    }
+    // The read-only segments of an executable placed without NT_FILE, from its file.
+    if (placed_exe) {
+        const ElfModule& mod = *placed_exe;
+        for (const ElfSegment& seg : mod.image.segments()) {
+            if (seg.type != PT_LOAD || (seg.flags & PF_W) || seg.filesz == 0) continue;
+            uint64_t start = mod.bias + seg.vaddr;
+            uint64_t len = std::min(seg.filesz, seg.memsz);
+            if (start + len < start || seg.offset >= mod.file->size()) continue;
+            len = std::min(len, mod.file->size() - seg.offset);
+            gaps.clear();
+            uncovered_parts(dumped_ranges, start, start + len, gaps);
+            for (const Interval& g : gaps)
+                pieces.push_back({g.first, g.second - g.first,
+                                  mod.file->data() + seg.offset + (g.first - start)});
+        }
+        files_used.push_back(mod.file);
     }
     if (missing_files > 0)
         target.notes.push_back(fmt::format(
