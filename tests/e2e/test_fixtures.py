@@ -65,8 +65,20 @@ class Fixtures(unittest.TestCase):
         self.assertEqual(truth["threads"], 3)
         self.assertTrue(truth["python"]["version"].startswith("3.11."), truth["python"])
         self.assertGreater(truth["totals"]["approx_reachable_count"], truth["totals"]["gc_objects"])
-        for label, address in truth["ids"].items():
-            self.assertRegex(address, r"^0x[0-9a-f]+$", label)
+        for label, chosen in truth["ids"].items():
+            self.assertRegex(chosen["address"], r"^0x[0-9a-f]+$", label)
+            self.assertGreater(chosen["size"], 0, label)
+        self.assertEqual(truth["ids"]["plain[0]"]["kind"], "__main__.Plain")
+        self.assertEqual(truth["ids"]["materialised[0].__dict__"]["kind"],
+                         "dict of __main__.Materialised")
+        for kind, count in SHAPES.items():
+            self.assertEqual(len(set(truth["instances"][kind])), count, kind)
+        approx = os.path.join(os.path.dirname(self.shapes.info["truth"]),
+                              truth["totals"]["approx_objects"])
+        with open(approx) as f:
+            lines = sum(1 for _ in f)
+        virtual = sum(n for kind, n in truth["totals"]["approx_by_type"].items()) - lines
+        self.assertGreaterEqual(virtual, 0)
 
     def test_process_is_blocked_and_stays_so(self):
         self.assertTrue(self.shapes.alive())

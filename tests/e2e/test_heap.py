@@ -9,6 +9,7 @@ rows as the JSON.
 """
 
 import argparse
+import os
 import re
 import sys
 import unittest
@@ -25,6 +26,7 @@ PARAMS = argparse.Namespace(frontend="cli", mode="core", interp="debian")
 # alone are 5%) or counts one twice.
 APPROX_TOLERANCE = 0.03
 
+OBJECT_RE = re.compile(r"^0x([0-9a-f]+) (\d+) (.+)$")
 ROW_RE = re.compile(r"^ *\d+ +\d+ +\d+ +\d+ +\d+ +\d+ +\d+ ")
 
 
@@ -65,6 +67,52 @@ class HeapTest(unittest.TestCase):
         except ValueError as e:
             problem = str(e)
         self.fail("%s (%s):\n%s" % (problem, self.where, r.describe()))
+
+    def objects(self):
+        """{address: (size, kind)} of every object `heapy _objects` lists."""
+        r = self.succeeded_command("_objects")
+        objects = {}
+        for line in r.stdout.splitlines():
+            m = OBJECT_RE.match(line)
+            if m:
+                objects[int(m.group(1), 16)] = (int(m.group(2)), m.group(3))
+        if not objects:
+            self.fail("heapy _objects listed no objects (%s):\n%s" % (self.where, r.describe()))
+        return objects
+
+    def succeeded_command(self, *words):
+        if self.missing:
+            self.fail(self.missing)
+        key = ("command",) + words
+        if key not in self._results:
+            self._results[key] = harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target, words)
+        r = self._results[key]
+        if r.rc != 0:
+            self.fail("heapy %s failed (%s):\n%s" % (" ".join(words), self.where, r.describe()))
+        return r
+
+    def estimate(self):
+        """{address: (parent address, type name)} of the fixture's in-process estimate."""
+        if not hasattr(type(self), "_estimate"):
+            estimate = {}
+            path = os.path.join(os.path.dirname(self.target.info["truth"]),
+                                self.truth["totals"]["approx_objects"])
+            with open(path) as f:
+                for line in f:
+                    address, parent, name = line.rstrip("\n").split(" ", 2)
+                    estimate[int(address, 16)] = (int(parent, 16), name)
+            type(self)._estimate = estimate
+        return self._estimate
+
+    def held_by(self, address, steps=10):
+        """How the fixture's estimate reached address: 'set <- FileFinder <- dict <- ...'."""
+        estimate = self.estimate()
+        names = []
+        while address in estimate and len(names) < steps:
+            parent, name = estimate[address]
+            names.append("%s %#x" % (name, address) if not names else name)
+            address = parent
+        return " <- ".join(names) if names else "%#x (not in the estimate)" % address
 
     def rows_by_kind(self, result):
         rows = {}
@@ -131,6 +179,37 @@ class HeapTest(unittest.TestCase):
         self.compare_rows(self.truth["type"], self.partition("--by", "type"),
                           "heapy heap --by type --json")
 
+    def test_own_instances_by_address(self):
+        """Every object of the fixture's own kinds is there, at the address id() gave, with
+        the kind the fixture expects; and no other object has that kind."""
+        by_kind = {}
+        for address, (size, kind) in self.objects().items():
+            by_kind.setdefault(kind, set()).add(address)
+        problems = []
+        for kind, addresses in sorted(self.truth["instances"].items()):
+            want = {int(a, 16) for a in addresses}
+            got = by_kind.get(kind, set())
+            missing, extra = sorted(want - got), sorted(got - want)
+            if missing:
+                problems.append("%s: %d of %d missing, e.g. %s" % (
+                    kind, len(missing), len(want), self.held_by(missing[0])))
+            if extra:
+                problems.append("%s: %d unexpected, e.g. %#x" % (kind, len(extra), extra[0]))
+        if problems:
+            self.fail("heapy _objects, %s:\n  %s" % (self.where, "\n  ".join(problems)))
+
+    def test_chosen_ids(self):
+        objects = self.objects()
+        problems = []
+        for label, want in sorted(self.truth["ids"].items()):
+            got = objects.get(int(want["address"], 16))
+            if got != (want["size"], want["kind"]):
+                problems.append("%s at %s: expected %s of %d bytes, got %s" % (
+                    label, want["address"], want["kind"], want["size"],
+                    "nothing" if got is None else "%s of %d bytes" % (got[1], got[0])))
+        if problems:
+            self.fail("heapy _objects, %s:\n  %s" % (self.where, "\n  ".join(problems)))
+
     def test_type_agrees_with_clodo(self):
         """Same set, so the same totals; every kind that is not an exact dict is its type in both;
         the `dict` type row is every `dict of ...` and `dict (no owner)` row together."""
@@ -168,11 +247,34 @@ class HeapTest(unittest.TestCase):
         estimated = totals["approx_by_type"]
         diffs = sorted(((reported.get(k, 0) - estimated.get(k, 0), k)
                         for k in set(reported) | set(estimated)), key=lambda d: -abs(d[0]))
-        self.fail("total count %d is more than %d%% away from the fixture's estimate %d (%s).\n"
-                  "Largest differences by type (reported - estimated):\n  %s" % (
-                      count, APPROX_TOLERANCE * 100, estimate, self.where, "\n  ".join(
-                          "%+6d %-40s (%d vs %d)" % (d, k, reported.get(k, 0), estimated.get(k, 0))
-                          for d, k in diffs[:15] if d)))
+        message = ("total count %d is more than %d%% away from the fixture's estimate %d (%s).\n"
+                   "Largest differences by type (reported - estimated):\n  %s" % (
+                       count, APPROX_TOLERANCE * 100, estimate, self.where, "\n  ".join(
+                           "%+6d %-40s (%d vs %d)" % (d, k, reported.get(k, 0), estimated.get(k, 0))
+                           for d, k in diffs[:15] if d)))
+        self.fail(message + "\n" + self.estimate_difference())
+
+    def estimate_difference(self):
+        """Objects the estimate reached and heapy did not, by type, with how the estimate
+        reached one of them; and the kinds of objects heapy has and the estimate has not."""
+        try:
+            objects = self.objects()
+        except AssertionError as e:
+            return "(no object list: %s)" % str(e).splitlines()[0]
+        estimate = self.estimate()
+        only_estimate = {}
+        for address in set(estimate) - set(objects):
+            only_estimate.setdefault(estimate[address][1], []).append(address)
+        only_heapy = {}
+        for address in set(objects) - set(estimate):
+            only_heapy.setdefault(objects[address][1], []).append(address)
+        lines = ["In the estimate, not in heapy's heap (%d):" % sum(map(len, only_estimate.values()))]
+        for name, addresses in sorted(only_estimate.items(), key=lambda kv: -len(kv[1]))[:12]:
+            lines.append("  %6d %-32s e.g. %s" % (len(addresses), name, self.held_by(min(addresses))))
+        lines.append("In heapy's heap, not in the estimate (%d):" % sum(map(len, only_heapy.values())))
+        for name, addresses in sorted(only_heapy.items(), key=lambda kv: -len(kv[1]))[:12]:
+            lines.append("  %6d %-32s e.g. %#x" % (len(addresses), name, min(addresses)))
+        return "\n".join(lines)
 
     def test_core_with_explicit_exe(self):
         if (PARAMS.frontend, PARAMS.mode) != ("cli", "core"):
