@@ -93,6 +93,7 @@ int run(const heapy::cli::Options& o) {
     }
     if (result.status != 0) {
         print_error(result.error.empty() ? "the command failed" : result.error);
+        if (result.status == 130) return 130; // interrupted, as a shell reports Ctrl-C
         return result.status > 0 && result.status < 126 ? result.status : 1;
     }
     return 0;

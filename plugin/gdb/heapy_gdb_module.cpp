@@ -51,12 +51,13 @@ class GdbSession {
         std::optional<heapy::frontend::ProgressPrinter> printer;
         if (!progress.is_none())
             printer.emplace(
-                [progress](std::string_view s) {
+                [this, progress](std::string_view s) {
                     try {
                         progress(py::str(s.data(), s.size()));
                     } catch (py::error_already_set& e) {
-                        e.restore();
-                        PyErr_Clear(); // a broken progress sink must not fail the command
+                        // Ctrl-C while writing stops the command; any other failure of the
+                        // progress sink must not (the exception is dropped with `e`).
+                        if (e.matches(PyExc_KeyboardInterrupt)) interrupted_ = true;
                     }
                 },
                 true);
@@ -103,17 +104,15 @@ class GdbSession {
     bool interrupted_ = false;
 };
 
-// Turns a heapy::Error while opening into _heapy_gdb.Error with the one-line message.
+// Opens a target; a failure raises _heapy_gdb.Error with the one-line "heapy: ..." message.
 template <typename F> std::unique_ptr<GdbSession> open(F&& opener) {
-    heapy::memory::Target target;
     try {
-        target = opener();
-    } catch (const heapy::Error&) {
-        throw;
+        return std::make_unique<GdbSession>(opener());
+    } catch (const heapy::Error& e) {
+        throw heapy::Error(heapy::frontend::error_line(e.what()));
     } catch (const std::bad_alloc&) {
-        throw heapy::Error("out of memory");
+        throw heapy::Error("heapy: out of memory");
     }
-    return std::make_unique<GdbSession>(std::move(target));
 }
 
 // Target over gdb's own memory and symbol access (remote targets, or when /proc/PID/mem cannot be
