@@ -1,7 +1,14 @@
 #include "core/classify/classifier.hpp"
 
+#include "core/heap/named_edges.hpp"
+#include "core/heap/relation_text.hpp"
+#include "core/report/pyrepr.hpp"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <unordered_map>
 
 namespace heapy::classify {
@@ -11,20 +18,31 @@ namespace {
 constexpr ClassifierInfo kClassifiers[] = {
     {Classifier::Clodo, "clodo", "Kind (class / dict of class)"},
     {Classifier::Type, "type", "Type"},
+    {Classifier::Class, "class", "Class"},
+    {Classifier::Size, "size", "Individual Size"},
+    {Classifier::Module, "module", "Module"},
+    {Classifier::Unity, "unity", "<unclassified>"},
+    {Classifier::Via, "via", "Referred Via:"},
+    {Classifier::Rcs, "rcs", "Referrers by Kind (class / dict of class)"},
+    {Classifier::Idset, "idset", "by identity set"},
+    {Classifier::Id, "id", ""},
 };
+
+// heapy's Clodo name for its own root object, which our root stands for.
+constexpr std::string_view kRootKind = "guppy.heapy.heapyc.RootStateType";
 
 constexpr uint64_t kDictOfBit = uint64_t{1} << 40;
 constexpr uint64_t kDictNoOwner = uint64_t{2} << 40;
+constexpr uint64_t kRootKey = uint64_t{3} << 40;
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
-// A number that identifies the kind of `node`; names are computed once per kind.
-uint64_t kind_key(const ClassifyContext& context, uint32_t node, Classifier classifier) {
+uint64_t clodo_key(const ClassifyContext& context, uint32_t node) {
     const heap::Node& n = context.graph.nodes[node];
-    if (classifier == Classifier::Type) return n.type();
+    if (n.kind() == heap::NodeKind::Root) return kRootKey;
     bool dict = n.kind() == heap::NodeKind::ManagedValues ||
                 (n.kind() == heap::NodeKind::Object && n.type() == context.dict_type);
     if (!dict) return n.type();
@@ -33,10 +51,116 @@ uint64_t kind_key(const ClassifyContext& context, uint32_t node, Classifier clas
     return kDictOfBit | context.graph.nodes[owner].type();
 }
 
-std::string kind_name(const ClassifyContext& context, uint64_t key) {
+std::string clodo_key_name(const ClassifyContext& context, uint64_t key) {
+    if (key == kRootKey) return std::string(kRootKind);
     if (key == kDictNoOwner) return "dict (no owner)";
     if (key & kDictOfBit) return "dict of " + context.names.name(uint32_t(key & ~kDictOfBit));
     return context.names.name(uint32_t(key));
+}
+
+// Kind names made of strings (Via, Rcs, Module, ...) are interned so rows group by name.
+class Interner {
+  public:
+    uint64_t id(const std::string& text) {
+        auto [it, inserted] = ids_.emplace(text, names_.size());
+        if (inserted) names_.push_back(text);
+        return it->second;
+    }
+    const std::string& name(uint64_t id) const { return names_[id]; }
+
+  private:
+    std::unordered_map<std::string, uint64_t> ids_;
+    std::vector<std::string> names_;
+};
+
+// Referrers heapy would count for `node`: for a reachable object only reachable referrers (and
+// the root); for an unreachable one, every referrer the graph has.
+template <class F> void for_each_referrer(const ClassifyContext& context, uint32_t node, F&& f) {
+    bool reachable = node < context.reachable_end;
+    for (uint32_t referrer : context.referrers->of(node))
+        if (!reachable || referrer < context.reachable_end) f(referrer);
+}
+
+// Via: for every node, the sorted set of relation texts its referrers refer to it by.
+std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes, Interner& names) {
+    const heap::ObjectGraph& graph = context.graph;
+    std::vector<uint32_t> position(graph.nodes.size(), UINT32_MAX);
+    for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
+    std::vector<bool> decoded(graph.nodes.size(), false);
+    std::vector<uint32_t> to_decode;
+    for (uint32_t node : nodes)
+        for_each_referrer(context, node, [&](uint32_t referrer) {
+            if (!decoded[referrer]) {
+                decoded[referrer] = true;
+                to_decode.push_back(referrer);
+            }
+        });
+    Interner texts;
+    std::vector<std::pair<uint32_t, uint64_t>> found; // (position in nodes, text id)
+    for (uint32_t referrer : to_decode) {
+        for (const heap::NamedEdge& edge : heap::named_edges(*context.decoder, graph, referrer)) {
+            uint32_t at = position[edge.target];
+            if (at == UINT32_MAX) continue;
+            if (edge.target < context.reachable_end && referrer >= context.reachable_end) continue;
+            // heapy's Via leaves out the class pointer of instances.
+            if (edge.relation.kind == cpython::RelationKind::InterAttribute && edge.relation.name &&
+                std::string_view(edge.relation.name) == "ob_type")
+                continue;
+            found.emplace_back(at, texts.id(report::py_repr_str(heap::via_text(*context.decoder, edge))));
+        }
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    std::vector<uint64_t> keys(nodes.size(), names.id(""));
+    for (size_t i = 0; i < found.size();) {
+        size_t j = i;
+        std::vector<std::string> parts;
+        for (; j < found.size() && found[j].first == found[i].first; ++j) parts.push_back(texts.name(found[j].second));
+        std::sort(parts.begin(), parts.end());
+        parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+        keys[found[i].first] = names.id(fmt::format("{}", fmt::join(parts, ", ")));
+        i = j;
+    }
+    return keys;
+}
+
+// Rcs: for every node, the sorted set of the Clodo kinds of its referrers.
+std::vector<uint64_t> rcs_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes, Interner& names) {
+    std::unordered_map<uint64_t, std::string> kind_names;
+    std::vector<uint64_t> keys;
+    keys.reserve(nodes.size());
+    std::vector<uint64_t> referrer_kinds;
+    std::map<std::vector<uint64_t>, uint64_t> set_ids;
+    for (uint32_t node : nodes) {
+        referrer_kinds.clear();
+        for_each_referrer(context, node, [&](uint32_t referrer) { referrer_kinds.push_back(clodo_key(context, referrer)); });
+        std::sort(referrer_kinds.begin(), referrer_kinds.end());
+        referrer_kinds.erase(std::unique(referrer_kinds.begin(), referrer_kinds.end()), referrer_kinds.end());
+        auto it = set_ids.find(referrer_kinds);
+        if (it == set_ids.end()) {
+            std::vector<std::string> parts;
+            for (uint64_t kind : referrer_kinds) {
+                auto [name, inserted] = kind_names.emplace(kind, std::string());
+                if (inserted) name->second = clodo_key_name(context, kind);
+                parts.push_back(name->second);
+            }
+            std::sort(parts.begin(), parts.end());
+            std::string text = parts.empty() ? "<Nothing>" : fmt::format("{}", fmt::join(parts, ", "));
+            it = set_ids.emplace(referrer_kinds, names.id(text)).first;
+        }
+        keys.push_back(it->second);
+    }
+    return keys;
+}
+
+std::string module_name(const ClassifyContext& context, uint32_t node) {
+    cpython::ObjectDecoder& decoder = *context.decoder;
+    uint64_t address = context.graph.nodes[node].address();
+    uint64_t dict = decoder.reader().pointer(address + decoder.layout().module_dict);
+    if (dict)
+        if (uint64_t name = decoder.dict_lookup(dict, "__name__"))
+            if (auto text = decoder.read_str(name, 4096)) return *text;
+    return decoder.read_str(decoder.reader().pointer(address + decoder.layout().module_name), 4096).value_or("?");
 }
 
 } // namespace
@@ -56,29 +180,94 @@ std::string classifier_names() {
     return out;
 }
 
-report::Partition partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
-                            const ClassifierInfo& classifier) {
-    struct Totals {
+bool needs_referrers(Classifier classifier) { return classifier == Classifier::Via || classifier == Classifier::Rcs; }
+
+std::string clodo_name(const ClassifyContext& context, uint32_t node) {
+    return clodo_key_name(context, clodo_key(context, node));
+}
+
+PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                          const ClassifierInfo& classifier) {
+    // Kind keys: numbers for the kinds named from types, interned strings for the others.
+    Interner interned;
+    std::vector<uint64_t> keys;
+    bool string_keys = true;
+    switch (classifier.classifier) {
+    case Classifier::Via:
+        keys = via_keys(context, nodes, interned);
+        break;
+    case Classifier::Rcs:
+        keys = rcs_keys(context, nodes, interned);
+        break;
+    case Classifier::Unity:
+        keys.assign(nodes.size(), interned.id("<Anything>"));
+        break;
+    case Classifier::Size:
+        for (uint32_t node : nodes) keys.push_back(interned.id(fmt::format("{:9d}", context.graph.size_of(node))));
+        break;
+    case Classifier::Module:
+        for (uint32_t node : nodes) {
+            const heap::Node& n = context.graph.nodes[node];
+            bool module = n.kind() == heap::NodeKind::Object &&
+                          context.decoder->types().at(n.type()).kind == cpython::Kind::Module;
+            keys.push_back(interned.id(module ? module_name(context, node) : "~module"));
+        }
+        break;
+    case Classifier::Idset:
+    case Classifier::Id:
+        for (uint32_t node : nodes)
+            keys.push_back(interned.id(fmt::format("<1 {}: 0x{:x}>", clodo_name(context, node),
+                                                   context.graph.nodes[node].address())));
+        break;
+    case Classifier::Type:
+    case Classifier::Class:
+        string_keys = false;
+        for (uint32_t node : nodes) keys.push_back(context.graph.nodes[node].type());
+        break;
+    case Classifier::Clodo:
+        string_keys = false;
+        for (uint32_t node : nodes) keys.push_back(clodo_key(context, node));
+        break;
+    }
+
+    struct Row {
         uint64_t count = 0;
         uint64_t size = 0;
+        std::vector<uint32_t> members;
     };
-    std::unordered_map<uint64_t, Totals> totals;
-    report::Partition out;
-    out.classifier = std::string(classifier.name);
-    out.header = std::string(classifier.header);
-    for (uint32_t node : nodes) {
-        uint64_t size = context.graph.size_of(node);
-        Totals& t = totals[kind_key(context, node, classifier.classifier)];
-        ++t.count;
-        t.size += size;
-        ++out.count;
-        out.size += size;
+    std::unordered_map<uint64_t, Row> rows;
+    PartitionResult out;
+    out.table.classifier = std::string(classifier.name);
+    out.table.header = std::string(classifier.header);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        uint64_t size = context.graph.size_of(nodes[i]);
+        Row& row = rows[keys[i]];
+        ++row.count;
+        row.size += size;
+        row.members.push_back(nodes[i]);
+        ++out.table.count;
+        out.table.size += size;
     }
-    out.rows.reserve(totals.size());
-    for (const auto& [key, t] : totals) out.rows.push_back({kind_name(context, key), t.count, t.size});
-    std::sort(out.rows.begin(), out.rows.end(), [](const report::PartitionRow& a, const report::PartitionRow& b) {
-        return a.size != b.size ? a.size > b.size : a.kind < b.kind;
+    struct Named {
+        std::string name;
+        Row* row;
+    };
+    std::vector<Named> named;
+    named.reserve(rows.size());
+    for (auto& [key, row] : rows) {
+        std::string name;
+        if (string_keys) name = interned.name(key);
+        else if (classifier.classifier == Classifier::Clodo) name = clodo_key_name(context, key);
+        else name = context.names.name(uint32_t(key));
+        named.push_back({std::move(name), &row});
+    }
+    std::sort(named.begin(), named.end(), [](const Named& a, const Named& b) {
+        return a.row->size != b.row->size ? a.row->size > b.row->size : a.name < b.name;
     });
+    for (Named& n : named) {
+        out.table.rows.push_back({std::move(n.name), n.row->count, n.row->size});
+        out.members.push_back(std::move(n.row->members));
+    }
     return out;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "core/classify/type_namer.hpp"
+#include "core/cpython/object_decoder.hpp"
 #include "core/heap/object_graph.hpp"
+#include "core/heap/referrers.hpp"
 #include "core/report/set_format.hpp"
 
 #include <optional>
@@ -12,7 +14,7 @@
 namespace heapy::classify {
 
 // heapy's equivalence relations (HEAPY.md section 2).
-enum class Classifier { Clodo, Type };
+enum class Classifier { Clodo, Type, Class, Size, Module, Unity, Via, Rcs, Idset, Id };
 
 struct ClassifierInfo {
     Classifier classifier;
@@ -20,21 +22,34 @@ struct ClassifierInfo {
     std::string_view header; // heapy's column header
 };
 
-// The classifier named `name` (case-insensitive, e.g. "clodo", "type"), or nullopt.
+// The classifier named `name` (case-insensitive, e.g. "clodo", "type", "via"), or nullopt.
 std::optional<ClassifierInfo> find_classifier(std::string_view name);
-// "clodo, type" — the names find_classifier accepts.
+// "clodo, type, ..." — the names find_classifier accepts.
 std::string classifier_names();
+bool needs_referrers(Classifier classifier);
 
 // Everything a classifier needs to name kinds.
 struct ClassifyContext {
     const heap::ObjectGraph& graph;
     TypeNamer& names;
-    uint32_t dict_type; // TypeRegistry index of `dict`
+    uint32_t dict_type;     // TypeRegistry index of `dict`
+    uint32_t reachable_end; // nodes [1, reachable_end) are reachable from the root
+    cpython::ObjectDecoder* decoder = nullptr;   // Via, Rcs, Module, Idset
+    const heap::Referrers* referrers = nullptr;  // Via, Rcs
 };
 
-// The partition of `nodes` (node numbers of `context.graph`) by `classifier`, rows in heapy's
-// order: size descending, then kind name.
-report::Partition partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
-                            const ClassifierInfo& classifier);
+// The Clodo kind name of one node: `str`, `dict of __main__.Foo`, `dict (no owner)`...
+std::string clodo_name(const ClassifyContext& context, uint32_t node);
+
+// A partition and the nodes of each row (same order as the rows).
+struct PartitionResult {
+    report::Partition table;
+    std::vector<std::vector<uint32_t>> members;
+};
+
+// The partition of `nodes` by `classifier`, rows in heapy's order: size descending, then kind
+// name. (Id has no partition: see render.hpp for its table.)
+PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                          const ClassifierInfo& classifier);
 
 } // namespace heapy::classify

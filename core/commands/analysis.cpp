@@ -1,20 +1,25 @@
 #include "core/commands/analysis.hpp"
 
-#include "core/heap/heap_walker.hpp"
-
 #include <numeric>
 
 namespace heapy::commands {
 
-Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
-    : reader_(*target.memory), runtime_(cpython::locate_runtime(reader_, *target.symbols)) {
-    types_ = std::make_unique<cpython::TypeRegistry>(reader_, *runtime_.layout, *target.symbols);
-    decoder_ = std::make_unique<cpython::ObjectDecoder>(reader_, *runtime_.layout, *types_);
-    auto roots = cpython::collect_roots(runtime_, *decoder_);
+namespace {
+heap::WalkHooks hooks_for(const FrontEnd& frontend, const char* what) {
     heap::WalkHooks hooks;
     hooks.interrupted = frontend.interrupted;
-    hooks.progress = [&](uint64_t objects) { frontend.progress("walking the heap", objects, 0); };
-    graph_ = heap::walk_heap(*decoder_, roots, hooks);
+    hooks.progress = [&frontend, what](uint64_t objects) { frontend.progress(what, objects, 0); };
+    return hooks;
+}
+} // namespace
+
+Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
+    : frontend_(frontend), reader_(*target.memory), runtime_(cpython::locate_runtime(reader_, *target.symbols)) {
+    types_ = std::make_unique<cpython::TypeRegistry>(reader_, *runtime_.layout, *target.symbols);
+    decoder_ = std::make_unique<cpython::ObjectDecoder>(reader_, *runtime_.layout, *types_);
+    walker_ = std::make_unique<heap::HeapWalker>(*decoder_, graph_);
+    walker_->walk_roots(cpython::collect_roots(runtime_, *decoder_), hooks_for(frontend, "walking the heap"));
+    reachable_end_ = uint32_t(graph_.nodes.size());
     reachable_.resize(graph_.object_count());
     std::iota(reachable_.begin(), reachable_.end(), 1u);
 
@@ -23,6 +28,35 @@ Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
         builtins = reader_.pointer(runtime_.interpreters.front().address + runtime_.layout->interp_builtins);
     namer_ = std::make_unique<classify::TypeNamer>(*decoder_, builtins);
     if (const cpython::TypeInfo* dict = types_->get(types_->address_of(cpython::Kind::Dict))) dict_type_ = dict->index;
+}
+
+Analysis::~Analysis() = default;
+
+const cpython::GcObjects& Analysis::gc_lists() {
+    if (!gc_lists_) gc_lists_ = cpython::gc_tracked_objects(runtime_, reader_);
+    return *gc_lists_;
+}
+
+const heap::UnreachableSplit& Analysis::unreachable() {
+    if (!unreachable_) {
+        std::vector<uint64_t> seeds;
+        for (uint64_t address : gc_lists().objects)
+            if (graph_.index.find(address) == heap::AddressIndex::kMissing) seeds.push_back(address);
+        walker_->walk_more(seeds, hooks_for(frontend_, "walking unreachable objects"));
+        unreachable_ = heap::split_unreachable(*decoder_, graph_, reachable_end_);
+    }
+    return *unreachable_;
+}
+
+const heap::Referrers& Analysis::referrers() {
+    if (!referrers_ || referrers_->node_count() != graph_.nodes.size()) referrers_ = std::make_unique<heap::Referrers>(graph_);
+    return *referrers_;
+}
+
+std::optional<uint32_t> Analysis::node_at(uint64_t address) const {
+    uint32_t node = graph_.index.find(address);
+    if (node == heap::AddressIndex::kMissing) return std::nullopt;
+    return node;
 }
 
 } // namespace heapy::commands

@@ -3,39 +3,63 @@
 #include "core/classify/classifier.hpp"
 #include "core/classify/type_namer.hpp"
 #include "core/commands/frontend.hpp"
+#include "core/cpython/gc_lists.hpp"
 #include "core/cpython/object_decoder.hpp"
 #include "core/cpython/reader.hpp"
 #include "core/cpython/runtime.hpp"
 #include "core/cpython/type_registry.hpp"
+#include "core/heap/heap_walker.hpp"
 #include "core/heap/object_graph.hpp"
+#include "core/heap/referrers.hpp"
+#include "core/heap/unreachable.hpp"
 #include "core/memory/target.hpp"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace heapy::commands {
 
-// The analysed target: its runtime, decoders and the reachable heap, built once per session.
+// The analysed target: its runtime, decoders and object graph, built once per session. The
+// reachable heap is walked at once; the rest (unreachable GC objects, referrers) on first use.
 class Analysis {
   public:
     // Finds the runtime and walks the heap. Throws heapy::Error / heapy::Interrupted.
     Analysis(memory::Target& target, const FrontEnd& frontend);
+    ~Analysis();
 
     const cpython::Runtime& runtime() const { return runtime_; }
     cpython::ObjectDecoder& decoder() { return *decoder_; }
     const heap::ObjectGraph& graph() const { return graph_; }
+    classify::TypeNamer& names() { return *namer_; }
+    classify::ClassifyContext classify_context() { return {graph_, *namer_, dict_type_, reachable_end_}; }
+
+    // Node numbers of the reachable heap, in walk order.
     const std::vector<uint32_t>& reachable() const { return reachable_; }
-    classify::ClassifyContext classify_context() { return {graph_, *namer_, dict_type_}; }
+    bool is_reachable(uint32_t node) const { return node != 0 && node < reachable_end_; }
+    // The unreachable GC objects and what they reach, split into garbage and held.
+    const heap::UnreachableSplit& unreachable();
+    const cpython::GcObjects& gc_lists();
+    // Who refers to each node of the graph as it is now.
+    const heap::Referrers& referrers();
+    // The node of the object at `address`, if the graph has it.
+    std::optional<uint32_t> node_at(uint64_t address) const;
 
   private:
+    const FrontEnd& frontend_;
     cpython::Reader reader_;
     cpython::Runtime runtime_;
     std::unique_ptr<cpython::TypeRegistry> types_;
     std::unique_ptr<cpython::ObjectDecoder> decoder_;
     heap::ObjectGraph graph_;
+    std::unique_ptr<heap::HeapWalker> walker_;
     std::unique_ptr<classify::TypeNamer> namer_;
     std::vector<uint32_t> reachable_;
+    uint32_t reachable_end_ = 0;
     uint32_t dict_type_ = 0;
+    std::optional<cpython::GcObjects> gc_lists_;
+    std::optional<heap::UnreachableSplit> unreachable_;
+    std::unique_ptr<heap::Referrers> referrers_;
 };
 
 } // namespace heapy::commands

@@ -17,7 +17,9 @@ using cpython::TypeInfo;
 constexpr uint64_t kPollInterval = 1 << 14;
 constexpr int64_t kMaxPlausibleRefcount = int64_t{1} << 40;
 
-class Walker final : public EdgeSink {
+} // namespace
+
+class HeapWalker::Walker final : public EdgeSink {
   public:
     Walker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
         : decoder_(decoder), reader_(decoder.reader()), types_(decoder.types()), graph_(graph) {
@@ -71,6 +73,9 @@ class Walker final : public EdgeSink {
         graph_.total_size += graph_.size_of(node);
     }
 
+    // Adds `address` as an object node unless known; false when it is not a readable object.
+    bool seed(uint64_t address) { return resolve(address, Referent::Object) != AddressIndex::kMissing; }
+
   private:
     uint32_t add(uint64_t address, uint32_t type, NodeKind kind) {
         uint32_t node = uint32_t(graph_.nodes.size());
@@ -120,33 +125,58 @@ class Walker final : public EdgeSink {
     std::unordered_set<uint64_t> bad_;
 };
 
-} // namespace
+HeapWalker::HeapWalker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
+    : walker_(std::make_unique<Walker>(decoder, graph)), graph_(graph) {
+    if (graph_.nodes.empty()) {
+        graph_.nodes.emplace_back(0, 0, NodeKind::Root);
+        graph_.dict_owner.push_back(ObjectGraph::kNoOwner);
+        graph_.edge_begin.push_back(0);
+    }
+}
+
+HeapWalker::~HeapWalker() = default;
+
+void HeapWalker::walk_roots(const std::vector<cpython::RootEdge>& roots, const WalkHooks& hooks) {
+    walker_->set_current(ObjectGraph::kRoot);
+    for (const cpython::RootEdge& root : roots) {
+        size_t before = graph_.targets.size();
+        walker_->edge(root.address, Relation{cpython::RelationKind::Root}, root.referent, 0);
+        if (graph_.targets.size() != before) graph_.root_names.push_back(root.name);
+    }
+    drain(hooks);
+}
+
+void HeapWalker::walk_more(const std::vector<uint64_t>& seeds, const WalkHooks& hooks) {
+    for (uint64_t address : seeds) walker_->seed(address);
+    drain(hooks);
+}
+
+// Decodes every node that has no edges yet, in order, appending the nodes they reach.
+void HeapWalker::drain(const WalkHooks& hooks) {
+    // edge_begin has one entry per decoded node plus the end of the last node's edges.
+    graph_.edge_begin.pop_back();
+    for (uint32_t node = uint32_t(graph_.edge_begin.size()); node < graph_.nodes.size(); ++node) {
+        graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
+        walker_->set_current(node);
+        walker_->decode(node);
+        if (node % kPollInterval == 0) {
+            if (hooks.interrupted && hooks.interrupted()) {
+                graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
+                throw Interrupted();
+            }
+            if (hooks.progress) hooks.progress(graph_.nodes.size());
+        }
+        if (graph_.targets.size() >= UINT32_MAX)
+            throw Error("the heap has more than 4 billion references; heapy cannot hold it");
+    }
+    graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
+}
 
 ObjectGraph walk_heap(cpython::ObjectDecoder& decoder, const std::vector<cpython::RootEdge>& roots,
                       const WalkHooks& hooks) {
     ObjectGraph graph;
-    graph.nodes.emplace_back(0, 0, NodeKind::Root);
-    graph.dict_owner.push_back(ObjectGraph::kNoOwner);
-    Walker walker(decoder, graph);
-
-    graph.edge_begin.push_back(0);
-    walker.set_current(ObjectGraph::kRoot);
-    for (const cpython::RootEdge& root : roots) {
-        size_t before = graph.targets.size();
-        walker.edge(root.address, Relation{cpython::RelationKind::Root}, root.referent, 0);
-        if (graph.targets.size() != before) graph.root_names.push_back(root.name);
-    }
-    for (uint32_t node = 1; node < graph.nodes.size(); ++node) {
-        graph.edge_begin.push_back(uint32_t(graph.targets.size()));
-        walker.set_current(node);
-        walker.decode(node);
-        if (node % kPollInterval == 0) {
-            if (hooks.interrupted && hooks.interrupted()) throw Interrupted();
-            if (hooks.progress) hooks.progress(graph.nodes.size());
-        }
-        if (graph.targets.size() >= UINT32_MAX) throw Error("the heap has more than 4 billion references; heapy cannot hold it");
-    }
-    graph.edge_begin.push_back(uint32_t(graph.targets.size()));
+    HeapWalker walker(decoder, graph);
+    walker.walk_roots(roots, hooks);
     return graph;
 }
 

@@ -6,17 +6,37 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace heapy::heap {
 
 struct WalkHooks {
-    std::function<bool()> interrupted;                  // polled every few thousand objects
-    std::function<void(uint64_t objects)> progress;    // objects found so far
+    std::function<bool()> interrupted;              // polled every few thousand objects
+    std::function<void(uint64_t objects)> progress; // objects found so far
 };
 
-// Builds the graph of every object reachable from `roots` by a breadth-first walk (no recursion:
-// a linked list of any length is fine). Throws heapy::Interrupted when the hooks say so.
+// Builds the object graph by breadth-first walks (no recursion: a linked list of any length is
+// fine). The first walk starts at the roots; later walks extend the same graph from more seeds
+// (e.g. the objects on the GC lists), so node numbers and edges stay valid.
+class HeapWalker {
+  public:
+    HeapWalker(cpython::ObjectDecoder& decoder, ObjectGraph& graph);
+    ~HeapWalker();
+
+    // Walks from the roots. Throws heapy::Interrupted when the hooks say so.
+    void walk_roots(const std::vector<cpython::RootEdge>& roots, const WalkHooks& hooks = {});
+    // Adds every object in `seeds` not in the graph yet, and what they reach.
+    void walk_more(const std::vector<uint64_t>& seeds, const WalkHooks& hooks = {});
+
+  private:
+    class Walker;
+    void drain(const WalkHooks& hooks);
+    std::unique_ptr<Walker> walker_;
+    ObjectGraph& graph_;
+};
+
+// Convenience: a graph of everything reachable from `roots`.
 ObjectGraph walk_heap(cpython::ObjectDecoder& decoder, const std::vector<cpython::RootEdge>& roots,
                       const WalkHooks& hooks = {});
 

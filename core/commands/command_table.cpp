@@ -1,0 +1,113 @@
+#include "core/commands/commands.hpp"
+
+namespace heapy::commands {
+
+namespace {
+const std::vector<OptionSpec> kShowOptions = {{"by", true}, {"all", false}, {"json", false}};
+} // namespace
+
+const std::vector<CommandSpec>& command_table() {
+    static const std::vector<CommandSpec> table = {
+        {"heap", {}, "Show the reachable heap, partitioned as hpy().heap() would.",
+         "heapy heap [--by KIND] [--all] [--json]",
+         "Walks every object reachable from the interpreters, their modules and every thread's frames,\n"
+         "makes it the current set and prints heapy's partition table (10 rows; 'heapy more' shows more).\n"
+         "  --by KIND   clodo (class or dict owner; the default), type, class, size, module, unity,\n"
+         "              via (how referrers refer to it), rcs (kinds of referrers), idset, id\n"
+         "  --all       print every row\n"
+         "  --json      print one line of JSON with every row\n"
+         "Example:\n"
+         "  (gdb) heapy heap --by type",
+         kShowOptions, cmd_heap},
+        {"by", {}, "Classify the current set by another equivalence relation.", "heapy by KIND [--all] [--json]",
+         "KIND is one of clodo, type, class, size, module, unity, via, rcs, idset, id.\n"
+         "Example:\n"
+         "  (gdb) heapy heap\n"
+         "  (gdb) heapy by via",
+         {{"all", false}, {"json", false}}, cmd_by, true},
+        {"row", {}, "Make row N of the last table the current set (heapy's h[N]).", "heapy row N [--by KIND] [--json]",
+         "Example:\n"
+         "  (gdb) heapy heap\n"
+         "  (gdb) heapy row 0          # the objects of the first row\n"
+         "  (gdb) heapy by id",
+         kShowOptions, cmd_row, true},
+        {"select", {}, "Narrow the current set to one kind of the last table, by name.",
+         "heapy select KIND-NAME [--by KIND] [--json]",
+         "Example:\n"
+         "  (gdb) heapy heap\n"
+         "  (gdb) heapy select \"dict of __main__.Foo\"",
+         kShowOptions, cmd_select, true},
+        {"iso", {}, "Make the given objects the current set (heapy's hp.iso).", "heapy iso ADDR... [--by KIND] [--json]",
+         "ADDR is an object's address (id()), e.g. 0x7f3a5c1d2e40.\n"
+         "Example:\n"
+         "  (gdb) heapy iso 0x7f3a5c1d2e40 0x7f3a5c1d2f00",
+         kShowOptions, cmd_iso, true},
+        {"referrers", {}, "Make the objects that refer to the current set the current set.",
+         "heapy referrers [--by KIND] [--all] [--json]",
+         "Example:\n"
+         "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
+         "  (gdb) heapy referrers",
+         kShowOptions, cmd_referrers},
+        {"referents", {}, "Make the objects the current set refers to the current set.",
+         "heapy referents [--by KIND] [--all] [--json]",
+         "Example:\n"
+         "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
+         "  (gdb) heapy referents",
+         kShowOptions, cmd_referents},
+        {"heapu", {}, "Show the GC objects the root does not reach (hp.heapu()), split into garbage and held.",
+         "heapy heapu [--garbage | --held] [--by KIND] [--all] [--json]",
+         "Objects on the GC lists that nothing reachable refers to, and what only they reach. A core is\n"
+         "taken without a collection, so this includes cyclic garbage the next collection would free\n"
+         "(--garbage) besides objects held from outside the Python heap: leaked references, C statics\n"
+         "(--held). Classified by type, as heapy prints heapu.\n"
+         "Example:\n"
+         "  (gdb) heapy heapu --held",
+         {{"by", true}, {"all", false}, {"json", false}, {"garbage", false}, {"held", false}}, cmd_heapu},
+        {"more", {}, "Show the next page of the last listing (heapy's _.more).", "heapy more [--json]",
+         "Example:\n  (gdb) heapy heap\n  (gdb) heapy more", {{"json", false}}, cmd_more},
+        {"all", {}, "Show the whole of the last listing (heapy's _.all).", "heapy all [--json]",
+         "Example:\n  (gdb) heapy heap\n  (gdb) heapy all", {{"json", false}}, cmd_all},
+        {"setref", {}, "Set a reference point: later 'heap' shows only objects created after it.",
+         "heapy setref [--clear]",
+         "Records the objects of the reachable heap now. In a live process that then runs and stops\n"
+         "again, 'heapy heap' shows only the objects that were not there at setref, and 'heapy heapu'\n"
+         "the difference. --clear removes the reference point.\n"
+         "Example:\n"
+         "  (gdb) heapy setref\n"
+         "  (gdb) continue\n"
+         "  ^C\n"
+         "  (gdb) heapy heap",
+         {{"clear", false}}, cmd_setref},
+        {"dump", {}, "Append the last table to FILE in guppy's Stat dump format (hpy().load reads it).",
+         "heapy dump FILE",
+         "Example:\n  (gdb) heapy heap\n  (gdb) heapy dump before.stat", {}, cmd_dump, true},
+        {"load", {}, "Show a Stat dump written by 'heapy dump' or guppy's .dump().", "heapy load FILE [--all] [--json]",
+         "Example:\n  heapy load before.stat", {{"all", false}, {"json", false}}, cmd_load, true},
+        {"diff", {}, "Show the last table minus a saved one (heapy's diff).", "heapy diff FILE [--all] [--json]",
+         "With the CLI this compares two cores of one program:\n"
+         "  heapy --core core.1 heap; heapy --core core.1 dump a.stat\n"
+         "  heapy --core core.2 diff a.stat",
+         {{"all", false}, {"json", false}}, cmd_diff, true},
+        {"info", {}, "Show the Python runtime found in the target and how it was found.", "heapy info [--json]",
+         "Prints the CPython version, where _PyRuntime is, the interpreters and threads, and the size of\n"
+         "the reachable heap.\n"
+         "Example:\n"
+         "  (lldb) heapy info",
+         {{"json", false}}, cmd_info},
+        {"_objects", {}, "", "heapy _objects [--unreachable]",
+         "Lists every reachable object as 'address size kind' (a tool for heapy's own tests).",
+         {{"unreachable", false}}, cmd_objects},
+    };
+    return table;
+}
+
+const CommandSpec* find_command(std::string_view name) {
+    for (const auto& spec : command_table()) {
+        if (spec.name == name) return &spec;
+        for (auto alias : spec.aliases)
+            if (alias == name) return &spec;
+    }
+    return nullptr;
+}
+
+} // namespace heapy::commands

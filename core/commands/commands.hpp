@@ -1,0 +1,47 @@
+#pragma once
+
+#include "core/commands/arguments.hpp"
+#include "core/commands/session_state.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace heapy::commands {
+
+using Handler = std::string (*)(SessionState& state, const Arguments& args);
+
+// One `heapy ...` command: its words, help and implementation.
+struct CommandSpec {
+    std::string_view name;
+    std::vector<std::string_view> aliases;
+    std::string_view summary; // one line; empty for commands hidden from `help`
+    std::string_view usage;
+    std::string_view details; // options and an example
+    std::vector<OptionSpec> options;
+    Handler handler = nullptr;
+    bool takes_words = false; // positional arguments allowed
+};
+
+const std::vector<CommandSpec>& command_table();
+const CommandSpec* find_command(std::string_view name);
+
+// Handlers, grouped by file.
+std::string cmd_heap(SessionState&, const Arguments&);     // set_commands.cpp
+std::string cmd_by(SessionState&, const Arguments&);
+std::string cmd_row(SessionState&, const Arguments&);
+std::string cmd_select(SessionState&, const Arguments&);
+std::string cmd_iso(SessionState&, const Arguments&);
+std::string cmd_referrers(SessionState&, const Arguments&);
+std::string cmd_referents(SessionState&, const Arguments&);
+std::string cmd_heapu(SessionState&, const Arguments&);
+std::string cmd_more(SessionState&, const Arguments&);
+std::string cmd_all(SessionState&, const Arguments&);
+std::string cmd_info(SessionState&, const Arguments&);      // info_commands.cpp
+std::string cmd_objects(SessionState&, const Arguments&);
+std::string cmd_setref(SessionState&, const Arguments&);    // stat_commands.cpp
+std::string cmd_dump(SessionState&, const Arguments&);
+std::string cmd_load(SessionState&, const Arguments&);
+std::string cmd_diff(SessionState&, const Arguments&);
+
+} // namespace heapy::commands

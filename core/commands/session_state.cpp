@@ -1,0 +1,119 @@
+#include "core/commands/session_state.hpp"
+
+#include "core/errors.hpp"
+
+#include <fmt/format.h>
+
+namespace heapy::commands {
+
+SessionState::SessionState(memory::Target target, FrontEnd frontend)
+    : target_(std::move(target)), frontend_(std::move(frontend)), classifier_(*classify::find_classifier("clodo")) {}
+
+Analysis& SessionState::analysis() {
+    if (!analysis_) analysis_ = std::make_unique<Analysis>(target_, frontend_);
+    return *analysis_;
+}
+
+classify::ClassifyContext SessionState::context(const classify::ClassifierInfo& classifier) {
+    Analysis& a = analysis();
+    classify::ClassifyContext context = a.classify_context();
+    context.decoder = &a.decoder();
+    if (classify::needs_referrers(classifier.classifier)) context.referrers = &a.referrers();
+    return context;
+}
+
+std::string SessionState::show_listing(Listing listing, bool all, bool json) {
+    listing_ = std::move(listing);
+    const size_t max = all ? SIZE_MAX : report::kRowsPerPage;
+    listing_->next = listing_->page_end(0, max);
+    if (json) return listing_->json(0, SIZE_MAX) + "\n";
+    return line_ended(listing_->text(0, max, true));
+}
+
+std::string SessionState::more(bool all, bool json) {
+    if (!listing_) throw Error("nothing to continue: run 'heapy heap' (or another listing) first");
+    Listing& l = *listing_;
+    if (all) {
+        l.next = l.page_end(0, SIZE_MAX);
+        return json ? l.json(0, SIZE_MAX) + "\n" : line_ended(l.text(0, SIZE_MAX, true));
+    }
+    const size_t first = l.next;
+    l.next = l.page_end(first, report::kRowsPerPage);
+    if (json) return l.json(first, l.next - first) + "\n";
+    return line_ended(l.text(first, report::kRowsPerPage, false));
+}
+
+std::string SessionState::show_set(const NodeSet& nodes, const classify::ClassifierInfo& classifier,
+                                   const Arguments& args, const std::string& note) {
+    classifier_ = classifier;
+    auto result = classify::partition(context(classifier), nodes, classifier);
+    last_partition_ = std::move(result);
+    const uint64_t unreadable = analysis().graph().unreadable;
+    std::string extra = note + unreadable_note(unreadable);
+    Listing listing;
+    const report::Partition* table = &last_partition_->table;
+    listing.text = [table, extra](size_t first, size_t max, bool top) {
+        std::string text = line_ended(report::format_partition(*table, first, max, top));
+        return top || first == 0 ? text + extra : text;
+    };
+    listing.page_end = [table](size_t first, size_t max) { return report::partition_page_end(*table, first, max); };
+    listing.json = [table, unreadable](size_t first, size_t max) {
+        report::Partition page = *table;
+        size_t end = max == SIZE_MAX ? table->rows.size() : std::min(table->rows.size(), first + max);
+        page.rows.assign(table->rows.begin() + std::ptrdiff_t(std::min(first, end)), table->rows.begin() + std::ptrdiff_t(end));
+        std::string json = report::partition_json(page);
+        if (unreadable && !json.empty() && json.back() == '}') {
+            json.pop_back();
+            json += fmt::format(", \"unreadable\": {}}}", unreadable);
+        }
+        return json;
+    };
+    return show_listing(std::move(listing), args.flag("all"), args.flag("json"));
+}
+
+classify::ClassifierInfo classifier_option(const Arguments& args, std::string_view fallback) {
+    const std::string* by = args.value("by");
+    std::string_view name = by ? std::string_view(*by) : fallback;
+    auto classifier = classify::find_classifier(name);
+    if (!classifier)
+        throw Error(fmt::format("unknown classifier '{}': use one of {}", name, classify::classifier_names()));
+    return *classifier;
+}
+
+uint64_t parse_address(const std::string& text) {
+    try {
+        size_t used = 0;
+        uint64_t value = std::stoull(text, &used, 0);
+        if (used == text.size()) return value;
+    } catch (const std::exception&) {
+    }
+    throw Error(fmt::format("'{}' is not an address (write it as 0x7f... or in decimal)", text));
+}
+
+std::string unreadable_note(uint64_t unreadable) {
+    if (unreadable == 0) return {};
+    return fmt::format("{} object{} could not be read (missing or corrupt memory) and {} skipped.\n", unreadable,
+                       unreadable == 1 ? "" : "s", unreadable == 1 ? "was" : "were");
+}
+
+std::string line_ended(std::string text) {
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
+    return text;
+}
+
+std::string json_escape(std::string_view text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(char(c));
+        } else if (c < 0x20) {
+            out += fmt::format("\\u{:04x}", c);
+        } else {
+            out.push_back(char(c));
+        }
+    }
+    return out;
+}
+
+} // namespace heapy::commands

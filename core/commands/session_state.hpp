@@ -1,0 +1,82 @@
+#pragma once
+
+#include "core/classify/classifier.hpp"
+#include "core/commands/analysis.hpp"
+#include "core/commands/arguments.hpp"
+#include "core/commands/frontend.hpp"
+#include "core/memory/target.hpp"
+#include "core/report/set_format.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace heapy::commands {
+
+// The last paged listing shown (a partition, an identity table, paths...), for `more`/`all`.
+struct Listing {
+    // Lines [first, first + max) as text; `top` adds the label (first page, `all`).
+    std::function<std::string(size_t first, size_t max, bool top)> text;
+    // Where a page starting at `first` ends.
+    std::function<size_t(size_t first, size_t max)> page_end;
+    // Lines [first, first + max) as one line of JSON.
+    std::function<std::string(size_t first, size_t max)> json;
+    size_t next = 0;
+};
+
+// A set of objects: node numbers of the analysis graph, sorted, without duplicates.
+using NodeSet = std::vector<uint32_t>;
+
+// What a session keeps between commands.
+class SessionState {
+  public:
+    SessionState(memory::Target target, FrontEnd frontend);
+
+    memory::Target& target() { return target_; }
+    const FrontEnd& frontend() const { return frontend_; }
+    // The analysis, made on first use.
+    Analysis& analysis();
+    bool analysed() const { return analysis_ != nullptr; }
+    classify::ClassifyContext context(const classify::ClassifierInfo& classifier);
+
+    // The current set (`heap` makes it the reachable heap) and the last partition shown.
+    const NodeSet& current() { return current_ ? *current_ : analysis().reachable(); }
+    void set_current(NodeSet nodes) { current_ = std::move(nodes); }
+    const std::optional<classify::PartitionResult>& last_partition() const { return last_partition_; }
+    const classify::ClassifierInfo& classifier() const { return classifier_; }
+
+    // Shows `nodes` partitioned by `classifier` (or as an identity table for `id`) and makes it
+    // the listing `more` continues.
+    std::string show_set(const NodeSet& nodes, const classify::ClassifierInfo& classifier, const Arguments& args,
+                         const std::string& note = {});
+    // Makes `listing` the one `more` continues and returns its first page (or all of it).
+    std::string show_listing(Listing listing, bool all, bool json);
+    std::string more(bool all, bool json);
+
+    // The reference point (`setref`): addresses of the objects that were there then.
+    std::optional<std::vector<uint64_t>> reference;
+
+  private:
+    memory::Target target_;
+    FrontEnd frontend_;
+    std::unique_ptr<Analysis> analysis_;
+    std::optional<NodeSet> current_;
+    std::optional<classify::PartitionResult> last_partition_;
+    classify::ClassifierInfo classifier_;
+    std::optional<Listing> listing_;
+};
+
+// The classifier --by names (default `fallback`); throws heapy::Error for an unknown name.
+classify::ClassifierInfo classifier_option(const Arguments& args, std::string_view fallback);
+// "0x7f..." or decimal → an address; throws heapy::Error.
+uint64_t parse_address(const std::string& text);
+// A line under a table saying how many referents could not be read ("" when none).
+std::string unreadable_note(uint64_t unreadable);
+// Text that ends with exactly one newline.
+std::string line_ended(std::string text);
+std::string json_escape(std::string_view text);
+
+} // namespace heapy::commands

@@ -1,0 +1,179 @@
+// Commands that make and show sets: heap, by, row, select, iso, referrers, referents, heapu.
+#include "core/commands/commands.hpp"
+#include "core/errors.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace heapy::commands {
+
+namespace {
+
+NodeSet sorted_unique(NodeSet nodes) {
+    std::sort(nodes.begin(), nodes.end());
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+    return nodes;
+}
+
+// The reachable heap minus the objects that were there at the reference point.
+NodeSet heap_set(SessionState& state) {
+    Analysis& a = state.analysis();
+    if (!state.reference) return a.reachable();
+    std::unordered_set<uint64_t> old(state.reference->begin(), state.reference->end());
+    NodeSet out;
+    for (uint32_t node : a.reachable())
+        if (!old.count(a.graph().nodes[node].address())) out.push_back(node);
+    return out;
+}
+
+const std::string& single_word(const Arguments& args, std::string_view command, std::string_view what) {
+    if (args.positional.size() != 1)
+        throw Error(fmt::format("'heapy {}' needs exactly one {} (see 'heapy help {}')", command, what, command));
+    return args.positional[0];
+}
+
+std::string show_current(SessionState& state, const Arguments& args, const classify::ClassifierInfo& fallback) {
+    auto classifier = args.value("by") ? classifier_option(args, "") : fallback;
+    NodeSet nodes = state.current();
+    return state.show_set(nodes, classifier, args);
+}
+
+} // namespace
+
+std::string cmd_heap(SessionState& state, const Arguments& args) {
+    state.set_current(heap_set(state));
+    return show_current(state, args, classifier_option(args, "clodo"));
+}
+
+std::string cmd_by(SessionState& state, const Arguments& args) {
+    const std::string& name = single_word(args, "by", "classifier name");
+    auto classifier = classify::find_classifier(name);
+    if (!classifier)
+        throw Error(fmt::format("unknown classifier '{}': use one of {}", name, classify::classifier_names()));
+    NodeSet nodes = state.current();
+    return state.show_set(nodes, *classifier, args);
+}
+
+std::string cmd_row(SessionState& state, const Arguments& args) {
+    const std::string& word = single_word(args, "row", "row number");
+    const auto& last = state.last_partition();
+    if (!last) throw Error("no table to pick a row from: run 'heapy heap' first");
+    int64_t row = 0;
+    try {
+        size_t used = 0;
+        row = std::stoll(word, &used);
+        if (used != word.size()) throw std::invalid_argument(word);
+    } catch (const std::exception&) {
+        throw Error(fmt::format("'{}' is not a row number", word));
+    }
+    const int64_t rows = int64_t(last->members.size());
+    if (row < 0) row += rows; // heapy's h[-1]
+    if (row < 0 || row >= rows)
+        throw Error(fmt::format("row {} does not exist: the last table has {} row{}", word, rows, rows == 1 ? "" : "s"));
+    NodeSet nodes = sorted_unique(last->members[size_t(row)]);
+    auto classifier = state.classifier();
+    state.set_current(nodes);
+    return show_current(state, args, classifier);
+}
+
+std::string cmd_select(SessionState& state, const Arguments& args) {
+    if (args.positional.empty()) throw Error("'heapy select' needs the name of a kind, e.g. \"dict of __main__.Foo\"");
+    std::string name;
+    for (const auto& word : args.positional) name += (name.empty() ? "" : " ") + word;
+    const auto& last = state.last_partition();
+    if (!last) throw Error("no table to select from: run 'heapy heap' first");
+    NodeSet nodes;
+    bool found = false;
+    for (size_t i = 0; i < last->table.rows.size(); ++i) {
+        std::string_view kind = last->table.rows[i].kind;
+        // Size kinds are printed right-aligned; accept them without the padding.
+        if (kind == name || kind.substr(kind.find_first_not_of(' ') == std::string_view::npos ? 0 : kind.find_first_not_of(' ')) == name) {
+            nodes.insert(nodes.end(), last->members[i].begin(), last->members[i].end());
+            found = true;
+        }
+    }
+    if (!found) throw Error(fmt::format("the last table has no kind named '{}' (see 'heapy all')", name));
+    auto classifier = state.classifier();
+    state.set_current(sorted_unique(std::move(nodes)));
+    return show_current(state, args, classifier);
+}
+
+std::string cmd_iso(SessionState& state, const Arguments& args) {
+    if (args.positional.empty()) throw Error("'heapy iso' needs at least one address, e.g. heapy iso 0x7f3a5c1d2e40");
+    Analysis& a = state.analysis();
+    NodeSet nodes;
+    for (const auto& word : args.positional) {
+        uint64_t address = parse_address(word);
+        auto node = a.node_at(address);
+        if (!node) {
+            a.unreachable(); // the object may be garbage the roots do not reach
+            node = a.node_at(address);
+        }
+        if (!node || *node == heap::ObjectGraph::kRoot)
+            throw Error(fmt::format("no object at {} in the heap (not reachable, not on a GC list, or not an object)", word));
+        nodes.push_back(*node);
+    }
+    state.set_current(sorted_unique(std::move(nodes)));
+    return show_current(state, args, *classify::find_classifier("clodo"));
+}
+
+std::string cmd_referrers(SessionState& state, const Arguments& args) {
+    Analysis& a = state.analysis();
+    const heap::Referrers& referrers = a.referrers();
+    NodeSet out;
+    for (uint32_t node : state.current())
+        for (uint32_t referrer : referrers.of(node)) {
+            if (referrer == heap::ObjectGraph::kRoot) continue;
+            // As heapy: the referrers of reachable objects are reachable objects.
+            if (a.is_reachable(node) && !a.is_reachable(referrer)) continue;
+            out.push_back(referrer);
+        }
+    state.set_current(sorted_unique(std::move(out)));
+    return show_current(state, args, *classify::find_classifier("clodo"));
+}
+
+std::string cmd_referents(SessionState& state, const Arguments& args) {
+    Analysis& a = state.analysis();
+    const heap::ObjectGraph& graph = a.graph();
+    NodeSet out;
+    for (uint32_t node : state.current())
+        for (uint32_t e = graph.edge_begin[node]; e < graph.edge_begin[node + 1]; ++e) out.push_back(graph.targets[e]);
+    state.set_current(sorted_unique(std::move(out)));
+    return show_current(state, args, *classify::find_classifier("clodo"));
+}
+
+std::string cmd_heapu(SessionState& state, const Arguments& args) {
+    if (args.flag("garbage") && args.flag("held")) throw Error("use --garbage or --held, not both");
+    Analysis& a = state.analysis();
+    const heap::UnreachableSplit& split = a.unreachable();
+    auto total = [&](const std::vector<uint32_t>& nodes) {
+        uint64_t size = 0;
+        for (uint32_t node : nodes) size += a.graph().size_of(node);
+        return size;
+    };
+    std::string note = fmt::format(
+        "{} object{} ({} bytes) {} cyclic garbage the next collection would free; {} object{} ({} bytes) {} held from "
+        "outside the Python heap.\n",
+        split.garbage.size(), split.garbage.size() == 1 ? "" : "s", total(split.garbage),
+        split.garbage.size() == 1 ? "is" : "are", split.held.size(), split.held.size() == 1 ? "" : "s",
+        total(split.held), split.held.size() == 1 ? "is" : "are");
+    if (a.gc_lists().collecting)
+        note += "The process was inside a garbage collection: the GC lists may be incomplete.\n";
+    if (a.gc_lists().broken) note += "A GC list was cut short (unreadable or looping memory); some objects may be missing.\n";
+    NodeSet nodes = args.flag("garbage") ? split.garbage : args.flag("held") ? split.held : split.all;
+    if (state.reference) {
+        std::unordered_set<uint64_t> old(state.reference->begin(), state.reference->end());
+        std::erase_if(nodes, [&](uint32_t node) { return old.count(a.graph().nodes[node].address()) != 0; });
+    }
+    state.set_current(sorted_unique(std::move(nodes)));
+    NodeSet current = state.current();
+    return state.show_set(current, classifier_option(args, "type"), args, note);
+}
+
+std::string cmd_more(SessionState& state, const Arguments& args) { return state.more(false, args.flag("json")); }
+
+std::string cmd_all(SessionState& state, const Arguments& args) { return state.more(true, args.flag("json")); }
+
+} // namespace heapy::commands

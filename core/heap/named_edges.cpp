@@ -1,0 +1,82 @@
+#include "core/heap/named_edges.hpp"
+
+namespace heapy::heap {
+
+namespace {
+
+using cpython::Referent;
+using cpython::Relation;
+using cpython::RelationKind;
+
+// Re-decodes a node, resolving referents to nodes already in the graph.
+class Collector final : public cpython::EdgeSink {
+  public:
+    Collector(const ObjectGraph& graph, bool references_only) : graph_(graph), references_only_(references_only) {}
+
+    void edge(uint64_t address, const Relation& relation, Referent referent, uint64_t) override {
+        if (address == 0) return;
+        // Names shared through a type's cached keys are held by the keys object, not the type.
+        if (references_only_ && relation.kind == RelationKind::InterAttribute && relation.name &&
+            std::string_view(relation.name) == "ht_cached_keys")
+            return;
+        (void)referent;
+        uint32_t target = graph_.index.find(address);
+        if (target != AddressIndex::kMissing) edges.push_back({target, relation, {}});
+    }
+
+    std::vector<NamedEdge> edges;
+
+  private:
+    const ObjectGraph& graph_;
+    bool references_only_;
+};
+
+void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node, Collector& sink) {
+    const Node& n = graph.nodes[node];
+    switch (n.kind()) {
+    case NodeKind::Object:
+        decoder.referents(n.address(), decoder.types().at(n.type()), sink);
+        break;
+    case NodeKind::ManagedValues: {
+        uint32_t owner = graph.dict_owner[node];
+        if (owner != ObjectGraph::kNoOwner)
+            decoder.managed_values_referents(n.address(), decoder.types().at(graph.nodes[owner].type()), sink);
+        break;
+    }
+    case NodeKind::InterpreterFrame:
+        decoder.interpreter_frame_referents(n.address(), sink);
+        break;
+    case NodeKind::Root:
+        break;
+    }
+}
+
+} // namespace
+
+std::vector<NamedEdge> named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node) {
+    if (node == ObjectGraph::kRoot) {
+        std::vector<NamedEdge> out;
+        uint32_t begin = graph.edge_begin[0], end = graph.edge_begin[1];
+        for (uint32_t e = begin; e < end; ++e) {
+            Relation relation{RelationKind::Root};
+            relation.index = e - begin;
+            std::string_view name = e - begin < graph.root_names.size() ? graph.root_names[e - begin] : "??";
+            out.push_back({graph.targets[e], relation, name});
+        }
+        return out;
+    }
+    Collector sink(graph, false);
+    decode(decoder, graph, node, sink);
+    return std::move(sink.edges);
+}
+
+std::vector<uint32_t> counted_referents(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node) {
+    Collector sink(graph, true);
+    if (node != ObjectGraph::kRoot) decode(decoder, graph, node, sink);
+    std::vector<uint32_t> out;
+    out.reserve(sink.edges.size());
+    for (const NamedEdge& edge : sink.edges) out.push_back(edge.target);
+    return out;
+}
+
+} // namespace heapy::heap
