@@ -67,6 +67,21 @@ const std::vector<CommandSpec>& command_table() {
          "Example:\n  (gdb) heapy heap\n  (gdb) heapy more", {{"json", false}}, cmd_more},
         {"all", {}, "Show the whole of the last listing (heapy's _.all).", "heapy all [--json]",
          "Example:\n  (gdb) heapy heap\n  (gdb) heapy all", {{"json", false}}, cmd_all},
+        {"shpaths", {"sp"}, "Show the shortest paths from the root to the current set or an object.",
+         "heapy shpaths [ADDR] [--limit N] [--all] [--json]",
+         "Paths in heapy's notation, e.g. hp.Root.i0_modules['__main__'].__dict__['cache'][3].\n"
+         "Without ADDR: paths to the objects of the current set that are nearest to the root.\n"
+         "  --limit N   print at most N paths (default 10; 'heapy more' continues)\n"
+         "Example:\n"
+         "  (gdb) heapy sp 0x7f3a5c1d2e40",
+         {{"limit", true}, {"all", false}, {"json", false}}, cmd_shpaths, true},
+        {"rp", {}, "Show the reference pattern of the current set (heapy's .rp).", "heapy rp [--depth N] [--all] [--json]",
+         "A tree of the current set's referrers, their referrers and so on, grouped by kind.\n"
+         "  --depth N   how many levels (default 7)\n"
+         "Example:\n"
+         "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
+         "  (gdb) heapy rp",
+         {{"depth", true}, {"all", false}, {"json", false}}, cmd_rp},
         {"setref", {}, "Set a reference point: later 'heap' shows only objects created after it.",
          "heapy setref [--clear]",
          "Records the objects of the reachable heap now. In a live process that then runs and stops\n"

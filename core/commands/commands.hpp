@@ -43,5 +43,7 @@ std::string cmd_setref(SessionState&, const Arguments&);    // stat_commands.cpp
 std::string cmd_dump(SessionState&, const Arguments&);
 std::string cmd_load(SessionState&, const Arguments&);
 std::string cmd_diff(SessionState&, const Arguments&);
+std::string cmd_shpaths(SessionState&, const Arguments&);  // path_commands.cpp
+std::string cmd_rp(SessionState&, const Arguments&);
 
 } // namespace heapy::commands

@@ -1,6 +1,8 @@
 #include "core/commands/session_state.hpp"
 
+#include "core/classify/render.hpp"
 #include "core/errors.hpp"
+#include "core/report/id_format.hpp"
 
 #include <fmt/format.h>
 
@@ -46,6 +48,7 @@ std::string SessionState::more(bool all, bool json) {
 std::string SessionState::show_set(const NodeSet& nodes, const classify::ClassifierInfo& classifier,
                                    const Arguments& args, const std::string& note) {
     classifier_ = classifier;
+    if (classifier.classifier == classify::Classifier::Id) return show_id_table(nodes, args, note);
     auto result = classify::partition(context(classifier), nodes, classifier);
     last_partition_ = std::move(result);
     const uint64_t unreadable = analysis().graph().unreadable;
@@ -67,6 +70,43 @@ std::string SessionState::show_set(const NodeSet& nodes, const classify::Classif
             json += fmt::format(", \"unreadable\": {}}}", unreadable);
         }
         return json;
+    };
+    return show_listing(std::move(listing), args.flag("all"), args.flag("json"));
+}
+
+std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note) {
+    auto context = this->context(classifier_);
+    std::vector<uint32_t> order;
+    auto table = std::make_shared<report::IdTable>(classify::Renderer(context).id_table(nodes, &order));
+    // `row N` after `by id` picks one object.
+    classify::PartitionResult rows;
+    rows.table.count = table->count;
+    rows.table.size = table->size;
+    rows.table.classifier = "id";
+    for (size_t i = 0; i < order.size(); ++i) {
+        rows.table.rows.push_back({table->rows[i].render, 1, table->rows[i].size});
+        rows.members.push_back({order[i]});
+    }
+    last_partition_ = std::move(rows);
+    const std::string extra = note + unreadable_note(analysis().graph().unreadable);
+    Listing listing;
+    listing.text = [table, extra](size_t first, size_t max, bool top) {
+        std::string text = line_ended(report::format_id_table(*table, first, max, top));
+        return top || first == 0 ? text + extra : text;
+    };
+    listing.page_end = [table](size_t first, size_t max) {
+        size_t n = table->rows.size();
+        if (max == SIZE_MAX || first + max + 1 >= n) return n;
+        return first + max;
+    };
+    listing.json = [table](size_t first, size_t max) {
+        size_t end = max == SIZE_MAX ? table->rows.size() : std::min(table->rows.size(), first + max);
+        std::string out = fmt::format("{{\"count\": {}, \"size\": {}, \"classifier\": \"id\", \"kind\": \"{}\", \"rows\": [",
+                                      table->count, table->size, json_escape(table->kindname));
+        for (size_t i = std::min(first, end); i < end; ++i)
+            out += fmt::format("{}{{\"size\": {}, \"render\": \"{}\"}}", i == first ? "" : ", ", table->rows[i].size,
+                               json_escape(table->rows[i].render));
+        return out + "]}";
     };
     return show_listing(std::move(listing), args.flag("all"), args.flag("json"));
 }

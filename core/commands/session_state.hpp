@@ -60,6 +60,8 @@ class SessionState {
     std::optional<std::vector<uint64_t>> reference;
 
   private:
+    std::string show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note);
+
     memory::Target target_;
     FrontEnd frontend_;
     std::unique_ptr<Analysis> analysis_;
