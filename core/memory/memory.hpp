@@ -15,7 +15,8 @@ struct Region {
     bool readable = true;
     bool writable = false;
     bool executable = false;
-    std::string path;         // backing file, empty for anonymous memory
+    std::string path;         // backing file, empty for anonymous memory; live processes
+                              // also name kernel pseudo mappings ("[heap]", "[stack]", "[vvar]")
     uint64_t file_offset = 0; // offset of `start` in `path`
 };
 

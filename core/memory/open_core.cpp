@@ -167,6 +167,13 @@ Verification verify_against_core(const ElfModule& mod, const SegmentMap& dumped)
     return {Verdict::unknown, {}};
 }
 
+// Paths of mappings that are not files one could copy to another machine: devices (shared
+// anonymous memory shows as /dev/zero), memfd and SysV shared memory.
+bool is_special_file(const std::string& path) {
+    return path.starts_with("/dev/") || path.starts_with("/memfd:") || path.starts_with("/SYSV") ||
+           path.starts_with("/proc/");
+}
+
 bool newer(const timespec& a, const timespec& b) {
     return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
 }
@@ -333,7 +340,7 @@ Target open_core(const std::string& path, const CoreOptions& options) {
                                        " named in the core cannot be read (" + why_not +
                                        "); its symbols are unknown and pages the core omits "
                                        "cannot be read");
-            } else {
+            } else if (!is_special_file(cand.path)) {
                 ++missing_files;
             }
             backing[cand.path] = nullptr;
@@ -407,7 +414,7 @@ Target open_core(const std::string& path, const CoreOptions& options) {
             std::shared_ptr<const MappedFile> file;
             if (!key.empty() && key[0] == '/') file = MappedFile::try_open(key, &why);
             if (!file) {
-                ++missing_files;
+                if (!is_special_file(key)) ++missing_files;
             } else if (newer(file->mtime(), core->mtime())) {
                 ++changed_files;
                 file = nullptr;

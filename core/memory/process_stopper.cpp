@@ -44,7 +44,9 @@ ProcessStopper::ProcessStopper(int pid, std::chrono::milliseconds timeout) : pid
     struct stat st {};
     if (::stat(("/proc/" + p).c_str(), &st) != 0)
         throw Error(process_access_error(pid, errno, "stop"));
-    if (int tracer = tracer_of(pid); tracer != 0 && tracer != ::getpid()) {
+    if (int tracer = tracer_of(pid); tracer == ::getpid()) {
+        throw Error("process " + p + " is already traced by this process (stopped twice?)");
+    } else if (tracer != 0) {
         std::string name = command_of(tracer);
         throw Error("process " + p + " is already traced by process " + std::to_string(tracer) +
                     (name.empty() ? "" : " (" + name + ")") +
