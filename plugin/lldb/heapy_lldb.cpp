@@ -53,7 +53,9 @@ struct CachedSession {
 };
 
 std::mutex g_mutex; // one heapy command at a time
-std::unique_ptr<CachedSession> g_cache;
+// Never destroyed: at exit lldb may already have torn down the targets the cached session
+// refers to, so its destructor must not run then.
+std::unique_ptr<CachedSession>& g_cache = *new std::unique_ptr<CachedSession>();
 
 bool is_stopped(lldb::StateType state) {
     return state == lldb::eStateStopped || state == lldb::eStateCrashed ||
@@ -193,7 +195,8 @@ heapy::memory::Target open_through_lldb(lldb::SBProcess process) {
     options.section = [target](std::string_view name) { return lookup_section(target, name); };
     for (uint32_t i = 0; i < process.GetNumThreads(); ++i)
         options.thread_ids.push_back(static_cast<int>(process.GetThreadAtIndex(i).GetThreadID()));
-    // The regions are known, so big blocks cost nothing outside mapped memory.
+    // Each ReadMemory is a round trip to lldb (and lldb-server): ask for big blocks. Unmapped
+    // parts cost little: a live process's regions are known, and a failed block is split.
     options.cache.block_size = 1024 * 1024;
     return heapy::memory::make_callback_target(
         std::move(reader), [target](std::string_view name) { return lookup_symbol(target, name); },
