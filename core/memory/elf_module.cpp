@@ -15,6 +15,14 @@ uint64_t ModuleCandidate::end() const {
 uint64_t ElfModule::end() const {
     uint64_t e = 0;
     for (const ModuleMapping& m : mappings) e = std::max(e, m.end);
+    // Also the anonymous tail of the last segment (.bss), which no file mapping covers.
+    const uint64_t s = start();
+    for (const ElfSegment& seg : image.segments()) {
+        if (seg.type != PT_LOAD || seg.memsz > (uint64_t(1) << 32)) continue;
+        uint64_t seg_end = bias + seg.vaddr + seg.memsz;
+        seg_end = (seg_end + 4095) & ~uint64_t(4095);
+        if (seg_end > e && seg_end > s && seg_end - s < (uint64_t(1) << 34)) e = seg_end;
+    }
     return e;
 }
 

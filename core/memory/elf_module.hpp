@@ -44,6 +44,7 @@ struct ElfModule {
     std::optional<BuildId> build_id;
 
     uint64_t start() const { return mappings.empty() ? 0 : mappings.front().start; }
+    // End of the highest mapping or of the last PT_LOAD's memory (.bss), whichever is higher.
     uint64_t end() const;
 };
 

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
@@ -318,5 +319,92 @@ TEST_CASE("live process: ProcessStopper stops every thread and lets go", "[memor
         REQUIRE(close != std::string::npos);
         char state = s[close + 2];
         CHECK((state == 'S' || state == 'R'));
+    }
+}
+
+// Not run by default: `heapy_unit_tests "[.memory-bench]" -s` prints read and view costs on a
+// gcore core and on the live process of a python holding a million strings.
+TEST_CASE("memory benchmark: reads per second on a real heap", "[.memory-bench]") {
+    std::string gcore = find_in_path("gcore");
+    if (!executable(debian_python) || gcore.empty()) return;
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    const char* code = "import sys, time; x = [str(i) * 3 for i in range(1000000)]; "
+                       "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(60)";
+    const char* argv[] = {debian_python, "-c", code, nullptr};
+    pid_t pid = -1;
+    REQUIRE(posix_spawn(&pid, debian_python, &actions, nullptr, const_cast<char**>(argv),
+                        environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    struct Reap {
+        pid_t pid;
+        ~Reap() {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } reap{pid};
+    pollfd p{fds[0], POLLIN, 0};
+    char buf[16] = {};
+    REQUIRE(::poll(&p, 1, 30000) == 1);
+    REQUIRE(::read(fds[0], buf, sizeof buf - 1) > 0);
+    ::close(fds[0]);
+
+    auto bench = [](const char* what, Target& t) {
+        // One million readable 8-byte-aligned addresses in the writable mappings.
+        std::vector<std::pair<uint64_t, uint64_t>> spans;
+        for (const Region& r : t.memory->regions())
+            if (r.readable && r.writable && r.end - r.start >= 4096)
+                spans.emplace_back(r.start, r.end);
+        REQUIRE(!spans.empty());
+        std::vector<uint64_t> addresses;
+        uint64_t x = 88172645463325252ull;
+        std::byte probe[64];
+        for (int tries = 0; addresses.size() < 1000000 && tries < 4000000; ++tries) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const auto& s = spans[x % spans.size()];
+            uint64_t a = (s.first + (x >> 8) % (s.second - s.first - 64)) & ~uint64_t(7);
+            if (t.memory->read(a, probe) == sizeof probe) addresses.push_back(a);
+        }
+        std::sort(addresses.begin(), addresses.end()); // a heap walk has locality
+        auto t0 = std::chrono::steady_clock::now();
+        uint64_t total = 0;
+        for (int rep = 0; rep < 5; ++rep)
+            for (uint64_t a : addresses) total += t.memory->read(a, {probe, 16 + (a >> 3) % 48});
+        auto t1 = std::chrono::steady_clock::now();
+        uint64_t views = 0;
+        for (int rep = 0; rep < 5; ++rep)
+            for (uint64_t a : addresses) views += t.memory->view(a, 32) != nullptr;
+        auto t2 = std::chrono::steady_clock::now();
+        double n = 5.0 * static_cast<double>(addresses.size());
+        double read_ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / n;
+        double view_ns = std::chrono::duration<double, std::nano>(t2 - t1).count() / n;
+        WARN(what << ": read(16..64) " << read_ns << " ns, view(32) " << view_ns << " ns (" << total
+                  << " bytes, " << views << " views)");
+    };
+    {
+        TempDir dir;
+        std::string core = take_core(gcore, pid, dir.path);
+        REQUIRE(!core.empty());
+        auto t0 = std::chrono::steady_clock::now();
+        Target t = open_core(core);
+        auto t1 = std::chrono::steady_clock::now();
+        double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        WARN("open_core " << ms << " ms, " << std::filesystem::file_size(core) / (1 << 20)
+                          << " MiB");
+        bench("core", t);
+    }
+    {
+        ProcessStopper stopper(pid);
+        auto t0 = std::chrono::steady_clock::now();
+        Target t = open_process(pid);
+        auto t1 = std::chrono::steady_clock::now();
+        double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        WARN("open_process " << ms << " ms");
+        bench("live", t);
     }
 }
