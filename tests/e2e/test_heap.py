@@ -294,16 +294,14 @@ class HeapTest(unittest.TestCase):
             got, problem = None, str(e)
         if got is None:
             self.fail("%s (%s):\n%s" % (problem, self.where, r.describe()))
-        json_words = tuple(w for w in words if w != "--all")
-        expected = harness.render_partition(self.partition(*json_words), all_rows=all_rows)
+        result = self.partition(*(w for w in words if w != "--all"))
+        expected = harness.render_partition(result, all_rows=all_rows)
         # Structural checks first, for clearer messages, then the whole table line for line.
         self.assertRegex(got[0], harness.LABEL_RE)
         self.assertEqual(got[1], expected[1], "header line")
-        if not all_rows:
-            rows = len(self.partition(*json_words)["rows"])
-            if rows > harness.ROWS_PER_PAGE + 1:
-                footer = got[len(expected) - 1] if len(got) >= len(expected) else ""
-                self.assertRegex(footer, harness.FOOTER_RE)
+        if not all_rows and len(result["rows"]) > harness.ROWS_PER_PAGE + 1:
+            footer = got[len(expected) - 1] if len(got) >= len(expected) else ""
+            self.assertRegex(footer, harness.FOOTER_RE)
         self.assertEqual(got[:len(expected)], expected,
                          "text of heapy heap %s differs from the table rendered from its --json "
                          "output (%s)" % (" ".join(words), self.where))
