@@ -27,17 +27,50 @@ struct Partition {
 // heapy's rows-per-page (`max_more_lines`).
 inline constexpr size_t kRowsPerPage = 10;
 
+// heapy's SetFormat column header, followed by the classifier's header text.
+inline constexpr std::string_view kSetStatHeader = " Index  Count   %     Size   % Cumulative  % ";
+
 // heapy's SetFormat text for rows [first, first + max_rows) of `partition`: the label line
 // ("Partition of a set of ...") when `with_label`, the column header (when there are rows), the
 // rows, and the "<N more rows. Type e.g. '_.more' to view.>" footer, with heapy's rule that a
 // single remaining row is printed instead of the footer. `max_rows` = SIZE_MAX prints all rows.
+// Like heapy's repr(): no trailing newline. `X.more` = (first = 10, with_label = false), the
+// page after that starts at partition_page_end(...) of the previous page; `X.all` = (0,
+// SIZE_MAX, true). As in heapy, the header is replaced by an empty line when count and size
+// are both 0 but rows exist.
 std::string format_partition(const Partition& partition, size_t first = 0,
                              size_t max_rows = kRowsPerPage, bool with_label = true);
 
-// One line of JSON (no trailing newline) with every row, per DESIGN.md.
+// Where `.more` continues after the page format_partition(partition, first, max_rows) printed.
+size_t partition_page_end(const Partition& partition, size_t first, size_t max_rows = kRowsPerPage);
+
+// heapy's `h[i]`: the one-row table of the subset of row `row` (QUIRK kept: the Index column is
+// the parent's index, Cumulative is the parent's cumulative size, its % is computed against the
+// row's own size). Throws std::out_of_range for a bad row.
+std::string format_partition_row_set(const Partition& parent, size_t row);
+
+// One line of JSON (no trailing newline) with every row, per DESIGN.md:
+// {"count": N, "size": B, "classifier": "clodo", "rows": [{"kind": "str", "count": n, "size": s}]}
+// Kind names are JSON-escaped; valid UTF-8 is kept, invalid bytes become U+FFFD.
 std::string partition_json(const Partition& partition);
 
 // heapy's percentage: int('%.0f' % (part * 100.0 / whole)), 0 when whole is 0.
 long percent(uint64_t part, uint64_t whole);
+
+// Building blocks (signed: Stats loaded from files may hold negative numbers).
+// "Partition of a set of %d object%s. Total size = %d bytes."
+std::string set_label(int64_t count, int64_t size);
+// "%6d %6d %3d %8d %3d %9d %3d " with heapy's percentages against total_count / total_size.
+std::string set_row_prefix(int64_t index, int64_t count, int64_t size, int64_t cumulative,
+                           int64_t total_count, int64_t total_size);
+// The prefix + kind, wrapped (paging.hpp wrap_row).
+std::string format_set_row(int64_t index, int64_t count, int64_t size, int64_t cumulative,
+                           int64_t total_count, int64_t total_size, std::string_view kind);
+// "<%d more rows. Type e.g. '_.more' to view.>"
+std::string more_rows_msg(int64_t remaining);
+
+// int('%.0f' % (part * 100.0 / whole)) for signed values, 0 when whole is 0 (heapy would raise
+// ZeroDivisionError).
+long percent_signed(int64_t part, int64_t whole);
 
 } // namespace heapy::report
