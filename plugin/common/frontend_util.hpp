@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,28 +15,33 @@ namespace heapy::frontend {
 // The command names the session's help mentions, for debuggers to register as subcommands:
 // every word that starts a line of the overview `help("")` or follows "heapy " in it, kept when
 // that command's own help `help(name)` shows its usage ("heapy NAME"). "heap" is always first.
+// `unlisted` names commands the overview leaves out (e.g. tools for heapy's own tests); they are
+// kept on the same condition.
 // TODO(commands): take the list from Session itself once it offers one.
 inline std::vector<std::string>
-command_names(const std::function<std::string(std::string_view topic)>& help) {
+command_names(const std::function<std::string(std::string_view topic)>& help,
+              std::initializer_list<std::string_view> unlisted = {}) {
     auto is_name_char = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     };
     std::vector<std::string> names{"heap"};
-    auto consider = [&](std::string_view text) {
-        size_t n = 0;
-        while (n < text.size() && is_name_char(text[n])) ++n;
-        if (n == 0 || text[0] < 'a' || text[0] > 'z') return;
-        if (n < text.size() && text[n] != ' ' && text[n] != '\t') return;
-        std::string name(text.substr(0, n));
+    auto add_if_documented = [&](std::string_view name) {
         for (const auto& known : names)
             if (known == name) return;
         std::string own = help(name);
-        std::string usage = "heapy " + name;
+        std::string usage = "heapy " + std::string(name);
         size_t at = own.find(usage);
         if (at == std::string::npos) return;
         size_t end = at + usage.size();
         if (end < own.size() && is_name_char(own[end])) return;
-        names.push_back(std::move(name));
+        names.emplace_back(name);
+    };
+    auto consider = [&](std::string_view text) { // a word at the start of `text`
+        size_t n = 0;
+        while (n < text.size() && is_name_char(text[n])) ++n;
+        if (n == 0 || text[0] < 'a' || text[0] > 'z') return;
+        if (n < text.size() && text[n] != ' ' && text[n] != '\t') return;
+        add_if_documented(text.substr(0, n));
     };
     std::string overview = help("");
     std::string_view rest = overview;
@@ -50,6 +56,7 @@ command_names(const std::function<std::string(std::string_view topic)>& help) {
              at = line.find("heapy ", at + 1))
             consider(line.substr(at + 6));
     }
+    for (std::string_view name : unlisted) add_if_documented(name);
     return names;
 }
 

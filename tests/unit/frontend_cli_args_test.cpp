@@ -85,10 +85,13 @@ TEST_CASE("frontend: command names come from the session's help", "[frontend]") 
         if (topic == "more") return "Next rows.\n\nUsage: heapy more\n";
         if (topic == "info") return "Show the runtime.\n\nUsage: heapy info [--json]\n";
         if (topic == "help") return "Help.\n\nUsage: heapy help [COMMAND]\n";
+        if (topic == "_objects") return "Usage: heapy _objects\n";
         return "Unknown command '" + std::string(topic) + "'. Run 'heapy help' for the list.\n";
     };
     CHECK(heapy::frontend::command_names(help) ==
           std::vector<std::string>{"heap", "more", "info", "help"});
+    CHECK(heapy::frontend::command_names(help, {"_objects", "_nope"}) ==
+          std::vector<std::string>{"heap", "more", "info", "help", "_objects"});
 }
 
 TEST_CASE("frontend: progress line text", "[frontend]") {
