@@ -1,7 +1,9 @@
 # Runs guppy3's own Part.py / OutputHandling.py (copied from the guppy3 repository) with the
 # minimal glue they need, so expectations come from heapy's real formatting code.
-import io, itertools, sys, textwrap, types
-sys.path.insert(0, '/tmp/guppy_src')
+import io, itertools, os, sys, textwrap, types
+# Part.py and OutputHandling.py of a guppy3 checkout (git show HEAD:guppy/heapy/Part.py ...),
+# copied into the directory named by GUPPY_SRC.
+sys.path.insert(0, os.environ.get('GUPPY_SRC', '/tmp/guppy_src'))
 import OutputHandling, Part
 
 
@@ -150,3 +152,41 @@ class Paths:
         if self.numpaths:
             return '<No more paths>'
         return None
+
+
+def table(fmt_class, count, size, header, rows, kindname='', b_count=None, b_size=None):
+    """A partition printed with heapy's real Format/Printer code: rows [(count, size, name)],
+    index and cumulative computed like SetPartition does."""
+    p = object.__new__(Part.SetPartition)
+    p.mod = mod
+    p._hiding_tag_ = None
+    cum = 0
+    prs = []
+    for i, (c, s, n) in enumerate(rows):
+        cum += s
+        prs.append(Part.PartRow(c, s, n, i, cum, None, None))
+    p.rows = prs
+    p.count = count
+    p.size = size
+    p.kindheader = header
+    p.kindname = kindname
+    p.numrows = len(prs)
+    p.timemade = FakeTime.now
+    if b_count is not None:
+        p.b_count = b_count
+        p.b_size = b_size
+    p.init_format(fmt_class)
+    return p
+
+
+def all_pages(obj, limit=6):
+    """repr of the top page and of up to limit-1 `.more` pages (stops after an empty page)."""
+    out = [repr(obj)]
+    m = obj.more
+    for _ in range(limit - 1):
+        r = repr(m)
+        out.append(r)
+        if r == '' or r == '<No more paths>':
+            break
+        m = m.more
+    return out
