@@ -39,7 +39,7 @@ HEAPY_THREAD_ORDER = [
 ]
 # Members that hold dead, borrowed or not-yet-initialised objects, or that heapy leaves out.
 SKIP = re.compile(r"free_?list|freelist|keys_free|type_cache|trash_delete|_initial_thread|"
-                  r"modules_by_index|^gc$|^gc_|numfree|cached_objects|obmalloc|trace_info")
+                  r"modules_by_index|^gc$|^gc_|numfree|cached_objects|obmalloc|trace_info|delete_later|^frame$|^types$")
 
 
 def lookup(type_name):
@@ -51,8 +51,16 @@ def lookup(type_name):
         raise
 
 
-def offset_of(type_name, path):
-    t = lookup(type_name).strip_typedefs()
+def offset_of(type_names, path):
+    t = None
+    for type_name in type_names.split("|"):
+        try:
+            t = lookup(type_name).strip_typedefs()
+            break
+        except gdb.error:
+            continue
+    if t is None:
+        return None
     offset = 0
     for part in path.split("."):
         field = next((f for f in t.fields() if f.name == part), None)
@@ -124,9 +132,13 @@ def main():
         m = SIZE_RE.match(line)
         if m:
             key, type_name = m.groups()
-            try:
-                layout["sizes"][key] = lookup(type_name).strip_typedefs().sizeof
-            except gdb.error:
+            for name in type_name.split("|"):
+                try:
+                    layout["sizes"][key] = lookup(name).strip_typedefs().sizeof
+                    break
+                except gdb.error:
+                    continue
+            else:
                 missing.append(key)
     layout["interp_roots"] = ordered_roots(object_pointer_fields("struct _is"), HEAPY_INTERP_ORDER)
     layout["tstate_roots"] = ordered_roots(object_pointer_fields("struct _ts"), HEAPY_THREAD_ORDER)

@@ -1,5 +1,7 @@
 #include "core/cpython/dict_reader.hpp"
 
+#include <algorithm>
+
 namespace heapy::cpython {
 
 bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
@@ -7,16 +9,35 @@ bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
     out = DictKeys{};
     out.address = keys_address;
     if (!reader_.read(keys_address + layout_.dictkeys_refcnt, out.refcnt) ||
-        !reader_.read(keys_address + layout_.dictkeys_log2_size, out.log2_size) ||
-        !reader_.read(keys_address + layout_.dictkeys_log2_index_bytes, out.log2_index_bytes) ||
-        !reader_.read(keys_address + layout_.dictkeys_kind, out.kind) ||
         !reader_.read(keys_address + layout_.dictkeys_usable, out.usable) ||
         !reader_.read(keys_address + layout_.dictkeys_nentries, out.nentries))
         return false;
-    if (out.log2_size < 3 || out.log2_size > 30 || out.log2_index_bytes > 33 || out.nentries < 0 ||
-        out.usable < 0 || out.nentries > (int64_t{1} << out.log2_size))
-        return false;
-    out.entries = keys_address + layout_.dictkeys_indices + (uint64_t{1} << out.log2_index_bytes);
+    uint64_t slots = 0;
+    uint64_t index_bytes = 0;
+    if (layout_.dict_keys_style == 0) {
+        // <= 3.10: dk_size slots, each index as wide as the size needs; entries always general.
+        int64_t size = 0;
+        if (!reader_.read(keys_address + layout_.dictkeys_size, size) || size < 8 || size > (int64_t{1} << 30) ||
+            (size & (size - 1)) != 0)
+            return false;
+        slots = uint64_t(size);
+        uint64_t width = slots <= 0xff ? 1 : slots <= 0xffff ? 2 : slots <= 0xffffffffu ? 4 : 8;
+        index_bytes = slots * width;
+        out.kind = uint8_t(layout_.dict_kind_general);
+        while ((uint64_t{1} << out.log2_size) < slots) ++out.log2_size;
+        while ((uint64_t{1} << out.log2_index_bytes) < index_bytes) ++out.log2_index_bytes;
+    } else {
+        if (!reader_.read(keys_address + layout_.dictkeys_log2_size, out.log2_size) ||
+            !reader_.read(keys_address + layout_.dictkeys_log2_index_bytes, out.log2_index_bytes) ||
+            !reader_.read(keys_address + layout_.dictkeys_kind, out.kind))
+            return false;
+        if (out.log2_size < 3 || out.log2_size > 30 || out.log2_index_bytes > 33) return false;
+        slots = uint64_t{1} << out.log2_size;
+        index_bytes = uint64_t{1} << out.log2_index_bytes;
+    }
+    if (out.nentries < 0 || out.usable < 0 || uint64_t(out.nentries) > slots) return false;
+    out.index_bytes = index_bytes;
+    out.entries = keys_address + layout_.dictkeys_indices + index_bytes;
     if (out.kind == layout_.dict_kind_general) {
         out.entry_size = layout_.dictentry_size;
         out.key_offset = layout_.dictentry_key;
@@ -26,7 +47,12 @@ bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
         out.key_offset = layout_.dictunicodeentry_key;
         out.value_offset = layout_.dictunicodeentry_value;
     }
-    return true;
+    return out.entry_size != Layout::kAbsent && out.entry_size != 0;
+}
+
+uint64_t DictReader::keys_size(const DictKeys& keys) const {
+    uint64_t slots = uint64_t{1} << keys.log2_size;
+    return layout_.dictkeys_indices + keys.index_bytes + ((slots << 1) / 3) * keys.entry_size;
 }
 
 bool DictReader::combined_entries(const DictKeys& keys, std::vector<DictEntry>& out) {
@@ -50,19 +76,42 @@ bool DictReader::combined_entries(const DictKeys& keys, std::vector<DictEntry>& 
 }
 
 bool DictReader::split_entries(const DictKeys& keys, uint64_t values, std::vector<DictEntry>& out) {
-    // 3.11/3.12: the bytes before values[0] hold [-1] prefix size, [-2] used count and then, going
-    // down, the insertion order.
+    auto add = [&](uint64_t ix, uint32_t position) {
+        uint64_t key = reader_.pointer(keys.entries + ix * keys.entry_size + keys.key_offset);
+        uint64_t value = reader_.pointer(values + layout_.dictvalues_values + ix * 8);
+        if (key != 0 && value != 0) out.push_back({key, value, position});
+    };
+    if (layout_.split_values_style == 0) {
+        // <= 3.10: a plain array in entry order.
+        for (int64_t i = 0, position = 0; i < keys.nentries; ++i) {
+            size_t before = out.size();
+            add(uint64_t(i), uint32_t(position));
+            position += out.size() != before;
+        }
+        return true;
+    }
     uint8_t used = 0;
-    if (!reader_.read(values - 2, used) || used > keys.nentries) return false;
-    std::vector<uint8_t> order(used);
-    if (used && !reader_.read_bytes(values - 2 - used, order.data(), used)) return false;
-    for (uint32_t i = 0; i < used; ++i) {
-        uint8_t ix = order[used - 1 - i]; // order[-3 - i] counted from values
-        if (ix >= keys.nentries) return false;
-        uint64_t key = reader_.pointer(keys.entries + uint64_t(ix) * keys.entry_size + keys.key_offset);
-        uint64_t value = reader_.pointer(values + layout_.dictvalues_values + uint64_t(ix) * 8);
-        if (key == 0 || value == 0) continue;
-        out.push_back({key, value, i});
+    std::vector<uint8_t> order;
+    if (layout_.split_values_style == 1) {
+        // 3.11/3.12: the bytes before values[0] hold [-1] prefix size, [-2] used count and then,
+        // going down, the insertion order.
+        if (!reader_.read(values - 2, used) || used > keys.nentries) return false;
+        order.resize(used);
+        if (used && !reader_.read_bytes(values - 2 - used, order.data(), used)) return false;
+        std::reverse(order.begin(), order.end());
+    } else {
+        // 3.13: {capacity, size, embedded, valid} then values[capacity], then the order bytes.
+        uint8_t capacity = 0;
+        if (!reader_.read(values + layout_.dictvalues_capacity, capacity) ||
+            !reader_.read(values + layout_.dictvalues_size, used) || used > capacity)
+            return false;
+        order.resize(used);
+        if (used && !reader_.read_bytes(values + layout_.dictvalues_values + uint64_t(capacity) * 8, order.data(), used))
+            return false;
+    }
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        if (order[i] >= keys.nentries) return false;
+        add(order[i], i);
     }
     return true;
 }
@@ -76,6 +125,12 @@ bool DictReader::entries(uint64_t dict, std::vector<DictEntry>& out) {
 }
 
 uint64_t DictReader::values_allocation_size(const DictKeys& keys, uint64_t values) {
+    if (layout_.split_values_style == 2) {
+        // 3.13 inline values: the prefix rounded up to a word, then capacity + 1 words.
+        uint8_t capacity = 0;
+        reader_.read(values + layout_.dictvalues_capacity, capacity);
+        return ((uint64_t(capacity) + 7) & ~uint64_t{7}) + (uint64_t(capacity) + 1) * 8;
+    }
     uint8_t prefix = 0;
     reader_.read(values - 1, prefix);
     return prefix + uint64_t(keys.nentries + keys.usable) * 8;

@@ -17,6 +17,7 @@ struct DictKeys {
     uint8_t kind = 0;
     int64_t usable = 0;
     int64_t nentries = 0;
+    uint64_t index_bytes = 0;
     uint64_t entries = 0; // address of entry 0
     uint32_t entry_size = 0;
     uint32_t key_offset = 0;
@@ -30,12 +31,14 @@ struct DictEntry {
     uint32_t position = 0; // iteration position (for `.keys()[n]`)
 };
 
-// Reads dicts, split dicts and the inline values of managed-dict instances (3.11 layout).
+// Reads dicts, split dicts and the inline values of managed-dict instances, per version.
 class DictReader {
   public:
     DictReader(Reader& reader, const Layout& layout) : reader_(reader), layout_(layout) {}
 
     bool read_keys(uint64_t keys_address, DictKeys& out);
+    // What _PyDict_KeysSize says a keys object occupies.
+    uint64_t keys_size(const DictKeys& keys) const;
 
     // The live entries of the dict at `dict`, appended to `out` (cleared first). False when the
     // dict could not be read; `out` then holds what was read.

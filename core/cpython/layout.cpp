@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,22 +61,9 @@ Layout parse_layout(std::string_view json_text) {
         auto constant = [&](const char* name, int64_t& out) {
             if (constants.contains(name)) out = constants.at(name).get<int64_t>();
         };
-        constant("tpflags_managed_dict", layout.tpflags_managed_dict);
-        constant("managed_dict_offset", layout.managed_dict_offset);
-        constant("managed_values_offset", layout.managed_values_offset);
-        constant("preheader_size", layout.preheader_size);
-        constant("frame_owner_thread", layout.frame_owner_thread);
-        constant("frame_owner_generator", layout.frame_owner_generator);
-        constant("frame_owner_frame_object", layout.frame_owner_frame_object);
-        constant("frame_owner_cstack", layout.frame_owner_cstack);
-        constant("gen_frame_state_cleared", layout.gen_frame_state_cleared);
-        constant("dict_kind_general", layout.dict_kind_general);
-        constant("str_kind_shift", layout.str_kind_shift);
-        constant("str_compact_bit", layout.str_compact_bit);
-        constant("str_ascii_bit", layout.str_ascii_bit);
-        constant("int_digit_bits", layout.int_digit_bits);
-        constant("int_tagged", layout.int_tagged);
-        constant("code_unit_size", layout.code_unit_size);
+#define LAYOUT_CONSTANT_READ(name, fallback) constant(#name, layout.name);
+        LAYOUT_CONSTANTS(LAYOUT_CONSTANT_READ)
+#undef LAYOUT_CONSTANT_READ
         layout.interp_roots = parse_roots(doc.value("interp_roots", nlohmann::json::array()));
         layout.tstate_roots = parse_roots(doc.value("tstate_roots", nlohmann::json::array()));
     } catch (const nlohmann::json::exception& e) {

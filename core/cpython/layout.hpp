@@ -25,23 +25,39 @@ struct Layout {
 #undef LAYOUT_FIELD
 #undef LAYOUT_SIZE
 
-    // Hand-written constants (flag bits, enum values) that debug info does not describe.
-    int64_t tpflags_managed_dict = 0;
-    int64_t managed_dict_offset = 0;
-    int64_t managed_values_offset = 0;
-    int64_t preheader_size = 0;
-    int64_t frame_owner_thread = 0;
-    int64_t frame_owner_generator = 1;
-    int64_t frame_owner_frame_object = 2;
-    int64_t frame_owner_cstack = -1;
-    int64_t gen_frame_state_cleared = 4;
-    int64_t dict_kind_general = 0;
-    int64_t str_kind_shift = 2;
-    int64_t str_compact_bit = 5;
-    int64_t str_ascii_bit = 6;
-    int64_t int_digit_bits = 30;
-    int64_t int_tagged = 0;
-    int64_t code_unit_size = 2;
+    // Hand-written constants (flag bits, enum values, version styles) that debug info does not
+    // describe. Styles name how a version lays something out; see cpython-layouts/README.md.
+#define LAYOUT_CONSTANTS(X)                                                                        \
+    X(tpflags_managed_dict, 0)                                                                     \
+    X(tpflags_managed_weakref, 0)                                                                  \
+    X(tpflags_inline_values, 0)                                                                    \
+    X(tpflags_static_builtin, 0)                                                                   \
+    X(managed_dict_style, 0)   /* 0 none, 1 pointers before the object (3.11), 2 tagged (3.12),  \
+                                  3 dict pointer + inline values (3.13) */                         \
+    X(managed_dict_offset, 0)                                                                      \
+    X(managed_values_offset, 0)                                                                    \
+    X(preheader_size, 0)                                                                           \
+    X(sizeof_rule, 0)          /* sys.getsizeof pre-header: 0 is_gc (<=3.10), 1 type flags     \
+                                  (3.11), 2 GC + PREHEADER flags (3.12), 3 as 2 but not for     \
+                                  static types (3.13) */                                           \
+    X(frames_are_objects, 0)   /* <=3.10: frames are PyFrameObjects */                            \
+    X(frame_owner_thread, 0)                                                                       \
+    X(frame_owner_generator, 1)                                                                    \
+    X(frame_owner_frame_object, 2)                                                                 \
+    X(frame_owner_cstack, -1)                                                                      \
+    X(gen_frame_state_cleared, 4)                                                                  \
+    X(dict_keys_style, 1)      /* 0 dk_size (<=3.10), 1 dk_log2_size (3.11+) */                   \
+    X(split_values_style, 1)   /* 0 plain array, 1 prefix bytes (3.11, 3.12), 2 struct (3.13) */  \
+    X(dict_kind_general, 0)                                                                        \
+    X(str_kind_shift, 2)                                                                           \
+    X(str_compact_bit, 5)                                                                          \
+    X(str_ascii_bit, 6)                                                                            \
+    X(int_digit_bits, 30)                                                                          \
+    X(int_tagged, 0)           /* 3.12+: lv_tag holds sign and digit count */                     \
+    X(code_unit_size, 2)
+#define LAYOUT_CONSTANT_MEMBER(name, fallback) int64_t name = fallback;
+    LAYOUT_CONSTANTS(LAYOUT_CONSTANT_MEMBER)
+#undef LAYOUT_CONSTANT_MEMBER
 
     std::vector<RootField> interp_roots;
     std::vector<RootField> tstate_roots;

@@ -177,6 +177,11 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
             if (uint64_t target = reader_.pointer(address + member.offset))
                 sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
         }
+        // Fields a C type adds to the built-in it derives from (e.g. functools' lru_cache
+        // wrapper, ctypes' StgDict): not described anywhere, so scanned conservatively.
+        if (type.basicsize > type.kind_basicsize && type.kind_basicsize >= 16 && type.kind != Kind::Type)
+            conservative_scan(address, address + uint64_t(type.basicsize), type, sink,
+                              uint64_t(type.kind_basicsize));
     }
     if (!type.heap && type.kind != Kind::Unknown) return;
     if (type.has_managed_dict(layout_)) {
@@ -201,17 +206,20 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
         sink.edge(dict, Relation::attribute("__dict__", true));
 }
 
-void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink) {
+void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink,
+                                      uint64_t from) {
     std::vector<uint32_t> skip;
     for (const ObjectMember& member : type.members) skip.push_back(member.offset);
     if (type.weaklistoffset > 0) skip.push_back(uint32_t(type.weaklistoffset));
     if (type.dictoffset > 0) skip.push_back(uint32_t(type.dictoffset));
-    for (const ObjectMember& member : type.members) {
-        if (uint64_t target = reader_.pointer(begin + member.offset))
-            sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
+    if (from == 0) {
+        for (const ObjectMember& member : type.members) {
+            if (uint64_t target = reader_.pointer(begin + member.offset))
+                sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
+        }
     }
     // The header (refcount, type, size) is not a reference.
-    for (uint64_t at = begin + 16; at + 8 <= end; at += 8) {
+    for (uint64_t at = begin + std::max<uint64_t>(from, 16); at + 8 <= end; at += 8) {
         uint32_t offset = uint32_t(at - begin);
         if (std::find(skip.begin(), skip.end(), offset) != skip.end()) continue;
         uint64_t word = reader_.pointer(at);

@@ -45,6 +45,9 @@ class ObjectDecoder {
     // Small readers shared with the rest of the walker.
     std::optional<std::string> read_str(uint64_t address, size_t max_chars = 1u << 20);
     std::optional<int64_t> read_small_int(uint64_t address);
+    // How many 30-bit digits an int has, and its sign (-1, 0, 1).
+    int64_t int_digit_count(uint64_t address);
+    int int_sign(uint64_t address);
     int64_t ob_size(uint64_t address);
     // The value stored under a str key in a dict, or 0.
     uint64_t dict_lookup(uint64_t dict, std::string_view key);
@@ -62,11 +65,14 @@ class ObjectDecoder {
     void generator_referents(uint64_t address, EdgeSink& sink);
     void exception_referents(uint64_t address, EdgeSink& sink);
     void instance_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
-    void conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink);
+    // Words in [begin + from, end) that may point at objects (from = 0: the whole body after the
+    // header, with the type's members named).
+    void conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink, uint64_t from = 0);
     void module_state_scan(uint64_t module, EdgeSink& sink);
     void field(uint64_t object, uint32_t offset, const Relation& relation, EdgeSink& sink);
 
-    uint64_t preheader(const TypeInfo& type) const;
+    uint64_t preheader(uint64_t address, const TypeInfo& type);
+    uint64_t old_frame_size(uint64_t address);
     uint64_t dict_size(uint64_t address, const TypeInfo& type);
     uint64_t dict_keys_size(uint64_t keys);
     uint64_t str_size(uint64_t address);

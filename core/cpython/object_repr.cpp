@@ -81,9 +81,9 @@ std::optional<std::string> repr_at(ObjectDecoder& decoder, uint64_t address, boo
 
 std::optional<std::string> int_decimal(ObjectDecoder& decoder, uint64_t address) {
     const Layout& l = decoder.layout();
-    int64_t size = decoder.ob_size(address);
-    int64_t ndigits = std::abs(size);
-    if (ndigits > kMaxDigits) return std::nullopt;
+    const int sign = decoder.int_sign(address);
+    int64_t ndigits = decoder.int_digit_count(address);
+    if (ndigits < 0 || ndigits > kMaxDigits) return std::nullopt;
     std::vector<uint32_t> digits(static_cast<size_t>(ndigits));
     if (ndigits && !decoder.reader().read_bytes(address + l.long_digits, digits.data(), digits.size() * 4))
         return std::nullopt;
@@ -99,7 +99,7 @@ std::optional<std::string> int_decimal(ObjectDecoder& decoder, uint64_t address)
         while (!digits.empty() && digits.back() == 0) digits.pop_back();
         chunks.push_back(uint32_t(remainder));
     }
-    std::string out = size < 0 ? "-" : "";
+    std::string out = sign < 0 ? "-" : "";
     out += std::to_string(chunks.empty() ? 0 : chunks.back());
     for (size_t i = chunks.size() - (chunks.empty() ? 0 : 1); i-- > 0;) out += fmt::format("{:09d}", chunks[i]);
     return out;

@@ -2,6 +2,7 @@
 #include "core/cpython/dict_reader.hpp"
 #include "core/cpython/object_decoder.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace heapy::cpython {
@@ -11,23 +12,44 @@ constexpr uint64_t kPointer = 8;
 constexpr uint64_t kWcharSize = 4;
 constexpr uint64_t kOdictNodeSize = 32;
 constexpr int64_t kDequeBlockLength = 64;
+constexpr uint64_t kOpcacheEntrySize = 32; // sizeof(_PyOpcache), 3.10
 
 uint64_t round_up_8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 } // namespace
 
-uint64_t ObjectDecoder::preheader(const TypeInfo& type) const {
-    uint64_t size = 0;
-    if (type.flags & kTpFlagHaveGc) size += layout_.gc_head_size;
-    if (type.has_managed_dict(layout_)) size += uint64_t(layout_.preheader_size);
-    return size;
+uint64_t ObjectDecoder::preheader(uint64_t address, const TypeInfo& type) {
+    const uint64_t gc = (type.flags & kTpFlagHaveGc) ? layout_.gc_head_size : 0;
+    const uint64_t preheader_flags = uint64_t(layout_.tpflags_managed_dict | layout_.tpflags_managed_weakref);
+    switch (layout_.sizeof_rule) {
+    case 0: {
+        // <= 3.10: only objects the GC tracks; type objects are GC objects only if heap types.
+        if (!gc) return 0;
+        if (type.kind == Kind::Type) {
+            uint64_t flags = 0;
+            reader_.read(address + layout_.type_flags, flags);
+            return (flags & kTpFlagHeapType) ? gc : 0;
+        }
+        return gc;
+    }
+    case 1:
+        return gc + (type.has_managed_dict(layout_) ? uint64_t(layout_.preheader_size) : 0);
+    case 3:
+        // 3.13: nothing for static types whose type is exactly `type`.
+        if (type.kind == Kind::Type && !type.heap) {
+            uint64_t flags = 0;
+            reader_.read(address + layout_.type_flags, flags);
+            if (!(flags & kTpFlagHeapType)) return 0;
+        }
+        [[fallthrough]];
+    default:
+        return gc + ((type.flags & preheader_flags) ? uint64_t(layout_.preheader_size) : 0);
+    }
 }
 
 uint64_t ObjectDecoder::dict_keys_size(uint64_t keys_address) {
     DictReader dicts(reader_, layout_);
     DictKeys keys;
-    if (!dicts.read_keys(keys_address, keys)) return 0;
-    uint64_t size = uint64_t{1} << keys.log2_size;
-    return layout_.dictkeys_indices + (uint64_t{1} << keys.log2_index_bytes) + ((size << 1) / 3) * keys.entry_size;
+    return dicts.read_keys(keys_address, keys) ? dicts.keys_size(keys) : 0;
 }
 
 uint64_t ObjectDecoder::dict_size(uint64_t address, const TypeInfo& type) {
@@ -36,9 +58,22 @@ uint64_t ObjectDecoder::dict_size(uint64_t address, const TypeInfo& type) {
     DictReader dicts(reader_, layout_);
     DictKeys keys;
     if (!dicts.read_keys(keys_address, keys)) return size;
-    if (reader_.pointer(address + layout_.dict_values)) size += uint64_t(keys.nentries + keys.usable) * kPointer;
-    if (keys.refcnt == 1) size += dict_keys_size(keys_address);
+    if (reader_.pointer(address + layout_.dict_values)) {
+        uint64_t slots = uint64_t{1} << keys.log2_size;
+        uint64_t usable = layout_.dict_keys_style == 0 ? (slots << 1) / 3 : uint64_t(keys.nentries + keys.usable);
+        size += usable * kPointer;
+    }
+    if (keys.refcnt == 1) size += dicts.keys_size(keys);
     return size;
+}
+
+int64_t ObjectDecoder::int_digit_count(uint64_t address) {
+    if (layout_.int_tagged) {
+        uint64_t tag = 0;
+        reader_.read(address + layout_.long_tag, tag);
+        return int64_t(tag >> 3);
+    }
+    return std::abs(ob_size(address));
 }
 
 uint64_t ObjectDecoder::str_size(uint64_t address) {
@@ -85,7 +120,21 @@ uint64_t ObjectDecoder::str_size(uint64_t address) {
 }
 
 uint64_t ObjectDecoder::code_size(uint64_t address, const TypeInfo& type) {
-    uint64_t size = round_up_8(uint64_t(type.basicsize) + uint64_t(std::abs(ob_size(address))) * uint64_t(type.itemsize));
+    uint64_t size = 0;
+    if (layout_.frames_are_objects) {
+        // <= 3.10: a fixed-size object, plus cell-to-argument map and opcode cache.
+        size = uint64_t(type.basicsize);
+        uint64_t cellvars = reader_.pointer(address + layout_.code_cellvars);
+        if (reader_.pointer(address + layout_.code_cell2arg) && cellvars)
+            size += uint64_t(std::max<int64_t>(ob_size(cellvars), 0)) * kPointer;
+        if (layout_.has(layout_.code_opcache_size)) {
+            uint8_t opcache = 0;
+            reader_.read(address + layout_.code_opcache_size, opcache);
+            size += uint64_t(opcache) * kOpcacheEntrySize;
+        }
+    } else {
+        size = round_up_8(uint64_t(type.basicsize) + uint64_t(std::abs(ob_size(address))) * uint64_t(type.itemsize));
+    }
     if (uint64_t extra = reader_.pointer(address + layout_.code_extra)) {
         int64_t count = 0;
         if (reader_.read(extra + layout_.code_extra_size, count) && count > 0 && count < (1 << 16))
@@ -94,14 +143,26 @@ uint64_t ObjectDecoder::code_size(uint64_t address, const TypeInfo& type) {
     return size;
 }
 
+// <= 3.10: sizeof(PyFrameObject) + (stack + locals + cells + frees - 1) pointers.
+uint64_t ObjectDecoder::old_frame_size(uint64_t address) {
+    uint64_t code = reader_.pointer(address + layout_.frame_code);
+    int32_t nlocals = 0, stacksize = 0;
+    reader_.read(code + layout_.code_nlocals, nlocals);
+    reader_.read(code + layout_.code_stacksize, stacksize);
+    int64_t cells = ob_size(reader_.pointer(code + layout_.code_cellvars));
+    int64_t frees = ob_size(reader_.pointer(code + layout_.code_freevars));
+    int64_t extras = int64_t(nlocals) + stacksize + std::max<int64_t>(cells, 0) + std::max<int64_t>(frees, 0);
+    return layout_.frame_size + uint64_t(std::clamp<int64_t>(extras - 1, 0, int64_t{1} << 24)) * kPointer;
+}
+
 uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
     const Layout& l = layout_;
     uint64_t body = 0;
     switch (type.kind) {
     case Kind::Int:
     case Kind::Bool: {
-        int64_t digits = std::abs(ob_size(address));
-        body = l.long_digits + uint64_t(std::max<int64_t>(digits, 1)) * 4;
+        int64_t digits = int_digit_count(address);
+        body = l.long_digits + uint64_t(std::clamp<int64_t>(digits, 1, int64_t{1} << 32)) * 4;
         break;
     }
     case Kind::Str:
@@ -150,6 +211,10 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         body = code_size(address, type);
         break;
     case Kind::Frame: {
+        if (l.frames_are_objects) {
+            body = old_frame_size(address);
+            break;
+        }
         uint64_t frame = reader_.pointer(address + l.frame_frame);
         uint64_t code = frame ? reader_.pointer(frame + l.iframe_code) & ~uint64_t{3} : 0;
         body = l.frame_data + (code ? frame_data_size(code) : l.iframe_localsplus);
@@ -158,6 +223,10 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
     case Kind::Generator:
     case Kind::Coroutine:
     case Kind::AsyncGenerator: {
+        if (l.frames_are_objects) { // <= 3.10: the frame is an object of its own
+            body = uint64_t(type.basicsize);
+            break;
+        }
         uint64_t code = l.has(l.gen_code) ? reader_.pointer(address + l.gen_code)
                                           : reader_.pointer(address + l.gen_iframe + l.iframe_code) & ~uint64_t{3};
         body = l.gen_iframe + (code ? frame_data_size(code) : l.iframe_localsplus);
@@ -184,7 +253,7 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         }
         break;
     }
-    return body + preheader(type);
+    return body + preheader(address, type);
 }
 
 } // namespace heapy::cpython

@@ -56,18 +56,27 @@ std::optional<std::string> ObjectDecoder::read_str(uint64_t address, size_t max_
     return out;
 }
 
+int ObjectDecoder::int_sign(uint64_t address) {
+    if (layout_.int_tagged) {
+        uint64_t tag = 0;
+        reader_.read(address + layout_.long_tag, tag);
+        return (tag & 3) == 2 ? -1 : (tag & 3) == 1 ? 0 : 1;
+    }
+    int64_t size = ob_size(address);
+    return size < 0 ? -1 : size == 0 ? 0 : 1;
+}
+
 std::optional<int64_t> ObjectDecoder::read_small_int(uint64_t address) {
     const Layout& l = layout_;
-    int64_t size = ob_size(address);
-    int64_t digits = std::abs(size);
-    if (digits > 2) return std::nullopt;
+    int64_t digits = int_digit_count(address);
+    if (digits < 0 || digits > 2) return std::nullopt;
     int64_t value = 0;
     for (int64_t i = digits - 1; i >= 0; --i) {
         uint32_t digit = 0;
         if (!reader_.read(address + l.long_digits + uint64_t(i) * 4, digit)) return std::nullopt;
         value = (value << l.int_digit_bits) | digit;
     }
-    return size < 0 ? -value : value;
+    return int_sign(address) < 0 ? -value : value;
 }
 
 } // namespace heapy::cpython

@@ -163,6 +163,7 @@ const TypeInfo* TypeRegistry::load(uint64_t address, int depth) {
             Kind kind = static_kind(cursor, name);
             if (kind != Kind::Unknown || !heap) {
                 info.kind = kind;
+                reader_.read(cursor + layout_.type_basicsize, info.kind_basicsize);
                 // Exception subclasses (static or not) all share BaseException's layout.
                 if (kind == Kind::Unknown) {
                     uint64_t up = reader_.pointer(cursor + layout_.type_base);
@@ -181,7 +182,10 @@ const TypeInfo* TypeRegistry::load(uint64_t address, int depth) {
         }
         cursor = reader_.pointer(cursor + layout_.type_base);
     }
-    if (cursor == 0 && info.kind == Kind::Unknown) info.kind = Kind::Object;
+    if (cursor == 0 && info.kind == Kind::Unknown) {
+        info.kind = Kind::Object;
+        info.kind_basicsize = 16; // sizeof(PyObject)
+    }
 
     for (uint64_t up = address; up != 0 && info.heap;) {
         uint64_t flags = 0;

@@ -37,6 +37,7 @@ struct TypeInfo {
     int64_t dictoffset = 0;
     int64_t static_base_dictoffset = 0; // dictoffset of the nearest static type in the bases
     int64_t weaklistoffset = 0;
+    int64_t kind_basicsize = 0; // basicsize of the built-in type the kind comes from
     uint64_t base = 0;
     uint64_t metatype = 0;
     std::string tp_name;                // tp_name as stored (heap types: the class name)
