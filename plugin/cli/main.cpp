@@ -131,9 +131,6 @@ int main(int argc, char** argv) {
     install_signal_handlers();
     try {
         return run(o);
-    } catch (const heapy::Interrupted&) {
-        print_error("interrupted");
-        return 130;
     } catch (const heapy::Error& e) {
         print_error(e.what());
         return 1;

@@ -33,7 +33,6 @@ using heapy::commands::Session;
 class GdbSession {
   public:
     explicit GdbSession(heapy::memory::Target target) : description_(target.description) {
-        notes_ = target.notes;
         heapy::commands::FrontEnd fe;
         fe.interrupted = [this] { return check_interrupt(); };
         fe.progress = [this](std::string_view what, uint64_t done, uint64_t total) {
@@ -64,17 +63,9 @@ class GdbSession {
         progress_ = printer ? &*printer : nullptr;
         CommandResult r;
         try {
-            r = session_->run(args);
-        } catch (const heapy::Interrupted&) {
-            r = {1, "", "interrupted"};
-        } catch (const heapy::Error& e) {
-            r = {1, "", e.what()};
-        } catch (const std::bad_alloc&) {
-            r = {1, "", "out of memory"};
-        } catch (const py::error_already_set& e) {
-            r = {1, "", std::string("internal error: ") + e.what()};
+            r = session_->run(args); // reports its own failures in `r`
         } catch (const std::exception& e) {
-            r = {1, "", std::string("internal error: ") + e.what()};
+            r = {1, "", e.what()}; // whatever escapes, gdb must get a message, not a traceback
         }
         if (printer) printer->finish();
         progress_ = nullptr;
@@ -84,8 +75,6 @@ class GdbSession {
     }
 
     const std::string& description() const { return description_; }
-    const std::vector<std::string>& notes() const { return notes_; }
-    bool interrupted() const { return interrupted_; }
 
   private:
     bool check_interrupt() {
@@ -98,7 +87,6 @@ class GdbSession {
     }
 
     std::string description_;
-    std::vector<std::string> notes_;
     std::unique_ptr<Session> session_;
     heapy::frontend::ProgressPrinter* progress_ = nullptr;
     bool interrupted_ = false;
@@ -205,7 +193,5 @@ PYBIND11_MODULE(_heapy_gdb, m) {
                     py::arg("executable") = "", "Reads memory and symbols through gdb itself.")
         .def("run", &GdbSession::run, py::arg("args"), py::arg("progress") = py::none(),
              "Runs one command: returns (status, output, error).")
-        .def_property_readonly("description", &GdbSession::description)
-        .def_property_readonly("notes", &GdbSession::notes)
-        .def_property_readonly("interrupted", &GdbSession::interrupted);
+        .def_property_readonly("description", &GdbSession::description);
 }

@@ -319,16 +319,11 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
             err != nullptr && ::isatty(::fileno(err)) != 0);
         cached.context->interpreter = debugger.GetCommandInterpreter();
         cached.context->progress = &progress;
-        CommandResult r;
-        try {
-            r = cached.session->run(args);
-        } catch (const heapy::Interrupted&) {
-            r = {1, "", "interrupted"};
-        } catch (...) {
-            cached.context->progress = nullptr;
-            throw;
-        }
-        cached.context->progress = nullptr;
+        struct Detach {
+            RunContext& context;
+            ~Detach() { context.progress = nullptr; }
+        } detach{*cached.context};
+        CommandResult r = cached.session->run(args); // reports its own failures in `r`
         progress.finish();
 
         if (!r.output.empty()) {
