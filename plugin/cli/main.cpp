@@ -118,8 +118,10 @@ int main(int argc, char** argv) {
     if (o.help || help_word) {
         size_t topic_at = help_word ? 1 : 0;
         std::string topic = o.command.size() > topic_at ? o.command[topic_at] : "";
-        if (topic.empty()) std::fputs(heapy::cli::usage.data(), stdout);
-        if (topic.empty()) std::fputs("\n", stdout);
+        if (topic.empty()) { // the overview starts with the global options
+            std::fputs(heapy::cli::usage.data(), stdout);
+            std::fputs("\n", stdout);
+        }
         return write_stdout(heapy::commands::Session::help(topic)) ? 0 : 1;
     }
     if (o.command.empty())
