@@ -3,23 +3,45 @@
 #include "core/report/paging.hpp"
 
 #include <fmt/format.h>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace heapy::report {
 
+namespace {
+
+// part * 100.0 / whole as Python computes it (both converted to double first).
+double ratio(double part, double whole) {
+    return part * 100.0 / whole;
+}
+
+// int('%.0f' % x) as text: '%.0f' rounds half to even on the exact binary value (fmt does the
+// same), and int() turns "-0" into 0. Exact at any magnitude.
+std::string percent_text(double part, double whole) {
+    if (whole == 0) return "0";
+    std::string s = fmt::format("{:.0f}", ratio(part, whole));
+    if (s == "-0") s = "0";
+    return s;
+}
+
+long to_long(const std::string& s) {
+    try {
+        return std::stol(s);
+    } catch (const std::out_of_range&) {
+        return s[0] == '-' ? std::numeric_limits<long>::min() : std::numeric_limits<long>::max();
+    }
+}
+
+} // namespace
+
 long percent_signed(int64_t part, int64_t whole) {
-    if (whole == 0) return 0;
-    double x = static_cast<double>(part) * 100.0 / static_cast<double>(whole);
-    // Python: int('%.0f' % x); '%.0f' rounds half to even on the exact binary value.
-    return std::stol(fmt::format("{:.0f}", x));
+    return to_long(percent_text(static_cast<double>(part), static_cast<double>(whole)));
 }
 
 long percent(uint64_t part, uint64_t whole) {
-    if (whole == 0) return 0;
-    double x = static_cast<double>(part) * 100.0 / static_cast<double>(whole);
-    return std::stol(fmt::format("{:.0f}", x));
+    return to_long(percent_text(static_cast<double>(part), static_cast<double>(whole)));
 }
 
 std::string set_label(int64_t count, int64_t size) {
@@ -29,9 +51,12 @@ std::string set_label(int64_t count, int64_t size) {
 
 std::string set_row_prefix(int64_t index, int64_t count, int64_t size, int64_t cumulative,
                            int64_t total_count, int64_t total_size) {
-    return fmt::format("{:6d} {:6d} {:3d} {:8d} {:3d} {:9d} {:3d} ", index, count,
-                       percent_signed(count, total_count), size, percent_signed(size, total_size),
-                       cumulative, percent_signed(cumulative, total_size));
+    auto pct = [](int64_t part, int64_t whole) {
+        return percent_text(static_cast<double>(part), static_cast<double>(whole));
+    };
+    return fmt::format("{:6d} {:6d} {:>3} {:8d} {:>3} {:9d} {:>3} ", index, count,
+                       pct(count, total_count), size, pct(size, total_size), cumulative,
+                       pct(cumulative, total_size));
 }
 
 std::string format_set_row(int64_t index, int64_t count, int64_t size, int64_t cumulative,

@@ -54,7 +54,8 @@ std::string format_partition_row_set(const Partition& parent, size_t row);
 // Kind names are JSON-escaped; valid UTF-8 is kept, invalid bytes become U+FFFD.
 std::string partition_json(const Partition& partition);
 
-// heapy's percentage: int('%.0f' % (part * 100.0 / whole)), 0 when whole is 0.
+// heapy's percentage: int('%.0f' % (part * 100.0 / whole)), 0 when whole is 0 (saturated to
+// long's range; the row text itself is exact at any magnitude).
 long percent(uint64_t part, uint64_t whole);
 
 // Building blocks (signed: Stats loaded from files may hold negative numbers).

@@ -1105,6 +1105,106 @@ TEST_CASE("SetFormat: huge", "[report][set_format]") {
      0 1099511627776 100 1125899906842624 100 1125899906842624 100 bytes)~");
 }
 
+TEST_CASE("SetFormat: rows far above the total", "[report][set_format]") {
+    Partition p{1ULL,
+                1ULL,
+                "clodo",
+                "Kind (class / dict of class)",
+                {{"x", 4611686018427387904ULL, 4611686018427387904ULL}, {"y", 3ULL, 1048576ULL}}};
+    check_pages(p,
+                {R"~(Partition of a set of 1 object. Total size = 1 bytes.
+ Index  Count   %     Size   % Cumulative  % Kind (class / dict of class)
+     0 4611686018427387904 461168601842738790400 4611686018427387904 461168601842738790400
+                                                                                                                                     4
+                                                                                                                                     6
+                                                                                                                                     1
+                                                                                                                                     1
+                                                                                                                                     6
+                                                                                                                                     8
+                                                                                                                                     6
+                                                                                                                                     0
+                                                                                                                                     1
+                                                                                                                                     8
+                                                                                                                                     4
+                                                                                                                                     2
+                                                                                                                                     7
+                                                                                                                                     3
+                                                                                                                                     8
+                                                                                                                                     7
+                                                                                                                                     9
+                                                                                                                                     0
+                                                                                                                                     4
+                                                                                                                                     4
+                                                                                                                                     6
+                                                                                                                                     1
+                                                                                                                                     1
+                                                                                                                                     6
+                                                                                                                                     8
+                                                                                                                                     6
+                                                                                                                                     0
+                                                                                                                                     1
+                                                                                                                                     8
+                                                                                                                                     4
+                                                                                                                                     2
+                                                                                                                                     7
+                                                                                                                                     3
+                                                                                                                                     8
+                                                                                                                                     7
+                                                                                                                                     9
+                                                                                                                                     0
+                                                                                                                                     4
+                                                                                                                                     0
+                                                                                                                                     0
+                                                                                                                                     x
+     1      3 300  1048576 104857600 4611686018428436480 461168601842843648000 y)~",
+                 ""},
+                R"~(Partition of a set of 1 object. Total size = 1 bytes.
+ Index  Count   %     Size   % Cumulative  % Kind (class / dict of class)
+     0 4611686018427387904 461168601842738790400 4611686018427387904 461168601842738790400
+                                                                                                                                     4
+                                                                                                                                     6
+                                                                                                                                     1
+                                                                                                                                     1
+                                                                                                                                     6
+                                                                                                                                     8
+                                                                                                                                     6
+                                                                                                                                     0
+                                                                                                                                     1
+                                                                                                                                     8
+                                                                                                                                     4
+                                                                                                                                     2
+                                                                                                                                     7
+                                                                                                                                     3
+                                                                                                                                     8
+                                                                                                                                     7
+                                                                                                                                     9
+                                                                                                                                     0
+                                                                                                                                     4
+                                                                                                                                     4
+                                                                                                                                     6
+                                                                                                                                     1
+                                                                                                                                     1
+                                                                                                                                     6
+                                                                                                                                     8
+                                                                                                                                     6
+                                                                                                                                     0
+                                                                                                                                     1
+                                                                                                                                     8
+                                                                                                                                     4
+                                                                                                                                     2
+                                                                                                                                     7
+                                                                                                                                     3
+                                                                                                                                     8
+                                                                                                                                     7
+                                                                                                                                     9
+                                                                                                                                     0
+                                                                                                                                     4
+                                                                                                                                     0
+                                                                                                                                     0
+                                                                                                                                     x
+     1      3 300  1048576 104857600 4611686018428436480 461168601842843648000 y)~");
+}
+
 TEST_CASE("SetFormat: rows not summing to the total", "[report][set_format]") {
     Partition p{100ULL,
                 1000ULL,

@@ -1133,6 +1133,170 @@ TEST_CASE("Stat load: negative numbers", "[report][stat]") {
      1     -2 -20      -20 -20       100 100 b)~");
 }
 
+TEST_CASE("Stat load: percentages rounding to minus zero", "[report][stat]") {
+    const std::string text = R"~(.loader: _load_stat
+.format: SetFormat
+.timemade: 0
+.count: 300
+.size: 300
+.kindname: 
+.kindheader: K
+.numrows: 3
+.r: 301 301 a
+.r: -1 -1 b
+.r: -2 -2 c
+)~";
+    Stat st = load_stat(text);
+    CHECK(st.timemade == 0.0);
+    CHECK(st.count == 300);
+    CHECK(st.size == 300);
+    CHECK(st.numrows == 3);
+    CHECK(st.kindheader == "K");
+    CHECK(st.rows.size() == 3);
+    {
+        const std::vector<std::string> pages{
+            R"~(Partition of a set of 300 objects. Total size = 300 bytes.
+ Index  Count   %     Size   % Cumulative  % K
+     0    301 100      301 100       301 100 a
+     1     -1   0       -1   0       300 100 b
+     2     -2  -1       -2  -1       298  99 c)~",
+            ""};
+        size_t first = 0;
+        for (size_t k = 0; k < pages.size(); ++k) {
+            INFO("page " << k);
+            CHECK(format_stat(st, first, kRowsPerPage, k == 0) == pages[k]);
+            first = stat_page_end(st, first);
+        }
+    }
+    CHECK(format_stat(st, 0, SIZE_MAX) ==
+          R"~(Partition of a set of 300 objects. Total size = 300 bytes.
+ Index  Count   %     Size   % Cumulative  % K
+     0    301 100      301 100       301 100 a
+     1     -1   0       -1   0       300 100 b
+     2     -2  -1       -2  -1       298  99 c)~");
+    {
+        INFO("item 0");
+        Stat s = stat_item(st, 0);
+        CHECK(format_stat(s, 0, SIZE_MAX) ==
+              R"~(Partition of a set of 301 objects. Total size = 301 bytes.
+ Index  Count   %     Size   % Cumulative  % K
+     0    301 100      301 100       301 100 a)~");
+        CHECK(dump_stat(s) == R"~(.loader: _load_stat
+.format: SetFormat
+.timemade: 0.000000
+.count: 301
+.size: 301
+.kindheader: K
+.kindname: 
+.numrows: 1
+.r: 301 301 a
+.end: .loader: _load_stat
+)~");
+    }
+    {
+        INFO("item -1");
+        Stat s = stat_item(st, -1);
+        CHECK(format_stat(s, 0, SIZE_MAX) ==
+              R"~(Partition of a set of -2 objects. Total size = -2 bytes.
+ Index  Count   %     Size   % Cumulative  % K
+     0     -2 100       -2 100        -2 100 c)~");
+        CHECK(dump_stat(s) == R"~(.loader: _load_stat
+.format: SetFormat
+.timemade: 0.000000
+.count: -2
+.size: -2
+.kindheader: K
+.kindname: 
+.numrows: 1
+.r: -2 -2 c
+.end: .loader: _load_stat
+)~");
+    }
+    {
+        INFO("slice 1:");
+        Stat s = stat_slice(st, 1, std::nullopt);
+        CHECK(format_stat(s, 0, SIZE_MAX) ==
+              R"~(Partition of a set of -3 objects. Total size = -3 bytes.
+ Index  Count   %     Size   % Cumulative  % K
+     0     -1  33       -1  33        -1  33 b
+     1     -2  67       -2  67        -3 100 c)~");
+        CHECK(dump_stat(s) == R"~(.loader: _load_stat
+.format: SetFormat
+.timemade: 0.000000
+.count: -3
+.size: -3
+.kindheader: K
+.kindname: 
+.numrows: 2
+.r: -1 -1 b
+.r: -2 -2 c
+.end: .loader: _load_stat
+)~");
+    }
+    {
+        INFO("slice :-1");
+        Stat s = stat_slice(st, std::nullopt, -1);
+        CHECK(format_stat(s, 0, SIZE_MAX) ==
+              R"~(Partition of a set of 300 objects. Total size = 300 bytes.
+ Index  Count   %     Size   % Cumulative  % K
+     0    301 100      301 100       301 100 a
+     1     -1   0       -1   0       300 100 b)~");
+        CHECK(dump_stat(s) == R"~(.loader: _load_stat
+.format: SetFormat
+.timemade: 0.000000
+.count: 300
+.size: 300
+.kindheader: K
+.kindname: 
+.numrows: 2
+.r: 301 301 a
+.r: -1 -1 b
+.end: .loader: _load_stat
+)~");
+    }
+    {
+        INFO("slice all");
+        Stat s = stat_slice(st, std::nullopt, std::nullopt);
+        CHECK(format_stat(s, 0, SIZE_MAX) ==
+              R"~(Partition of a set of 298 objects. Total size = 298 bytes.
+ Index  Count   %     Size   % Cumulative  % K
+     0    301 101      301 101       301 101 a
+     1     -1   0       -1   0       300 101 b
+     2     -2  -1       -2  -1       298 100 c)~");
+        CHECK(dump_stat(s) == R"~(.loader: _load_stat
+.format: SetFormat
+.timemade: 0.000000
+.count: 298
+.size: 298
+.kindheader: K
+.kindname: 
+.numrows: 3
+.r: 301 301 a
+.r: -1 -1 b
+.r: -2 -2 c
+.end: .loader: _load_stat
+)~");
+    }
+    {
+        INFO("slice empty");
+        Stat s = stat_slice(st, 5, 2);
+        CHECK(format_stat(s, 0, SIZE_MAX) ==
+              "Partition of a set of 0 objects. Total size = 0 bytes.");
+        CHECK(dump_stat(s) == R"~(.loader: _load_stat
+.format: SetFormat
+.timemade: 0.000000
+.count: 0
+.size: 0
+.kindheader: K
+.kindname: 
+.numrows: 0
+.end: .loader: _load_stat
+)~");
+    }
+    CHECK_THROWS_WITH(stat_item(st, 3), "Stat index out of range.");
+    CHECK_THROWS_WITH(stat_item(st, -4), "Stat index out of range.");
+}
+
 TEST_CASE("Stat load: no rows, end line in the header", "[report][stat]") {
     const std::string text = R"~(.loader: _load_stat
 .format: SetFormat

@@ -158,6 +158,8 @@ def gen():
          '.count: 0\n.size: 100\n.kindheader: K\n.kindname: \n.numrows: 1\n.r: 0 100 str\n'),
         ('negative numbers', '.loader: _load_stat\n.format: SetFormat\n.timemade: -1.5\n.count: 10\n.size: 100\n'
          '.kindheader: K\n.numrows: 2\n.r: 12 120 a\n.r: -2 -20 b\n'),
+        ('percentages rounding to minus zero', '.loader: _load_stat\n.format: SetFormat\n.timemade: 0\n.count: 300\n'
+         '.size: 300\n.kindname: \n.kindheader: K\n.numrows: 3\n.r: 301 301 a\n.r: -1 -1 b\n.r: -2 -2 c\n'),
         ('no rows, end line in the header', '.loader: _load_stat\n.format: SetFormat\n.timemade: 0\n.count: 0\n'
          '.size: 0\n.kindname: \n.kindheader: K\n.numrows: 0\n.end: .loader: _load_stat\n'),
         ('header line not starting with a dot', '.loader: _load_stat\nX.format: SetFormat\n.format: SetFormat\n'

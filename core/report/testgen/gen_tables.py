@@ -48,6 +48,7 @@ def set_cases():
     add('numbers wider than the columns', 10000764, 373364800, KIND,
         [(10000763, 280023600, 'int'), (1, 93341200, 'list')])
     add('huge', 2 ** 40, 2 ** 50, KIND, [(2 ** 40, 2 ** 50, 'bytes')])
+    add('rows far above the total', 1, 1, KIND, [(2 ** 62, 2 ** 62, 'x'), (3, 2 ** 20, 'y')])
     add('rows not summing to the total', 100, 1000, KIND, [(5, 600, 'str'), (4, 300, 'tuple')])
     add('half percent boundaries /200', 200, 200, KIND,
         [(1, 1, 'a'), (3, 3, 'b'), (5, 5, 'c'), (7, 7, 'd'), (9, 9, 'e'), (175, 175, 'f')])
