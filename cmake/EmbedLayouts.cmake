@@ -1,6 +1,7 @@
 # Writes a C++ source holding each layout file as a (name, text) pair.
 set(body "#include <string_view>\n#include <utility>\nnamespace heapy::cpython {\nextern const std::pair<std::string_view, std::string_view> kEmbeddedLayouts[];\nextern const unsigned kEmbeddedLayoutCount;\nconst std::pair<std::string_view, std::string_view> kEmbeddedLayouts[] = {\n")
 set(count 0)
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 foreach(input ${INPUTS})
   get_filename_component(name ${input} NAME_WE)
   file(READ ${input} text)

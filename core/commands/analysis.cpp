@@ -17,6 +17,7 @@ Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
     : frontend_(frontend), reader_(*target.memory), runtime_(cpython::locate_runtime(reader_, *target.symbols)) {
     types_ = std::make_unique<cpython::TypeRegistry>(reader_, *runtime_.layout, *target.symbols);
     decoder_ = std::make_unique<cpython::ObjectDecoder>(reader_, *runtime_.layout, *types_);
+    if (!runtime_.interpreters.empty()) decoder_->set_interpreter(runtime_.interpreters.front().address);
     walker_ = std::make_unique<heap::HeapWalker>(*decoder_, graph_);
     walker_->walk_roots(cpython::collect_roots(runtime_, *decoder_), hooks_for(frontend, "walking the heap"));
     reachable_end_ = uint32_t(graph_.nodes.size());

@@ -1,6 +1,8 @@
 // Referents of frames (frame objects and bare interpreter frames) and generators.
 #include "core/cpython/object_decoder.hpp"
 
+#include <algorithm>
+
 namespace heapy::cpython {
 
 namespace {
@@ -83,8 +85,64 @@ void ObjectDecoder::interpreter_frame_referents(uint64_t frame, EdgeSink& sink) 
     frame_contents(frame, sink, true);
 }
 
+// <= 3.10: a frame object holds everything itself; its slots are the code's varnames, cellvars
+// and freevars, then the value stack.
+void ObjectDecoder::old_frame_referents(uint64_t address, EdgeSink& sink) {
+    const Layout& l = layout_;
+    field(address, l.frame_back, Relation::attribute("f_back"), sink);
+    uint64_t code = reader_.pointer(address + l.frame_code);
+    if (code) sink.edge(code, Relation::attribute("f_code"));
+    field(address, l.frame_builtins, Relation::attribute("f_builtins"), sink);
+    field(address, l.frame_globals, Relation::attribute("f_globals"), sink);
+    field(address, l.frame_locals, Relation::attribute("f_locals"), sink);
+    field(address, l.frame_trace, Relation::attribute("f_trace"), sink);
+    if (!code) return;
+    int32_t nlocals = 0, stacksize = 0;
+    reader_.read(code + l.code_nlocals, nlocals);
+    reader_.read(code + l.code_stacksize, stacksize);
+    uint64_t name_tuples[3] = {reader_.pointer(code + l.code_varnames), reader_.pointer(code + l.code_cellvars),
+                               reader_.pointer(code + l.code_freevars)};
+    int64_t counts[3] = {nlocals, std::max<int64_t>(ob_size(name_tuples[1]), 0),
+                         std::max<int64_t>(ob_size(name_tuples[2]), 0)};
+    const uint64_t slots = address + l.frame_localsplus;
+    uint32_t slot = 0;
+    for (int group = 0; group < 3; ++group) {
+        if (counts[group] < 0 || counts[group] > kMaxFrameSlots) return;
+        for (int64_t i = 0; i < counts[group]; ++i, ++slot) {
+            uint64_t value = reader_.pointer(slots + uint64_t(slot) * 8);
+            if (!value) continue;
+            uint64_t name = name_tuples[group] ? reader_.pointer(name_tuples[group] + l.tuple_items + uint64_t(i) * 8) : 0;
+            sink.edge(value, {RelationKind::LocalVar, slot, nullptr, name, false});
+        }
+    }
+    if (stacksize < 0 || stacksize > kMaxFrameSlots) return;
+    uint64_t stack = reader_.pointer(address + l.frame_valuestack);
+    int64_t depth = -1;
+    if (l.has(l.frame_stackdepth)) {
+        int32_t d = -1;
+        reader_.read(address + l.frame_stackdepth, d);
+        depth = d;
+    } else if (l.has(l.frame_stacktop)) {
+        uint64_t top = reader_.pointer(address + l.frame_stacktop);
+        if (top >= stack && top <= stack + uint64_t(stacksize) * 8) depth = int64_t((top - stack) / 8);
+    }
+    if (!stack) return;
+    const bool guess = depth < 0 || depth > stacksize;
+    if (guess) depth = stacksize; // executing: the stack pointer is in a register
+    for (int64_t i = 0; i < depth; ++i)
+        if (uint64_t value = reader_.pointer(stack + uint64_t(i) * 8))
+            sink.edge(value, {RelationKind::Stack, uint32_t(i), nullptr, 0, false},
+                      guess ? Referent::Guess : Referent::Object);
+}
+
 void ObjectDecoder::frame_object_referents(uint64_t address, EdgeSink& sink) {
     const Layout& l = layout_;
+    if (l.frames_are_objects) {
+        old_frame_referents(address, sink);
+        return;
+    }
+    field(address, l.frame_extra_locals, Relation::inter("f_extra_locals"), sink);
+    field(address, l.frame_locals_cache, Relation::inter("f_locals_cache"), sink);
     uint64_t frame = reader_.pointer(address + l.frame_frame);
     uint64_t back = reader_.pointer(address + l.frame_back);
     int8_t owner = 0;
@@ -104,6 +162,13 @@ void ObjectDecoder::generator_referents(uint64_t address, EdgeSink& sink) {
     field(address, l.gen_name, Relation::attribute("__name__"), sink);
     field(address, l.gen_qualname, Relation::attribute("__qualname__"), sink);
     field(address, l.gen_exc_state, Relation::inter("gi_exc_state"), sink);
+    if (l.frames_are_objects) {
+        // <= 3.10: the exception state holds type, value and traceback; the frame is an object.
+        field(address, l.gen_exc_state + 8, Relation::inter("gi_exc_state"), sink);
+        field(address, l.gen_exc_state + 16, Relation::inter("gi_exc_state"), sink);
+        field(address, l.gen_frame, Relation::attribute("gi_frame"), sink);
+        return;
+    }
     field(address, l.gen_origin_or_finalizer, Relation::inter("gi_origin_or_finalizer"), sink);
     int8_t state = 0;
     if (!reader_.read(address + l.gen_frame_state, state) || state >= l.gen_frame_state_cleared) return;

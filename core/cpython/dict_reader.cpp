@@ -78,7 +78,8 @@ bool DictReader::combined_entries(const DictKeys& keys, std::vector<DictEntry>& 
 bool DictReader::split_entries(const DictKeys& keys, uint64_t values, std::vector<DictEntry>& out) {
     auto add = [&](uint64_t ix, uint32_t position) {
         uint64_t key = reader_.pointer(keys.entries + ix * keys.entry_size + keys.key_offset);
-        uint64_t value = reader_.pointer(values + layout_.dictvalues_values + ix * 8);
+        const uint64_t first_value = layout_.has(layout_.dictvalues_values) ? layout_.dictvalues_values : 0;
+        uint64_t value = reader_.pointer(values + first_value + ix * 8);
         if (key != 0 && value != 0) out.push_back({key, value, position});
     };
     if (layout_.split_values_style == 0) {

@@ -54,6 +54,7 @@ struct Layout {
     X(str_ascii_bit, 6)                                                                            \
     X(int_digit_bits, 30)                                                                          \
     X(int_tagged, 0)           /* 3.12+: lv_tag holds sign and digit count */                     \
+    X(int_min_digits, 1)       /* int.__sizeof__ counts at least this many digits (0 <= 3.10) */ \
     X(code_unit_size, 2)
 #define LAYOUT_CONSTANT_MEMBER(name, fallback) int64_t name = fallback;
     LAYOUT_CONSTANTS(LAYOUT_CONSTANT_MEMBER)

@@ -10,6 +10,7 @@ namespace heapy::cpython {
 namespace {
 constexpr int64_t kMaxConservativeBytes = 1 << 16;
 constexpr int64_t kMaxModuleStateBytes = 1 << 16;
+constexpr uint64_t kMaxStaticBuiltins = 1024;
 } // namespace
 
 ObjectDecoder::ObjectDecoder(Reader& reader, const Layout& layout, TypeRegistry& types)
@@ -185,11 +186,7 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
     }
     if (!type.heap && type.kind != Kind::Unknown) return;
     if (type.has_managed_dict(layout_)) {
-        if (uint64_t dict = reader_.pointer(address + layout_.managed_dict_offset)) {
-            sink.edge(dict, Relation::attribute("__dict__", true));
-        } else if (uint64_t values = reader_.pointer(address + layout_.managed_values_offset)) {
-            sink.edge(values, Relation::attribute("__dict__", true), Referent::ManagedValues, type.address);
-        }
+        managed_dict_referents(address, type, sink);
         return;
     }
     // Built-in kinds that have a dict slot of their own (functions, modules...) decode it above.
@@ -204,6 +201,37 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
     if (offset < 16 || offset > (int64_t{1} << 24)) return;
     if (uint64_t dict = reader_.pointer(address + uint64_t(offset)))
         sink.edge(dict, Relation::attribute("__dict__", true));
+}
+
+// An instance's managed dict: a real dict once materialised, else its attribute values (a virtual
+// `dict of X` node), laid out per version.
+void ObjectDecoder::managed_dict_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
+    const Relation relation = Relation::attribute("__dict__", true);
+    const uint64_t slot = reader_.pointer(address + layout_.managed_dict_offset);
+    switch (layout_.managed_dict_style) {
+    case 1: // 3.11: dict pointer at -24, values pointer at -32
+        if (slot) sink.edge(slot, relation);
+        else if (uint64_t values = reader_.pointer(address + layout_.managed_values_offset))
+            sink.edge(values, relation, Referent::ManagedValues, type.address);
+        break;
+    case 2: // 3.12: one tagged word: values pointer - 1 when bit 0 is set, else the dict
+        if (slot & 1) sink.edge(slot + 1, relation, Referent::ManagedValues, type.address);
+        else if (slot) sink.edge(slot, relation);
+        break;
+    case 3: { // 3.13: dict pointer at -24; inline values after the object header
+        if (slot) {
+            sink.edge(slot, relation);
+        } else if (type.flags & uint64_t(layout_.tpflags_inline_values)) {
+            const uint64_t values = address + 16; // _PyObject_InlineValues: right after PyObject
+            uint8_t valid = 0;
+            if (reader_.read(values + layout_.dictvalues_valid, valid) && valid)
+                sink.edge(values, relation, Referent::ManagedValues, type.address);
+        }
+        break;
+    }
+    default:
+        break;
+    }
 }
 
 void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink,
@@ -244,15 +272,28 @@ void ObjectDecoder::module_state_scan(uint64_t module, EdgeSink& sink) {
 
 void ObjectDecoder::type_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
     const Layout& l = layout_;
-    field(address, l.type_dict, Relation::attribute("__dict__", true), sink);
-    field(address, l.type_subclasses, Relation::inter("tp_subclasses"), sink);
+    uint64_t own_flags = 0;
+    reader_.read(address + l.type_flags, own_flags);
+    if (l.tpflags_static_builtin && (own_flags & uint64_t(l.tpflags_static_builtin)) && !(own_flags & kTpFlagHeapType)) {
+        // 3.12+: a static builtin type keeps its dict and subclasses in the interpreter;
+        // tp_subclasses holds its index + 1 there. heapy finds no owner for that dict.
+        uint64_t index = reader_.pointer(address + l.type_subclasses);
+        if (index >= 1 && index <= kMaxStaticBuiltins && interpreter_ && l.has(l.interp_types_builtins)) {
+            uint64_t state = interpreter_ + l.interp_types_builtins + (index - 1) * l.static_builtin_size;
+            if (reader_.pointer(state) == address) {
+                field(state, l.static_builtin_dict, Relation::attribute("__dict__"), sink);
+                field(state, l.static_builtin_dict + 8, Relation::inter("tp_subclasses"), sink);
+            }
+        }
+    } else {
+        field(address, l.type_dict, Relation::attribute("__dict__", true), sink);
+        field(address, l.type_subclasses, Relation::inter("tp_subclasses"), sink);
+    }
     field(address, l.type_mro, Relation::attribute("__mro__"), sink);
     field(address, l.type_bases, Relation::attribute("__bases__"), sink);
     field(address, l.type_cache, Relation::inter("tp_cache"), sink);
     field(address, l.type_base, Relation::attribute("__base__"), sink);
-    uint64_t flags = 0;
-    reader_.read(address + l.type_flags, flags);
-    if (!(flags & kTpFlagHeapType)) return;
+    if (!(own_flags & kTpFlagHeapType)) return;
     field(address, l.heaptype_name, Relation::attribute("__name__"), sink);
     field(address, l.heaptype_slots, Relation::attribute("__slots__"), sink);
     field(address, l.heaptype_qualname, Relation::attribute("__qualname__"), sink);
@@ -271,7 +312,20 @@ void ObjectDecoder::type_referents(uint64_t address, const TypeInfo& type, EdgeS
 
 void ObjectDecoder::code_referents(uint64_t address, EdgeSink& sink) {
     const Layout& l = layout_;
-    field(address, l.code_code, Relation::attribute("_co_code"), sink);
+    field(address, l.code_code, Relation::attribute(l.frames_are_objects ? "co_code" : "_co_code"), sink);
+    field(address, l.code_varnames, Relation::attribute("co_varnames"), sink);
+    field(address, l.code_freevars, Relation::attribute("co_freevars"), sink);
+    field(address, l.code_cellvars, Relation::attribute("co_cellvars"), sink);
+    field(address, l.code_lnotab, Relation::attribute("co_lnotab"), sink);
+    if (l.has(l.code_cached)) {
+        // 3.12+: co_code and the name tuples are built on demand and cached here.
+        if (uint64_t cached = reader_.pointer(address + l.code_cached)) {
+            field(cached, l.cocached_code, Relation::attribute("co_code"), sink);
+            field(cached, l.cocached_varnames, Relation::attribute("co_varnames"), sink);
+            field(cached, l.cocached_cellvars, Relation::attribute("co_cellvars"), sink);
+            field(cached, l.cocached_freevars, Relation::attribute("co_freevars"), sink);
+        }
+    }
     field(address, l.code_consts, Relation::attribute("co_consts"), sink);
     field(address, l.code_names, Relation::attribute("co_names"), sink);
     field(address, l.code_exceptiontable, Relation::attribute("co_exceptiontable"), sink);

@@ -19,6 +19,8 @@ class ObjectDecoder {
     ObjectDecoder(Reader& reader, const Layout& layout, TypeRegistry& types);
 
     const Layout& layout() const { return layout_; }
+    // The main interpreter (3.12+ keeps static builtin types' dicts there).
+    void set_interpreter(uint64_t interpreter) { interpreter_ = interpreter; }
     Reader& reader() { return reader_; }
     TypeRegistry& types() { return types_; }
 
@@ -65,6 +67,8 @@ class ObjectDecoder {
     void generator_referents(uint64_t address, EdgeSink& sink);
     void exception_referents(uint64_t address, EdgeSink& sink);
     void instance_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    void managed_dict_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    void old_frame_referents(uint64_t address, EdgeSink& sink);
     // Words in [begin + from, end) that may point at objects (from = 0: the whole body after the
     // header, with the type's members named).
     void conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink, uint64_t from = 0);
@@ -82,6 +86,7 @@ class ObjectDecoder {
     Reader& reader_;
     const Layout& layout_;
     TypeRegistry& types_;
+    uint64_t interpreter_ = 0;
 };
 
 } // namespace heapy::cpython

@@ -162,7 +162,7 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
     case Kind::Int:
     case Kind::Bool: {
         int64_t digits = int_digit_count(address);
-        body = l.long_digits + uint64_t(std::clamp<int64_t>(digits, 1, int64_t{1} << 32)) * 4;
+        body = l.long_digits + uint64_t(std::clamp<int64_t>(digits, l.int_min_digits, int64_t{1} << 32)) * 4;
         break;
     }
     case Kind::Str:

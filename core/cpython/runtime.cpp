@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <regex>
 #include <unordered_set>
 
@@ -31,6 +32,38 @@ std::pair<int, int> version_from_files(const memory::Symbols& symbols) {
     }
     return {0, 0};
 }
+// The version text Py_GetVersion() formats into a static buffer at start-up ("3.10.13 (main, ...")
+// in the writable data of the executable or libpython whose name gives `major.minor`.
+std::optional<PythonVersion> version_from_memory(Reader& reader, const memory::Symbols& symbols, int major,
+                                                 int minor) {
+    constexpr uint64_t kMaxScan = uint64_t{16} << 20;
+    const std::regex pattern(fmt::format(R"(^{}\.{}\.(\d+)(a|b|rc)?(\d+)?\+? \()", major, minor));
+    const std::string needle = fmt::format("{}.{}.", major, minor);
+    for (const auto& module : symbols.modules()) {
+        if (!std::regex_search(base_name(module.path), std::regex(R"(python\d)"))) continue;
+        for (const auto& region : reader.memory().regions()) {
+            if (!region.writable || region.end <= module.start || region.start >= module.end) continue;
+            uint64_t size = std::min(region.end - region.start, kMaxScan);
+            std::string bytes(size, '\0');
+            size_t got = reader.memory().read(region.start, {reinterpret_cast<std::byte*>(bytes.data()), size});
+            bytes.resize(got);
+            for (size_t at = bytes.find(needle); at != std::string::npos; at = bytes.find(needle, at + 1)) {
+                if (at > 0 && bytes[at - 1] != '\0') continue; // the buffer starts with the version
+                std::smatch match;
+                std::string candidate = bytes.substr(at, 40);
+                if (!std::regex_search(candidate, match, pattern)) continue;
+                PythonVersion v{major, minor, std::stoi(match[1]), 0xF, 0};
+                if (match[2].matched) {
+                    v.level = match[2] == "a" ? 0xA : match[2] == "b" ? 0xB : 0xC;
+                    v.serial = match[3].matched ? std::stoi(match[3]) : 0;
+                }
+                return v;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::string PythonVersion::text() const {
@@ -66,6 +99,14 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
         auto [major, minor] = version_from_files(symbols);
         runtime.version = {major, minor, 0, 0xF, 0};
         runtime.found_by = "version from a file name";
+        if (major != 0) {
+            if (auto exact = version_from_memory(reader, symbols, major, minor)) {
+                runtime.version = *exact;
+                runtime.found_by = "version from a file name and the version string in memory";
+            } else {
+                runtime.found_by = "version from a file name (patch level unknown)";
+            }
+        }
         if (major == 0)
             throw Error(fmt::format("cannot tell which Python version this is (no Py_Version symbol); heapy supports "
                                     "CPython {}",
@@ -94,7 +135,9 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
             thread.address = tstate;
             reader.read(tstate + l.tstate_thread_id, thread.thread_id);
             if (l.has(l.tstate_native_thread_id)) reader.read(tstate + l.tstate_native_thread_id, thread.native_thread_id);
-            if (l.has(l.tstate_current_frame)) {
+            if (l.frames_are_objects) {
+                thread.top_frame = reader.pointer(tstate + l.tstate_frame);
+            } else if (l.has(l.tstate_current_frame)) {
                 thread.top_frame = reader.pointer(tstate + l.tstate_current_frame);
             } else if (uint64_t cframe = reader.pointer(tstate + l.tstate_cframe)) {
                 thread.top_frame = reader.pointer(cframe + l.cframe_current_frame);
@@ -127,6 +170,20 @@ std::vector<RootEdge> collect_roots(const Runtime& runtime, ObjectDecoder& decod
                 roots.push_back({object, prefix + field.name, Referent::Object});
         for (const ThreadState& thread : interp.threads) {
             const std::string thread_prefix = fmt::format("{}t{}_", prefix, thread.thread_id);
+            if (l.frames_are_objects) {
+                // <= 3.10: the top frame object; frames are numbered from the oldest.
+                int depth = 0;
+                std::unordered_set<uint64_t> seen;
+                for (uint64_t f = thread.top_frame; f != 0 && depth < kMaxFrames && seen.insert(f).second;
+                     f = reader.pointer(f + l.frame_back))
+                    ++depth;
+                if (thread.top_frame)
+                    roots.push_back({thread.top_frame, fmt::format("{}f{}", thread_prefix, depth - 1), Referent::Object});
+                for (const RootField& field : l.tstate_roots)
+                    if (uint64_t object = reader.pointer(thread.address + field.offset))
+                        roots.push_back({object, thread_prefix + field.name, Referent::Object});
+                continue;
+            }
             uint64_t top = thread.top_frame;
             while (top != 0 && !decoder.is_complete_frame(top)) top = reader.pointer(top + l.iframe_previous);
             if (top != 0) {
