@@ -23,6 +23,13 @@ std::string cmd_info(SessionState& state, const Arguments& args) {
     }
     std::string out = fmt::format("Target: {}\nPython: CPython {} ({})\n_PyRuntime: 0x{:x}\n", target.description,
                                   rt.version.text(), rt.found_by, rt.address);
+    if (rt.debug_offsets) {
+        const auto& d = *rt.debug_offsets;
+        out += fmt::format("_Py_DebugOffsets: version 0x{:08x}, {} fields checked, {} differ from heapy's layout{}\n",
+                           d.version, d.fields_checked, d.mismatches.size(), d.mismatches.empty() ? "" : " (the target's are used):");
+        for (const auto& m : d.mismatches) out += "  " + m + "\n";
+        for (const auto& r : d.rejected) out += "  ignored, out of bounds: " + r + "\n";
+    }
     for (const auto& interp : rt.interpreters) {
         out += fmt::format("Interpreter i{} at 0x{:x} (id {}): {} thread{}\n", interp.number, interp.address, interp.id,
                            interp.threads.size(), interp.threads.size() == 1 ? "" : "s");

@@ -116,9 +116,32 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
     if (!runtime.layout)
         throw Error(fmt::format("unsupported Python version {}: heapy supports CPython {}", runtime.version.text(),
                                 supported_versions()));
-    if (!runtime_symbol) throw Error("found Py_Version but no _PyRuntime symbol: the executable or libpython is not the one the process ran");
-    runtime.address = *runtime_symbol;
-    runtime.found_by += "; _PyRuntime from symbols";
+    if (runtime_symbol) {
+        runtime.address = *runtime_symbol;
+        runtime.found_by += "; _PyRuntime from symbols";
+    } else if (auto section = symbols.section(".PyRuntime")) {
+        // Stripped builds: _PyRuntime is alone in its own section.
+        runtime.address = section->start;
+        runtime.found_by += "; _PyRuntime from the .PyRuntime section";
+    } else {
+        throw Error("found Python but not _PyRuntime (no symbol, no .PyRuntime section): check that --exe names the "
+                    "executable the process ran, with its libpython next to it");
+    }
+    if (runtime.layout->minor >= 13 || runtime.version.minor >= 13) {
+        auto own = std::make_shared<Layout>(*runtime.layout);
+        runtime.debug_offsets = read_debug_offsets(reader, runtime.address, *own);
+        if (runtime.debug_offsets) {
+            if (runtime.debug_offsets->free_threaded)
+                throw Error(fmt::format("this is a free-threaded CPython {} build (3.13t and later): heapy supports the "
+                                        "default (GIL) builds of CPython {} only",
+                                        runtime.version.text(), supported_versions()));
+            runtime.own_layout = own;
+            runtime.layout = own.get();
+            runtime.found_by += fmt::format("; _Py_DebugOffsets read ({} fields checked, {} differ from the layout)",
+                                            runtime.debug_offsets->fields_checked,
+                                            runtime.debug_offsets->mismatches.size());
+        }
+    }
     const Layout& l = *runtime.layout;
 
     std::unordered_set<uint64_t> seen;

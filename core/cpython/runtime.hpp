@@ -1,11 +1,14 @@
 #pragma once
 
+#include "core/cpython/debug_offsets.hpp"
 #include "core/cpython/edge_sink.hpp"
 #include "core/cpython/layout.hpp"
 #include "core/cpython/reader.hpp"
 #include "core/memory/symbols.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,8 @@ struct Runtime {
     uint64_t address = 0; // _PyRuntime
     PythonVersion version;
     const Layout* layout = nullptr;
+    std::shared_ptr<Layout> own_layout; // the layout corrected by the target's debug offsets
+    std::optional<DebugOffsets> debug_offsets;
     std::vector<Interpreter> interpreters;
     std::string found_by; // how the runtime and version were found, for `heapy info`
 };

@@ -1,0 +1,105 @@
+#include "core/cpython/debug_offsets.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace heapy::cpython {
+
+namespace {
+
+constexpr char kCookie[8] = {'x', 'd', 'e', 'b', 'u', 'g', 'p', 'y'};
+constexpr uint64_t kMaxSectionSize = uint64_t{1} << 20;
+constexpr uint64_t kStructBytes = 584; // sizeof(_Py_DebugOffsets) in 3.13
+
+// One field of the 3.13 _Py_DebugOffsets: where it is, which section (by the offset of that
+// section's `size`) bounds it, and the Layout member it describes.
+struct Field {
+    const char* name;
+    uint32_t section; // offset of the section's size field
+    uint32_t offset;  // offset of this field
+    uint32_t Layout::*member;
+};
+
+constexpr Field kFields313[] = {
+    {"runtime_state.interpreters_head", 24, 40, &Layout::runtime_interpreters_head},
+    {"interpreter_state.id", 48, 56, &Layout::interp_id},
+    {"interpreter_state.next", 48, 64, &Layout::interp_next},
+    {"interpreter_state.threads_head", 48, 72, &Layout::interp_threads_head},
+    {"interpreter_state.gc", 48, 80, &Layout::interp_gc},
+    {"interpreter_state.imports_modules", 48, 88, &Layout::interp_modules},
+    {"interpreter_state.sysdict", 48, 96, &Layout::interp_sysdict},
+    {"interpreter_state.builtins", 48, 104, &Layout::interp_builtins},
+    {"thread_state.prev", 152, 160, &Layout::tstate_prev},
+    {"thread_state.next", 152, 168, &Layout::tstate_next},
+    {"thread_state.interp", 152, 176, &Layout::tstate_interp},
+    {"thread_state.current_frame", 152, 184, &Layout::tstate_current_frame},
+    {"thread_state.thread_id", 152, 192, &Layout::tstate_thread_id},
+    {"thread_state.native_thread_id", 152, 200, &Layout::tstate_native_thread_id},
+    {"thread_state.datastack_chunk", 152, 208, &Layout::tstate_datastack_chunk},
+    {"interpreter_frame.previous", 224, 232, &Layout::iframe_previous},
+    {"interpreter_frame.executable", 224, 240, &Layout::iframe_code},
+    {"interpreter_frame.instr_ptr", 224, 248, &Layout::iframe_instr},
+    {"interpreter_frame.localsplus", 224, 256, &Layout::iframe_localsplus},
+    {"interpreter_frame.owner", 224, 264, &Layout::iframe_owner},
+    {"code_object.filename", 272, 280, &Layout::code_filename},
+    {"code_object.name", 272, 288, &Layout::code_name},
+    {"code_object.qualname", 272, 296, &Layout::code_qualname},
+    {"code_object.linetable", 272, 304, &Layout::code_linetable},
+    {"code_object.firstlineno", 272, 312, &Layout::code_firstlineno},
+    {"code_object.argcount", 272, 320, &Layout::code_argcount},
+    {"code_object.localsplusnames", 272, 328, &Layout::code_localsplusnames},
+    {"code_object.localspluskinds", 272, 336, &Layout::code_localspluskinds},
+    {"code_object.co_code_adaptive", 272, 344, &Layout::code_adaptive},
+    {"pyobject.ob_type", 352, 360, &Layout::object_type},
+    {"type_object.tp_name", 368, 376, &Layout::type_name},
+    {"type_object.tp_flags", 368, 392, &Layout::type_flags},
+    {"tuple_object.ob_item", 400, 408, &Layout::tuple_items},
+    {"list_object.ob_item", 424, 432, &Layout::list_items},
+    {"dict_object.ma_keys", 448, 456, &Layout::dict_keys},
+    {"dict_object.ma_values", 448, 464, &Layout::dict_values},
+    {"float_object.ob_fval", 472, 480, &Layout::float_value},
+    {"long_object.lv_tag", 488, 496, &Layout::long_tag},
+    {"long_object.ob_digit", 488, 504, &Layout::long_digits},
+    {"bytes_object.ob_sval", 512, 528, &Layout::bytes_sval},
+    {"unicode_object.state", 536, 544, &Layout::str_state},
+    {"unicode_object.length", 536, 552, &Layout::str_length},
+    {"unicode_object.asciiobject_size", 536, 560, &Layout::str_ascii_size},
+    {"gc.collecting", 568, 576, &Layout::gc_collecting},
+};
+
+} // namespace
+
+std::optional<DebugOffsets> read_debug_offsets(Reader& reader, uint64_t runtime, Layout& layout) {
+    std::byte raw[kStructBytes];
+    if (!reader.read_bytes(runtime, raw, sizeof raw) || std::memcmp(raw, kCookie, sizeof kCookie) != 0)
+        return std::nullopt;
+    auto word = [&](uint32_t offset) {
+        uint64_t value = 0;
+        std::memcpy(&value, raw + offset, sizeof value);
+        return value;
+    };
+    DebugOffsets out;
+    out.version = word(8);
+    out.free_threaded = word(16) != 0;
+    if (layout.major != 3 || layout.minor != 13) return out; // only the 3.13 form of the struct is known
+    for (const Field& field : kFields313) {
+        const uint64_t section_size = word(field.section);
+        const uint64_t value = word(field.offset);
+        // Sizes are structure sizes; a field's 8 bytes... or 1 byte (owner) must fit inside.
+        if (section_size == 0 || section_size > kMaxSectionSize || value >= section_size) {
+            out.rejected.push_back(fmt::format("{} = {} (section size {})", field.name, value, section_size));
+            continue;
+        }
+        ++out.fields_checked;
+        uint32_t& ours = layout.*field.member;
+        if (ours != uint32_t(value)) {
+            out.mismatches.push_back(fmt::format("{}: target {}, layout {}", field.name, value,
+                                                 ours == Layout::kAbsent ? std::string("absent") : std::to_string(ours)));
+            ours = uint32_t(value);
+        }
+    }
+    return out;
+}
+
+} // namespace heapy::cpython

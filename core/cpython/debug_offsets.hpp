@@ -1,0 +1,26 @@
+#pragma once
+
+#include "core/cpython/layout.hpp"
+#include "core/cpython/reader.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace heapy::cpython {
+
+// What the target's own _Py_DebugOffsets (3.13+, at the start of _PyRuntime) said.
+struct DebugOffsets {
+    uint64_t version = 0;       // PY_VERSION_HEX
+    bool free_threaded = false;
+    int fields_checked = 0;     // fields that passed validation
+    std::vector<std::string> mismatches; // "interpreter_state.gc: target 7400, layout 7392"
+    std::vector<std::string> rejected;   // fields out of their section's bounds (ignored)
+};
+
+// Reads the _Py_DebugOffsets at `runtime` if its cookie is there (3.13 layout of that struct).
+// Fields that are within their section's size override `layout`.
+std::optional<DebugOffsets> read_debug_offsets(Reader& reader, uint64_t runtime, Layout& layout);
+
+} // namespace heapy::cpython
