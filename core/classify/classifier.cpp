@@ -1,5 +1,6 @@
 #include "core/classify/classifier.hpp"
 
+#include "core/classify/render.hpp"
 #include "core/heap/named_edges.hpp"
 #include "core/heap/relation_text.hpp"
 #include "core/report/pyrepr.hpp"
@@ -81,6 +82,27 @@ template <class F> void for_each_referrer(const ClassifyContext& context, uint32
         if (!reachable || referrer < context.reachable_end) f(referrer);
 }
 
+// A relation's identity: relations with equal keys have equal texts, so each text is made once.
+struct RelationKey {
+    uint64_t kind_index;
+    uint64_t name;
+    uint64_t object;
+    bool operator==(const RelationKey&) const = default;
+};
+struct RelationKeyHash {
+    size_t operator()(const RelationKey& k) const {
+        uint64_t h = k.kind_index * 0x9e3779b97f4a7c15ULL ^ k.name * 0xc2b2ae3d27d4eb4fULL ^ k.object;
+        return size_t(h ^ (h >> 29));
+    }
+};
+
+RelationKey relation_key(const heap::NamedEdge& edge) {
+    const cpython::Relation& r = edge.relation;
+    uint64_t name = r.kind == cpython::RelationKind::Root ? uint64_t(uintptr_t(edge.root_name.data()))
+                                                          : uint64_t(uintptr_t(r.name));
+    return {uint64_t(r.kind) << 32 | r.index, name, r.object};
+}
+
 // Via: for every node, the sorted set of relation texts its referrers refer to it by.
 std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes, Interner& names) {
     const heap::ObjectGraph& graph = context.graph;
@@ -95,8 +117,10 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
                 to_decode.push_back(referrer);
             }
         });
-    Interner texts;
-    std::vector<std::pair<uint32_t, uint64_t>> found; // (position in nodes, text id)
+    std::sort(to_decode.begin(), to_decode.end());
+    std::unordered_map<RelationKey, uint32_t, RelationKeyHash> text_of;
+    std::vector<std::string> texts;
+    std::vector<std::pair<uint32_t, uint32_t>> found; // (position in nodes, text number)
     for (uint32_t referrer : to_decode) {
         for (const heap::NamedEdge& edge : heap::named_edges(*context.decoder, graph, referrer)) {
             uint32_t at = position[edge.target];
@@ -106,20 +130,47 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
             if (edge.relation.kind == cpython::RelationKind::InterAttribute && edge.relation.name &&
                 std::string_view(edge.relation.name) == "ob_type")
                 continue;
-            found.emplace_back(at, texts.id(report::py_repr_str(heap::via_text(*context.decoder, edge))));
+            auto [it, inserted] = text_of.emplace(relation_key(edge), uint32_t(texts.size()));
+            if (inserted) texts.push_back(report::py_repr_str(heap::via_text(*context.decoder, edge)));
+            found.emplace_back(at, it->second);
         }
     }
-    std::sort(found.begin(), found.end());
-    found.erase(std::unique(found.begin(), found.end()), found.end());
+    // Rank the texts once so each node's set can be sorted as numbers.
+    std::vector<uint32_t> order(texts.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return texts[a] < texts[b]; });
+    std::vector<uint32_t> rank(texts.size());
+    for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+    // Group by node with a counting sort (E entries, few per node), then sort each node's ranks.
+    std::vector<uint32_t> begin(nodes.size() + 1, 0);
+    for (const auto& f : found) ++begin[f.first + 1];
+    for (size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
+    std::vector<uint32_t> grouped(found.size());
+    {
+        std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
+        for (const auto& f : found) grouped[fill[f.first]++] = rank[f.second];
+    }
+    found.clear();
+    found.shrink_to_fit();
+
     std::vector<uint64_t> keys(nodes.size(), names.id(""));
-    for (size_t i = 0; i < found.size();) {
-        size_t j = i;
-        std::vector<std::string> parts;
-        for (; j < found.size() && found[j].first == found[i].first; ++j) parts.push_back(texts.name(found[j].second));
-        std::sort(parts.begin(), parts.end());
-        parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
-        keys[found[i].first] = names.id(fmt::format("{}", fmt::join(parts, ", ")));
-        i = j;
+    std::map<std::vector<uint32_t>, uint64_t> set_ids;
+    std::vector<uint32_t> ranks;
+    for (size_t node = 0; node < nodes.size(); ++node) {
+        if (begin[node] == begin[node + 1]) continue;
+        ranks.assign(grouped.begin() + begin[node], grouped.begin() + begin[node + 1]);
+        std::sort(ranks.begin(), ranks.end());
+        // Different relations can have the same text: keep each text once.
+        ranks.erase(std::unique(ranks.begin(), ranks.end(),
+                                [&](uint32_t a, uint32_t b) { return texts[order[a]] == texts[order[b]]; }),
+                    ranks.end());
+        auto it = set_ids.find(ranks);
+        if (it == set_ids.end()) {
+            std::string name;
+            for (uint32_t r : ranks) name += (name.empty() ? "" : ", ") + texts[order[r]];
+            it = set_ids.emplace(ranks, names.id(name)).first;
+        }
+        keys[node] = it->second;
     }
     return keys;
 }
@@ -202,9 +253,16 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
     case Classifier::Unity:
         keys.assign(nodes.size(), interned.id("<Anything>"));
         break;
-    case Classifier::Size:
-        for (uint32_t node : nodes) keys.push_back(interned.id(fmt::format("{:9d}", context.graph.size_of(node))));
+    case Classifier::Size: {
+        std::unordered_map<uint64_t, uint64_t> by_size;
+        for (uint32_t node : nodes) {
+            uint64_t size = context.graph.size_of(node);
+            auto [it, inserted] = by_size.emplace(size, 0);
+            if (inserted) it->second = interned.id(fmt::format("{:9d}", size));
+            keys.push_back(it->second);
+        }
         break;
+    }
     case Classifier::Module:
         for (uint32_t node : nodes) {
             const heap::Node& n = context.graph.nodes[node];
@@ -214,11 +272,14 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
         }
         break;
     case Classifier::Idset:
-    case Classifier::Id:
+    case Classifier::Id: {
+        // Rows are named by the brief of each singleton (`<1 int: 1>`); the node number after a
+        // NUL keeps objects with equal briefs apart and is cut from the name below.
+        Renderer renderer(context);
         for (uint32_t node : nodes)
-            keys.push_back(interned.id(fmt::format("<1 {}: 0x{:x}>", clodo_name(context, node),
-                                                   context.graph.nodes[node].address())));
+            keys.push_back(interned.id(renderer.brief({node}) + '\0' + std::to_string(node)));
         break;
+    }
     case Classifier::Type:
     case Classifier::Class:
         string_keys = false;
@@ -259,6 +320,8 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
         if (string_keys) name = interned.name(key);
         else if (classifier.classifier == Classifier::Clodo) name = clodo_key_name(context, key);
         else name = context.names.name(uint32_t(key));
+        if (classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id)
+            name.resize(std::min(name.size(), name.find('\0')));
         named.push_back({std::move(name), &row});
     }
     std::sort(named.begin(), named.end(), [](const Named& a, const Named& b) {
