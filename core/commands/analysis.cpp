@@ -54,6 +54,14 @@ const heap::Referrers& Analysis::referrers() {
     return *referrers_;
 }
 
+const heap::DominatorTree& Analysis::dominators() {
+    if (!dominators_) {
+        frontend_.progress("computing dominators", 0, 0);
+        dominators_ = heap::dominator_tree(graph_, reachable_end_, frontend_.interrupted);
+    }
+    return *dominators_;
+}
+
 std::optional<uint32_t> Analysis::node_at(uint64_t address) const {
     uint32_t node = graph_.index.find(address);
     if (node == heap::AddressIndex::kMissing) return std::nullopt;

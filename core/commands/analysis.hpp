@@ -8,6 +8,7 @@
 #include "core/cpython/reader.hpp"
 #include "core/cpython/runtime.hpp"
 #include "core/cpython/type_registry.hpp"
+#include "core/heap/dominators.hpp"
 #include "core/heap/heap_walker.hpp"
 #include "core/heap/object_graph.hpp"
 #include "core/heap/referrers.hpp"
@@ -42,6 +43,9 @@ class Analysis {
     const cpython::GcObjects& gc_lists();
     // Who refers to each node of the graph as it is now.
     const heap::Referrers& referrers();
+    // The dominator tree of the reachable heap (made on first use).
+    const heap::DominatorTree& dominators();
+    uint32_t reachable_end() const { return reachable_end_; }
     // The node of the object at `address`, if the graph has it.
     std::optional<uint32_t> node_at(uint64_t address) const;
 
@@ -60,6 +64,7 @@ class Analysis {
     std::optional<cpython::GcObjects> gc_lists_;
     std::optional<heap::UnreachableSplit> unreachable_;
     std::unique_ptr<heap::Referrers> referrers_;
+    std::optional<heap::DominatorTree> dominators_;
 };
 
 } // namespace heapy::commands

@@ -71,17 +71,48 @@ const std::vector<CommandSpec>& command_table() {
          "heapy shpaths [ADDR] [--limit N] [--all] [--json]",
          "Paths in heapy's notation, e.g. hp.Root.i0_modules['__main__'].__dict__['cache'][3].\n"
          "Without ADDR: paths to the objects of the current set that are nearest to the root.\n"
-         "  --limit N   print at most N paths (default 10; 'heapy more' continues)\n"
+         "Every shortest path is counted; only the ones printed are built.\n"
+         "  --limit N   print N paths per page (default 10; 'heapy more' continues)\n"
+         "  --all       print every path\n"
+         "  --json      {\"paths\": [...], \"total\": N}, at most 10000 paths\n"
          "Example:\n"
          "  (gdb) heapy sp 0x7f3a5c1d2e40",
          {{"limit", true}, {"all", false}, {"json", false}}, cmd_shpaths, true},
         {"rp", {}, "Show the reference pattern of the current set (heapy's .rp).", "heapy rp [--depth N] [--all] [--json]",
          "A tree of the current set's referrers, their referrers and so on, grouped by kind.\n"
+         "Markers: [^ N] the set of line N again, [R] no referrers (the root), [S] a module, class,\n"
+         "their dicts, code or frames (not followed), [-] followed, [+] deeper than --depth.\n"
          "  --depth N   how many levels (default 7)\n"
+         "  --all       print every line ('heapy more' shows the next 10)\n"
+         "  --json      every line, at most 10000\n"
          "Example:\n"
          "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
          "  (gdb) heapy rp",
          {{"depth", true}, {"all", false}, {"json", false}}, cmd_rp},
+        {"dominos", {}, "Make the objects the current set dominates the current set (heapy's .dominos).",
+         "heapy dominos [--by KIND] [--all] [--json]",
+         "The objects that would be freed with the current set: reachable from it, but not from the root\n"
+         "without passing through it (the set itself included).\n"
+         "Example:\n"
+         "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
+         "  (gdb) heapy dominos",
+         kShowOptions, cmd_dominos},
+        {"domisize", {}, "Print the retained size of the current set (heapy's .domisize).", "heapy domisize [--json]",
+         "The total size of 'heapy dominos': what freeing the current set would free.\n"
+         "Example:\n"
+         "  (gdb) heapy select list\n"
+         "  (gdb) heapy domisize",
+         {{"json", false}}, cmd_domisize},
+        {"top", {}, "List the objects that retain the most memory, with their shortest paths.",
+         "heapy top [N] [--by retained|size] [--kinds] [--json]",
+         "Computes the dominator tree of the reachable heap once per session and lists the N objects\n"
+         "(default 10) with the largest retained size: their own size plus everything only they keep\n"
+         "alive. Weak references keep nothing alive.\n"
+         "  --by size   order by own size instead\n"
+         "  --kinds     sum retained sizes by kind, over the objects no other object of the kind retains\n"
+         "Example:\n"
+         "  (gdb) heapy top 5",
+         {{"by", true}, {"kinds", false}, {"json", false}}, cmd_top, true},
         {"setref", {}, "Set a reference point: later 'heap' shows only objects created after it.",
          "heapy setref [--clear]",
          "Records the objects of the reachable heap now. In a live process that then runs and stops\n"

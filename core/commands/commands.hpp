@@ -43,6 +43,9 @@ std::string cmd_setref(SessionState&, const Arguments&);    // stat_commands.cpp
 std::string cmd_dump(SessionState&, const Arguments&);
 std::string cmd_load(SessionState&, const Arguments&);
 std::string cmd_diff(SessionState&, const Arguments&);
+std::string cmd_dominos(SessionState&, const Arguments&);  // retained_commands.cpp
+std::string cmd_domisize(SessionState&, const Arguments&);
+std::string cmd_top(SessionState&, const Arguments&);
 std::string cmd_shpaths(SessionState&, const Arguments&);  // path_commands.cpp
 std::string cmd_rp(SessionState&, const Arguments&);
 

@@ -143,6 +143,7 @@ void HeapWalker::walk_roots(const std::vector<cpython::RootEdge>& roots, const W
         walker_->edge(root.address, Relation{cpython::RelationKind::Root}, root.referent, 0);
         if (graph_.targets.size() != before) graph_.root_names.push_back(root.name);
     }
+    graph_.edge_begin.push_back(uint32_t(graph_.targets.size())); // the root is decoded
     drain(hooks);
 }
 
@@ -151,25 +152,20 @@ void HeapWalker::walk_more(const std::vector<uint64_t>& seeds, const WalkHooks& 
     drain(hooks);
 }
 
-// Decodes every node that has no edges yet, in order, appending the nodes they reach.
+// Decodes every node that has no edges yet, in order, appending the nodes they reach. Invariant:
+// edge_begin holds one entry per decoded node plus the end of the last one's edges.
 void HeapWalker::drain(const WalkHooks& hooks) {
-    // edge_begin has one entry per decoded node plus the end of the last node's edges.
-    graph_.edge_begin.pop_back();
-    for (uint32_t node = uint32_t(graph_.edge_begin.size()); node < graph_.nodes.size(); ++node) {
-        graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
+    for (uint32_t node = uint32_t(graph_.edge_begin.size() - 1); node < graph_.nodes.size(); ++node) {
         walker_->set_current(node);
         walker_->decode(node);
+        graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
         if (node % kPollInterval == 0) {
-            if (hooks.interrupted && hooks.interrupted()) {
-                graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
-                throw Interrupted();
-            }
+            if (hooks.interrupted && hooks.interrupted()) throw Interrupted();
             if (hooks.progress) hooks.progress(graph_.nodes.size());
         }
         if (graph_.targets.size() >= UINT32_MAX)
             throw Error("the heap has more than 4 billion references; heapy cannot hold it");
     }
-    graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
 }
 
 ObjectGraph walk_heap(cpython::ObjectDecoder& decoder, const std::vector<cpython::RootEdge>& roots,
