@@ -1,0 +1,197 @@
+// heapy's renders (HEAPY.md 1.2, 1.3) on a hand-built interpreter: per kind render and header,
+// the identity table's order, briefs, by idset names, reference pattern summaries.
+// Needs the decoder tests' support library (tests/unit/support/).
+#if __has_include("tests/unit/support/decoding.hpp")
+#include "core/classify/render.hpp"
+#include "tests/unit/support/decoding.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+using namespace heapy::test;
+using heapy::classify::Renderer;
+
+namespace {
+
+struct Rendering {
+    explicit Rendering(Walk& walk)
+        : w(walk), context{w.graph, w.namer, w.types.get(w.heap.t.dict)->index,
+                           uint32_t(w.graph.nodes.size()), &w.decoder},
+          r(context) {}
+    uint32_t node(uint64_t address) {
+        uint32_t n = w.graph.index.find(address);
+        REQUIRE(n != heapy::heap::AddressIndex::kMissing);
+        return n;
+    }
+    std::vector<uint32_t> nodes(std::initializer_list<uint64_t> addresses) {
+        std::vector<uint32_t> out;
+        for (uint64_t a : addresses) out.push_back(node(a));
+        return out;
+    }
+    std::string render(uint64_t address, bool short_owner = false) {
+        return r.render(node(address), short_owner);
+    }
+    std::vector<std::string> rows(const heapy::report::IdTable& t) {
+        std::vector<std::string> out;
+        for (const auto& row : t.rows) out.push_back(fmt::format("{} {}", row.size, row.render));
+        return out;
+    }
+
+    Walk& w;
+    heapy::classify::ClassifyContext context;
+    Renderer r;
+};
+
+std::string hex(uint64_t address) {
+    return fmt::format("0x{:x}", address);
+}
+
+} // namespace
+
+TEST_CASE("renders per kind", "[render]") {
+    Program p;
+    PyHeap& h = p.h;
+    const uint64_t foo = p.global("Foo", h.heap_type({.name = "Foo"}));
+    const uint64_t inst = p.global("inst", h.instance(foo, {{"x", h.integer(1)}}));
+    const uint64_t small = p.global("small", h.new_str("a'b"));
+    const uint64_t long_str = p.global("long", h.new_str(std::string(100, 'x')));
+    const uint64_t text =
+        p.global("text", h.new_str("The class Bi" + std::string(40, '-') + " copy of S.\n"));
+    const uint64_t data = p.global("data", h.bytes("\x01"
+                                                   "abc"));
+    const uint64_t number = p.global("number", h.integer(-12345));
+    const uint64_t list = p.global("list", h.list({number, small}));
+    const uint64_t tuple = p.global("tuple", h.tuple({number}));
+    const uint64_t plain = p.global("plain", h.dict({{h.str("k"), number}}));
+    const uint64_t code = h.code({.name = "work", .filename = "/srv/app/jobs.py"});
+    const uint64_t func = p.global("work", h.function({.code = code, .globals = p.globals}));
+    h.poke(func + h.L.function_module, h.str("app.jobs"));
+    const uint64_t json_dict = h.dict({{h.str("__name__"), h.str("json.decoder")}});
+    const uint64_t json = h.module("json.decoder", json_dict);
+    h.dict_set(p.modules, h.str("json.decoder"), json);
+    p.global("none", h.None);
+    Walk w(h);
+    Rendering r(w);
+
+    CHECK(r.render(small) == "\"a'b\"");
+    CHECK(r.render(long_str) == "'xxxxxxxxxxxx...xxxxxxxxxxxxx'");
+    CHECK(r.render(text) == "'The class Bi... copy of S.\\n'");
+    CHECK(r.render(data) == "b'\\x01abc'");
+    CHECK(r.render(number) == "-12345");
+    CHECK(r.render(h.None) == "None");
+    CHECK(r.render(list) == hex(list) + "*2");
+    CHECK(r.render(tuple) == hex(tuple) + "*1");
+    CHECK(r.render(plain) == hex(plain) + "*1");
+    CHECK(r.render(foo) == "__main__.Foo");
+    CHECK(r.render(h.t.int_) == "int");
+    CHECK(r.render(inst) == hex(inst));
+    CHECK(r.render(code) == "jobs.py:1:work");
+    CHECK(r.render(func) == "app.jobs.work");
+    CHECK(r.render(json) == "json.decoder");
+    // dict of X: the owner's render; the short form keeps the last dotted component.
+    CHECK(r.render(json_dict) == "json.decoder");
+    CHECK(r.render(json_dict, true) == "..decoder");
+    CHECK(r.render(p.globals, true) == "__main__");
+    CHECK(r.render(h.values_of(inst)) == hex(inst));
+    CHECK(r.r.kind_brief(r.node(h.values_of(inst))) == "dict of __main__.Foo");
+
+    // Headers and labels of one-kind identity tables.
+    auto table = [&](std::initializer_list<uint64_t> a) { return r.r.id_table(r.nodes(a)); };
+    CHECK(table({small}).header == "Representation (limited)");
+    CHECK(table({small}).kindname == "<str>");
+    CHECK(table({number}).header == "Value");
+    CHECK(table({h.None}).kindname == "<types.NoneType>");
+    CHECK(table({foo}).header == "Name");
+    CHECK(table({code}).header == "File:Line:Name");
+    CHECK(table({func}).kindname == "<function>");
+    CHECK(table({list}).header == "Address*Length");
+    CHECK(table({inst}).header == "Address");
+    CHECK(table({p.globals, json_dict}).header == "Owner Name");
+    CHECK(table({p.globals, json_dict}).kindname == "<dict of module>");
+    CHECK(table({h.values_of(inst)}).header == "Owner Address");
+    CHECK(table({plain}).kindname == "<dict (no owner)>");
+    CHECK(table({small, number}).header == "Brief");
+    CHECK(table({small, number}).kindname == "<mixed>");
+}
+
+TEST_CASE("identity tables: size, then the kind's sort key, then address", "[render]") {
+    Program p;
+    PyHeap& h = p.h;
+    const uint64_t b = p.global("b", h.new_str("bb")), a = p.global("a", h.new_str("aa"));
+    const uint64_t longer = p.global("longer", h.new_str("a longer one"));
+    const uint64_t ten = p.global("ten", h.integer(10)), nine = p.global("nine", h.integer(9));
+    const uint64_t neg = p.global("neg", h.integer(-3));
+    const uint64_t big = p.global("big", h.integer(int64_t{1} << 40));
+    Walk w(h);
+    Rendering r(w);
+    std::vector<uint32_t> order;
+    auto strs = r.r.id_table(r.nodes({b, a, longer}), &order);
+    CHECK(r.rows(strs) == std::vector<std::string>{"61 'a longer one'", "51 'aa'", "51 'bb'"});
+    CHECK(order == r.nodes({longer, a, b}));
+    CHECK(strs.count == 3);
+    CHECK(strs.size == 163);
+    auto ints = r.r.id_table(r.nodes({ten, nine, neg, big}));
+    CHECK(r.rows(ints) == std::vector<std::string>{"32 1099511627776", "28 -3", "28 9", "28 10"});
+    // Mixed: by kind brief, then the key of each kind; renders prefixed by the brief.
+    auto mixed = r.r.id_table(r.nodes({ten, a, nine, b}));
+    CHECK(r.rows(mixed) ==
+          std::vector<std::string>{"51 str: 'aa'", "51 str: 'bb'", "28 int: 9", "28 int: 10"});
+    // Addresses sort as numbers for address-rendered kinds.
+    const uint64_t l1 = h.list({}), l2 = h.list({});
+    p.global("l1", l1);
+    p.global("l2", l2);
+    Walk w2(h);
+    Rendering r2(w2);
+    auto lists = r2.r.id_table(r2.nodes({std::max(l1, l2), std::min(l1, l2)}));
+    CHECK(r2.rows(lists) ==
+          std::vector<std::string>{fmt::format("56 {}*0", hex(std::min(l1, l2))),
+                                   fmt::format("56 {}*0", hex(std::max(l1, l2)))});
+}
+
+TEST_CASE("briefs: count, kind, sorted renders, cut to 80 characters", "[render]") {
+    Program p;
+    PyHeap& h = p.h;
+    const uint64_t one = p.global("one", h.integer(1));
+    const uint64_t s1 = p.global("s1", h.new_str("b")), s2 = p.global("s2", h.new_str("a"));
+    std::vector<uint64_t> many;
+    for (int i = 0; i < 30; ++i)
+        many.push_back(p.global(fmt::format("m{}", i), h.integer(1000 + i)));
+    const uint64_t foo = p.global("Foo", h.heap_type({.name = "Foo"}));
+    const uint64_t inst = p.global("inst", h.instance(foo));
+    Walk w(h);
+    Rendering r(w);
+    CHECK(r.r.brief(r.nodes({one})) == "<1 int: 1>");
+    CHECK(r.r.brief(r.nodes({s1, s2})) == "<2 str: 'a', 'b'>");
+    CHECK(r.r.brief({}) == "<Nothing>");
+    std::string full = fmt::format(
+        "<3 (__main__.Foo | int | str): <1 __main__.Foo: {}> | <1 int: 1> | <1 str: 'b'>>",
+        hex(inst));
+    if (full.size() > 80) full = full.substr(0, 76) + "...>";
+    CHECK(r.r.brief(r.nodes({s1, one, inst})) == full);
+    std::vector<uint32_t> all;
+    for (uint64_t m : many) all.push_back(r.node(m));
+    const std::string cut = r.r.brief(all);
+    CHECK(cut.size() <= 80);
+    CHECK(cut.substr(0, 14) == "<30 int: 1000,");
+    CHECK(cut.substr(cut.size() - 4) == "...>");
+    // A reference pattern summary: renders until the line is full, then '...'.
+    CHECK(r.r.refpat_summary(all, 40) == "30 int: 1000, 1001, 1002, 1003, 1004...");
+    CHECK(r.r.refpat_summary(r.nodes({s1, s2}), 40) == "2 str: 'a', 'b'");
+}
+
+TEST_CASE("by idset names each object by the brief of its singleton", "[render]") {
+    Program p;
+    PyHeap& h = p.h;
+    const uint64_t x = p.global("x", h.new_str("same")), y = p.global("y", h.new_str("same"));
+    Walk w(h);
+    Rendering r(w);
+    auto result = heapy::classify::partition(r.context, r.nodes({x, y}),
+                                             *heapy::classify::find_classifier("idset"));
+    REQUIRE(result.table.rows.size() == 2); // equal briefs, distinct objects
+    CHECK(result.table.rows[0].kind == "<1 str: 'same'>");
+    CHECK(result.table.rows[1].kind == "<1 str: 'same'>");
+    CHECK(result.table.header == "by identity set");
+}
+
+#endif // tests/unit/support
