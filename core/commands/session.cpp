@@ -39,6 +39,17 @@ CommandResult Session::run(std::span<const std::string> args) {
     }
 }
 
+std::vector<CommandInfo> Session::commands() {
+    std::vector<CommandInfo> out;
+    for (const auto& spec : command_table()) {
+        CommandInfo info{std::string(spec.name), {}, std::string(spec.summary), std::string(spec.usage),
+                         spec.summary.empty()};
+        for (auto alias : spec.aliases) info.aliases.emplace_back(alias);
+        out.push_back(std::move(info));
+    }
+    return out;
+}
+
 std::string Session::help(std::string_view topic) {
     if (!topic.empty()) {
         const CommandSpec* spec = find_command(topic);

@@ -17,6 +17,15 @@ struct CommandResult {
     std::string error;  // one-line message for stderr when status != 0
 };
 
+// One command of the language, as a front end registers it (gdb and lldb: `heapy NAME`).
+struct CommandInfo {
+    std::string name;                 // e.g. "shpaths"
+    std::vector<std::string> aliases; // other names that run it, e.g. {"sp"}
+    std::string summary;              // one line; empty for hidden commands
+    std::string usage;                // e.g. "heapy shpaths [ADDR] [--limit N] [--all] [--json]"
+    bool hidden = false;              // left out of help("") (tools for heapy's own tests)
+};
+
 // One analysis session over one target: the command language shared by the CLI, gdb and lldb,
 // and the state kept between commands (the analysed heap, the current set, the last partition).
 class Session {
@@ -29,8 +38,13 @@ class Session {
     // Runs one command; `args` are the words after "heapy" (e.g. {"heap", "--by", "type"}).
     CommandResult run(std::span<const std::string> args);
 
-    // Help for every command (empty topic) or for one command.
+    // Help for every command (empty topic) or for one command (a name or an alias): its
+    // summary, usage, options and an example.
     static std::string help(std::string_view topic = {});
+
+    // Every command, hidden ones included, in the order help("") lists them. Front ends register
+    // their commands from this (`help` itself is not in it: run() answers it).
+    static std::vector<CommandInfo> commands();
 
   private:
     struct State;

@@ -1,7 +1,10 @@
 // Referents of dicts, lists, tuples, sets and deques.
+#include <unordered_set>
 #include "core/cpython/dict_reader.hpp"
 #include "core/cpython/object_decoder.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace heapy::cpython {
@@ -54,37 +57,63 @@ void ObjectDecoder::set_items(uint64_t address, EdgeSink& sink) {
     uint64_t table = reader_.pointer(address + layout_.set_table);
     if (mask < 0 || mask >= kMaxSequence || ((mask + 1) & mask) != 0 || table == 0) return;
     const uint64_t entry_size = layout_.set_entry_size;
+    constexpr uint64_t kChunk = 1024;
+    std::byte buffer[kChunk * 16];
+    if (entry_size > 16) return;
     uint32_t position = 0;
-    std::vector<std::byte> copy;
-    const std::byte* entries = reader_.view(table, uint64_t(mask + 1) * entry_size);
-    if (!entries) {
-        copy.resize(uint64_t(mask + 1) * entry_size);
-        if (!reader_.read_bytes(table, copy.data(), copy.size())) return;
-        entries = copy.data();
+    for (uint64_t start = 0; start <= uint64_t(mask); start += kChunk) {
+        const uint64_t n = std::min<uint64_t>(kChunk, uint64_t(mask) + 1 - start);
+        if (!reader_.read_bytes(table + start * entry_size, buffer, n * entry_size)) return;
+        for (uint64_t i = 0; i < n; ++i) {
+            uint64_t key = 0;
+            int64_t hash = 0;
+            std::memcpy(&key, buffer + i * entry_size + layout_.set_entry_key, 8);
+            std::memcpy(&hash, buffer + i * entry_size + layout_.set_entry_hash, 8);
+            // Deleted entries keep the dummy key with hash -1.
+            if (key == 0 || hash == -1) continue;
+            sink.edge(key, {RelationKind::SetMember, position++, nullptr, 0, false});
+        }
     }
-    for (int64_t i = 0; i <= mask; ++i) {
-        uint64_t key = 0;
-        int64_t hash = 0;
-        std::memcpy(&key, entries + i * entry_size + layout_.set_entry_key, 8);
-        std::memcpy(&hash, entries + i * entry_size + layout_.set_entry_hash, 8);
-        // Deleted entries keep the dummy key with hash -1.
-        if (key == 0 || hash == -1) continue;
-        sink.edge(key, {RelationKind::SetMember, position++, nullptr, 0, false});
+}
+
+// A deque's blocks: from leftblock along rightlink to rightblock. Returns how many blocks the
+// chain really has, up to what ob_size allows (a corrupt chain can loop or end early).
+uint64_t ObjectDecoder::deque_blocks(uint64_t address) {
+    int64_t size = ob_size(address);
+    int64_t left = 0;
+    reader_.read(address + layout_.deque_leftindex, left);
+    if (size < 0 || size > kMaxSequence || left < 0 || left >= kDequeBlockLength) return 0;
+    const uint64_t claimed = uint64_t(left + size + kDequeBlockLength) / kDequeBlockLength;
+    const uint64_t last = reader_.pointer(address + layout_.deque_rightblock);
+    uint64_t block = reader_.pointer(address + layout_.deque_leftblock);
+    uint64_t blocks = 0;
+    std::unordered_set<uint64_t> seen;
+    while (block != 0 && blocks < claimed + 1 && seen.insert(block).second) {
+        ++blocks;
+        if (block == last) break;
+        block = reader_.pointer(block + layout_.deque_block_rightlink);
     }
+    return std::min(blocks, claimed);
 }
 
 void ObjectDecoder::deque_items(uint64_t address, EdgeSink& sink) {
     int64_t size = ob_size(address);
     int64_t index = 0;
     reader_.read(address + layout_.deque_leftindex, index);
-    uint64_t block = reader_.pointer(address + layout_.deque_leftblock);
     if (size <= 0 || size > kMaxSequence || index < 0 || index >= kDequeBlockLength) return;
+    const uint64_t last = reader_.pointer(address + layout_.deque_rightblock);
+    uint64_t hops_left = uint64_t(index + size) / kDequeBlockLength + 1;
+    uint64_t block = reader_.pointer(address + layout_.deque_leftblock);
+    std::unordered_set<uint64_t> seen{block};
     for (int64_t i = 0; i < size && block != 0; ++i) {
         if (uint64_t item = reader_.pointer(block + layout_.deque_block_data + uint64_t(index) * 8))
             sink.edge(item, Relation::index_of(uint32_t(i)));
         if (++index == kDequeBlockLength) {
+            // The last block ends the items; a chain longer than ob_size allows is corrupt.
+            if (block == last || hops_left-- == 0) return;
             index = 0;
             block = reader_.pointer(block + layout_.deque_block_rightlink);
+            if (!seen.insert(block).second) return;
         }
     }
 }

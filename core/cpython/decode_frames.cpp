@@ -184,8 +184,9 @@ uint64_t ObjectDecoder::frame_data_size(uint64_t code) {
     int32_t nlocalsplus = 0, stacksize = 0;
     reader_.read(code + layout_.code_nlocalsplus, nlocalsplus);
     reader_.read(code + layout_.code_stacksize, stacksize);
-    if (nlocalsplus < 0 || stacksize < 0) return layout_.iframe_localsplus;
-    return layout_.iframe_localsplus + uint64_t(nlocalsplus + stacksize) * 8;
+    if (nlocalsplus < 0 || stacksize < 0 || nlocalsplus > kMaxFrameSlots || stacksize > kMaxFrameSlots)
+        return layout_.iframe_localsplus;
+    return layout_.iframe_localsplus + (uint64_t(nlocalsplus) + uint64_t(stacksize)) * 8;
 }
 
 uint64_t ObjectDecoder::interpreter_frame_size(uint64_t frame) {

@@ -56,21 +56,26 @@ uint64_t DictReader::keys_size(const DictKeys& keys) const {
 }
 
 bool DictReader::combined_entries(const DictKeys& keys, std::vector<DictEntry>& out) {
-    const uint64_t bytes = uint64_t(keys.nentries) * keys.entry_size;
-    const std::byte* table = reader_.view(keys.entries, bytes);
-    std::vector<std::byte> copy;
-    if (!table && bytes != 0) {
-        copy.resize(bytes);
-        if (!reader_.read_bytes(keys.entries, copy.data(), bytes)) return false;
-        table = copy.data();
-    }
+    // In bounded chunks: a corrupt count must not make us allocate or read without end.
+    constexpr uint64_t kChunkBytes = 1 << 16;
+    const uint64_t per_chunk = std::max<uint64_t>(1, kChunkBytes / keys.entry_size);
+    std::vector<std::byte> buffer(per_chunk * keys.entry_size);
     uint32_t position = 0;
-    for (int64_t i = 0; i < keys.nentries; ++i) {
-        uint64_t key = 0, value = 0;
-        std::memcpy(&key, table + i * keys.entry_size + keys.key_offset, 8);
-        std::memcpy(&value, table + i * keys.entry_size + keys.value_offset, 8);
-        if (key == 0 || value == 0) continue;
-        out.push_back({key, value, position++});
+    for (uint64_t start = 0; start < uint64_t(keys.nentries); start += per_chunk) {
+        const uint64_t n = std::min<uint64_t>(per_chunk, uint64_t(keys.nentries) - start);
+        const std::byte* table = reader_.view(keys.entries + start * keys.entry_size, n * keys.entry_size);
+        if (!table) {
+            if (!reader_.read_bytes(keys.entries + start * keys.entry_size, buffer.data(), n * keys.entry_size))
+                return false;
+            table = buffer.data();
+        }
+        for (uint64_t i = 0; i < n; ++i) {
+            uint64_t key = 0, value = 0;
+            std::memcpy(&key, table + i * keys.entry_size + keys.key_offset, 8);
+            std::memcpy(&value, table + i * keys.entry_size + keys.value_offset, 8);
+            if (key == 0 || value == 0) continue;
+            out.push_back({key, value, position++});
+        }
     }
     return true;
 }
@@ -85,6 +90,7 @@ bool DictReader::split_entries(const DictKeys& keys, uint64_t values, std::vecto
     if (layout_.split_values_style == 0) {
         // <= 3.10: a plain array in entry order.
         for (int64_t i = 0, position = 0; i < keys.nentries; ++i) {
+            if (!reader_.readable(values + uint64_t(i) * 8, 8)) return false;
             size_t before = out.size();
             add(uint64_t(i), uint32_t(position));
             position += out.size() != before;
@@ -134,6 +140,7 @@ uint64_t DictReader::values_allocation_size(const DictKeys& keys, uint64_t value
     }
     uint8_t prefix = 0;
     reader_.read(values - 1, prefix);
+    if (keys.nentries > kMaxEntries || keys.usable > kMaxEntries) return prefix;
     return prefix + uint64_t(keys.nentries + keys.usable) * 8;
 }
 

@@ -303,7 +303,8 @@ void ObjectDecoder::type_referents(uint64_t address, const TypeInfo& type, EdgeS
     DictKeys keys;
     if (dicts.read_keys(reader_.pointer(address + l.heaptype_cached_keys), keys)) {
         for (int64_t i = 0; i < keys.nentries; ++i) {
-            uint64_t key = reader_.pointer(keys.entries + uint64_t(i) * keys.entry_size + keys.key_offset);
+            uint64_t key = 0;
+            if (!reader_.read(keys.entries + uint64_t(i) * keys.entry_size + keys.key_offset, key)) break;
             if (key) sink.edge(key, Relation::inter("ht_cached_keys"));
         }
     }

@@ -60,6 +60,7 @@ class ObjectDecoder {
     void tuple_items(uint64_t address, EdgeSink& sink);
     void set_items(uint64_t address, EdgeSink& sink);
     void deque_items(uint64_t address, EdgeSink& sink);
+    uint64_t deque_blocks(uint64_t address);
     void type_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
     void code_referents(uint64_t address, EdgeSink& sink);
     void frame_object_referents(uint64_t address, EdgeSink& sink);

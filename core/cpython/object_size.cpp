@@ -13,6 +13,14 @@ constexpr uint64_t kWcharSize = 4;
 constexpr uint64_t kOdictNodeSize = 32;
 constexpr int64_t kDequeBlockLength = 64;
 constexpr uint64_t kOpcacheEntrySize = 32; // sizeof(_PyOpcache), 3.10
+// No real object has more items than this; a larger count is corrupt memory.
+constexpr int64_t kMaxItems = int64_t{1} << 34;
+
+// |n| when it is a plausible item count, else 0 (INT64_MIN has no absolute value).
+uint64_t items(int64_t n) {
+    if (n < -kMaxItems || n > kMaxItems) return 0;
+    return uint64_t(n < 0 ? -n : n);
+}
 
 uint64_t round_up_8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 } // namespace
@@ -60,7 +68,7 @@ uint64_t ObjectDecoder::dict_size(uint64_t address, const TypeInfo& type) {
     if (!dicts.read_keys(keys_address, keys)) return size;
     if (reader_.pointer(address + layout_.dict_values)) {
         uint64_t slots = uint64_t{1} << keys.log2_size;
-        uint64_t usable = layout_.dict_keys_style == 0 ? (slots << 1) / 3 : uint64_t(keys.nentries + keys.usable);
+        uint64_t usable = layout_.dict_keys_style == 0 ? (slots << 1) / 3 : items(keys.nentries) + items(keys.usable);
         size += usable * kPointer;
     }
     if (keys.refcnt == 1) size += dicts.keys_size(keys);
@@ -73,7 +81,7 @@ int64_t ObjectDecoder::int_digit_count(uint64_t address) {
         reader_.read(address + layout_.long_tag, tag);
         return int64_t(tag >> 3);
     }
-    return std::abs(ob_size(address));
+    return int64_t(items(ob_size(address)));
 }
 
 uint64_t ObjectDecoder::str_size(uint64_t address) {
@@ -82,7 +90,7 @@ uint64_t ObjectDecoder::str_size(uint64_t address) {
     int64_t length = 0;
     reader_.read(address + l.str_state, state);
     reader_.read(address + l.str_length, length);
-    if (length < 0) length = 0;
+    if (length < 0 || length > kMaxItems) length = 0;
     const uint64_t kind = (state >> l.str_kind_shift) & 7;
     const bool compact = (state >> l.str_compact_bit) & 1;
     const bool ascii = (state >> l.str_ascii_bit) & 1;
@@ -105,7 +113,7 @@ uint64_t ObjectDecoder::str_size(uint64_t address) {
         if (wstr && (!ready || wstr != data)) {
             int64_t wlength = length;
             if (!(compact && ascii)) reader_.read(address + l.str_wstr_length, wlength);
-            size += uint64_t(wlength + 1) * kWcharSize;
+            size += (items(wlength) + 1) * kWcharSize;
         }
     }
     if (!(compact && ascii)) {
@@ -113,7 +121,7 @@ uint64_t ObjectDecoder::str_size(uint64_t address) {
         if (utf8 && utf8 != data) {
             int64_t utf8_length = 0;
             reader_.read(address + l.str_utf8_length, utf8_length);
-            size += uint64_t(utf8_length) + 1;
+            size += items(utf8_length) + 1;
         }
     }
     return size;
@@ -126,14 +134,14 @@ uint64_t ObjectDecoder::code_size(uint64_t address, const TypeInfo& type) {
         size = uint64_t(type.basicsize);
         uint64_t cellvars = reader_.pointer(address + layout_.code_cellvars);
         if (reader_.pointer(address + layout_.code_cell2arg) && cellvars)
-            size += uint64_t(std::max<int64_t>(ob_size(cellvars), 0)) * kPointer;
+            size += items(std::max<int64_t>(ob_size(cellvars), 0)) * kPointer;
         if (layout_.has(layout_.code_opcache_size)) {
             uint8_t opcache = 0;
             reader_.read(address + layout_.code_opcache_size, opcache);
             size += uint64_t(opcache) * kOpcacheEntrySize;
         }
     } else {
-        size = round_up_8(uint64_t(type.basicsize) + uint64_t(std::abs(ob_size(address))) * uint64_t(type.itemsize));
+        size = round_up_8(uint64_t(type.basicsize) + items(ob_size(address)) * uint64_t(type.itemsize));
     }
     if (uint64_t extra = reader_.pointer(address + layout_.code_extra)) {
         int64_t count = 0;
@@ -149,9 +157,9 @@ uint64_t ObjectDecoder::old_frame_size(uint64_t address) {
     int32_t nlocals = 0, stacksize = 0;
     reader_.read(code + layout_.code_nlocals, nlocals);
     reader_.read(code + layout_.code_stacksize, stacksize);
-    int64_t cells = ob_size(reader_.pointer(code + layout_.code_cellvars));
-    int64_t frees = ob_size(reader_.pointer(code + layout_.code_freevars));
-    int64_t extras = int64_t(nlocals) + stacksize + std::max<int64_t>(cells, 0) + std::max<int64_t>(frees, 0);
+    int64_t cells = int64_t(items(ob_size(reader_.pointer(code + layout_.code_cellvars))));
+    int64_t frees = int64_t(items(ob_size(reader_.pointer(code + layout_.code_freevars))));
+    int64_t extras = int64_t(std::max(nlocals, 0)) + std::max(stacksize, 0) + cells + frees;
     return layout_.frame_size + uint64_t(std::clamp<int64_t>(extras - 1, 0, int64_t{1} << 24)) * kPointer;
 }
 
@@ -171,7 +179,11 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
     case Kind::List: {
         int64_t allocated = 0;
         reader_.read(address + l.list_allocated, allocated);
-        body = uint64_t(type.basicsize) + uint64_t(std::max<int64_t>(allocated, 0)) * kPointer;
+        body = uint64_t(type.basicsize);
+        // Count the item array only if it is really there.
+        if (allocated > 0 && allocated <= kMaxItems &&
+            reader_.readable(reader_.pointer(address + l.list_items) + uint64_t(allocated - 1) * kPointer, kPointer))
+            body += uint64_t(allocated) * kPointer;
         break;
     }
     case Kind::Dict:
@@ -183,8 +195,8 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         int64_t fast_nodes = 0, used = 0;
         reader_.read(address + l.odict_fast_nodes_size, fast_nodes);
         reader_.read(address + l.dict_used, used);
-        body += uint64_t(std::max<int64_t>(fast_nodes, 0)) * kPointer;
-        if (used > 0) body += kOdictNodeSize * uint64_t(used);
+        body += items(std::max<int64_t>(fast_nodes, 0)) * kPointer;
+        if (used > 0) body += kOdictNodeSize * items(used);
         break;
     }
     case Kind::Set:
@@ -192,7 +204,9 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         body = uint64_t(type.basicsize);
         int64_t mask = 0;
         reader_.read(address + l.set_mask, mask);
-        if (reader_.pointer(address + l.set_table) != address + l.set_smalltable && mask > 0)
+        const uint64_t table = reader_.pointer(address + l.set_table);
+        if (table != address + l.set_smalltable && mask > 0 && mask < kMaxItems && (mask & (mask + 1)) == 0 &&
+            reader_.readable(table + uint64_t(mask) * l.set_entry_size, l.set_entry_size))
             body += uint64_t(mask + 1) * l.set_entry_size;
         break;
     }
@@ -235,21 +249,20 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
     case Kind::ByteArray: {
         int64_t allocated = 0;
         reader_.read(address + l.bytearray_alloc, allocated);
-        body = uint64_t(type.basicsize) + uint64_t(std::max<int64_t>(allocated, 0));
+        body = uint64_t(type.basicsize) + items(std::max<int64_t>(allocated, 0));
         break;
     }
     case Kind::Deque: {
         int64_t left = 0;
         reader_.read(address + l.deque_leftindex, left);
-        int64_t blocks = (left + std::max<int64_t>(ob_size(address), 0) + kDequeBlockLength) / kDequeBlockLength;
-        body = uint64_t(type.basicsize) + uint64_t(std::max<int64_t>(blocks, 0)) * l.deque_block_size;
+        body = uint64_t(type.basicsize) + deque_blocks(address) * l.deque_block_size;
         break;
     }
     default:
         body = uint64_t(type.basicsize);
         if (type.itemsize > 0) {
-            int64_t items = ob_size(address);
-            if (items > 0 && items < (int64_t{1} << 40)) body += uint64_t(items) * uint64_t(type.itemsize);
+            int64_t n = ob_size(address);
+            if (n > 0) body += items(n) * uint64_t(type.itemsize);
         }
         break;
     }

@@ -208,7 +208,8 @@ std::vector<RootEdge> collect_roots(const Runtime& runtime, ObjectDecoder& decod
                 continue;
             }
             uint64_t top = thread.top_frame;
-            while (top != 0 && !decoder.is_complete_frame(top)) top = reader.pointer(top + l.iframe_previous);
+            for (int hops = 0; top != 0 && !decoder.is_complete_frame(top); ++hops)
+                top = hops < kMaxFrames ? reader.pointer(top + l.iframe_previous) : 0;
             if (top != 0) {
                 int depth = 1;
                 for (uint64_t f = decoder.previous_frame(top); f != 0 && depth < kMaxFrames; f = decoder.previous_frame(f))

@@ -187,7 +187,7 @@ const TypeInfo* TypeRegistry::load(uint64_t address, int depth) {
         info.kind_basicsize = 16; // sizeof(PyObject)
     }
 
-    for (uint64_t up = address; up != 0 && info.heap;) {
+    for (uint64_t up = address, hops = 0; up != 0 && info.heap && hops < kMaxBaseDepth; ++hops) {
         uint64_t flags = 0;
         reader_.read(up + layout_.type_flags, flags);
         if (!(flags & kTpFlagHeapType)) {

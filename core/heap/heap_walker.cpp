@@ -90,8 +90,13 @@ class HeapWalker::Walker final : public EdgeSink {
         uint32_t known = graph_.index.find(address);
         if (known != AddressIndex::kMissing) return known;
         switch (referent) {
-        case Referent::ManagedValues:
+        case Referent::ManagedValues: {
+            // The values array, and the prefix bytes before it that give its order and size.
+            uint64_t around[2];
+            if ((address & 7) != 0 || !reader_.read_bytes(address - 8, around, sizeof around))
+                return reject(address, false);
             return add(address, dict_type_, NodeKind::ManagedValues);
+        }
         case Referent::InterpreterFrame:
             if (!have_frame_type_) return AddressIndex::kMissing;
             return add(address, frame_type_, NodeKind::InterpreterFrame);

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -28,6 +29,13 @@ std::shared_ptr<const MappedFile> MappedFile::try_open(const std::string& path, 
         if (why) *why = reason;
         return nullptr;
     };
+    // Refuse anything but a regular file before opening it: opening a device can have effects
+    // (a watchdog, a tape), and a core names whatever paths its process had mapped.
+    struct stat before {};
+    if (regular_only) {
+        if (::stat(path.c_str(), &before) != 0) return fail(std::strerror(errno));
+        if (!S_ISREG(before.st_mode)) return fail("not a regular file");
+    }
     Fd fd;
     fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
     if (fd.fd < 0) return fail(std::strerror(errno));
@@ -55,12 +63,30 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, bool
     return file;
 }
 
+std::shared_ptr<const MappedFile> MappedFile::from_bytes(std::string path,
+                                                         std::span<const std::byte> bytes,
+                                                         std::optional<timespec> mtime) {
+    std::shared_ptr<MappedFile> file(new MappedFile());
+    file->path_ = std::move(path);
+    if (mtime) {
+        file->mtime_ = *mtime;
+    } else {
+        ::clock_gettime(CLOCK_REALTIME, &file->mtime_);
+    }
+    file->owned_.assign(bytes.begin(), bytes.end());
+    file->size_ = file->owned_.size();
+    file->data_ = file->owned_.empty() ? nullptr : file->owned_.data();
+    return file;
+}
+
 MappedFile::~MappedFile() {
-    if (data_) ::munmap(const_cast<std::byte*>(data_), static_cast<size_t>(size_));
+    if (data_ && owned_.empty())
+        ::munmap(const_cast<std::byte*>(data_), static_cast<size_t>(size_));
 }
 
 void MappedFile::advise_random() const {
-    if (data_) ::madvise(const_cast<std::byte*>(data_), static_cast<size_t>(size_), MADV_RANDOM);
+    if (data_ && owned_.empty())
+        ::madvise(const_cast<std::byte*>(data_), static_cast<size_t>(size_), MADV_RANDOM);
 }
 
 } // namespace heapy::memory

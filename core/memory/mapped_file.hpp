@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace heapy::memory {
 
@@ -20,6 +22,13 @@ class MappedFile {
     // Like open() but returns nullptr and sets `why` (a short reason) instead of throwing.
     static std::shared_ptr<const MappedFile> try_open(const std::string& path, std::string* why,
                                                       bool regular_only = true);
+
+    // A copy of `bytes` held in this process, standing for a file called `path` that was last
+    // modified at `mtime` (the current time when not given): a core that is not in a file (a
+    // fuzzer's input, a test's hand-made core).
+    static std::shared_ptr<const MappedFile> from_bytes(std::string path,
+                                                        std::span<const std::byte> bytes,
+                                                        std::optional<timespec> mtime = {});
 
     MappedFile(const MappedFile&) = delete;
     MappedFile& operator=(const MappedFile&) = delete;
@@ -41,6 +50,7 @@ class MappedFile {
     const std::byte* data_ = nullptr;
     uint64_t size_ = 0;
     timespec mtime_{};
+    std::vector<std::byte> owned_; // the bytes of from_bytes(); empty for a mapping
 };
 
 } // namespace heapy::memory

@@ -169,9 +169,15 @@ Verification verify_against_core(const ElfModule& mod, const SegmentMap& dumped)
 
 // Paths of mappings that are not files one could copy to another machine: devices (shared
 // anonymous memory shows as /dev/zero), memfd and SysV shared memory.
+// Files of the kernel's pseudo file systems: never opened on the strength of a name in a core (on
+// this machine they describe this machine, and some are huge: /proc/kcore).
+bool is_pseudo_file(const std::string& path) {
+    return path.starts_with("/proc/") || path.starts_with("/sys/");
+}
+
 bool is_special_file(const std::string& path) {
     return path.starts_with("/dev/") || path.starts_with("/memfd:") || path.starts_with("/SYSV") ||
-           path.starts_with("/proc/");
+           is_pseudo_file(path);
 }
 
 bool newer(const timespec& a, const timespec& b) {
@@ -214,7 +220,12 @@ Target open_core(const std::string& path, const CoreOptions& options) {
     auto core = MappedFile::try_open(path, &why);
     if (!core) throw Error("cannot open core file " + path + ": " + why);
     core->advise_random();
+    return open_core(std::move(core), options);
+}
 
+Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& options) {
+    const std::string& path = core->path();
+    std::string why;
     ElfProblem problem = ElfProblem::none;
     std::string detail;
     auto image = ElfImage::parse(core->bytes(), &problem, &detail);
@@ -317,6 +328,10 @@ Target open_core(const std::string& path, const CoreOptions& options) {
     for (size_t i = 0; i < candidates.size(); ++i) {
         const ModuleCandidate& cand = candidates[i];
         const bool is_exe = exe_index && *exe_index == i;
+        if (is_pseudo_file(cand.path) && !(is_exe && options.executable)) {
+            backing[cand.path] = nullptr;
+            continue;
+        }
         std::vector<std::string> files{is_exe && options.executable ? *options.executable
                                                                     : cand.path};
         bool not_elf = false;
@@ -328,7 +343,8 @@ Target open_core(const std::string& path, const CoreOptions& options) {
                     throw Error(*options.executable +
                                 " is not an ELF executable; pass the executable the core was "
                                 "made from with --exe");
-                throw Error("cannot use executable " + why_not);
+                throw Error("cannot use executable " + why_not +
+                            "; give --exe the executable the core was made from");
             }
             if (not_elf) continue; // a data file: decided below like any other file
             if (is_exe) {
@@ -382,7 +398,9 @@ Target open_core(const std::string& path, const CoreOptions& options) {
         auto mod = place_executable(*options.executable, at_phdr);
         if (!mod)
             throw Error("cannot place executable " + *options.executable + " in core " + path +
-                        " (the core has no NT_FILE entry or AT_PHDR for it)");
+                        ": the core names no mapping of it (no NT_FILE entry, no AT_PHDR; notes "
+                        "lost?), and only an executable linked at a fixed address (not PIE) can "
+                        "be placed without one");
         Verification v = verify_against_core(*mod, dumped);
         if (v.verdict == Verdict::mismatch) reject_exe(*options.executable, v.detail);
         if (v.verdict == Verdict::unknown)
@@ -412,7 +430,8 @@ Target open_core(const std::string& path, const CoreOptions& options) {
         if (it == backing.end()) {
             // A file that is not ELF (or not a module): use it if it predates the core.
             std::shared_ptr<const MappedFile> file;
-            if (!key.empty() && key[0] == '/') file = MappedFile::try_open(key, &why);
+            if (!key.empty() && key[0] == '/' && !is_pseudo_file(key))
+                file = MappedFile::try_open(key, &why);
             if (!file) {
                 if (!is_special_file(key)) ++missing_files;
             } else if (newer(file->mtime(), core->mtime())) {

@@ -10,6 +10,8 @@
 
 namespace heapy::memory {
 
+class MappedFile;
+
 // Everything the analysis needs from a target: its memory and its symbols.
 struct Target {
     std::unique_ptr<Memory> memory;
@@ -36,6 +38,9 @@ struct CoreOptions {
 Target open_core(const std::string& core_path, const std::optional<std::string>& executable);
 Target open_core(const std::string& core_path, const CoreOptions& options);
 Target open_core(const std::string& core_path);
+// The same for a core already in this process (MappedFile::from_bytes: a fuzzer's input, a test's
+// hand-made core); its path() names it in messages.
+Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& options);
 
 // Opens a live process through /proc/PID/mem. The caller keeps the process stopped while the
 // Target is used (see ProcessStopper). Throws heapy::Error when the process cannot be read.

@@ -13,8 +13,32 @@
 namespace heapy::cli {
 
 inline constexpr std::string_view usage =
-    "usage: heapy [--core FILE [--exe FILE] | --pid PID] [--allow-truncated] COMMAND [ARGS...]\n"
-    "       heapy help [COMMAND]      heapy --version\n";
+    "usage: heapy TARGET COMMAND [ARGS...] [\\; COMMAND [ARGS...]]...\n"
+    "       heapy TARGET [--script FILE] [-i]\n"
+    "       heapy help [COMMAND]      heapy --version\n"
+    "TARGET is --core FILE [--exe FILE] [--allow-truncated], or --pid PID.\n"
+    "\n"
+    "All the commands of one run share a session: later ones see the current set and the last\n"
+    "table of earlier ones (e.g. 'row 0' after 'heap'). A process (--pid) stays stopped until\n"
+    "the session ends.\n"
+    "  \\;             (a ';' word) separates commands; the first that fails stops the rest and\n"
+    "                 gives the exit status\n"
+    "  --script FILE  runs the commands in FILE, one line after another\n"
+    "  -i             then reads commands from standard input, a line at a time (also when no\n"
+    "                 COMMAND and no --script is given); a prompt '(heapy) ' on a terminal;\n"
+    "                 'quit', 'exit' or the end of the input leaves\n"
+    "In lines, words are quoted as in a shell, ';' separates commands and '#' starts a comment;\n"
+    "a failing command prints its error and the next one runs; the exit status is the last\n"
+    "command's. Each command given --json prints exactly one line of JSON.\n"
+    "\n"
+    "Examples:\n"
+    "  heapy --core core.1234 heap\n"
+    "  heapy --core core.1234 heap \\; row 0 \\; by via\n"
+    "  heapy --core core.1234 heap --json \\; select \"dict of __main__.Foo\" --json \\; sp "
+    "--json\n"
+    "  heapy --pid 1234\n"
+    "  printf 'heap\\nrow 0\\nreferrers\\n' | heapy --core core.1234\n"
+    "  heapy --core core.1234 --script triage.heapy\n";
 
 // What the command line asked for. `command` holds every word that is not one of the global
 // options below, in order and unchanged: it goes to Session::run as it is.
@@ -23,6 +47,8 @@ struct Options {
     std::optional<std::string> exe;
     std::optional<int> pid;
     bool allow_truncated = false;
+    bool interactive = false;          // -i: read commands from stdin (after `command`, `script`)
+    std::optional<std::string> script; // --script FILE: run the commands in FILE
     bool help = false;
     bool version = false;
     std::vector<std::string> command;
@@ -35,8 +61,10 @@ class UsageError : public std::runtime_error {
 };
 
 // Global options may come before, between or after the command words:
-//   --core FILE, --exe FILE, --pid PID (also --core=FILE ...), --allow-truncated, --help/-h,
-//   --version. A bare "--" ends them: every later word is a command word, even "--pid".
+//   --core FILE, --exe FILE, --pid PID, --script FILE (also --core=FILE ...), --allow-truncated,
+//   -i/--interactive, --help/-h, --version. A bare "--" ends them: every later word is a command
+//   word, even "--pid". The command words may hold several commands separated by ";" words
+//   (split_commands in plugin/cli/command_loop.hpp).
 inline Options parse_args(std::span<const std::string> args) {
     Options o;
     auto value_of = [&](size_t& i, std::string_view name,
@@ -74,8 +102,12 @@ inline Options parse_args(std::span<const std::string> args) {
             set_once(o.exe, "--exe", std::move(*v));
         } else if (auto v = value_of(i, "--pid", word)) {
             set_once(pid_text, "--pid", std::move(*v));
+        } else if (auto v = value_of(i, "--script", word)) {
+            set_once(o.script, "--script", std::move(*v));
         } else if (word == "--allow-truncated") {
             o.allow_truncated = true;
+        } else if (word == "-i" || word == "--interactive") {
+            o.interactive = true;
         } else if (word == "--help" || word == "-h") {
             o.help = true;
         } else if (word == "--version") {
@@ -99,6 +131,8 @@ inline Options parse_args(std::span<const std::string> args) {
     }
     if (o.core && o.pid) throw UsageError("give either --core or --pid, not both");
     if (o.exe && !o.core) throw UsageError("--exe goes with --core (the executable of the core)");
+    if (o.script && !o.command.empty())
+        throw UsageError("give commands either on the command line or with --script, not both");
     return o;
 }
 

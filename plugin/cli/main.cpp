@@ -1,16 +1,21 @@
-// The standalone `heapy` command: opens a core file or a live process by itself and runs one
-// command of the shared command language (core/commands) on it.
+// The standalone `heapy` command: opens a core file or a live process by itself and runs commands
+// of the shared command language (core/commands) on it, in one session: one command, a chain of
+// them (`heap \; row 0`), a script (--script FILE) or lines read from standard input (-i).
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
 #include "core/memory/process_stopper.hpp"
 #include "core/memory/target.hpp"
 #include "plugin/cli/args.hpp"
+#include "plugin/cli/command_loop.hpp"
 #include "plugin/common/frontend_util.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <fcntl.h>
 #include <new>
 #include <optional>
 #include <string>
@@ -57,19 +62,106 @@ bool write_stdout(const std::string& text) {
            std::fflush(stdout) == 0;
 }
 
-int run(const heapy::cli::Options& o) {
+// Standard output closed while a session reads commands: nothing more can be shown.
+struct OutputClosed {};
+
+// Where the results of the commands go. A chain (commands on the command line) is buffered and
+// written once the target is released, so that a process is resumed before any output is written
+// (a reader that stops reading must not keep it stopped); a session reading lines writes each
+// result at once.
+class Output {
+  public:
+    explicit Output(bool buffered) : buffered_(buffered) {}
+
+    void out(std::string text) {
+        if (text.empty()) return;
+        if (buffered_) {
+            pending_.push_back({false, std::move(text)});
+        } else if (!write_stdout(text)) {
+            throw OutputClosed{};
+        }
+    }
+    void error(const std::string& message) {
+        if (buffered_) {
+            pending_.push_back({true, message});
+        } else {
+            std::fflush(stdout);
+            print_error(message);
+        }
+    }
+    // Writes what was buffered, in order; false when standard output is closed.
+    bool flush() {
+        for (const auto& [is_error, text] : pending_) {
+            if (is_error)
+                print_error(text);
+            else if (!write_stdout(text))
+                return false;
+        }
+        pending_.clear();
+        return true;
+    }
+
+  private:
+    struct Pending {
+        bool is_error;
+        std::string text;
+    };
+    bool buffered_;
+    std::vector<Pending> pending_;
+};
+
+// The exit status for a command's status (the shell's range; 130: interrupted).
+int exit_status(int status) {
+    if (status == 0 || status == 130) return status;
+    return status > 0 && status < 126 ? status : 1;
+}
+
+// The lines of a script file; throws heapy::Error when it cannot be read.
+std::vector<std::string> read_script(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw heapy::Error("cannot read script " + path + ": " + std::strerror(errno));
+    heapy::cli::LineReader reader(fd);
+    std::vector<std::string> lines;
+    std::string line;
+    heapy::cli::LineReader::Status status;
+    while ((status = reader.next(line)) != heapy::cli::LineReader::Status::end) {
+        if (status == heapy::cli::LineReader::Status::line) {
+            lines.push_back(std::move(line));
+        } else if (status == heapy::cli::LineReader::Status::failed) {
+            int e = errno;
+            ::close(fd);
+            throw heapy::Error("cannot read script " + path + ": " + std::strerror(e));
+        }
+    }
+    ::close(fd);
+    return lines;
+}
+
+// What one run of `heapy` does: a chain of commands from the command line, then the lines of a
+// script, then lines from standard input (each part optional).
+struct Plan {
+    std::vector<heapy::cli::Command> chain;
+    std::optional<std::string> script_path;
+    std::vector<std::string> script;
+    bool interactive = false;
+};
+
+int run(const heapy::cli::Options& o, const Plan& plan) {
     using namespace heapy;
+    const bool stdin_tty = ::isatty(STDIN_FILENO) != 0;
     heapy::frontend::ProgressPrinter progress(
         [](std::string_view s) {
             std::fwrite(s.data(), 1, s.size(), stderr);
             std::fflush(stderr);
         },
         ::isatty(STDERR_FILENO) != 0);
+    const bool reads_lines = plan.interactive || plan.script_path;
+    Output output(!reads_lines);
 
-    commands::CommandResult result;
+    int status = 0;
     {
         // Everything that holds the target lives in this scope: a live process is resumed
-        // before any output is written.
+        // before any buffered output is written.
         std::optional<memory::ProcessStopper> stopper;
         memory::Target target;
         if (o.core) {
@@ -84,19 +176,96 @@ int run(const heapy::cli::Options& o) {
             progress.update(what, done, total);
         };
         commands::Session session(std::move(target), std::move(fe));
-        result = session.run(o.command);
+
+        // "FILE:LINE: " before the errors of a script and of piped input; nothing in a chain or
+        // at a terminal, where the command in error is plain to see.
+        std::string source;
+        const heapy::cli::CommandLoop* loop = nullptr;
+        auto where = [&] {
+            return loop && !source.empty()
+                       ? source + ":" + std::to_string(loop->line_number()) + ": "
+                       : std::string();
+        };
+        auto run_one = [&](const heapy::cli::Command& command) {
+            g_interrupts = 0;
+            progress.restart();
+            commands::CommandResult r = session.run(command);
+            progress.finish();
+            if (r.status == 0 && loop && source.empty() && command.size() == 1 &&
+                command[0] == "help")
+                r.output += "Type 'quit' or 'exit' (or end the input) to leave.\n";
+            output.out(std::move(r.output));
+            if (r.status != 0)
+                output.error(where() + (r.error.empty() ? "the command failed" : r.error));
+            return exit_status(r.status);
+        };
+        auto line_error = [&](size_t, std::string_view message) {
+            output.error(where() + std::string(message));
+        };
+
+        try {
+            bool quit = false;
+            status = heapy::cli::run_chain(plan.chain, run_one, quit);
+            if (plan.script_path && !quit) {
+                heapy::cli::CommandLoop script(run_one, line_error, status);
+                source = *plan.script_path;
+                loop = &script;
+                for (const std::string& line : plan.script) {
+                    quit = !script.feed(line);
+                    if (quit || script.status() == 130) break; // Ctrl-C stops a script
+                }
+                status = script.status();
+                quit = quit || status == 130;
+            }
+            if (plan.interactive && !quit) {
+                heapy::cli::CommandLoop lines(run_one, line_error, status);
+                source = stdin_tty ? "" : "<stdin>";
+                loop = &lines;
+                heapy::cli::LineReader reader(STDIN_FILENO);
+                std::string line;
+                std::optional<int> read_status; // when reading fails or is interrupted
+                for (;;) {
+                    if (stdin_tty) {
+                        std::fflush(stdout);
+                        std::fputs("(heapy) ", stderr);
+                        std::fflush(stderr);
+                    }
+                    auto got = reader.next(line);
+                    if (got == heapy::cli::LineReader::Status::line) {
+                        if (!lines.feed(line)) break;
+                        // Ctrl-C stops piped input; at a terminal it only stops the command.
+                        if (!stdin_tty && lines.status() == 130) break;
+                    } else if (got == heapy::cli::LineReader::Status::interrupted) {
+                        g_interrupts = 0;
+                        if (!stdin_tty) {
+                            output.error("interrupted");
+                            read_status = 130;
+                            break;
+                        }
+                        std::fputs("\n", stderr); // Ctrl-C at the prompt: a fresh prompt
+                    } else if (got == heapy::cli::LineReader::Status::failed) {
+                        output.error(std::string("cannot read standard input: ") +
+                                     std::strerror(errno));
+                        read_status = 1;
+                        break;
+                    } else {
+                        if (stdin_tty) std::fputs("\n", stderr); // Ctrl-D at the prompt
+                        break;
+                    }
+                }
+                status = read_status.value_or(lines.status());
+            }
+        } catch (const OutputClosed&) {
+            print_error("cannot write the output (standard output closed?)");
+            return 1;
+        }
         progress.finish();
     }
-    if (!write_stdout(result.output)) {
+    if (!output.flush()) {
         print_error("cannot write the output (standard output closed?)");
         return 1;
     }
-    if (result.status != 0) {
-        print_error(result.error.empty() ? "the command failed" : result.error);
-        if (result.status == 130) return 130; // interrupted, as a shell reports Ctrl-C
-        return result.status > 0 && result.status < 126 ? result.status : 1;
-    }
-    return 0;
+    return status;
 }
 
 } // namespace
@@ -114,25 +283,38 @@ int main(int argc, char** argv) {
         std::printf("heapy %s\n", HEAPY_VERSION);
         return 0;
     }
-    bool help_word = !o.command.empty() && o.command[0] == "help";
-    if (o.help || help_word) {
-        size_t topic_at = help_word ? 1 : 0;
-        std::string topic = o.command.size() > topic_at ? o.command[topic_at] : "";
+    std::vector<heapy::cli::Command> chain = heapy::cli::split_commands(o.command);
+    bool help_only = chain.size() == 1 && chain[0][0] == "help" && !o.script && !o.interactive;
+    if (o.help || help_only) {
+        size_t topic_at = help_only ? 1 : 0;
+        std::string topic = !chain.empty() && chain[0].size() > topic_at ? chain[0][topic_at] : "";
         if (topic.empty()) { // the overview starts with the global options
             std::fputs(heapy::cli::usage.data(), stdout);
             std::fputs("\n", stdout);
         }
         return write_stdout(heapy::commands::Session::help(topic)) ? 0 : 1;
     }
-    if (o.command.empty())
-        return usage_error("no command given (e.g. 'heapy --core FILE heap'; 'heapy help' lists "
-                           "the commands)");
-    if (!o.core && !o.pid)
+    Plan plan;
+    plan.chain = std::move(chain);
+    plan.script_path = o.script;
+    // No command at all: read them from standard input.
+    plan.interactive = o.interactive || (plan.chain.empty() && !o.script);
+    if (!o.core && !o.pid) {
+        if (plan.chain.empty() && !o.script && !o.interactive)
+            return usage_error("no command given (e.g. 'heapy --core FILE heap'; 'heapy help' "
+                               "lists the commands)");
         return usage_error("no target: give --core FILE [--exe FILE] or --pid PID");
+    }
 
+    try {
+        if (o.script) plan.script = read_script(*o.script); // before a slow open of the target
+    } catch (const heapy::Error& e) {
+        print_error(e.what());
+        return 2;
+    }
     install_signal_handlers();
     try {
-        return run(o);
+        return run(o, plan);
     } catch (const heapy::Error& e) {
         print_error(e.what());
         return 1;

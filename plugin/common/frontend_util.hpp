@@ -5,59 +5,79 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace heapy::frontend {
 
-// The command names the session's help mentions, for debuggers to register as subcommands:
-// every word that starts a line of the overview `help("")` or follows "heapy " in it, kept when
-// that command's own help `help(name)` shows its usage ("heapy NAME"). "heap" is always first.
-// `unlisted` names commands the overview leaves out (e.g. tools for heapy's own tests); they are
-// kept on the same condition.
-// TODO(commands): take the list from Session itself once it offers one.
-inline std::vector<std::string>
-command_names(const std::function<std::string(std::string_view topic)>& help,
-              std::initializer_list<std::string_view> unlisted = {}) {
-    auto is_name_char = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+// Removes every `flag` word from `args`; true when there was one. For the options a debugger front
+// end takes itself (--allow-truncated), which the command language does not know.
+inline bool take_flag(std::vector<std::string>& args, std::string_view flag) {
+    size_t before = args.size();
+    std::erase_if(args, [flag](const std::string& word) { return word == flag; });
+    return args.size() != before;
+}
+
+enum class Debugger { gdb, lldb };
+
+// The engine's messages tell a user of the standalone command which option to add (--exe,
+// --allow-truncated). In a debugger the executable is the one the debugger loaded: say how to
+// load it there instead, and how to pass --allow-truncated to a heapy command.
+inline std::string debugger_advice(std::string_view message, Debugger debugger) {
+    const bool gdb = debugger == Debugger::gdb;
+    const std::string load_exe = gdb ? "`file EXE`" : "`target create EXE --core CORE`";
+    struct Rewrite {
+        std::string_view from;
+        std::string to;
     };
-    std::vector<std::string> names{"heap"};
-    auto add_if_documented = [&](std::string_view name) {
-        for (const auto& known : names)
-            if (known == name) return;
-        std::string own = help(name);
-        std::string usage = "heapy " + std::string(name);
-        size_t at = own.find(usage);
-        if (at == std::string::npos) return;
-        size_t end = at + usage.size();
-        if (end < own.size() && is_name_char(own[end])) return;
-        names.emplace_back(name);
+    // The phrases of core/memory/open_core.cpp and core/cpython/runtime.cpp, most specific first;
+    // any other mention of --exe is covered by the last one.
+    const Rewrite rewrites[] = {
+        {"pass --allow-truncated to analyse what is there",
+         "add --allow-truncated to the command to analyse what is there (`heapy heap "
+         "--allow-truncated`)"},
+        {"pass a core dump, and the executable with --exe",
+         gdb ? "load a core dump with `core-file CORE` and its executable with `file EXE`"
+             : "load a core dump and its executable with `target create EXE --core CORE`"},
+        {"pass the executable the core was made from with --exe",
+         "load the executable the core was made from with " + load_exe},
+        {"give --exe the executable the core was made from",
+         "load the executable the core was made from with " + load_exe},
+        {"pass the original with --exe", "load the original with " + load_exe},
+        {"pass it with --exe", "load it with " + load_exe},
+        {"that --exe names its executable", std::string("that ") + (gdb ? "gdb" : "lldb") +
+                                                " loaded its executable (" + load_exe + ")"},
+        {"that --exe names the executable the process ran",
+         std::string("that ") + (gdb ? "gdb" : "lldb") +
+             " loaded the executable the process ran (" + load_exe + ")"},
+        {"--exe", "the executable loaded with " + load_exe},
     };
-    auto consider = [&](std::string_view text) { // a word at the start of `text`
-        size_t n = 0;
-        while (n < text.size() && is_name_char(text[n])) ++n;
-        if (n == 0 || text[0] < 'a' || text[0] > 'z') return;
-        if (n < text.size() && text[n] != ' ' && text[n] != '\t') return;
-        add_if_documented(text.substr(0, n));
-    };
-    std::string overview = help("");
-    std::string_view rest = overview;
-    while (!rest.empty()) {
-        size_t eol = rest.find('\n');
-        std::string_view line = rest.substr(0, eol);
-        rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
-        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-            line.remove_prefix(1);
-        consider(line);
-        for (size_t at = line.find("heapy "); at != std::string_view::npos;
-             at = line.find("heapy ", at + 1))
-            consider(line.substr(at + 6));
+    std::string text(message);
+    for (const Rewrite& r : rewrites) {
+        for (size_t at = text.find(r.from); at != std::string::npos;
+             at = text.find(r.from, at + r.to.size()))
+            text.replace(at, r.from.size(), r.to);
     }
-    for (std::string_view name : unlisted) add_if_documented(name);
-    return names;
+    return text;
+}
+
+// debugger_advice for the notes a command prints (lines starting with "Note: "), e.g. `heapy
+// info`'s "Note: executable ... cannot be read (...); pass it with --exe".
+inline std::string debugger_advice_in_notes(std::string_view output, Debugger debugger) {
+    constexpr std::string_view note = "Note: ";
+    if (output.find(note) == std::string_view::npos) return std::string(output);
+    std::string out;
+    while (!output.empty()) {
+        size_t eol = output.find('\n');
+        std::string_view line = output.substr(0, eol == std::string_view::npos ? eol : eol + 1);
+        output.remove_prefix(line.size());
+        if (line.substr(0, note.size()) == note)
+            out += debugger_advice(line, debugger);
+        else
+            out += line;
+    }
+    return out;
 }
 
 // One line for the user: "heapy: <message>", whatever prefix or trailing newline `message` had.

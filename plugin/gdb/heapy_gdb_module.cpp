@@ -29,6 +29,13 @@ namespace {
 using heapy::commands::CommandResult;
 using heapy::commands::Session;
 
+constexpr auto kGdb = heapy::frontend::Debugger::gdb;
+
+// "heapy: <message>", on one line, telling what to do in gdb rather than which CLI option to add.
+std::string gdb_error_line(std::string_view message) {
+    return heapy::frontend::error_line(heapy::frontend::debugger_advice(message, kGdb));
+}
+
 // One target opened for gdb, and the session analysing it.
 class GdbSession {
   public:
@@ -70,8 +77,9 @@ class GdbSession {
         if (printer) printer->finish();
         progress_ = nullptr;
         if (r.status != 0 && interrupted_ && r.error.empty()) r.error = "interrupted";
-        std::string error = r.status != 0 ? heapy::frontend::error_line(r.error) : std::string();
-        return {r.status, std::move(r.output), std::move(error)};
+        std::string error = r.status != 0 ? gdb_error_line(r.error) : std::string();
+        return {r.status, heapy::frontend::debugger_advice_in_notes(r.output, kGdb),
+                std::move(error)};
     }
 
     const std::string& description() const { return description_; }
@@ -97,7 +105,7 @@ template <typename F> std::unique_ptr<GdbSession> open(F&& opener) {
     try {
         return std::make_unique<GdbSession>(opener());
     } catch (const heapy::Error& e) {
-        throw heapy::Error(heapy::frontend::error_line(e.what()));
+        throw heapy::Error(gdb_error_line(e.what()));
     } catch (const std::bad_alloc&) {
         throw heapy::Error("heapy: out of memory");
     }
@@ -172,16 +180,33 @@ PYBIND11_MODULE(_heapy_gdb, m) {
         py::arg("topic") = "", "Help text for every command (empty topic) or for one command.");
 
     m.def(
-        "command_names", [] { return heapy::frontend::command_names(&Session::help); },
-        "The command names to register as 'heapy NAME' subcommands.");
+        "commands",
+        [] {
+            py::list out;
+            for (const auto& c : Session::commands()) {
+                py::dict d;
+                d["name"] = c.name;
+                d["aliases"] = c.aliases;
+                d["summary"] = c.summary;
+                d["usage"] = c.usage;
+                d["hidden"] = c.hidden;
+                out.append(std::move(d));
+            }
+            return out;
+        },
+        "Every command to register as 'heapy NAME': dicts with name, aliases, summary, usage and "
+        "hidden.");
 
     py::class_<GdbSession>(m, "Session")
         .def_static(
             "open_core",
-            [](const std::string& core, std::optional<std::string> exe) {
-                return open([&] { return heapy::memory::open_core(core, exe); });
+            [](const std::string& core, std::optional<std::string> exe, bool allow_truncated) {
+                return open([&] {
+                    return heapy::memory::open_core(
+                        core, heapy::memory::CoreOptions{exe, allow_truncated});
+                });
             },
-            py::arg("core"), py::arg("exe") = py::none(),
+            py::arg("core"), py::arg("exe") = py::none(), py::arg("allow_truncated") = false,
             "Opens a core file (and its executable); raises _heapy_gdb.Error.")
         .def_static(
             "open_process",

@@ -37,6 +37,23 @@ namespace {
 using heapy::commands::CommandResult;
 using heapy::commands::Session;
 
+constexpr auto kLldb = heapy::frontend::Debugger::lldb;
+
+// "heapy: <message>", on one line, telling what to do in lldb rather than which CLI option to add.
+std::string lldb_error_line(std::string_view message) {
+    return heapy::frontend::error_line(heapy::frontend::debugger_advice(message, kLldb));
+}
+
+// The session's help as lldb shows it: the examples' prompt is lldb's.
+std::string lldb_help(std::string_view topic) {
+    std::string text = Session::help(topic);
+    constexpr std::string_view gdb_prompt = "  (gdb) ";
+    for (size_t at = text.find(gdb_prompt); at != std::string::npos;
+         at = text.find(gdb_prompt, at + 1))
+        text.replace(at, gdb_prompt.size(), "  (lldb) ");
+    return text;
+}
+
 // What the running command gives the session's callbacks; set for the duration of one command.
 struct RunContext {
     lldb::SBCommandInterpreter interpreter;
@@ -204,7 +221,9 @@ heapy::memory::Target open_through_lldb(lldb::SBProcess process) {
 }
 
 // Opens the selected process of `debugger`. Throws heapy::Error with a one-line message.
-heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result) {
+// `allow_truncated`: analyse what a truncated core file holds instead of refusing it.
+heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result,
+                                  bool allow_truncated) {
     lldb::SBTarget target = debugger.GetSelectedTarget();
     lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
     if (!process.IsValid())
@@ -219,7 +238,9 @@ heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandRet
     std::string kind = plugin ? plugin : "";
     std::optional<std::string> exe = path_of(target.GetExecutable());
     if (kind == "elf-core") {
-        if (auto core = core_file_of(process)) return heapy::memory::open_core(*core, exe);
+        if (auto core = core_file_of(process))
+            return heapy::memory::open_core(*core,
+                                            heapy::memory::CoreOptions{exe, allow_truncated});
         return open_through_lldb(process);
     }
     lldb::SBPlatform platform = target.GetPlatform();
@@ -230,14 +251,14 @@ heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandRet
             return heapy::memory::open_process(static_cast<int>(process.GetProcessID()));
         } catch (const heapy::Error& e) {
             result.AppendWarning(
-                (heapy::frontend::error_line(e.what()) + "; reading memory through lldb instead")
-                    .c_str());
+                (lldb_error_line(e.what()) + "; reading memory through lldb instead").c_str());
         }
     }
     return open_through_lldb(process);
 }
 
-CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result) {
+CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result,
+                           bool allow_truncated) {
     lldb::SBTarget target = debugger.GetSelectedTarget();
     lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
     if (g_cache && process.IsValid() && g_cache->target == target &&
@@ -248,7 +269,7 @@ CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObje
     g_cache.reset();
     auto cache = std::make_unique<CachedSession>();
     cache->context = std::make_shared<RunContext>();
-    heapy::memory::Target t = open_target(debugger, result);
+    heapy::memory::Target t = open_target(debugger, result, allow_truncated);
     heapy::commands::FrontEnd fe;
     std::weak_ptr<RunContext> weak = cache->context;
     fe.interrupted = [weak] {
@@ -272,7 +293,7 @@ CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObje
 // ---- commands -------------------------------------------------------------------------------
 
 void fail(lldb::SBCommandReturnObject& result, std::string_view message) {
-    result.SetError(heapy::frontend::error_line(message).c_str());
+    result.SetError(lldb_error_line(message).c_str());
     result.SetStatus(lldb::eReturnStatusFailed);
 }
 
@@ -284,8 +305,11 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
                    lldb::SBCommandReturnObject& result) override {
         std::vector<std::string> args{name_};
         for (char** p = command; p && *p; ++p) args.emplace_back(*p);
+        // lldb's to handle, as the standalone command's option: it applies when the target is
+        // opened, and the command language does not know it.
+        bool allow_truncated = heapy::frontend::take_flag(args, "--allow-truncated");
         try {
-            return execute(debugger, args, result);
+            return execute(debugger, args, allow_truncated, result);
         } catch (const heapy::Error& e) {
             fail(result, e.what());
         } catch (const std::bad_alloc&) {
@@ -300,15 +324,15 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
 
   private:
     bool execute(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
-                 lldb::SBCommandReturnObject& result) {
+                 bool allow_truncated, lldb::SBCommandReturnObject& result) {
         if (args[0] == "help") { // needs no target
-            std::string text = Session::help(args.size() > 1 ? args[1] : "");
+            std::string text = lldb_help(args.size() > 1 ? args[1] : "");
             result.Printf("%s", text.c_str());
             result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
             return true;
         }
         std::lock_guard lock(g_mutex);
-        CachedSession& cached = session_for(debugger, result);
+        CachedSession& cached = session_for(debugger, result, allow_truncated);
 
         FILE* err = debugger.GetErrorFileHandle();
         heapy::frontend::ProgressPrinter progress(
@@ -328,7 +352,7 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
 
         if (!r.output.empty()) {
             if (r.output.back() != '\n') r.output += '\n'; // keep the prompt on its own line
-            result.Printf("%s", r.output.c_str());
+            result.Printf("%s", heapy::frontend::debugger_advice_in_notes(r.output, kLldb).c_str());
         }
         if (r.status != 0) {
             fail(result, r.error.empty() ? "the command failed" : r.error);
@@ -341,8 +365,23 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
     std::string name_;
 };
 
-std::string first_line(const std::string& text) {
-    return text.substr(0, text.find('\n'));
+// Registers `heapy NAME` for one command name (or alias) of `info`.
+void add_command(lldb::SBCommand& heapy, const std::string& name,
+                 const heapy::commands::CommandInfo& info) {
+    std::string brief = info.summary.empty() ? info.usage : info.summary;
+    if (name != info.name) brief = "Alias for 'heapy " + info.name + "': " + brief;
+    // lldb prints the brief and the syntax itself: the long help is the rest of the session's
+    // help for the command (its options and an example).
+    std::string help = lldb_help(info.name);
+    std::string long_help;
+    if (size_t at = help.find("\nUsage: "); at != std::string::npos) {
+        size_t body = help.find_first_not_of('\n', help.find('\n', at + 1));
+        if (body != std::string::npos) long_help = help.substr(body);
+    }
+    // The command object is owned by lldb from here on (SOS and llnode do the same).
+    lldb::SBCommand sub = heapy.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(),
+                                           info.usage.c_str(), /*auto_repeat_command=*/"");
+    if (sub.IsValid() && !long_help.empty()) sub.SetHelpLong(long_help.c_str());
 }
 
 } // namespace
@@ -352,35 +391,27 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     lldb::SBCommand heapy = interpreter.AddMultiwordCommand(
         "heapy", "Analyse the Python heap of the process or core file, read-only (heapy).");
     if (!heapy.IsValid()) return false;
-    std::string overview = "Usage: heapy COMMAND [ARGS...]\n"
-                           "Works on a core file (lldb -c CORE EXE) or a process lldb has "
-                           "stopped (lldb -p PID).\nNothing runs in the process and nothing is "
-                           "written to it.\n\n" +
-                           Session::help("") + "\nExample:\n  (lldb) heapy heap\n";
+    std::string overview =
+        "Usage: heapy COMMAND [ARGS...] [--allow-truncated]\n"
+        "Works on a core file (lldb -c CORE EXE) or a process lldb has stopped\n"
+        "(lldb -p PID). Nothing runs in the process and nothing is written to it.\n"
+        "The commands share one session, so 'heapy row 0' after 'heapy heap' takes a\n"
+        "row of that table, until the process runs again.\n"
+        "The executable is the one lldb loaded: 'target create EXE --core CORE'.\n"
+        "--allow-truncated (on any heapy command) analyses what a truncated core file\n"
+        "holds instead of refusing it: 'heapy heap --allow-truncated'.\n"
+        "Run 'help heapy COMMAND' for a command's options and an example.\n\n" +
+        lldb_help("") + "\nExample:\n  (lldb) heapy heap\n";
     heapy.SetHelpLong(overview.c_str());
-    // lldb has no catch-all for a multiword command's unknown subcommands (gdb's prefix command
-    // has one), so commands the help overview leaves out (_objects: a tool for heapy's own tests)
-    // are registered by name too.
-    for (const std::string& name : heapy::frontend::command_names(&Session::help, {"_objects"})) {
-        std::string help = Session::help(name);
-        std::string brief = first_line(help);
-        if (brief.empty()) brief = "heapy " + name;
-        std::string syntax = "heapy " + name + " [ARGS...]";
-        if (size_t at = help.find("Usage: heapy " + name); at != std::string::npos)
-            syntax = help.substr(at + 7, help.find('\n', at) - at - 7);
-        // The command object is owned by lldb from here on (SOS and llnode do the same).
-        lldb::SBCommand sub = heapy.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(),
-                                               syntax.c_str(), /*auto_repeat_command=*/"");
-        if (!sub.IsValid()) continue;
-        // lldb prints the summary and the syntax itself: the long help is what follows them.
-        std::string long_help = help;
-        if (size_t at = help.find("Usage: heapy " + name); at != std::string::npos) {
-            size_t body = help.find_first_not_of('\n', help.find('\n', at));
-            long_help = body == std::string::npos ? std::string() : help.substr(body);
-        }
-        if (long_help.find("Example") == std::string::npos)
-            long_help += "\nExample:\n  (lldb) heapy " + name + "\n";
-        sub.SetHelpLong(long_help.c_str());
+    // Every command and alias is registered, hidden ones too (_objects: a tool for heapy's own
+    // tests): lldb has no catch-all for a multiword command's unknown subcommands.
+    for (const heapy::commands::CommandInfo& info : Session::commands()) {
+        add_command(heapy, info.name, info);
+        for (const std::string& alias : info.aliases) add_command(heapy, alias, info);
     }
+    // `heapy help [COMMAND]`, as in gdb and the standalone command (lldb's own is `help heapy`).
+    heapy.AddCommand("help", new HeapyCommand("help"),
+                     "Show help for every heapy command or for one (as 'help heapy COMMAND').",
+                     "heapy help [COMMAND]", /*auto_repeat_command=*/"");
     return true;
 }

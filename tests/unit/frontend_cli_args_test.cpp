@@ -1,5 +1,6 @@
 // The standalone command's option parsing (plugin/cli/args.hpp) and the helpers the three front
 // ends share (plugin/common/frontend_util.hpp).
+#include "core/commands/session.hpp"
 #include "plugin/cli/args.hpp"
 #include "plugin/common/frontend_util.hpp"
 
@@ -75,23 +76,53 @@ TEST_CASE("frontend: error lines have one 'heapy: ' prefix and no newline", "[fr
     CHECK(error_line("") == "heapy: unknown error");
 }
 
-TEST_CASE("frontend: command names come from the session's help", "[frontend]") {
-    auto help = [](std::string_view topic) -> std::string {
-        if (topic.empty())
-            return "heapy: guppy3's heapy for CPython heaps.\n\nCommands:\n"
-                   "  heap     Show the heap.\n  more     Next rows.\n"
-                   "  info     Show the runtime.\n\nRun 'heapy help COMMAND' for details.\n";
-        if (topic == "heap") return "Show the heap.\n\nUsage: heapy heap [--by KIND]\n";
-        if (topic == "more") return "Next rows.\n\nUsage: heapy more\n";
-        if (topic == "info") return "Show the runtime.\n\nUsage: heapy info [--json]\n";
-        if (topic == "help") return "Help.\n\nUsage: heapy help [COMMAND]\n";
-        if (topic == "_objects") return "Usage: heapy _objects\n";
-        return "Unknown command '" + std::string(topic) + "'. Run 'heapy help' for the list.\n";
-    };
-    CHECK(heapy::frontend::command_names(help) ==
-          std::vector<std::string>{"heap", "more", "info", "help"});
-    CHECK(heapy::frontend::command_names(help, {"_objects", "_nope"}) ==
-          std::vector<std::string>{"heap", "more", "info", "help", "_objects"});
+TEST_CASE("frontend: the command list comes from the session", "[frontend]") {
+    using heapy::commands::Session;
+    auto commands = Session::commands();
+    REQUIRE_FALSE(commands.empty());
+    CHECK(commands.front().name == "heap");
+    bool saw_shpaths = false, saw_objects = false;
+    for (const auto& c : commands) {
+        INFO(c.name);
+        CHECK(c.usage.starts_with("heapy " + c.name));
+        CHECK(c.hidden == c.summary.empty());
+        // The overview lists exactly the commands that are not hidden.
+        CHECK((Session::help("").find("  " + c.name + " ") != std::string::npos) == !c.hidden);
+        // Each name and alias has help of its own, with an example besides the usage.
+        std::string help = Session::help(c.name);
+        CHECK(help.find("Usage: " + c.usage) != std::string::npos);
+        size_t mentions = 0;
+        for (size_t at = help.find("heapy "); at != std::string::npos;
+             at = help.find("heapy ", at + 1))
+            ++mentions;
+        if (!c.hidden) CHECK(mentions >= 2);
+        for (const auto& alias : c.aliases) CHECK(Session::help(alias) == Session::help(c.name));
+        if (c.name == "shpaths") {
+            saw_shpaths = true;
+            CHECK(c.aliases == std::vector<std::string>{"sp"});
+        }
+        if (c.name == "_objects") saw_objects = c.hidden;
+    }
+    CHECK(saw_shpaths);
+    CHECK(saw_objects);
+}
+
+TEST_CASE("cli: -i, --interactive and --script", "[frontend]") {
+    auto a = parse({"--core", "c", "-i"});
+    CHECK(a.interactive);
+    CHECK(a.command.empty());
+    CHECK(parse({"--interactive", "--core", "c", "heap"}).interactive);
+    auto b = parse({"--core", "c", "--script", "t.heapy"});
+    CHECK(b.script == "t.heapy");
+    CHECK_FALSE(b.interactive);
+    CHECK(parse({"--script=t", "--core", "c", "-i"}).script == "t");
+    CHECK_THROWS_AS(parse({"--core", "c", "--script"}), UsageError);
+    CHECK_THROWS_AS(parse({"--core", "c", "--script", "a", "--script", "b"}), UsageError);
+    CHECK_THROWS_WITH(parse({"--core", "c", "--script", "t", "heap"}),
+                      Catch::Contains("not both"));
+    // ";" words stay in the command words, for split_commands.
+    CHECK(parse({"--core", "c", "heap", ";", "row", "0"}).command ==
+          words({"heap", ";", "row", "0"}));
 }
 
 TEST_CASE("frontend: progress line text", "[frontend]") {
