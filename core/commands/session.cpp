@@ -5,17 +5,46 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace heapy::commands {
 
+namespace {
+// The front end's progress reports, passed on only while `enabled` says so.
+FrontEnd gated_progress(FrontEnd frontend, const std::shared_ptr<bool>& enabled) {
+    frontend.progress = [enabled, report = std::move(frontend.progress)](std::string_view what, uint64_t done,
+                                                                         uint64_t total) {
+        if (*enabled) report(what, done, total);
+    };
+    return frontend;
+}
+
+bool has_word(std::span<const std::string> args, std::string_view word) {
+    return std::find(args.begin(), args.end(), word) != args.end();
+}
+} // namespace
+
 struct Session::State {
+    std::shared_ptr<bool> show_progress;
     SessionState state;
 };
 
-Session::Session(memory::Target target, FrontEnd frontend)
-    : state_(std::make_unique<State>(State{SessionState(std::move(target), std::move(frontend))})) {}
+Session::Session(memory::Target target, FrontEnd frontend) {
+    auto show_progress = std::make_shared<bool>(true);
+    state_ = std::make_unique<State>(
+        State{show_progress, SessionState(std::move(target), gated_progress(std::move(frontend), show_progress))});
+}
 Session::~Session() = default;
 
-CommandResult Session::run(std::span<const std::string> args) {
+CommandResult Session::run(std::span<const std::string> words) {
+    // --progress and --no-progress apply to every command; by default progress is shown, except
+    // to a command that prints JSON (a script reads it).
+    std::vector<std::string> kept;
+    for (const std::string& word : words)
+        if (word != "--progress" && word != "--no-progress") kept.push_back(word);
+    *state_->show_progress = has_word(words, "--progress") ||
+                             (!has_word(words, "--no-progress") && !has_word(kept, "--json"));
+    std::span<const std::string> args(kept);
     if (args.empty()) return {0, help(), ""};
     const std::string& name = args[0];
     if (name == "help" || name == "--help" || name == "-h")
@@ -61,7 +90,9 @@ std::string Session::help(std::string_view topic) {
     std::string out = "heapy: guppy3's heapy for CPython heaps in cores and paused processes.\n\nCommands:\n";
     for (const auto& spec : command_table())
         if (!spec.summary.empty()) out += fmt::format("  {:<10} {}\n", spec.name, spec.summary);
-    out += "\nRun 'heapy help COMMAND' for details and an example.\n";
+    out += "\nEvery command also takes --no-progress (no status line while it works) and --progress (a\n"
+           "status line even with --json). Ctrl-C stops a command; the session stays usable.\n"
+           "Run 'heapy help COMMAND' for details and an example.\n";
     return out;
 }
 
