@@ -12,8 +12,21 @@ SessionState::SessionState(memory::Target target, FrontEnd frontend)
     : target_(std::move(target)), frontend_(std::move(frontend)), classifier_(*classify::find_classifier("clodo")) {}
 
 Analysis& SessionState::analysis() {
-    if (!analysis_) analysis_ = std::make_unique<Analysis>(target_, frontend_);
+    if (analysis_) return *analysis_;
+    try {
+        analysis_ = std::make_unique<Analysis>(target_, frontend_);
+    } catch (const Error& e) {
+        // A truncated core is the likelier cause of what the analysis could not find.
+        if (target_.missing_bytes == 0) throw;
+        throw Error(fmt::format("{}; note: {}", e.what(), truncation_note()));
+    }
     return *analysis_;
+}
+
+std::string SessionState::truncation_note() const {
+    for (const std::string& note : target_.notes)
+        if (note.find("truncat") != std::string::npos) return note;
+    return {};
 }
 
 classify::ClassifyContext SessionState::context(const classify::ClassifierInfo& classifier) {
@@ -52,7 +65,7 @@ std::string SessionState::show_set(const NodeSet& nodes, const classify::Classif
     auto result = classify::partition(context(classifier), nodes, classifier);
     last_partition_ = std::move(result);
     const uint64_t unreadable = analysis().graph().unreadable;
-    std::string extra = note + unreadable_note(unreadable);
+    std::string extra = note + unreadable_note(unreadable) + truncation_line();
     Listing listing;
     const report::Partition* table = &last_partition_->table;
     listing.text = [table, extra](size_t first, size_t max, bool top) {
@@ -88,7 +101,7 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
         rows.members.push_back({order[i]});
     }
     last_partition_ = std::move(rows);
-    const std::string extra = note + unreadable_note(analysis().graph().unreadable);
+    const std::string extra = note + unreadable_note(analysis().graph().unreadable) + truncation_line();
     Listing listing;
     listing.text = [table, extra](size_t first, size_t max, bool top) {
         std::string text = line_ended(report::format_id_table(*table, first, max, top));
@@ -134,6 +147,11 @@ std::string unreadable_note(uint64_t unreadable) {
     if (unreadable == 0) return {};
     return fmt::format("{} object{} could not be read (missing or corrupt memory) and {} skipped.\n", unreadable,
                        unreadable == 1 ? "" : "s", unreadable == 1 ? "was" : "were");
+}
+
+std::string SessionState::truncation_line() const {
+    std::string note = truncation_note();
+    return note.empty() ? note : "Note: " + note + ".\n";
 }
 
 std::string line_ended(std::string text) {

@@ -1,10 +1,10 @@
 // Referents of dicts, lists, tuples, sets and deques.
-#include <unordered_set>
 #include "core/cpython/dict_reader.hpp"
 #include "core/cpython/object_decoder.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 #include <vector>
 
 namespace heapy::cpython {
@@ -14,12 +14,17 @@ constexpr int64_t kMaxSequence = int64_t{1} << 31;
 constexpr int kDequeBlockLength = 64;
 
 // Emits `count` pointers stored contiguously at `items` as `[i]` edges.
+// Reports items[0..count) in chunks; stops at the first unreadable chunk, or when the sink has
+// seen enough non-objects to call the owner corrupt (a count that runs past the array's end).
 void pointer_array(Reader& reader, uint64_t items, int64_t count, EdgeSink& sink) {
-    constexpr int64_t kChunk = 4096;
+    constexpr int64_t kChunk = 256;
     uint64_t buffer[kChunk];
-    for (int64_t start = 0; start < count; start += kChunk) {
+    for (int64_t start = 0; start < count && !sink.saturated(); start += kChunk) {
         int64_t n = std::min(kChunk, count - start);
-        if (!reader.read_bytes(items + uint64_t(start) * 8, buffer, size_t(n) * 8)) return;
+        if (!reader.read_bytes(items + uint64_t(start) * 8, buffer, size_t(n) * 8)) {
+            sink.corrupt();
+            return;
+        }
         for (int64_t i = 0; i < n; ++i)
             if (buffer[i]) sink.edge(buffer[i], Relation::index_of(uint32_t(start + i)));
     }
@@ -30,7 +35,7 @@ void ObjectDecoder::dict_items(uint64_t address, EdgeSink& sink, bool owned) {
     (void)owned;
     DictReader dicts(reader_, layout_);
     std::vector<DictEntry> entries;
-    dicts.entries(address, entries);
+    if (!dicts.entries(address, entries)) sink.corrupt();
     for (const DictEntry& entry : entries) {
         sink.edge(entry.key, {RelationKind::DictKey, entry.position, nullptr, 0, false});
         sink.edge(entry.value, {RelationKind::DictValue, entry.position, nullptr, entry.key, false});
@@ -41,30 +46,39 @@ void ObjectDecoder::list_items(uint64_t address, EdgeSink& sink) {
     int64_t size = ob_size(address);
     int64_t allocated = 0;
     reader_.read(address + layout_.list_allocated, allocated);
-    if (size <= 0 || size > kMaxSequence || size > allocated) return;
-    pointer_array(reader_, reader_.pointer(address + layout_.list_items), size, sink);
+    if (size == 0) return;
+    // Like CPython's own traversal, read ob_size items even when `allocated` is wrong.
+    if (size < 0 || size > kMaxSequence || size > allocated) sink.corrupt();
+    if (size < 0) return;
+    pointer_array(reader_, reader_.pointer(address + layout_.list_items), std::min(size, kMaxSequence), sink);
 }
 
 void ObjectDecoder::tuple_items(uint64_t address, EdgeSink& sink) {
     int64_t size = ob_size(address);
-    if (size <= 0 || size > kMaxSequence) return;
-    pointer_array(reader_, address + layout_.tuple_items, size, sink);
+    if (size < 0 || size > kMaxSequence) sink.corrupt();
+    if (size <= 0) return;
+    pointer_array(reader_, address + layout_.tuple_items, std::min(size, kMaxSequence), sink);
 }
 
 void ObjectDecoder::set_items(uint64_t address, EdgeSink& sink) {
     int64_t mask = 0;
     reader_.read(address + layout_.set_mask, mask);
     uint64_t table = reader_.pointer(address + layout_.set_table);
-    if (mask < 0 || mask >= kMaxSequence || ((mask + 1) & mask) != 0 || table == 0) return;
     const uint64_t entry_size = layout_.set_entry_size;
+    if (mask < 0 || mask >= kMaxSequence || ((mask + 1) & mask) != 0 || table == 0 || entry_size > 16) {
+        sink.corrupt();
+        return;
+    }
     constexpr uint64_t kChunk = 1024;
     std::byte buffer[kChunk * 16];
-    if (entry_size > 16) return;
     uint32_t position = 0;
     for (uint64_t start = 0; start <= uint64_t(mask); start += kChunk) {
         const uint64_t n = std::min<uint64_t>(kChunk, uint64_t(mask) + 1 - start);
-        if (!reader_.read_bytes(table + start * entry_size, buffer, n * entry_size)) return;
-        for (uint64_t i = 0; i < n; ++i) {
+        if (!reader_.read_bytes(table + start * entry_size, buffer, n * entry_size)) {
+            sink.corrupt();
+            return;
+        }
+        for (uint64_t i = 0; i < n && !sink.saturated(); ++i) {
             uint64_t key = 0;
             int64_t hash = 0;
             std::memcpy(&key, buffer + i * entry_size + layout_.set_entry_key, 8);
@@ -123,7 +137,7 @@ void ObjectDecoder::managed_values_referents(uint64_t values, const TypeInfo& ow
     DictKeys keys;
     if (!dicts.read_keys(reader_.pointer(owner_type.address + layout_.heaptype_cached_keys), keys)) return;
     std::vector<DictEntry> entries;
-    dicts.split_entries(keys, values, entries);
+    if (!dicts.split_entries(keys, values, entries)) sink.corrupt();
     for (const DictEntry& entry : entries) {
         sink.edge(entry.key, {RelationKind::DictKey, entry.position, nullptr, 0, false});
         sink.edge(entry.value, {RelationKind::DictValue, entry.position, nullptr, entry.key, false});

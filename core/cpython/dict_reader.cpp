@@ -35,7 +35,13 @@ bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
         slots = uint64_t{1} << out.log2_size;
         index_bytes = uint64_t{1} << out.log2_index_bytes;
     }
-    if (out.nentries < 0 || out.usable < 0 || uint64_t(out.nentries) > slots) return false;
+    if (out.nentries < 0 || out.usable < 0) return false;
+    // No more entries than the table has room for (USABLE_FRACTION).
+    const int64_t capacity = int64_t((slots << 1) / 3);
+    if (out.nentries > capacity) {
+        out.nentries = capacity;
+        out.corrupt = true;
+    }
     out.index_bytes = index_bytes;
     out.entries = keys_address + layout_.dictkeys_indices + index_bytes;
     if (out.kind == layout_.dict_kind_general) {
@@ -47,7 +53,9 @@ bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
         out.key_offset = layout_.dictunicodeentry_key;
         out.value_offset = layout_.dictunicodeentry_value;
     }
-    return out.entry_size != Layout::kAbsent && out.entry_size != 0;
+    if (out.entry_size == Layout::kAbsent || out.entry_size == 0) return false;
+    if (!reader_.readable(keys_address, keys_size(out))) out.corrupt = true;
+    return true;
 }
 
 uint64_t DictReader::keys_size(const DictKeys& keys) const {
@@ -128,7 +136,8 @@ bool DictReader::entries(uint64_t dict, std::vector<DictEntry>& out) {
     DictKeys keys;
     if (!read_keys(reader_.pointer(dict + layout_.dict_keys), keys)) return false;
     uint64_t values = reader_.pointer(dict + layout_.dict_values);
-    return values ? split_entries(keys, values, out) : combined_entries(keys, out);
+    const bool whole = values ? split_entries(keys, values, out) : combined_entries(keys, out);
+    return whole && !keys.corrupt;
 }
 
 uint64_t DictReader::values_allocation_size(const DictKeys& keys, uint64_t values) {

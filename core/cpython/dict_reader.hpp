@@ -22,6 +22,8 @@ struct DictKeys {
     uint32_t entry_size = 0;
     uint32_t key_offset = 0;
     uint32_t value_offset = 0;
+    // A count beyond what the table holds (clamped) or a table not all in readable memory.
+    bool corrupt = false;
 };
 
 // One live entry of a dict, in iteration order.
@@ -41,7 +43,7 @@ class DictReader {
     uint64_t keys_size(const DictKeys& keys) const;
 
     // The live entries of the dict at `dict`, appended to `out` (cleared first). False when the
-    // dict could not be read; `out` then holds what was read.
+    // dict could not be read in whole (unreadable or corrupt); `out` then holds what was read.
     bool entries(uint64_t dict, std::vector<DictEntry>& out);
     // Entries of a values array `values` that uses the shared `keys` (split dicts and instances).
     bool split_entries(const DictKeys& keys, uint64_t values, std::vector<DictEntry>& out);

@@ -21,6 +21,12 @@ class EdgeSink {
     virtual ~EdgeSink() = default;
     virtual void edge(uint64_t address, const Relation& relation, Referent referent = Referent::Object,
                       uint64_t aux = 0) = 0;
+    // The object being decoded failed a sanity check (a length its memory cannot hold, a table
+    // size that is not a power of two): what could be read was reported, the rest skipped.
+    virtual void corrupt() {}
+    // True once the object being decoded has shown itself corrupt by many referents that are
+    // not objects: decoders of long arrays poll it and stop.
+    virtual bool saturated() const { return false; }
 };
 
 } // namespace heapy::cpython

@@ -57,7 +57,7 @@ uint64_t ObjectDecoder::preheader(uint64_t address, const TypeInfo& type) {
 uint64_t ObjectDecoder::dict_keys_size(uint64_t keys_address) {
     DictReader dicts(reader_, layout_);
     DictKeys keys;
-    return dicts.read_keys(keys_address, keys) ? dicts.keys_size(keys) : 0;
+    return dicts.read_keys(keys_address, keys) && !keys.corrupt ? dicts.keys_size(keys) : 0;
 }
 
 uint64_t ObjectDecoder::dict_size(uint64_t address, const TypeInfo& type) {
@@ -71,7 +71,7 @@ uint64_t ObjectDecoder::dict_size(uint64_t address, const TypeInfo& type) {
         uint64_t usable = layout_.dict_keys_style == 0 ? (slots << 1) / 3 : items(keys.nentries) + items(keys.usable);
         size += usable * kPointer;
     }
-    if (keys.refcnt == 1) size += dicts.keys_size(keys);
+    if (keys.refcnt == 1 && !keys.corrupt) size += dicts.keys_size(keys);
     return size;
 }
 

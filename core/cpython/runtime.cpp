@@ -172,8 +172,9 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
         interp = reader.pointer(interp + l.interp_next);
     }
     if (runtime.interpreters.empty())
-        throw Error(fmt::format("Python {} found but it has no interpreter (not initialised yet, finalized, or the "
-                                "memory holding _PyRuntime is missing from the core)",
+        throw Error(fmt::format("Python {} found but it has no interpreter (not initialised yet, finalized, the "
+                                "memory holding _PyRuntime is missing from the core, or --exe names another "
+                                "build than the one the core was made from)",
                                 runtime.version.text()));
     // The list is newest first; heapy numbers the oldest (main) interpreter 0.
     for (size_t i = 0; i < runtime.interpreters.size(); ++i)

@@ -16,6 +16,9 @@ using cpython::TypeInfo;
 
 constexpr uint64_t kPollInterval = 1 << 14;
 constexpr int64_t kMaxPlausibleRefcount = int64_t{1} << 40;
+// Referents of one object that may fail to be objects before the object counts as corrupt (an
+// array read past its end) and its decoder is told to stop.
+constexpr uint32_t kMaxRejectsPerObject = 16;
 
 } // namespace
 
@@ -30,7 +33,16 @@ class HeapWalker::Walker final : public EdgeSink {
         }
     }
 
-    void set_current(uint32_t node) { current_ = node; }
+    void set_current(uint32_t node) {
+        current_ = node;
+        rejected_here_ = 0;
+    }
+
+    void corrupt() override {
+        if (bad_.insert(graph_.nodes[current_].address()).second) ++graph_.unreadable;
+    }
+
+    bool saturated() const override { return current_ != ObjectGraph::kRoot && rejected_here_ >= kMaxRejectsPerObject; }
 
     void edge(uint64_t address, const Relation& relation, Referent referent, uint64_t aux) override {
         (void)aux;
@@ -115,7 +127,14 @@ class HeapWalker::Walker final : public EdgeSink {
     }
 
     uint32_t reject(uint64_t address, bool guess) {
-        if (!guess && bad_.insert(address).second) ++graph_.unreadable;
+        if (guess) return AddressIndex::kMissing;
+        // The root's referents are each counted; another object's only up to the limit.
+        if (current_ == ObjectGraph::kRoot || rejected_here_ < kMaxRejectsPerObject) {
+            if (bad_.insert(address).second) ++graph_.unreadable;
+        } else if (rejected_here_ == kMaxRejectsPerObject) {
+            corrupt();
+        }
+        ++rejected_here_;
         return AddressIndex::kMissing;
     }
 
@@ -124,6 +143,7 @@ class HeapWalker::Walker final : public EdgeSink {
     cpython::TypeRegistry& types_;
     ObjectGraph& graph_;
     uint32_t current_ = 0;
+    uint32_t rejected_here_ = 0;
     uint32_t dict_type_ = 0;
     uint32_t frame_type_ = 0;
     bool have_frame_type_ = false;
