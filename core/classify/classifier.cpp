@@ -154,10 +154,19 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
     found.shrink_to_fit();
 
     std::vector<uint64_t> keys(nodes.size(), names.id(""));
+    // Most objects have one referrer: their set is one text, named without a lookup by set.
+    constexpr uint64_t kUnnamed = UINT64_MAX;
+    std::vector<uint64_t> single_ids(texts.size(), kUnnamed);
     std::map<std::vector<uint32_t>, uint64_t> set_ids;
     std::vector<uint32_t> ranks;
     for (size_t node = 0; node < nodes.size(); ++node) {
         if (begin[node] == begin[node + 1]) continue;
+        if (begin[node + 1] - begin[node] == 1) {
+            uint64_t& id = single_ids[grouped[begin[node]]];
+            if (id == kUnnamed) id = names.id(texts[order[grouped[begin[node]]]]);
+            keys[node] = id;
+            continue;
+        }
         ranks.assign(grouped.begin() + begin[node], grouped.begin() + begin[node + 1]);
         std::sort(ranks.begin(), ranks.end());
         // Different relations can have the same text: keep each text once.

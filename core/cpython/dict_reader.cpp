@@ -4,6 +4,17 @@
 
 namespace heapy::cpython {
 
+// The shared empty keys object (a table of one slot and no entries).
+bool DictReader::empty_keys(DictKeys& out) const {
+    out.kind = uint8_t(layout_.dict_kind_general);
+    out.entry_size = layout_.dictentry_size;
+    out.key_offset = layout_.dictentry_key;
+    out.value_offset = layout_.dictentry_value;
+    out.usable = 0;
+    out.entries = out.address + layout_.dictkeys_indices + 8;
+    return true;
+}
+
 bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
     if (keys_address == 0 || (keys_address & 7) != 0) return false;
     out = DictKeys{};
@@ -17,9 +28,9 @@ bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
     if (layout_.dict_keys_style == 0) {
         // <= 3.10: dk_size slots, each index as wide as the size needs; entries always general.
         int64_t size = 0;
-        if (!reader_.read(keys_address + layout_.dictkeys_size, size) || size < 8 || size > (int64_t{1} << 30) ||
-            (size & (size - 1)) != 0)
-            return false;
+        if (!reader_.read(keys_address + layout_.dictkeys_size, size)) return false;
+        if (size == 1 && out.nentries == 0) return empty_keys(out); // Py_EMPTY_KEYS
+        if (size < 8 || size > (int64_t{1} << 30) || (size & (size - 1)) != 0) return false;
         slots = uint64_t(size);
         uint64_t width = slots <= 0xff ? 1 : slots <= 0xffff ? 2 : slots <= 0xffffffffu ? 4 : 8;
         index_bytes = slots * width;
@@ -31,6 +42,7 @@ bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
             !reader_.read(keys_address + layout_.dictkeys_log2_index_bytes, out.log2_index_bytes) ||
             !reader_.read(keys_address + layout_.dictkeys_kind, out.kind))
             return false;
+        if (out.log2_size == 0 && out.nentries == 0) return empty_keys(out); // Py_EMPTY_KEYS
         if (out.log2_size < 3 || out.log2_size > 30 || out.log2_index_bytes > 33) return false;
         slots = uint64_t{1} << out.log2_size;
         index_bytes = uint64_t{1} << out.log2_index_bytes;
@@ -67,12 +79,13 @@ bool DictReader::combined_entries(const DictKeys& keys, std::vector<DictEntry>& 
     // In bounded chunks: a corrupt count must not make us allocate or read without end.
     constexpr uint64_t kChunkBytes = 1 << 16;
     const uint64_t per_chunk = std::max<uint64_t>(1, kChunkBytes / keys.entry_size);
-    std::vector<std::byte> buffer(per_chunk * keys.entry_size);
+    std::vector<std::byte> buffer; // only for tables the reader cannot view in place
     uint32_t position = 0;
     for (uint64_t start = 0; start < uint64_t(keys.nentries); start += per_chunk) {
         const uint64_t n = std::min<uint64_t>(per_chunk, uint64_t(keys.nentries) - start);
         const std::byte* table = reader_.view(keys.entries + start * keys.entry_size, n * keys.entry_size);
         if (!table) {
+            buffer.resize(per_chunk * keys.entry_size);
             if (!reader_.read_bytes(keys.entries + start * keys.entry_size, buffer.data(), n * keys.entry_size))
                 return false;
             table = buffer.data();

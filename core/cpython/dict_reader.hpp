@@ -53,6 +53,7 @@ class DictReader {
     static constexpr int64_t kMaxEntries = int64_t{1} << 30;
 
   private:
+    bool empty_keys(DictKeys& out) const;
     bool combined_entries(const DictKeys& keys, std::vector<DictEntry>& out);
 
     Reader& reader_;

@@ -60,7 +60,7 @@ std::vector<NamedEdge> named_edges(cpython::ObjectDecoder& decoder, const Object
         for (uint32_t e = begin; e < end; ++e) {
             Relation relation{RelationKind::Root};
             relation.index = e - begin;
-            std::string_view name = e - begin < graph.root_names.size() ? graph.root_names[e - begin] : "??";
+            std::string_view name = e - begin < graph.root_names.size() ? std::string_view(graph.root_names[e - begin]) : "??";
             out.push_back({graph.targets[e], relation, name});
         }
         return out;

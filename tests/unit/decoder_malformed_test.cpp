@@ -567,3 +567,15 @@ TEST_CASE("reads across the end of the address space and of regions", "[decoder]
         kQuick);
     CHECK(outcome.describe() == "finished: true false false false");
 }
+
+// Py_EMPTY_KEYS, the keys of every empty dict, has a table of one slot (dk_log2_size 0): not a
+// corrupt keys object.
+TEST_CASE("dicts that share the empty keys are not corrupt", "[decoder][malformed]") {
+    Program p;
+    PyHeap& h = p.h;
+    const uint64_t empty = p.global("empty", h.dict({}));
+    h.poke<uint8_t>(h.keys_of(empty) + h.L.dictkeys_log2_size, 0);
+    h.poke<uint8_t>(h.keys_of(empty) + h.L.dictkeys_log2_index_bytes, 0);
+    const Outcome outcome = walk_isolated(h, [&](Walk& w) { return "empty=" + yes_no(w.reached(empty)); });
+    CHECK(outcome.describe() == "finished: unreadable=0 empty=yes");
+}
