@@ -121,8 +121,10 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
     std::unordered_map<RelationKey, uint32_t, RelationKeyHash> text_of;
     std::vector<std::string> texts;
     std::vector<std::pair<uint32_t, uint32_t>> found; // (position in nodes, text number)
+    std::vector<heap::NamedEdge> edges;
     for (uint32_t referrer : to_decode) {
-        for (const heap::NamedEdge& edge : heap::named_edges(*context.decoder, graph, referrer)) {
+        heap::named_edges(*context.decoder, graph, referrer, edges);
+        for (const heap::NamedEdge& edge : edges) {
             uint32_t at = position[edge.target];
             if (at == UINT32_MAX) continue;
             if (edge.target < context.reachable_end && referrer >= context.reachable_end) continue;

@@ -11,7 +11,8 @@ using cpython::RelationKind;
 // Re-decodes a node, resolving referents to nodes already in the graph.
 class Collector final : public cpython::EdgeSink {
   public:
-    Collector(const ObjectGraph& graph, bool references_only) : graph_(graph), references_only_(references_only) {}
+    Collector(const ObjectGraph& graph, bool references_only, std::vector<NamedEdge>& edges)
+        : edges(edges), graph_(graph), references_only_(references_only) {}
 
     void edge(uint64_t address, const Relation& relation, Referent referent, uint64_t) override {
         if (address == 0) return;
@@ -24,7 +25,7 @@ class Collector final : public cpython::EdgeSink {
         if (target != AddressIndex::kMissing) edges.push_back({target, relation, {}});
     }
 
-    std::vector<NamedEdge> edges;
+    std::vector<NamedEdge>& edges;
 
   private:
     const ObjectGraph& graph_;
@@ -53,9 +54,9 @@ void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t 
 
 } // namespace
 
-std::vector<NamedEdge> named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node) {
+void named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node, std::vector<NamedEdge>& out) {
+    out.clear();
     if (node == ObjectGraph::kRoot) {
-        std::vector<NamedEdge> out;
         uint32_t begin = graph.edge_begin[0], end = graph.edge_begin[1];
         for (uint32_t e = begin; e < end; ++e) {
             Relation relation{RelationKind::Root};
@@ -63,19 +64,25 @@ std::vector<NamedEdge> named_edges(cpython::ObjectDecoder& decoder, const Object
             std::string_view name = e - begin < graph.root_names.size() ? std::string_view(graph.root_names[e - begin]) : "??";
             out.push_back({graph.targets[e], relation, name});
         }
-        return out;
+        return;
     }
-    Collector sink(graph, false);
+    Collector sink(graph, false, out);
     decode(decoder, graph, node, sink);
-    return std::move(sink.edges);
+}
+
+std::vector<NamedEdge> named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node) {
+    std::vector<NamedEdge> out;
+    named_edges(decoder, graph, node, out);
+    return out;
 }
 
 std::vector<uint32_t> counted_referents(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node) {
-    Collector sink(graph, true);
+    std::vector<NamedEdge> edges;
+    Collector sink(graph, true, edges);
     if (node != ObjectGraph::kRoot) decode(decoder, graph, node, sink);
     std::vector<uint32_t> out;
-    out.reserve(sink.edges.size());
-    for (const NamedEdge& edge : sink.edges) out.push_back(edge.target);
+    out.reserve(edges.size());
+    for (const NamedEdge& edge : edges) out.push_back(edge.target);
     return out;
 }
 
