@@ -126,12 +126,14 @@ const std::vector<CommandSpec>& command_table() {
          {{"clear", false}}, cmd_setref},
         {"dump", {}, "Append the last table to FILE in guppy's Stat dump format (hpy().load reads it).",
          "heapy dump FILE",
+         "Without a table shown first, the reachable heap by Clodo is written.\n"
          "Example:\n  (gdb) heapy heap\n  (gdb) heapy dump before.stat", {}, cmd_dump, true},
         {"load", {}, "Show a Stat dump written by 'heapy dump' or guppy's .dump().", "heapy load FILE [--all] [--json]",
-         "Example:\n  heapy load before.stat", {{"all", false}, {"json", false}}, cmd_load, true},
+         "The standalone command needs no target for it.\nExample:\n  heapy load before.stat", {{"all", false}, {"json", false}}, cmd_load, true},
         {"diff", {}, "Show the last table minus a saved one (heapy's diff).", "heapy diff FILE [--all] [--json]",
+         "Without a table shown first, the reachable heap is classified as the saved one was.\n"
          "With the CLI this compares two cores of one program:\n"
-         "  heapy --core core.1 heap; heapy --core core.1 dump a.stat\n"
+         "  heapy --core core.1 dump a.stat\n"
          "  heapy --core core.2 diff a.stat",
          {{"all", false}, {"json", false}}, cmd_diff, true},
         {"info", {}, "Show the Python runtime found in the target and how it was found.", "heapy info [--json]",

@@ -36,10 +36,18 @@ const std::string& file_argument(const Arguments& args, std::string_view command
     return args.positional[0];
 }
 
-report::Stat last_table_stat(SessionState& state, std::string_view command) {
-    const auto& last = state.last_partition();
-    if (!last) throw Error(fmt::format("no table to {}: run 'heapy heap' first", command));
-    return report::partition_stat(last->table, now());
+// The last table shown; without one (a first command), the reachable heap classified as a
+// table with the header `header` would be (Clodo when no classifier has it).
+report::Stat last_table_stat(SessionState& state, std::string_view header = {}) {
+    if (!state.last_partition()) {
+        classify::ClassifierInfo classifier = *classify::find_classifier("clodo");
+        for (std::string_view name : {"type", "class", "size", "module", "unity", "via", "rcs", "idset"}) {
+            auto other = classify::find_classifier(name);
+            if (other && !header.empty() && other->header == header) classifier = *other;
+        }
+        state.show_set(state.current(), classifier, Arguments{});
+    }
+    return report::partition_stat(state.last_partition()->table, now());
 }
 
 std::string stat_json(const report::Stat& stat, size_t first, size_t max) {
@@ -82,7 +90,7 @@ std::string cmd_setref(SessionState& state, const Arguments& args) {
 
 std::string cmd_dump(SessionState& state, const Arguments& args) {
     const std::string& path = file_argument(args, "dump");
-    report::Stat stat = last_table_stat(state, "dump");
+    report::Stat stat = last_table_stat(state);
     std::string existing;
     if (std::ifstream probe(path, std::ios::binary); probe) existing = read_file(path);
     std::string text = report::append_stat_dump(existing, stat);
@@ -99,7 +107,7 @@ std::string cmd_load(SessionState& state, const Arguments& args) {
 std::string cmd_diff(SessionState& state, const Arguments& args) {
     const std::string& path = file_argument(args, "diff");
     report::Stat b = report::load_stat(read_file(path));
-    report::Stat a = last_table_stat(state, "diff");
+    report::Stat a = last_table_stat(state, b.kindheader);
     if (a.kindheader != b.kindheader)
         throw Error(fmt::format("{} was made with another classifier ('{}'); show the heap the same way first, e.g. "
                                 "'heapy heap --by ...'",

@@ -1,6 +1,7 @@
 // The standalone `heapy` command: opens a core file or a live process by itself and runs commands
 // of the shared command language (core/commands) on it, in one session: one command, a chain of
 // them (`heap \; row 0`), a script (--script FILE) or lines read from standard input (-i).
+#include <algorithm>
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
 #include "core/memory/process_stopper.hpp"
@@ -9,6 +10,7 @@
 #include "plugin/cli/command_loop.hpp"
 #include "plugin/common/frontend_util.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -166,6 +168,8 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
         memory::Target target;
         if (o.core) {
             target = memory::open_core(*o.core, memory::CoreOptions{o.exe, o.allow_truncated});
+        } else if (!o.pid) {
+            target.description = "no target (the commands read files)";
         } else {
             stopper.emplace(*o.pid); // every thread stays stopped until the end of this scope
             target = memory::open_process(*o.pid);
@@ -299,7 +303,11 @@ int main(int argc, char** argv) {
     plan.script_path = o.script;
     // No command at all: read them from standard input.
     plan.interactive = o.interactive || (plan.chain.empty() && !o.script);
-    if (!o.core && !o.pid) {
+    // `load` reads a file, not a target.
+    const bool loads_only = !plan.chain.empty() && !o.script && !o.interactive &&
+                            std::all_of(plan.chain.begin(), plan.chain.end(),
+                                        [](const heapy::cli::Command& c) { return c[0] == "load"; });
+    if (!o.core && !o.pid && !loads_only) {
         if (plan.chain.empty() && !o.script && !o.interactive)
             return usage_error("no command given (e.g. 'heapy --core FILE heap'; 'heapy help' "
                                "lists the commands)");
