@@ -1,7 +1,6 @@
 // The standalone `heapy` command: opens a core file or a live process by itself and runs commands
 // of the shared command language (core/commands) on it, in one session: one command, a chain of
 // them (`heap \; row 0`), a script (--script FILE) or lines read from standard input (-i).
-#include <algorithm>
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
 #include "core/memory/process_stopper.hpp"
