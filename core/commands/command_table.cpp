@@ -145,6 +145,8 @@ const std::vector<CommandSpec>& command_table() {
         {"_objects", {}, "", "heapy _objects [--unreachable]",
          "Lists every reachable object as 'address size kind' (a tool for heapy's own tests).",
          {{"unreachable", false}}, cmd_objects},
+        {"_wait", {}, "", "heapy _wait SECONDS",
+         "Waits, polling for Ctrl-C as a long command does (a tool for heapy's own tests).", {}, cmd_wait, true},
     };
     return table;
 }

@@ -39,6 +39,7 @@ std::string cmd_more(SessionState&, const Arguments&);
 std::string cmd_all(SessionState&, const Arguments&);
 std::string cmd_info(SessionState&, const Arguments&);      // info_commands.cpp
 std::string cmd_objects(SessionState&, const Arguments&);
+std::string cmd_wait(SessionState&, const Arguments&);
 std::string cmd_setref(SessionState&, const Arguments&);    // stat_commands.cpp
 std::string cmd_dump(SessionState&, const Arguments&);
 std::string cmd_load(SessionState&, const Arguments&);

@@ -1,7 +1,11 @@
-// Commands about the target itself: info, and _objects for heapy's own tests.
+// Commands about the target itself: info; and _objects and _wait for heapy's own tests.
 #include "core/commands/commands.hpp"
+#include "core/errors.hpp"
 
 #include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
 
 namespace heapy::commands {
 
@@ -52,6 +56,22 @@ std::string cmd_objects(SessionState& state, const Arguments& args) {
         out += fmt::format("0x{:x} {} {}\n", a.graph().nodes[node].address(), a.graph().size_of(node),
                            classify::clodo_name(context, node));
     return out;
+}
+
+std::string cmd_wait(SessionState& state, const Arguments& args) {
+    double seconds = 0;
+    try {
+        seconds = args.positional.empty() ? 0 : std::stod(args.positional[0]);
+    } catch (const std::exception&) {
+        throw Error(fmt::format("'{}' is not a number of seconds", args.positional[0]));
+    }
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    for (uint64_t step = 0; std::chrono::steady_clock::now() < end; ++step) {
+        if (state.frontend().interrupted()) throw Interrupted();
+        state.frontend().progress("waiting", step, 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return "waited\n";
 }
 
 } // namespace heapy::commands
