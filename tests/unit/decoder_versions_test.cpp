@@ -60,7 +60,7 @@ TEST_CASE("every version: sizes are sys.getsizeof", "[decoder][versions][size]")
     CHECK(d.size(list) == 88);
     CHECK(d.size(empty_dict) == 64);
     CHECK(d.size(abc_dict) == (minor <= 10 ? 232 : 184));
-    CHECK(d.size(p) == per_version(minor, 48, 48, 56, 48, 48));
+    CHECK(d.size(p) == per_version<uint64_t>(minor, 48, 48, 56, 48, 48));
     CHECK(d.size(s) == 48);
 }
 
@@ -197,7 +197,8 @@ TEST_CASE("every version: the partition of a small program", "[decoder][versions
     const Lines rows = w.rows();
     CAPTURE(rows);
     CHECK(w.graph.unreadable == 0);
-    const std::string foo_size = std::to_string(2 * per_version(minor, 48, 48, 56, 48, 48));
+    const std::string foo_size =
+        std::to_string(2 * per_version<uint64_t>(minor, 48, 48, 56, 48, 48));
     CHECK(row(rows, "__main__.Foo") == "__main__.Foo 2 " + foo_size);
     CHECK(row(rows, "dict of __main__.Foo").rfind("dict of __main__.Foo 2 ", 0) == 0);
     CHECK(row(rows, "dict (no owner)").rfind("dict (no owner) 3 ", 0) == 0); // modules, builtins, y
