@@ -63,12 +63,26 @@ def offset_of(type_names, path):
         return None
     offset = 0
     for part in path.split("."):
-        field = next((f for f in t.fields() if f.name == part), None)
-        if field is None:
+        found = find_field(t, part)
+        if found is None:
             return None
-        offset += field.bitpos // 8
-        t = field.type.strip_typedefs()
+        field_offset, t = found
+        offset += field_offset
     return offset
+
+
+def find_field(t, name):
+    """(offset, type) of member `name` of struct t, looking into anonymous unions and structs
+    too (3.12's PyObject keeps ob_refcnt in one); None if there is no such member."""
+    for f in t.fields():
+        if f.name == name:
+            return f.bitpos // 8, f.type.strip_typedefs()
+        if f.name is None and f.type.strip_typedefs().code in (gdb.TYPE_CODE_UNION,
+                                                                gdb.TYPE_CODE_STRUCT):
+            inner = find_field(f.type.strip_typedefs(), name)
+            if inner is not None:
+                return f.bitpos // 8 + inner[0], inner[1]
+    return None
 
 
 def is_object_struct(t, depth=0):

@@ -37,9 +37,14 @@ std::string cmd_info(SessionState& state, const Arguments& args) {
     for (const auto& interp : rt.interpreters) {
         out += fmt::format("Interpreter i{} at 0x{:x} (id {}): {} thread{}\n", interp.number, interp.address, interp.id,
                            interp.threads.size(), interp.threads.size() == 1 ? "" : "s");
-        for (const auto& thread : interp.threads)
-            out += fmt::format("  thread {} (native {}) at 0x{:x}\n", thread.thread_id, thread.native_thread_id,
-                               thread.address);
+        for (const auto& thread : interp.threads) {
+            // CPython keeps the native (kernel) thread id from 3.11 on only.
+            if (rt.layout->has(rt.layout->tstate_native_thread_id))
+                out += fmt::format("  thread {} (native {}) at 0x{:x}\n", thread.thread_id, thread.native_thread_id,
+                                   thread.address);
+            else
+                out += fmt::format("  thread {} at 0x{:x}\n", thread.thread_id, thread.address);
+        }
     }
     out += fmt::format("Reachable heap: {} objects, {} bytes\n", a.reachable().size(), reachable_size);
     out += unreadable_note(a.graph().unreadable);

@@ -22,15 +22,33 @@ std::string base_name(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+struct FileVersion {
+    int major = 0;
+    int minor = 0;
+    std::string name; // the file's base name
+};
+
 // The version a file name suggests ("libpython3.10.so.1.0", "python3.9"), or {0, 0}.
-std::pair<int, int> version_from_files(const memory::Symbols& symbols) {
+FileVersion file_version(const memory::Symbols& symbols) {
     static const std::regex pattern(R"(python(\d)\.(\d+))");
     for (const auto& module : symbols.modules()) {
         std::smatch match;
         std::string name = base_name(module.path);
-        if (std::regex_search(name, match, pattern)) return {std::stoi(match[1]), std::stoi(match[2])};
+        if (std::regex_search(name, match, pattern)) return {std::stoi(match[1]), std::stoi(match[2]), name};
     }
-    return {0, 0};
+    return {};
+}
+
+std::pair<int, int> version_from_files(const memory::Symbols& symbols) {
+    FileVersion v = file_version(symbols);
+    return {v.major, v.minor};
+}
+
+// "agrees with", or "differs from", what a file name says, for `heapy info`.
+std::string file_name_check(const FileVersion& file, const PythonVersion& version) {
+    if (file.major == 0) return "";
+    bool same = file.major == version.major && file.minor == version.minor;
+    return fmt::format(", {} the file name {}", same ? "agrees with" : "differs from", file.name);
 }
 // The version text Py_GetVersion() formats into a static buffer at start-up ("3.10.13 (main, ...")
 // in the writable data of the executable or libpython whose name gives `major.minor`.
@@ -94,7 +112,7 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
                         "executable does not match?)");
         runtime.version = {int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF), int((hex >> 4) & 0xF),
                            int(hex & 0xF)};
-        runtime.found_by = "version from Py_Version";
+        runtime.found_by = "version from Py_Version" + file_name_check(file_version(symbols), runtime.version);
     } else {
         auto [major, minor] = version_from_files(symbols);
         runtime.version = {major, minor, 0, 0xF, 0};
@@ -131,15 +149,31 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
         auto own = std::make_shared<Layout>(*runtime.layout);
         runtime.debug_offsets = read_debug_offsets(reader, runtime.address, *own);
         if (runtime.debug_offsets) {
-            if (runtime.debug_offsets->free_threaded)
-                throw Error(fmt::format("this is a free-threaded CPython {} build (3.13t and later): heapy supports the "
-                                        "default (GIL) builds of CPython {} only",
-                                        runtime.version.text(), supported_versions()));
-            runtime.own_layout = own;
-            runtime.layout = own.get();
-            runtime.found_by += fmt::format("; _Py_DebugOffsets read ({} fields checked, {} differ from the layout)",
-                                            runtime.debug_offsets->fields_checked,
-                                            runtime.debug_offsets->mismatches.size());
+            // Its version must be the one found above (major.minor): otherwise those are not this
+            // version's debug offsets (corrupt memory, or a layout heapy does not know), so unused.
+            const uint64_t hex = runtime.debug_offsets->version;
+            const bool same = int(hex >> 24) == runtime.version.major && int((hex >> 16) & 0xFF) == runtime.version.minor;
+            if (!same) {
+                runtime.found_by += fmt::format("; _Py_DebugOffsets ignored: its version 0x{:08x} is not {}.{}", hex,
+                                                runtime.version.major, runtime.version.minor);
+                runtime.debug_offsets.reset();
+            } else {
+                if (runtime.debug_offsets->free_threaded)
+                    throw Error(fmt::format("this is a free-threaded CPython {} build (3.13t and later): heapy supports "
+                                            "the default (GIL) builds of CPython {} only",
+                                            runtime.version.text(), supported_versions()));
+                if (!version_symbol) { // the exact version, which a file name does not give
+                    runtime.version = {int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF),
+                                       int((hex >> 4) & 0xF), int(hex & 0xF)};
+                    runtime.found_by += "; exact version from _Py_DebugOffsets";
+                }
+                runtime.own_layout = own;
+                runtime.layout = own.get();
+                runtime.found_by += fmt::format("; _Py_DebugOffsets read (version 0x{:08x} agrees, {} fields checked, "
+                                                "{} differ from the layout)",
+                                                hex, runtime.debug_offsets->fields_checked,
+                                                runtime.debug_offsets->mismatches.size());
+            }
         }
     }
     const Layout& l = *runtime.layout;

@@ -3,7 +3,8 @@
 Plain Python 3 standard library only. Used by the tests in this folder and, as a command, by
 ctest's setup and cleanup steps:
 
-    python3 harness.py setup     # start every fixture, take every core (shared by all tests)
+    python3 harness.py setup [INTERPRETER...]   # start every fixture, take every core (shared
+                                                # by all tests), and shapes.py under each INTERPRETER
     python3 harness.py cleanup   # kill every fixture process, delete the cores
     python3 harness.py status    # what the state directory holds
 
@@ -53,7 +54,13 @@ COMMAND_TIMEOUT = 90       # seconds one heapy / gdb / lldb run may take
 
 FRONTENDS = ("cli", "gdb", "lldb")
 MODES = ("core", "live")
-INTERPRETERS = ("debian", "pyenv")
+# "debian": the distribution's static, stripped python3.11; "pyenv": a pyenv CPython 3.11 built
+# with --enable-shared; "pyX.Y": the newest pyenv CPython X.Y ($PYENV_ROOT or ~/.pyenv), any build.
+# The suite runs every test on the first two and a lighter set on the others (CMakeLists.txt);
+# "py3.8" is an unsupported version, used only to check heapy's message for it.
+INTERPRETERS = ("debian", "pyenv", "py3.9", "py3.10", "py3.12", "py3.13")
+VERSION_INTERPRETERS = INTERPRETERS[2:]
+OTHER_INTERPRETERS = ("py3.8",)
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 SKIP_PYENV = "skipped: no pyenv CPython 3.11 shared build"
 
@@ -71,32 +78,61 @@ def _version_key(path):
 _interpreter_cache = {}
 
 
+def _pyenv_pythons(minor):
+    """pyenv's CPython `minor` ("3.11") interpreters, newest patch level first."""
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    return sorted(glob.glob(os.path.join(root, "versions", minor + ".*", "bin", "python" + minor)),
+                  key=_version_key, reverse=True)
+
+
+def _config_var(exe, name):
+    try:
+        return subprocess.run(
+            [exe, "-S", "-c", "import sysconfig; print(sysconfig.get_config_var(%r))" % name],
+            capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def interpreter(name):
-    """Path of the interpreter called `name` ("debian" or "pyenv"), or None if absent."""
+    """Path of the interpreter called `name` (INTERPRETERS, OTHER_INTERPRETERS), or None if
+    it is absent."""
     if name in _interpreter_cache:
         return _interpreter_cache[name]
     exe = None
     if name == "debian":
         exe = DEBIAN_PYTHON if os.access(DEBIAN_PYTHON, os.X_OK) else None
     elif name == "pyenv":
-        root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-        candidates = sorted(glob.glob(os.path.join(root, "versions", "3.11.*", "bin", "python3.11")),
-                            key=_version_key, reverse=True)
-        for candidate in candidates:
-            try:
-                shared = subprocess.run(
-                    [candidate, "-S", "-c",
-                     "import sysconfig; print(sysconfig.get_config_var('Py_ENABLE_SHARED'))"],
-                    capture_output=True, text=True, timeout=60).stdout.strip()
-            except (OSError, subprocess.SubprocessError):
-                continue
-            if shared == "1":
+        for candidate in _pyenv_pythons("3.11"):
+            if _config_var(candidate, "Py_ENABLE_SHARED") == "1":
+                exe = os.path.realpath(candidate)
+                break
+    elif re.fullmatch(r"py3\.\d+", name):
+        for candidate in _pyenv_pythons(name[2:]):
+            # Skip a broken install: the interpreter must at least start.
+            if _config_var(candidate, "VERSION") == name[2:]:
                 exe = os.path.realpath(candidate)
                 break
     else:
         raise ValueError("unknown interpreter %r" % name)
     _interpreter_cache[name] = exe
     return exe
+
+
+def skip_message(name):
+    """What a test prints (before exiting with SKIP_EXIT) when interpreter `name` is absent."""
+    if name == "pyenv":
+        return SKIP_PYENV
+    if name.startswith("py3."):
+        return "skipped: no CPython %s" % name[2:]
+    return "skipped: no %s" % name
+
+
+def exit_if_absent(name):
+    """Exit with SKIP_EXIT, saying why, when interpreter `name` is absent."""
+    if interpreter(name) is None:
+        print(skip_message(name))
+        sys.exit(SKIP_EXIT)
 
 
 # --- state directory -----------------------------------------------------------------------------
@@ -318,18 +354,21 @@ SUITE_TARGETS = [("shapes", "debian", ()), ("shapes", "pyenv", ()), ("no_python"
                  ("big", "debian", ("--objects", "200000"))]
 
 
-def setup():
-    """Start from a clean state: kill what a previous run left, then make every target."""
+def setup(interps=()):
+    """Start from a clean state: kill what a previous run left, then make every target, and
+    shapes.py under each of `interps` too (the versions the registered tests run on)."""
     from concurrent.futures import ThreadPoolExecutor
 
     cleanup()
     os.makedirs(state_dir(), exist_ok=True)
     t0 = time.time()
+    specs = list(SUITE_TARGETS) + [("shapes", i, ()) for i in interps
+                                   if ("shapes", i, ()) not in SUITE_TARGETS]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda spec: (spec, target(*spec)), SUITE_TARGETS))
+        results = list(pool.map(lambda spec: (spec, target(*spec)), specs))
     for (fixture, interp, args), t in results:
         if t is None:
-            print("%-10s %-7s %s" % (fixture, interp, SKIP_PYENV if interp == "pyenv" else "absent"))
+            print("%-10s %-7s %s" % (fixture, interp, skip_message(interp)))
         else:
             print("%-10s %-7s pid %-7d core %s (%d MB, gcore %.1fs)" % (
                 fixture, interp, t.pid, t.core, os.path.getsize(t.core) >> 20,
@@ -505,14 +544,16 @@ def find_table(text):
 
 
 def _main(argv):
-    if len(argv) != 2 or argv[1] not in ("setup", "cleanup", "status"):
-        print("usage: harness.py setup|cleanup|status", file=sys.stderr)
+    if len(argv) < 2 or argv[1] not in ("setup", "cleanup", "status") or (
+            argv[1] != "setup" and len(argv) != 2) or not set(argv[2:]) <= set(INTERPRETERS):
+        print("usage: harness.py setup [INTERPRETER...]|cleanup|status (interpreters: %s)"
+              % " ".join(INTERPRETERS), file=sys.stderr)
         return 2
     if not os.environ.get("HEAPY_E2E_STATE"):
         print("harness.py: HEAPY_E2E_STATE must be set for %s" % argv[1], file=sys.stderr)
         return 2
     if argv[1] == "setup":
-        setup()
+        setup(argv[2:])
     elif argv[1] == "cleanup":
         n = sum(1 for t in all_targets() if t.alive())
         cleanup()

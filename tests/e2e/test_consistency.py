@@ -2,7 +2,7 @@
 gdb and lldb, on the core and on the live process (which has not run a single bytecode since its
 core was taken), must print identical JSON.
 
-    python3 test_consistency.py --interp debian|pyenv [-v]
+    python3 test_consistency.py --interp debian|pyenv|py3.X [-v]
 """
 
 import argparse
@@ -63,9 +63,7 @@ def main():
     parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
     args, rest = parser.parse_known_args()
     PARAMS.interp = args.interp
-    if harness.interpreter(PARAMS.interp) is None:
-        print(harness.SKIP_PYENV if PARAMS.interp == "pyenv" else "skipped: no %s" % PARAMS.interp)
-        sys.exit(harness.SKIP_EXIT)
+    harness.exit_if_absent(PARAMS.interp)
     unittest.main(argv=[sys.argv[0]] + rest)
 
 

@@ -1,7 +1,7 @@
 """`heapy heap` against the "shapes" fixture, through one front end, on its core or the live
 process, under one interpreter:
 
-    python3 test_heap.py --frontend cli|gdb|lldb --mode core|live --interp debian|pyenv [-v]
+    python3 test_heap.py --frontend cli|gdb|lldb --mode core|live --interp debian|pyenv|py3.X [-v]
 
 Every count the fixture states about its own classes must equal heapy's row exactly, every size it
 states must too; `--by type` likewise; the text tables must be heapy's, line for line, for the same
@@ -333,9 +333,7 @@ def main():
     parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
     args, rest = parser.parse_known_args()
     vars(PARAMS).update(vars(args))
-    if harness.interpreter(PARAMS.interp) is None:
-        print(harness.SKIP_PYENV if PARAMS.interp == "pyenv" else "skipped: no %s" % PARAMS.interp)
-        sys.exit(harness.SKIP_EXIT)
+    harness.exit_if_absent(PARAMS.interp)
     unittest.main(argv=[sys.argv[0]] + rest)
 
 

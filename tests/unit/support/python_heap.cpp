@@ -16,10 +16,10 @@ constexpr uint64_t kDataSize = 1 << 20;
 constexpr uint64_t kHeap = 0x7f0000000000;
 constexpr uint64_t kArena = 4 << 20;
 
-// 3.11 facts the Layout does not record (they are not struct members the decoders read).
-constexpr uint32_t kPyVersion = 0x030b02f0;            // 3.11.2 final
+// Facts the Layout does not record (they are not struct members the decoders read); 3.11's, and
+// the same in the other versions unless a comment says otherwise.
 constexpr uint64_t kStrHash = 8;                       // PyASCIIObject.hash, after length
-constexpr uint32_t kStrReady = 1u << 7;                // state.ready
+constexpr uint32_t kStrReady = 1u << 7;                // state.ready (<= 3.11)
 constexpr uint32_t kStrInterned = 1;                   // SSTATE_INTERNED_MORTAL
 constexpr uint8_t kDictUnicode = 1, kDictSplit = 2;    // DICT_KEYS_UNICODE / _SPLIT
 constexpr int kSharedKeysLog2 = 6;                     // NEXT_LOG2_SHARED_KEYS_MAX_SIZE
@@ -61,13 +61,41 @@ int64_t fnv1a(std::string_view text) {
 
 } // namespace
 
-PyHeap::PyHeap() : L(*cpython::find_layout(3, 11)) {
-    memory.map(kRodata, kRodataSize, "/usr/bin/python3.11");
-    memory.map(kData, kDataSize, "/usr/bin/python3.11");
+namespace {
+
+const cpython::Layout& layout_of(int minor) {
+    const cpython::Layout* layout = cpython::find_layout(3, minor);
+    if (!layout) throw std::logic_error(fmt::format("test image: no layout for 3.{}", minor));
+    return *layout;
+}
+
+// The patch level each version's image claims (the local pyenv builds; 3.11.2 is Debian's).
+int micro_of(int minor) {
+    switch (minor) {
+    case 9:
+        return 18;
+    case 10:
+        return 13;
+    case 11:
+        return 2;
+    case 12:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+} // namespace
+
+PyHeap::PyHeap(int minor) : L(layout_of(minor)) {
+    version = fmt::format("3.{}.{}", minor, micro_of(minor));
+    const std::string exe_path = fmt::format("/usr/bin/python3.{}", minor);
+    memory.map(kRodata, kRodataSize, exe_path);
+    memory.map(kData, kDataSize, exe_path);
     rodata_next_ = kRodata;
     data_next_ = kData;
     memory::LoadedModule exe;
-    exe.path = exe.opened = "/usr/bin/python3.11";
+    exe.path = exe.opened = exe_path;
     exe.start = kRodata;
     exe.end = kData + kDataSize;
     exe.is_executable = true;
@@ -129,21 +157,27 @@ PyHeap::PyHeap() : L(*cpython::find_layout(3, 11)) {
     poke(set_dummy + L.object_type, t.set_dummy_type);
     labels_[set_dummy] = "<dummy key>";
 
-    // Py_EMPTY_KEYS: log2 sizes 0, unicode, one index slot of each width, shared by empty dicts.
+    // Py_EMPTY_KEYS: log2 sizes 0, unicode, one index slot of each width, shared by empty dicts
+    // (<= 3.10: dk_size 1 and a lookup function).
     empty_keys = data(L.dictkeys_indices + 8);
     poke<int64_t>(empty_keys + L.dictkeys_refcnt, 1);
-    poke<uint8_t>(empty_keys + L.dictkeys_kind, kDictUnicode);
+    if (L.dict_keys_style == 0) {
+        poke<int64_t>(empty_keys + L.dictkeys_size, 1);
+        poke(empty_keys + L.dictkeys_size + 8, cstring("lookdict_split"));
+    } else {
+        poke<uint8_t>(empty_keys + L.dictkeys_kind, kDictUnicode);
+    }
     poke<uint64_t>(empty_keys + L.dictkeys_indices, ~uint64_t{0});
 
     runtime = data(4096);
     symbols.define("_PyRuntime", runtime);
     symbols.define_section(".PyRuntime", {runtime, runtime + 4096});
     // Py_GetVersion()'s static buffer, filled in at start-up.
-    const std::string_view version = "3.11.2 (main, Mar 13 2023, 12:18:29) [GCC 12.2.0]";
-    memory.write(data(256), version.data(), version.size());
+    const std::string text = version + " (main, Mar 13 2023, 12:18:29) [GCC 12.2.0]";
+    memory.write(data(256), text.data(), text.size());
     py_version = data(8);
-    poke<uint32_t>(py_version, kPyVersion);
-    symbols.define("Py_Version", py_version);
+    poke<uint32_t>(py_version, uint32_t(0x03000000 | minor << 16 | micro_of(minor) << 8 | 0xf0));
+    if (minor >= 11) symbols.define("Py_Version", py_version); // exported from 3.11 on
 }
 
 uint64_t PyHeap::static_type(const char* tp_name, const char* symbol, uint64_t base,
@@ -212,23 +246,38 @@ uint64_t PyHeap::raw(uint64_t size) {
 uint64_t PyHeap::object(uint64_t type, uint64_t body, std::optional<int64_t> ob_size) {
     const uint64_t flags = peek<uint64_t>(type + L.type_flags);
     const bool gc = flags & tpflags::kHaveGc;
-    const bool managed = flags & uint64_t(L.tpflags_managed_dict);
+    const bool managed = L.managed_dict_style != 0 && (flags & uint64_t(L.tpflags_managed_dict));
+    const bool inline_values =
+        L.managed_dict_style == 3 && (flags & uint64_t(L.tpflags_inline_values));
+    const uint64_t keys = managed ? cached_keys(type) : 0;
+    uint64_t size = 0; // of the values array
+    if (keys) {
+        // init_inline_values(): the class's shared keys give the size of the values array.
+        int64_t usable = peek<int64_t>(keys + L.dictkeys_usable);
+        if (usable > 1) poke<int64_t>(keys + L.dictkeys_usable, --usable);
+        size = uint64_t(peek<int64_t>(keys + L.dictkeys_nentries) + usable);
+    }
+    // 3.13: {capacity, size, embedded, valid}, values[capacity], then the insertion order.
+    const uint64_t inline_bytes = inline_values ? 8 + 8 * size + round_up(size, 8) : 0;
     const uint64_t pre = (gc ? L.gc_head_size : 0) + (managed ? L.preheader_size : 0);
-    const uint64_t obj = allocate(pre + body) + pre;
+    const uint64_t obj = allocate(pre + body + inline_bytes) + pre;
     poke<int64_t>(obj + L.object_refcnt, 1);
     poke(obj + L.object_type, type);
     if (ob_size) poke(obj + L.varobject_size, *ob_size);
-    if (managed) {
-        // init_inline_values(): the class's shared keys give the size of the values array.
-        if (uint64_t keys = cached_keys(type)) {
-            int64_t usable = peek<int64_t>(keys + L.dictkeys_usable);
-            if (usable > 1) poke<int64_t>(keys + L.dictkeys_usable, --usable);
-            const uint64_t size = uint64_t(peek<int64_t>(keys + L.dictkeys_nentries) + usable);
-            const uint64_t prefix = round_up(size + 2, 8);
-            const uint64_t values = raw(prefix + 8 * size) + prefix;
-            poke<uint8_t>(values - 1, uint8_t(prefix));
+    if (keys && inline_values) {
+        const uint64_t values = obj + body; // _PyObject_InlineValues()
+        poke<uint8_t>(values + L.dictvalues_capacity, uint8_t(size));
+        poke<uint8_t>(values + L.dictvalues_valid, 1);
+        poke<uint8_t>(values + L.dictvalues_valid - 1, 1); // embedded
+    } else if (keys) {
+        // 3.11, 3.12: the prefix bytes before values[0] ([-1] its size, [-2] the used count).
+        const uint64_t prefix = round_up(size + 2, 8);
+        const uint64_t values = raw(prefix + 8 * size) + prefix;
+        poke<uint8_t>(values - 1, uint8_t(prefix));
+        if (L.managed_dict_style == 1)
             poke(obj + L.managed_values_offset, values);
-        }
+        else // 3.12: _PyDictOrValues, the values pointer tagged by subtracting 1
+            poke(obj + L.managed_dict_offset, values - 1);
     }
     return obj;
 }
@@ -254,7 +303,8 @@ uint64_t PyHeap::new_str(std::string_view utf8) {
     poke<int64_t>(s + L.str_length, int64_t(chars.size()));
     poke<int64_t>(s + L.str_length + kStrHash, fnv1a(utf8));
     poke<uint32_t>(s + L.str_state, (kind << L.str_kind_shift) | (1u << L.str_compact_bit) |
-                                        (uint32_t(ascii) << L.str_ascii_bit) | kStrReady);
+                                        (uint32_t(ascii) << L.str_ascii_bit) |
+                                        (L.minor <= 11 ? kStrReady : 0));
     for (size_t i = 0; i < chars.size(); ++i) {
         const uint64_t at = s + header + i * kind;
         if (kind == 1)
@@ -288,6 +338,8 @@ uint64_t PyHeap::integer(int64_t value) {
     const uint64_t i =
         object(t.int_, L.long_digits + 4 * std::max<int64_t>(n, 1), value < 0 ? -n : n);
     for (size_t k = 0; k < digits.size(); ++k) poke(i + L.long_digits + 4 * k, digits[k]);
+    if (L.int_tagged) // 3.12+: lv_tag = digit count << 3 | sign (0 positive, 1 zero, 2 negative)
+        poke<uint64_t>(i + L.long_tag, uint64_t(n) << 3 | (value < 0 ? 2 : value == 0 ? 1 : 0));
     labels_[i] = std::to_string(value);
     return i;
 }
@@ -322,7 +374,7 @@ int64_t PyHeap::hash_of(uint64_t object) const {
 }
 
 void PyHeap::insert_index(uint64_t keys, int64_t hash, int64_t ix) {
-    const int log2 = peek<uint8_t>(keys + L.dictkeys_log2_size);
+    const int log2 = log2_size(keys);
     const uint64_t width = log2 < 8 ? 1 : log2 < 16 ? 2 : log2 < 32 ? 4 : 8;
     const uint64_t mask = (uint64_t{1} << log2) - 1;
     const uint64_t indices = keys + L.dictkeys_indices;
@@ -346,14 +398,20 @@ uint64_t PyHeap::make_keys(const std::vector<std::pair<uint64_t, uint64_t>>& ite
                                  : log2_size < 16 ? log2_size + 1
                                                   : log2_size + 2;
     const uint64_t usable = (size << 1) / 3;
+    if (L.dict_keys_style == 0) kind = uint8_t(L.dict_kind_general); // <= 3.10: one entry kind
     const bool general = kind == L.dict_kind_general;
     const uint64_t entry_size = general ? L.dictentry_size : L.dictunicodeentry_size;
     const uint64_t keys =
         raw(L.dictkeys_indices + (uint64_t{1} << log2_index_bytes) + usable * entry_size);
     poke<int64_t>(keys + L.dictkeys_refcnt, 1);
-    poke<uint8_t>(keys + L.dictkeys_log2_size, uint8_t(log2_size));
-    poke<uint8_t>(keys + L.dictkeys_log2_index_bytes, uint8_t(log2_index_bytes));
-    poke<uint8_t>(keys + L.dictkeys_kind, kind);
+    if (L.dict_keys_style == 0) {
+        poke<int64_t>(keys + L.dictkeys_size, int64_t(size));
+        poke(keys + L.dictkeys_size + 8, cstring("lookdict")); // dk_lookup
+    } else {
+        poke<uint8_t>(keys + L.dictkeys_log2_size, uint8_t(log2_size));
+        poke<uint8_t>(keys + L.dictkeys_log2_index_bytes, uint8_t(log2_index_bytes));
+        poke<uint8_t>(keys + L.dictkeys_kind, kind);
+    }
     poke<int64_t>(keys + L.dictkeys_usable, int64_t(usable - items.size()));
     poke<int64_t>(keys + L.dictkeys_nentries, int64_t(items.size()));
     const std::vector<uint8_t> empty(uint64_t{1} << log2_index_bytes, 0xff);
@@ -371,8 +429,25 @@ uint64_t PyHeap::make_keys(const std::vector<std::pair<uint64_t, uint64_t>>& ite
 }
 
 uint64_t PyHeap::dict_entries(uint64_t keys) const {
-    return keys + L.dictkeys_indices +
-           (uint64_t{1} << peek<uint8_t>(keys + L.dictkeys_log2_index_bytes));
+    const int log2 = log2_size(keys);
+    const int log2_index_bytes = L.dict_keys_style != 0
+                                     ? peek<uint8_t>(keys + L.dictkeys_log2_index_bytes)
+                                 : log2 < 8  ? log2
+                                 : log2 < 16 ? log2 + 1
+                                             : log2 + 2;
+    return keys + L.dictkeys_indices + (uint64_t{1} << log2_index_bytes);
+}
+
+int PyHeap::log2_size(uint64_t keys) const {
+    if (L.dict_keys_style != 0) return peek<uint8_t>(keys + L.dictkeys_log2_size);
+    int log2 = 0;
+    while ((int64_t{1} << log2) < peek<int64_t>(keys + L.dictkeys_size)) ++log2;
+    return log2;
+}
+
+uint8_t PyHeap::keys_kind(uint64_t keys) const {
+    return L.dict_keys_style == 0 ? uint8_t(L.dict_kind_general)
+                                  : peek<uint8_t>(keys + L.dictkeys_kind);
 }
 
 uint64_t PyHeap::dict(const std::vector<std::pair<uint64_t, uint64_t>>& items, uint64_t type) {
@@ -401,7 +476,7 @@ void PyHeap::dict_set(uint64_t dict, uint64_t key, uint64_t value) {
     std::vector<std::pair<uint64_t, uint64_t>> items;
     uint8_t kind = kDictUnicode;
     if (keys != empty_keys) {
-        kind = peek<uint8_t>(keys + L.dictkeys_kind);
+        kind = keys_kind(keys);
         const bool general = kind == L.dict_kind_general;
         const uint64_t entry_size = general ? L.dictentry_size : L.dictunicodeentry_size;
         const uint64_t key_at = general ? L.dictentry_key : L.dictunicodeentry_key;
@@ -437,7 +512,7 @@ void PyHeap::dict_set(uint64_t dict, uint64_t key, uint64_t value) {
 
 void PyHeap::dict_del(uint64_t dict, uint64_t key) {
     const uint64_t keys = keys_of(dict);
-    const bool general = peek<uint8_t>(keys + L.dictkeys_kind) == L.dict_kind_general;
+    const bool general = keys_kind(keys) == L.dict_kind_general;
     const uint64_t entry_size = general ? L.dictentry_size : L.dictunicodeentry_size;
     const uint64_t key_at = general ? L.dictentry_key : L.dictunicodeentry_key;
     const uint64_t value_at = general ? L.dictentry_value : L.dictunicodeentry_value;
@@ -448,7 +523,7 @@ void PyHeap::dict_del(uint64_t dict, uint64_t key) {
         if (word(entry + key_at) != key) continue;
         poke<uint64_t>(entry + key_at, 0);
         poke<uint64_t>(entry + value_at, 0);
-        const int log2 = peek<uint8_t>(keys + L.dictkeys_log2_size);
+        const int log2 = log2_size(keys);
         const uint64_t width = log2 < 8 ? 1 : log2 < 16 ? 2 : log2 < 32 ? 4 : 8;
         for (uint64_t slot = 0; slot < (uint64_t{1} << log2); ++slot) {
             int64_t value = 0;
@@ -613,10 +688,26 @@ uint64_t PyHeap::heap_type(const ClassSpec& spec) {
     }
     uint64_t flags = kHeapType | kBaseType | kReady | kHaveGc |
                      (base_flags & (kSubclassBits | kSequence | kMapping | managed_flag));
-    if (add_dict && base_itemsize) dictoffset = -8, slotoffset += 8;
-    if (add_weak) weaklistoffset = slotoffset, slotoffset += 8;
-    if (add_dict && !base_itemsize) flags |= managed_flag, dictoffset = -slotoffset - 24;
+    if (L.managed_dict_style == 0) { // <= 3.10: __dict__ then __weakref__ slots
+        if (add_dict) dictoffset = base_itemsize ? -8 : slotoffset, slotoffset += 8;
+        if (add_weak) weaklistoffset = slotoffset, slotoffset += 8;
+    } else if (L.managed_dict_style == 1) { // 3.11
+        if (add_dict && base_itemsize) dictoffset = -8, slotoffset += 8;
+        if (add_weak) weaklistoffset = slotoffset, slotoffset += 8;
+        if (add_dict && !base_itemsize) flags |= managed_flag, dictoffset = -slotoffset - 24;
+    } else { // 3.12+: the weakref list and the dict in the pre-header (tp_dictoffset -1)
+        if (add_dict && base_itemsize) dictoffset = -8, slotoffset += 8;
+        if (add_weak && !base_itemsize)
+            flags |= uint64_t(L.tpflags_managed_weakref), weaklistoffset = -32;
+        else if (add_weak)
+            weaklistoffset = slotoffset, slotoffset += 8;
+        if (add_dict && !base_itemsize) flags |= managed_flag, dictoffset = -1;
+        // 3.13: an instance with nothing but a PyObject header keeps its values inline.
+        if (L.managed_dict_style == 3 && (flags & managed_flag) && slotoffset == 16)
+            flags |= uint64_t(L.tpflags_inline_values);
+    }
     info.managed = flags & managed_flag;
+    info.dictoffset = dictoffset;
 
     std::vector<uint64_t> mro{cls};
     for (uint64_t up = base; up; up = word(up + L.type_base)) mro.push_back(up);
@@ -654,8 +745,16 @@ uint64_t PyHeap::instance(uint64_t cls,
 void PyHeap::set_attr(uint64_t obj, std::string_view name, uint64_t value) {
     const uint64_t cls = type_of(obj);
     const ClassInfo& info = classes_.at(cls);
-    if (!info.managed) {
-        poke(obj + info.slot_offsets.at(std::string(name)), value);
+    if (auto slot = info.slot_offsets.find(std::string(name)); slot != info.slot_offsets.end()) {
+        poke(obj + slot->second, value);
+        return;
+    }
+    if (!info.managed) { // an instance dict at tp_dictoffset, made at the first attribute
+        if (info.dictoffset <= 0) throw std::logic_error("set_attr: no such slot, no __dict__");
+        if (uint64_t d = word(obj + uint64_t(info.dictoffset)))
+            dict_set(d, str(name), value);
+        else
+            poke(obj + uint64_t(info.dictoffset), dict({{str(name), value}}));
         return;
     }
     const uint64_t values = values_of(obj);
@@ -677,7 +776,12 @@ void PyHeap::set_attr(uint64_t obj, std::string_view name, uint64_t value) {
         poke<int64_t>(keys + L.dictkeys_usable, usable - 1);
     }
     const uint64_t slot = values + L.dictvalues_values + 8 * uint64_t(ix);
-    if (!word(slot)) { // _PyDictValues_AddToInsertionOrder()
+    if (!word(slot) && L.split_values_style == 2) { // 3.13: size, then order after the values
+        const uint8_t used = peek<uint8_t>(values + L.dictvalues_size);
+        const uint8_t capacity = peek<uint8_t>(values + L.dictvalues_capacity);
+        poke<uint8_t>(values + L.dictvalues_values + 8 * uint64_t(capacity) + used, uint8_t(ix));
+        poke<uint8_t>(values + L.dictvalues_size, uint8_t(used + 1));
+    } else if (!word(slot)) { // _PyDictValues_AddToInsertionOrder()
         const uint8_t used = peek<uint8_t>(values - 2);
         poke<uint8_t>(values - 3 - used, uint8_t(ix));
         poke<uint8_t>(values - 2, uint8_t(used + 1));
@@ -688,14 +792,35 @@ void PyHeap::set_attr(uint64_t obj, std::string_view name, uint64_t value) {
 uint64_t PyHeap::materialize_dict(uint64_t obj) {
     const uint64_t keys = cached_keys(type_of(obj));
     const uint64_t values = values_of(obj);
+    if (!values) throw std::logic_error("materialize_dict: no values to take over");
     const uint64_t d = object(t.dict, L.dict_size);
-    poke<int64_t>(d + L.dict_used, peek<uint8_t>(values - 2));
+    poke<int64_t>(d + L.dict_used, L.split_values_style == 2
+                                       ? peek<uint8_t>(values + L.dictvalues_size)
+                                       : peek<uint8_t>(values - 2));
     poke(d + L.dict_keys, keys);
     poke(d + L.dict_values, values);
     poke(keys + L.dictkeys_refcnt, peek<int64_t>(keys + L.dictkeys_refcnt) + 1);
-    poke<uint64_t>(obj + L.managed_values_offset, 0);
+    if (L.managed_dict_style == 1) poke<uint64_t>(obj + L.managed_values_offset, 0);
+    // 3.12: the tagged word becomes the dict; 3.13: the values stay embedded, the dict is set.
     poke(obj + L.managed_dict_offset, d);
     return d;
+}
+
+uint64_t PyHeap::values_of(uint64_t obj) const {
+    const uint64_t slot = L.managed_dict_style != 0 ? word(obj + L.managed_dict_offset) : 0;
+    switch (L.managed_dict_style) {
+    case 1:
+        return word(obj + L.managed_values_offset);
+    case 2:
+        return slot & 1 ? slot + 1 : 0;
+    case 3:
+        return !slot && (peek<uint64_t>(type_of(obj) + L.type_flags) &
+                         uint64_t(L.tpflags_inline_values))
+                   ? obj + 16
+                   : 0;
+    default:
+        return 0;
+    }
 }
 
 // --- frames -----------------------------------------------------------------------------------
@@ -794,7 +919,7 @@ uint64_t PyHeap::builtins_dict() {
 
 uint64_t PyHeap::interpreter(const InterpreterSpec& spec) {
     const uint64_t interp = raw(L.interp_size);
-    poke(interp + L.interp_runtime, runtime);
+    if (L.has(L.interp_runtime)) poke(interp + L.interp_runtime, runtime);
     poke<int64_t>(interp + L.interp_id, int64_t(next_interpreter_id_++));
     poke(interp + L.interp_modules, spec.modules);
     poke(interp + L.interp_sysdict, spec.sysdict);
@@ -811,9 +936,10 @@ uint64_t PyHeap::thread(uint64_t interpreter, uint64_t thread_id) {
     const uint64_t cframe = raw(kCFrameSize);
     poke(ts + L.tstate_interp, interpreter);
     poke(ts + L.tstate_thread_id, thread_id);
-    poke(ts + L.tstate_native_thread_id, thread_id % 100000);
-    poke(ts + L.tstate_cframe, cframe);
-    poke(ts + L.tstate_datastack_chunk, chunk_for(ts));
+    // Only what the version has: the native id (3.11+), the cframe (3.11, 3.12), the data stack.
+    if (L.has(L.tstate_native_thread_id)) poke(ts + L.tstate_native_thread_id, thread_id % 100000);
+    if (L.has(L.tstate_cframe)) poke(ts + L.tstate_cframe, cframe);
+    if (L.has(L.tstate_datastack_chunk)) poke(ts + L.tstate_datastack_chunk, chunk_for(ts));
     const uint64_t head = word(interpreter + L.interp_threads_head);
     poke(ts + L.tstate_next, head);
     if (head) poke(head + L.tstate_prev, ts);

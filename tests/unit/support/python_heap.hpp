@@ -1,6 +1,7 @@
-// Builds CPython 3.11 process images by hand: objects laid out as the interpreter lays them out,
-// at the offsets of the 3.11 Layout, so that decoders can be tested on heaps whose every byte the
-// test controls (and can corrupt).
+// Builds CPython process images by hand: objects laid out as the interpreter lays them out, at
+// the offsets of a version's Layout (3.11 unless told), so that decoders can be tested on heaps
+// whose every byte the test controls (and can corrupt). Every version (3.9 to 3.13) builds the
+// objects and the interpreter and thread states; code objects, functions and frames are 3.11's.
 #pragma once
 
 #include "core/cpython/layout.hpp"
@@ -78,10 +79,11 @@ struct FrameSpec {
     uint64_t previous = 0;
 };
 
-// A CPython 3.11.2 process: static types in the executable's data, objects on a heap, symbols.
+// A CPython 3.`minor` process (3.11.2 by default): static types in the executable's data,
+// objects on a heap, symbols.
 class PyHeap {
   public:
-    PyHeap();
+    explicit PyHeap(int minor = 11);
     PyHeap(const PyHeap&) = delete;
     PyHeap& operator=(const PyHeap&) = delete;
 
@@ -101,6 +103,7 @@ class PyHeap {
     uint64_t runtime = 0;    // _PyRuntime
     uint64_t py_version = 0; // &Py_Version
     uint64_t empty_keys = 0; // Py_EMPTY_KEYS
+    std::string version;     // "3.11.2": what sys.version starts with
 
     // --- memory -------------------------------------------------------------------------------
     // PyMem_Malloc'd bytes (zeroed, 16-aligned).
@@ -145,9 +148,11 @@ class PyHeap {
     uint64_t module(std::string_view name, uint64_t dict);
     uint64_t deque(const std::vector<uint64_t>& items);
 
-    // A class; plain classes get a managed dict and shared (split) keys, as in 3.11.
+    // A class; plain classes get a managed dict and shared (split) keys from 3.11 on (inline
+    // values in 3.13), a __dict__ slot (dictoffset) before.
     uint64_t heap_type(const ClassSpec& spec);
-    // An instance; attributes go to the inline values (managed dict) or to the __slots__.
+    // An instance; attributes go to the inline values (managed dict), to the __slots__ or (3.9,
+    // 3.10) to an instance dict made at the first attribute.
     uint64_t instance(uint64_t cls,
                       const std::vector<std::pair<std::string, uint64_t>>& attrs = {});
     void set_attr(uint64_t instance, std::string_view name, uint64_t value);
@@ -174,9 +179,11 @@ class PyHeap {
     // --- inspection, for corrupting and asserting ---------------------------------------------
     uint64_t keys_of(uint64_t dict) const { return word(dict + L.dict_keys); }
     uint64_t items_of(uint64_t list) const { return word(list + L.list_items); }
-    uint64_t values_of(uint64_t instance) const { return word(instance + L.managed_values_offset); }
+    uint64_t values_of(uint64_t instance) const; // its managed dict's values, 0 if none
     uint64_t cached_keys(uint64_t cls) const { return word(cls + L.heaptype_cached_keys); }
     uint64_t dict_entries(uint64_t keys) const; // address of entry 0
+    int log2_size(uint64_t keys) const;         // of the index table (dk_size before 3.11)
+    uint8_t keys_kind(uint64_t keys) const;     // DICT_KEYS_* (always general before 3.11)
     uint64_t current_frame(uint64_t thread) const;
 
     // A short name for an address in test output: given names, then 'text', 12, None, type
@@ -189,6 +196,7 @@ class PyHeap {
     struct ClassInfo {
         std::map<std::string, uint64_t> slot_offsets;
         bool managed = false;
+        int64_t dictoffset = 0;
     };
     uint64_t data(uint64_t size); // the executable's writable data
     uint64_t allocate(uint64_t size);
