@@ -351,7 +351,8 @@ def cleanup(state=None):
 
 # The targets the whole suite uses; `setup` makes them all, in parallel.
 SUITE_TARGETS = [("shapes", "debian", ()), ("shapes", "pyenv", ()), ("no_python", "none", ()),
-                 ("big", "debian", ("--objects", "200000"))]
+                 ("big", "debian", ("--objects", "200000")),
+                 ("queries", "debian", ())]
 
 
 def setup(interps=()):

@@ -1,0 +1,88 @@
+"""`heapy setref` on the live "queries" fixture process, through one front end:
+
+    python3 test_queries_live.py --frontend cli|gdb|lldb [-v]
+
+A reference point lives only as long as the session that set it, and a process held by a
+debugger does not run. So in gdb and lldb one session sets the reference point, checks that
+`heap` is now empty, writes a byte to the fixture's FIFO and continues the process: the fixture
+makes one batch of new objects (truth["setref"]["rows"]) and raises SIGUSR1, on which the
+debugger stops; `heap` must then show exactly that batch, and after `setref --clear` the whole
+heap again. The CLI holds the process stopped for a whole chain, so there `setref ; heap` must
+be empty and `setref --clear ; heap` whole.
+"""
+
+import argparse
+import sys
+import unittest
+
+import harness
+from test_queries import Groups, json_line, rows_of, split_outputs
+
+PARAMS = argparse.Namespace(frontend="cli")
+
+
+class SetrefLive(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        missing = harness.missing_build_product(PARAMS.frontend)
+        if missing:
+            raise unittest.SkipTest(missing)
+        cls.target = harness.target("queries", "debian")
+        if cls.target is None:
+            raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)
+        cls.setref = cls.target.truth["setref"]
+        cls.where = "%s on the live queries.py process %d" % (PARAMS.frontend, cls.target.pid)
+
+    def run_steps(self, *steps):
+        g = Groups()
+        g.add("live", *steps)
+        entry = g.run(PARAMS.frontend, self.target, mode="live")["live"]
+        r = entry[0]
+        if PARAMS.frontend == "cli":
+            self.assertEqual(r.rc, 0, r.describe())
+            outputs = split_outputs(r.stdout, len(steps))
+        else:
+            outputs = entry[2]
+        if outputs is None:
+            self.fail("the session's output does not have one part per command (%s):\n%s"
+                      % (self.where, r.describe(20000)))
+        return r, [json_line(o) if s.endswith("--json") else o for s, o in zip(steps, outputs)]
+
+    def test_setref(self):
+        fifo = self.setref["fifo"]
+        if PARAMS.frontend == "cli":
+            r, out = self.run_steps("heap --json", "setref", "heap --json", "heapu --json",
+                                    "setref --clear", "heap --json")
+            self.assertEqual((out[2]["count"], out[2]["rows"]), (0, []),
+                             "nothing is new in a process that did not run (%s)" % self.where)
+            self.assertEqual((out[3]["count"], out[3]["rows"]), (0, []), "heapu after setref")
+            self.assertEqual(out[5], out[0], "setref --clear: the whole heap again")
+            return
+        trigger = {"gdb": "!shell printf x > %s" % fifo,
+                   "lldb": "!platform shell printf x > %s" % fifo}[PARAMS.frontend]
+        resume = {"gdb": "!continue", "lldb": "!process continue"}[PARAMS.frontend]
+        r, out = self.run_steps("setref", "heap --json", trigger, resume, "heap --json",
+                                "heap --by type --json", "setref --clear", "heap --json")
+        self.assertIn("SIGUSR1", out[3], "the process stops on the fixture's signal:\n%s"
+                      % r.describe())
+        self.assertEqual((out[1]["count"], out[1]["rows"]), (0, []),
+                         "heap right after setref (%s)" % self.where)
+        self.assertEqual(rows_of(out[4]), self.setref["rows"],
+                         "heap after setref and one batch (%s)" % self.where)
+        self.assertEqual(out[4]["count"], sum(self.setref["rows"].values()))
+        self.assertEqual(out[5]["count"], out[4]["count"])
+        self.assertGreater(out[7]["count"], 10 * out[4]["count"], "setref --clear")
+
+
+def main():
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--frontend", choices=harness.FRONTENDS, default="cli")
+    args, rest = parser.parse_known_args()
+    vars(PARAMS).update(vars(args))
+    unittest.main(argv=[sys.argv[0]] + rest)
+
+
+if __name__ == "__main__":
+    main()
