@@ -6,10 +6,34 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace heapy::commands {
 
 SessionState::SessionState(memory::Target target, FrontEnd frontend)
-    : target_(std::move(target)), frontend_(std::move(frontend)), classifier_(*classify::find_classifier("clodo")) {}
+    : target_(std::move(target)), frontend_(std::move(frontend)), classifier_(*classify::find_classifier("clodo")),
+      reference_key_(ReferencePoints::key_of(target_)) {}
+
+ReferencePoint SessionState::reference() const {
+    return reference_key_ ? ReferencePoints::find(*reference_key_) : reference_;
+}
+
+size_t SessionState::set_reference(std::vector<uint64_t> addresses) {
+    std::sort(addresses.begin(), addresses.end());
+    addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+    auto point = std::make_shared<const std::vector<uint64_t>>(std::move(addresses));
+    const size_t size = point->size();
+    if (reference_key_)
+        ReferencePoints::put(*reference_key_, std::move(point));
+    else
+        reference_ = std::move(point);
+    return size;
+}
+
+void SessionState::clear_reference() {
+    if (reference_key_) ReferencePoints::erase(*reference_key_);
+    reference_.reset();
+}
 
 Analysis& SessionState::analysis() {
     if (analysis_) return *analysis_;

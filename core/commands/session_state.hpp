@@ -4,6 +4,7 @@
 #include "core/commands/analysis.hpp"
 #include "core/commands/arguments.hpp"
 #include "core/commands/frontend.hpp"
+#include "core/commands/reference_point.hpp"
 #include "core/memory/target.hpp"
 #include "core/report/set_format.hpp"
 
@@ -56,8 +57,12 @@ class SessionState {
     std::string show_listing(Listing listing, bool all, bool json);
     std::string more(bool all, bool json);
 
-    // The reference point (`setref`): addresses of the objects that were there then.
-    std::optional<std::vector<uint64_t>> reference;
+    // The reference point (`setref`), or null. A live process's outlives this session (see
+    // ReferencePoints): the next session on the same process, in the same program, has it.
+    ReferencePoint reference() const;
+    // Sets the reference point to `addresses` (any order); returns how many objects it holds.
+    size_t set_reference(std::vector<uint64_t> addresses);
+    void clear_reference();
 
   private:
     std::string show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note);
@@ -72,6 +77,8 @@ class SessionState {
     std::optional<classify::PartitionResult> last_partition_;
     classify::ClassifierInfo classifier_;
     std::optional<Listing> listing_;
+    std::optional<std::string> reference_key_; // set for a live process
+    ReferencePoint reference_;                 // a core's reference point
 };
 
 // The classifier --by names (default `fallback`); throws heapy::Error for an unknown name.

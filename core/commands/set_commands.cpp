@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <unordered_set>
 
 namespace heapy::commands {
 
@@ -20,11 +19,11 @@ NodeSet sorted_unique(NodeSet nodes) {
 // The reachable heap minus the objects that were there at the reference point.
 NodeSet heap_set(SessionState& state) {
     Analysis& a = state.analysis();
-    if (!state.reference) return a.reachable();
-    std::unordered_set<uint64_t> old(state.reference->begin(), state.reference->end());
+    ReferencePoint old = state.reference();
+    if (!old) return a.reachable();
     NodeSet out;
     for (uint32_t node : a.reachable())
-        if (!old.count(a.graph().nodes[node].address())) out.push_back(node);
+        if (!contains(*old, a.graph().nodes[node].address())) out.push_back(node);
     return out;
 }
 
@@ -163,10 +162,8 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
         note += "The process was inside a garbage collection: the GC lists may be incomplete.\n";
     if (a.gc_lists().broken) note += "A GC list was cut short (unreadable or looping memory); some objects may be missing.\n";
     NodeSet nodes = args.flag("garbage") ? split.garbage : args.flag("held") ? split.held : split.all;
-    if (state.reference) {
-        std::unordered_set<uint64_t> old(state.reference->begin(), state.reference->end());
-        std::erase_if(nodes, [&](uint32_t node) { return old.count(a.graph().nodes[node].address()) != 0; });
-    }
+    if (ReferencePoint old = state.reference())
+        std::erase_if(nodes, [&](uint32_t node) { return contains(*old, a.graph().nodes[node].address()); });
     state.set_current(sorted_unique(std::move(nodes)));
     NodeSet current = state.current();
     return state.show_set(current, classifier_option(args, "type"), args, note);

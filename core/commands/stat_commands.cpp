@@ -74,7 +74,7 @@ std::string show_stat(SessionState& state, report::Stat stat, const Arguments& a
 
 std::string cmd_setref(SessionState& state, const Arguments& args) {
     if (args.flag("clear")) {
-        state.reference.reset();
+        state.clear_reference();
         return "Reference point cleared: 'heapy heap' shows the whole heap again.\n";
     }
     Analysis& a = state.analysis();
@@ -82,10 +82,10 @@ std::string cmd_setref(SessionState& state, const Arguments& args) {
     addresses.reserve(a.reachable().size());
     for (uint32_t node : a.reachable()) addresses.push_back(a.graph().nodes[node].address());
     for (uint32_t node : a.unreachable().all) addresses.push_back(a.graph().nodes[node].address());
-    state.reference = std::move(addresses);
+    const size_t count = state.set_reference(std::move(addresses));
     return fmt::format("Reference point set at {} objects: later 'heapy heap' and 'heapy heapu' show only objects "
                        "created after it.\n",
-                       state.reference->size());
+                       count);
 }
 
 std::string cmd_dump(SessionState& state, const Arguments& args) {

@@ -157,13 +157,13 @@ class QueriesTest(unittest.TestCase):
         many = t["paths"]["12 paths"]["address"]
         g.add("sp paging", "sp %s" % many, "more", "more", "sp %s --limit 5" % many, "more",
               "more", "more")
-        g.add("sp json", "iso %s" % t["paths"]["two names"]["address"], "shpaths --json")
+        g.add("sp json", "iso %s --json" % t["paths"]["two names"]["address"], "shpaths --json")
         g.add("heapu", "heapu --garbage --json", "heapu --held --json",
               "heapu --garbage --by clodo --json", "heapu --held --by clodo --json",
               "heapu --json", "heapu")
         g.add("tracked", "heap", "select __main__.Tracked --json",
               *["by %s --json" % k for k in KINDS], "by via --all", "by rcs")
-        g.add("referrers", "iso %s" % t["referrers"]["address"], "referrers --json",
+        g.add("referrers", "iso %s --json" % t["referrers"]["address"], "referrers --json",
               "by id --json")
         for label, want in sorted(t["referents"].items()):
             g.add("referents " + label, "iso %s" % want["address"], "referents --json")
@@ -287,8 +287,8 @@ class QueriesTest(unittest.TestCase):
         self.assertIsNotNone(note, text)
         self.assertEqual([int(x) for x in note.groups()],
                          [garbage["count"], garbage["size"], held["count"], held["size"]])
-        table = harness.find_table(text)
-        self.assertEqual(table, harness.render_partition(everything), "heapu's table")
+        expected = harness.render_partition(everything)
+        self.assertEqual(harness.find_table(text)[:len(expected)], expected, "heapu's table")
 
     # -- by via / by rcs and every classifier on the Tracked objects --
 
@@ -336,7 +336,11 @@ class QueriesTest(unittest.TestCase):
         self.assertEqual(by("module"), [("~module", 15, 15 * size)])
         self.assertEqual(by("unity"), [("<Anything>", 15, 15 * size)])
         addresses = sorted(self.truth["instances"]["__main__.Tracked"], key=lambda a: int(a, 16))
-        self.assertEqual(by("id"), [(a, 1, size) for a in addresses])
+        ids = self.json_of("tracked", 2 + KINDS.index("id"))
+        self.assertEqual((ids["count"], ids["size"], ids["kind"]),
+                         (15, 15 * size, "<__main__.Tracked>"))
+        self.assertEqual([(r["render"], r["size"]) for r in ids["rows"]],
+                         [(a, size) for a in addresses])
         self.assertEqual(by("idset"), [("<1 __main__.Tracked: %s>" % a, 1, size)
                                        for a in addresses])
 
@@ -346,7 +350,7 @@ class QueriesTest(unittest.TestCase):
         want = self.truth["referrers"]
         self.assertEqual(rows_of(self.json_of("referrers", 1)), want["rows"])
         ids = self.json_of("referrers", 2)
-        got = sorted(re.match(r"0x[0-9a-f]+", r["kind"]).group(0) for r in ids["rows"])
+        got = sorted(re.search(r"0x[0-9a-f]+", r["render"]).group(0) for r in ids["rows"])
         self.assertEqual(got, want["addresses"],
                          "addresses of the referrers (by id; a dict of X shows its owner)")
 
@@ -387,7 +391,8 @@ class QueriesTest(unittest.TestCase):
         self.assertEqual(row0["rows"], [first])
         self.assertEqual((row0["count"], row0["size"]), (first["count"], first["size"]))
         last = self.json_of("rows", 10)
-        self.assertEqual(last["rows"], [heap["rows"][-1]], "row -1 is the last row")
+        self.assertEqual(last["rows"], [self.json_of("rows", 9)["rows"][-1]],
+                         "row -1 is the last row of the last table (by size)")
         self.assertEqual(harness.find_table(self.out("rows", 2)), harness.render_partition(heap))
         header = harness.render_partition(heap)[1]
         full = harness.render_partition(heap, all_rows=True)
@@ -464,14 +469,19 @@ class QueriesTest(unittest.TestCase):
     def test_diff(self):
         heap = self.json_of("rows", 0)
         same = self.json_of("dump", 7)
-        self.assertEqual((same["count"], same["size"], same["rows"]), (0, 0, []), "heap - itself")
+        # Rows of one name (e.g. several classes called ctypes.CFunctionType) can leave a
+        # `0 0` row, as in heapy (HEAPY.md 1.4); nothing else may be left.
+        self.assertEqual((same["count"], same["size"]), (0, 0), "heap - itself")
+        self.assertEqual([r for r in same["rows"] if (r["count"], r["size"]) != (0, 0)], [])
         self.assertEqual((same["b_count"], same["b_size"]), (heap["count"], heap["size"]))
         diff = self.json_of("dump", 9)
         size = self.truth["tracked_size"]
         self.assertEqual((diff["count"], diff["size"]),
                          (15 - heap["count"], 15 * size - heap["size"]))
-        expected = {r["kind"]: (-r["count"], -r["size"]) for r in heap["rows"]}
-        expected["__main__.Tracked"] = (15 - 15, 15 * size - 15 * size)
+        expected = {}
+        for r in heap["rows"]:  # B's rows of one name are summed; A's Tracked row is 0 0
+            count, total = expected.get(r["kind"], (0, 0))
+            expected[r["kind"]] = (count - r["count"], total - r["size"])
         del expected["__main__.Tracked"]
         self.assertEqual({r["kind"]: (r["count"], r["size"]) for r in diff["rows"]}, expected)
         text = self.out("dump", 10).splitlines()

@@ -5,7 +5,7 @@
 A reference point lives only as long as the session that set it, and a process held by a
 debugger does not run. So in gdb and lldb one session sets the reference point, checks that
 `heap` is now empty, writes a byte to the fixture's FIFO and continues the process: the fixture
-makes one batch of new objects (truth["setref"]["rows"]) and raises SIGUSR1, on which the
+makes one batch of new objects (truth["setref"]["rows"]) and raises SIGINT, on which the
 debugger stops; `heap` must then show exactly that batch, and after `setref --clear` the whole
 heap again. The CLI holds the process stopped for a whole chain, so there `setref ; heap` must
 be empty and `setref --clear ; heap` whole.
@@ -61,11 +61,11 @@ class SetrefLive(unittest.TestCase):
             self.assertEqual(out[5], out[0], "setref --clear: the whole heap again")
             return
         trigger = {"gdb": "!shell printf x > %s" % fifo,
-                   "lldb": "!platform shell printf x > %s" % fifo}[PARAMS.frontend]
+                   "lldb": "!script open(%r, 'w').write('x')" % fifo}[PARAMS.frontend]
         resume = {"gdb": "!continue", "lldb": "!process continue"}[PARAMS.frontend]
         r, out = self.run_steps("setref", "heap --json", trigger, resume, "heap --json",
                                 "heap --by type --json", "setref --clear", "heap --json")
-        self.assertIn("SIGUSR1", out[3], "the process stops on the fixture's signal:\n%s"
+        self.assertIn("SIGINT", out[3], "the process stops on the fixture's signal:\n%s"
                       % r.describe())
         self.assertEqual((out[1]["count"], out[1]["rows"]), (0, []),
                          "heap right after setref (%s)" % self.where)
