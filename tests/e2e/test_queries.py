@@ -27,6 +27,7 @@ import harness
 PARAMS = argparse.Namespace(frontend="cli")
 MARK = "Usage: heapy _objects [--unreachable]"
 PATH_LINE_RE = re.compile(r"^ *(\d+): (.*)$")
+ROOT_MAIN = "hp.Root.i0_modules['__main__'].__dict__"
 KINDS = ("clodo", "type", "class", "size", "module", "unity", "via", "rcs", "idset", "id")
 
 
@@ -170,7 +171,13 @@ class QueriesTest(unittest.TestCase):
         d = t["dominos"]["address"]
         g.add("dominos", "iso %s" % d, "dominos --json", "iso %s" % d, "domisize --json",
               "iso %s" % d, "domisize")
-        g.add("top", "top 12 --json", "top 3")
+        g.add("top", "top 12 --json", "top 3", "top 40 --kinds --json")
+        h = t["heapu"]["addresses"]
+        g.add("unreachable", "iso %s --json" % h["garbage"], "referrers --json",
+              "iso %s" % h["garbage"], "shpaths", "iso %s --json" % h["held"], "referrers --json",
+              "iso %s" % h["held"], "rp")
+        g.add("virtual dict", "iso %s" % t["ids"]["holder"]["address"], "referents",
+              "select dict of __main__.Holder --json", "shpaths --json")
         g.add("rows", "heap --json", "row 0 --json", "heap", "more", "more", "all --json", "all",
               "heap --by module --json", "heap --by unity --json", "heap --by size --json",
               "row -1 --json")
@@ -382,6 +389,34 @@ class QueriesTest(unittest.TestCase):
                                   r"%d bytes\.$" % result["total"])
         self.assertEqual(len([l for l in text if re.match(r"^ +\d+ +\d+ +\d+ +\d+ +\d+ 0x", l)]), 3)
 
+    def test_top_kinds(self):
+        want = self.truth["hog"]
+        rows = [r for r in self.json_of("top", 2)["rows"] if r["kind"] == "__main__.Hog"]
+        self.assertEqual(rows, [{"kind": "__main__.Hog", "retained": want["retained"],
+                                 "size": want["size"], "count": 1}])
+
+    # -- unreachable objects --
+
+    def test_unreachable_referrers(self):
+        h = self.truth["heapu"]
+        self.assertEqual(rows_of(self.json_of("unreachable", 0)), {"__main__.GarbagePair": 1})
+        self.assertEqual(rows_of(self.json_of("unreachable", 1)), h["referrers"]["garbage"])
+        self.assertEqual(self.out("unreachable", 3),
+                         "No path: the object at %s is not reachable from the root (see 'heapy "
+                         "heapu').\n" % h["addresses"]["garbage"])
+        self.assertEqual(rows_of(self.json_of("unreachable", 4)), {"__main__.Leaked": 1})
+        self.assertEqual(rows_of(self.json_of("unreachable", 5)), h["referrers"]["held"])
+        self.assertEqual(self.out("unreachable", 7).splitlines(), [
+            "Reference Pattern by <[dict of] class>.",
+            " 0: _ --- [R] 1 __main__.Leaked: %s" % h["addresses"]["held"]])
+
+    def test_shpaths_to_attribute_storage(self):
+        """The instance dict that was never materialised (a virtual `dict of X`) has heapy's
+        path `.__dict__` from its owner."""
+        self.assertEqual(rows_of(self.json_of("virtual dict", 2)), {"dict of __main__.Holder": 1})
+        self.assertEqual(self.json_of("virtual dict", 3, '{"paths"'),
+                         {"paths": [ROOT_MAIN + "['holder'].__dict__"], "total": 1})
+
     # -- row, more, all, heap --by --
 
     def test_row_more_all(self):
@@ -521,9 +556,14 @@ class QueriesTest(unittest.TestCase):
 
     def test_info(self):
         info = self.json_of("info", 0)
-        text = json.dumps(info)
-        self.assertIn(self.truth["python"]["version"].split()[0], text)
-        self.assertTrue(self.out("info", 1).strip())
+        self.assertEqual(info["python"], self.truth["python"]["version"].split()[0])
+        self.assertEqual((info["interpreters"], info["threads"]), (1, self.truth["threads"]))
+        self.assertIn("(pid %d, " % self.truth["pid"], info["target"])
+        self.assertEqual(info["unreadable"], 0)
+        text = self.out("info", 1)
+        self.assertIn("  thread %d (native " % self.truth["keeper_tid"], text)
+        self.assertIn("Reachable heap: %d objects, %d bytes" % (info["objects"], info["size"]),
+                      text)
 
 
 def main():
