@@ -180,7 +180,7 @@ class QueriesTest(unittest.TestCase):
               "select dict of __main__.Holder --json", "shpaths --json")
         g.add("rows", "heap --json", "row 0 --json", "heap", "more", "more", "all --json", "all",
               "heap --by module --json", "heap --by unity --json", "heap --by size --json",
-              "row -1 --json")
+              "row -1 --json", "heap --by via --json")
         cls.dump_file = os.path.join(cls.tmp, "heap-%s.stat" % PARAMS.frontend)
         g.add("dump", "heap", "dump " + cls.dump_file, "heap --by type", "dump " + cls.dump_file,
               "load %s --json" % cls.dump_file, "load %s --all" % cls.dump_file,
@@ -452,6 +452,15 @@ class QueriesTest(unittest.TestCase):
         tracked = self.truth["tracked_size"]
         self.assertGreaterEqual(rows_of(sizes).get("%9d" % tracked, 0), 15)
         self.assertEqual((sizes["count"], sizes["size"]), (heap["count"], heap["size"]))
+
+    def test_heap_by_via_names_the_roots_edges(self):
+        """The objects the root holds are referred to via heapy's `.i0_<field>` names."""
+        rows = rows_of(self.json_of("rows", 11))
+        self.assertEqual(rows.get("\"['modules']\", '.i0_modules'"), 1,
+                         "sys.modules is held by the root and by sys.__dict__")
+        self.assertEqual(rows.get("'.__dict__', '.i0_sysdict'"), 1, "sys.__dict__")
+        bad = [k for k in rows if re.search(r"'\.[^A-Za-z_?]", k)]
+        self.assertEqual(bad, [], "attribute names that are not names")
 
     # -- dump / load / diff --
 
