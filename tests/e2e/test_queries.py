@@ -146,11 +146,12 @@ class QueriesTest(unittest.TestCase):
         cls.truth = cls.target.truth
         cls.where = "%s on the core of queries.py" % PARAMS.frontend
         cls.tmp = tempfile.mkdtemp(prefix="heapy-queries-", dir=harness.state_dir())
-        cls.groups = cls.make_groups()
+        cls.dump_file = os.path.join(cls.tmp, "heap-%s.stat" % PARAMS.frontend)
+        cls.groups = cls.make_groups(cls.dump_file)
         cls.results = cls.groups.run(PARAMS.frontend, cls.target)
 
     @classmethod
-    def make_groups(cls):
+    def make_groups(cls, dump_file):
         t = cls.truth
         g = Groups()
         for label, want in sorted(t["paths"].items()):
@@ -181,11 +182,10 @@ class QueriesTest(unittest.TestCase):
         g.add("rows", "heap --json", "row 0 --json", "heap", "more", "more", "all --json", "all",
               "heap --by module --json", "heap --by unity --json", "heap --by size --json",
               "row -1 --json", "heap --by via --json")
-        cls.dump_file = os.path.join(cls.tmp, "heap-%s.stat" % PARAMS.frontend)
-        g.add("dump", "heap", "dump " + cls.dump_file, "heap --by type", "dump " + cls.dump_file,
-              "load %s --json" % cls.dump_file, "load %s --all" % cls.dump_file,
-              "heap", "diff %s --json" % cls.dump_file, "select __main__.Tracked",
-              "diff %s --json" % cls.dump_file, "diff %s" % cls.dump_file)
+        g.add("dump", "heap", "dump " + dump_file, "heap --by type", "dump " + dump_file,
+              "load %s --json" % dump_file, "load %s --all" % dump_file,
+              "heap", "diff %s --json" % dump_file, "select __main__.Tracked",
+              "diff %s --json" % dump_file, "diff %s" % dump_file)
         g.add("rp", "iso %s" % t["paths"]["list item"]["address"], "rp")
         g.add("info", "info --json", "info")
         return g
@@ -547,6 +547,28 @@ class QueriesTest(unittest.TestCase):
         stat = hpy().load(self.dump_file)
         heap = self.json_of("rows", 0)
         self.assertEqual((stat.count, stat.size), (heap["count"], heap["size"]))
+
+    # -- the same text through every front end --
+
+    def test_same_output_as_cli(self):
+        """Every command prints what the CLI prints for it (the paths of dump files aside)."""
+        if PARAMS.frontend == "cli":
+            self.skipTest("the CLI is the reference")
+        cli_dump = os.path.join(self.tmp, "heap-cli-reference.stat")
+        reference = self.make_groups(cli_dump).run("cli", self.target)
+        problems = []
+        for name, entry in sorted(reference.items()):
+            r, steps = entry[0], entry[1]
+            if name == "info" or r.rc != 0:
+                continue  # info names the reader; a failing CLI run is reported by cli's tests
+            ours = self.outputs(name)
+            for i, (step, theirs) in enumerate(zip(steps, split_outputs(r.stdout, len(steps)))):
+                if ours[i].replace(self.dump_file, cli_dump) != theirs:
+                    problems.append("%s, step %d (%s):\n--- %s ---\n%s--- cli ---\n%s" % (
+                        name, i, step, PARAMS.frontend, ours[i][:1500], theirs[:1500]))
+        if problems:
+            self.fail("%d outputs differ from the CLI's:\n%s" % (len(problems),
+                                                                 "\n".join(problems[:5])))
 
     # -- rp, iso, info --
 
