@@ -12,11 +12,12 @@ be empty and `setref --clear ; heap` whole.
 """
 
 import argparse
+import shlex
 import sys
 import unittest
 
 import harness
-from test_queries import Groups, json_line, rows_of, split_outputs
+from test_queries import Groups, json_line, rows_of
 
 PARAMS = argparse.Namespace(frontend="cli")
 
@@ -38,14 +39,8 @@ class SetrefLive(unittest.TestCase):
     def run_steps(self, *steps):
         g = Groups()
         g.add("live", *steps)
-        entry = g.run(PARAMS.frontend, self.target, mode="live")["live"]
-        r = entry[0]
-        if PARAMS.frontend == "cli":
-            self.assertEqual(r.rc, 0, r.describe())
-            outputs = split_outputs(r.stdout, len(steps))
-        else:
-            outputs = entry[2]
-        if outputs is None:
+        r, _, outputs = g.run(PARAMS.frontend, self.target, mode="live")["live"]
+        if outputs is None or (PARAMS.frontend == "cli" and r.rc != 0):
             self.fail("the session's output does not have one part per command (%s):\n%s"
                       % (self.where, r.describe(20000)))
         return r, [json_line(o) if s.endswith("--json") else o for s, o in zip(steps, outputs)]
@@ -60,7 +55,7 @@ class SetrefLive(unittest.TestCase):
             self.assertEqual((out[3]["count"], out[3]["rows"]), (0, []), "heapu after setref")
             self.assertEqual(out[5], out[0], "setref --clear: the whole heap again")
             return
-        trigger = {"gdb": "!shell printf x > %s" % fifo,
+        trigger = {"gdb": "!shell printf x > %s" % shlex.quote(fifo),
                    "lldb": "!script open(%r, 'w').write('x')" % fifo}[PARAMS.frontend]
         resume = {"gdb": "!continue", "lldb": "!process continue"}[PARAMS.frontend]
         r, out = self.run_steps("setref", "heap --json", trigger, resume, "heap --json",
