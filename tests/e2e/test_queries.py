@@ -161,7 +161,9 @@ class QueriesTest(unittest.TestCase):
         many = t["paths"]["12 paths"]["address"]
         g.add("sp paging", "sp %s" % many, "more", "more", "sp %s --limit 5" % many, "more",
               "more", "more")
-        g.add("sp json", "iso %s --json" % t["paths"]["two names"]["address"], "shpaths --json")
+        g.add("sp json", "iso %s --json" % t["paths"]["two names"]["address"], "shpaths --json",
+              "iso %s %s --json" % (t["paths"]["attribute chain"]["address"],
+                                    t["paths"]["list item"]["address"]), "shpaths --json")
         g.add("heapu", "heapu --garbage --json", "heapu --held --json",
               "heapu --garbage --by clodo --json", "heapu --held --by clodo --json",
               "heapu --json", "heapu")
@@ -249,6 +251,12 @@ class QueriesTest(unittest.TestCase):
     def test_shpaths_json_of_current_set(self):
         result = self.json_of("sp json", 1, '{"paths"')
         self.assertEqual(result, {"paths": self.truth["paths"]["two names"]["paths"], "total": 2})
+
+    def test_shpaths_only_to_the_nearest(self):
+        """Paths go only to the members of the set nearest to the root (heapy's BFS levels)."""
+        self.assertEqual(rows_of(self.json_of("sp json", 2)), {"__main__.PathTarget": 2})
+        self.assertEqual(self.json_of("sp json", 3, '{"paths"'),
+                         {"paths": self.truth["paths"]["list item"]["paths"], "total": 1})
 
     # -- heapu --
 
