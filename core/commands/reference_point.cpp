@@ -39,7 +39,10 @@ std::string start_time(int pid) {
 
 std::optional<std::string> ReferencePoints::key_of(const memory::Target& target) {
     if (!target.pid) return std::nullopt;
-    return fmt::format("pid {} started {}", *target.pid, start_time(*target.pid));
+    // The description tells a live process from a core of it that a debugger reads for us
+    // (which has the pid too).
+    return fmt::format("pid {} started {}: {}", *target.pid, start_time(*target.pid),
+                       target.description);
 }
 
 ReferencePoint ReferencePoints::find(const std::string& key) {

@@ -16,8 +16,8 @@ using ReferencePoint = std::shared_ptr<const std::vector<uint64_t>>;
 // Reference points of live processes, kept for the life of this program (the debugger's session),
 // apart from any one Session: gdb and lldb drop their Session whenever the process runs (its
 // analysis is stale then), and `setref`, `continue`, `heap` must still compare with the objects
-// of before. A process is known by its pid and, where /proc has it, its start time (pids are
-// reused). Cores have no key: their reference point lives in their session.
+// of before. A process is known by its pid, where /proc has it its start time (pids are reused),
+// and the target's description. Cores have no key: their reference point lives in their session.
 class ReferencePoints {
   public:
     static std::optional<std::string> key_of(const memory::Target& target);
