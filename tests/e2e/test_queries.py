@@ -263,7 +263,8 @@ class QueriesTest(unittest.TestCase):
     def check_rows(self, result, expected, what):
         rows = rows_of(result)
         got = {k: rows.get(k, 0) for k in expected}
-        self.assertEqual(got, expected, "%s, %s: rows of the fixture's classes" % (what, self.where))
+        self.assertEqual(got, expected,
+                         "%s, %s: rows of the fixture's classes" % (what, self.where))
 
     def test_heapu_garbage(self):
         h = self.truth["heapu"]
