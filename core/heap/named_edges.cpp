@@ -1,5 +1,7 @@
 #include "core/heap/named_edges.hpp"
 
+#include <string>
+
 namespace heapy::heap {
 
 namespace {
@@ -8,11 +10,30 @@ using cpython::Referent;
 using cpython::Relation;
 using cpython::RelationKind;
 
-// Re-decodes a node, resolving referents to nodes already in the graph.
+// Whether a relation names a field of the referrer (`.name`, `->name`): the ones a decoder can
+// report twice for one field.
+bool names_a_field(const Relation& r) {
+    switch (r.kind) {
+    case RelationKind::Attribute:
+    case RelationKind::AttributeCName:
+        return true;
+    case RelationKind::InterAttribute:
+        return r.name && std::string_view(r.name) != "??"; // `??`: conservative scans, one per slot
+    default:
+        return false;
+    }
+}
+
+// Re-decodes a node, resolving referents to nodes already in the graph. One field is one
+// reference even when the decoders report it twice: a built-in kind's fields are decoded by name,
+// and then again from its type's C member table (functools.partial's `args`, a namespace's
+// `__dict__`); counting both would make a reference count look explained when it is not
+// (heapu's garbage/held split) and print every path through the field twice.
 class Collector final : public cpython::EdgeSink {
   public:
-    Collector(const ObjectGraph& graph, bool references_only, std::vector<NamedEdge>& edges)
-        : edges(edges), graph_(graph), references_only_(references_only) {}
+    Collector(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, bool references_only,
+              std::vector<NamedEdge>& edges)
+        : edges(edges), decoder_(decoder), graph_(graph), references_only_(references_only) {}
 
     void edge(uint64_t address, const Relation& relation, Referent referent, uint64_t) override {
         if (address == 0) return;
@@ -22,17 +43,40 @@ class Collector final : public cpython::EdgeSink {
             return;
         (void)referent;
         uint32_t target = graph_.index.find(address);
-        if (target != AddressIndex::kMissing) edges.push_back({target, relation, {}});
+        if (target == AddressIndex::kMissing) return;
+        if (names_a_field(relation)) {
+            // Few per object: compared only with the earlier fields naming the same target.
+            for (size_t i : fields_)
+                if (edges[i].target == target && same_field(edges[i].relation, relation)) return;
+            fields_.push_back(edges.size());
+        }
+        edges.push_back({target, relation, {}});
     }
 
     std::vector<NamedEdge>& edges;
 
   private:
+    std::string field_name(const Relation& r) {
+        if (r.kind == RelationKind::AttributeCName)
+            return decoder_.reader().c_string(r.object, 256).value_or("");
+        return r.name ? r.name : "";
+    }
+
+    bool same_field(const Relation& a, const Relation& b) {
+        const bool a_inter = a.kind == RelationKind::InterAttribute;
+        if (a_inter != (b.kind == RelationKind::InterAttribute)) return false;
+        std::string name = field_name(a);
+        return !name.empty() && name == field_name(b);
+    }
+
+    cpython::ObjectDecoder& decoder_;
     const ObjectGraph& graph_;
     bool references_only_;
+    std::vector<size_t> fields_; // positions in `edges` of relations that name a field
 };
 
-void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node, Collector& sink) {
+void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node,
+            Collector& sink) {
     const Node& n = graph.nodes[node];
     switch (n.kind()) {
     case NodeKind::Object:
@@ -41,7 +85,8 @@ void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t 
     case NodeKind::ManagedValues: {
         uint32_t owner = graph.dict_owner[node];
         if (owner != ObjectGraph::kNoOwner)
-            decoder.managed_values_referents(n.address(), decoder.types().at(graph.nodes[owner].type()), sink);
+            decoder.managed_values_referents(n.address(),
+                                             decoder.types().at(graph.nodes[owner].type()), sink);
         break;
     }
     case NodeKind::InterpreterFrame:
@@ -54,31 +99,36 @@ void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t 
 
 } // namespace
 
-void named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node, std::vector<NamedEdge>& out) {
+void named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node,
+                 std::vector<NamedEdge>& out) {
     out.clear();
     if (node == ObjectGraph::kRoot) {
         uint32_t begin = graph.edge_begin[0], end = graph.edge_begin[1];
         for (uint32_t e = begin; e < end; ++e) {
             Relation relation{RelationKind::Root};
             relation.index = e - begin;
-            std::string_view name = e - begin < graph.root_names.size() ? std::string_view(graph.root_names[e - begin]) : "??";
+            std::string_view name = e - begin < graph.root_names.size()
+                                        ? std::string_view(graph.root_names[e - begin])
+                                        : "??";
             out.push_back({graph.targets[e], relation, name});
         }
         return;
     }
-    Collector sink(graph, false, out);
+    Collector sink(decoder, graph, false, out);
     decode(decoder, graph, node, sink);
 }
 
-std::vector<NamedEdge> named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node) {
+std::vector<NamedEdge> named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph,
+                                   uint32_t node) {
     std::vector<NamedEdge> out;
     named_edges(decoder, graph, node, out);
     return out;
 }
 
-std::vector<uint32_t> counted_referents(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node) {
+std::vector<uint32_t> counted_referents(cpython::ObjectDecoder& decoder, const ObjectGraph& graph,
+                                        uint32_t node) {
     std::vector<NamedEdge> edges;
-    Collector sink(graph, true, edges);
+    Collector sink(decoder, graph, true, edges);
     if (node != ObjectGraph::kRoot) decode(decoder, graph, node, sink);
     std::vector<uint32_t> out;
     out.reserve(edges.size());
