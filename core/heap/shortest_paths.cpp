@@ -314,8 +314,21 @@ std::vector<ShortestPaths::Step> ShortestPaths::steps(uint64_t index) {
 }
 
 std::string ShortestPaths::text(uint64_t index, std::string_view source) {
+    // Each relation is applied to a placeholder: most only append to it (`.attr`, `[key]`), which
+    // keeps a path of a million steps linear; the others wrap it and take the whole path so far.
+    constexpr char kPlaceholder = '\x01';
     std::string out(source);
-    for (const Step& step : steps(index)) out = relations_.apply(step.edge, out);
+    for (const Step& step : steps(index)) {
+        const std::string applied = relations_.apply(step.edge, std::string_view(&kPlaceholder, 1));
+        const size_t at = applied.find(kPlaceholder);
+        if (at == 0) {
+            out.append(applied, 1);
+        } else if (at != std::string::npos) {
+            out = applied.substr(0, at) + out + applied.substr(at + 1);
+        } else {
+            out = relations_.apply(step.edge, out);
+        }
+    }
     return out;
 }
 
