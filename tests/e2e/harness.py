@@ -58,7 +58,7 @@ MODES = ("core", "live")
 # with --enable-shared; "pyX.Y": the newest pyenv CPython X.Y ($PYENV_ROOT or ~/.pyenv), any build.
 # The suite runs every test on the first two and a lighter set on the others (CMakeLists.txt);
 # "py3.8" is an unsupported version, used only to check heapy's message for it.
-INTERPRETERS = ("debian", "pyenv", "py3.9", "py3.10", "py3.12", "py3.13")
+INTERPRETERS = ("debian", "pyenv", "py3.9", "py3.10", "py3.12", "py3.13", "py3.14")
 VERSION_INTERPRETERS = INTERPRETERS[2:]
 OTHER_INTERPRETERS = ("py3.8",)
 DEBIAN_PYTHON = "/usr/bin/python3.11"
@@ -108,7 +108,8 @@ def interpreter(name):
                 exe = os.path.realpath(candidate)
                 break
     elif re.fullmatch(r"py3\.\d+", name):
-        for candidate in _pyenv_pythons(name[2:]):
+        opt = "/opt/python%s/bin/python%s" % (name[2:], name[2:])
+        for candidate in _pyenv_pythons(name[2:]) + [opt]:
             # Skip a broken install: the interpreter must at least start.
             if _config_var(candidate, "VERSION") == name[2:]:
                 exe = os.path.realpath(candidate)
