@@ -3,6 +3,7 @@
 #include "tests/unit/support/decoding.hpp"
 
 #include "core/cpython/debug_offsets.hpp"
+#include "core/cpython/gc_lists.hpp"
 #include "core/errors.hpp"
 
 #include <catch2/catch.hpp>
@@ -223,4 +224,37 @@ TEST_CASE("3.14 generators: the embedded frame's code is a stackref",
     CHECK(std::find(refs.begin(), refs.end(), ".f_locals['a'] x") != refs.end());
     // sys.getsizeof: the generator's frame holds co_nlocalsplus + co_stacksize slots.
     CHECK(d.size(g) == h.L.gen_iframe + h.L.iframe_localsplus + 8 * 3 + h.L.gc_head_size);
+}
+
+TEST_CASE("3.14 GC lists: young, two old spaces (3.14.0-3.14.4) or three generations, permanent",
+          "[decoder][py314][gc]") {
+    PyHeap h(14);
+    const uint64_t interp = h.interpreter({});
+    const uint64_t a = h.list({}), b = h.list({}), c = h.list({}), d = h.list({});
+    const uint64_t gc = interp + h.L.interp_gc;
+    // Links `objects` into the circular list whose head is at `head`; `flag` is what the
+    // incremental collector keeps in bit 0 of _gc_next (the old space an object is in).
+    auto link = [&](uint64_t head, std::vector<uint64_t> objects, uint64_t flag) {
+        uint64_t previous = head;
+        for (uint64_t object : objects) {
+            const uint64_t node = object - h.L.gc_head_size;
+            h.poke<uint64_t>(previous, node | (previous == head ? 0 : flag));
+            h.poke<uint64_t>(node + 8, previous);
+            previous = node;
+        }
+        h.poke<uint64_t>(previous, head | flag);
+        h.poke<uint64_t>(head + 8, previous);
+    };
+    const uint64_t heads[] = {gc + h.L.gc_generations, gc + h.L.gc_generations + h.L.gc_generation_size,
+                              gc + h.L.gc_generations + 2 * h.L.gc_generation_size,
+                              gc + h.L.gc_permanent_generation};
+    for (uint64_t head : heads) link(head, {}, 0); // empty: each head points at itself
+    link(heads[0], {a}, 0);
+    link(heads[2], {b, c}, 1); // old[1] in 3.14.0-3.14.4; generation 2 after
+    link(heads[3], {d}, 0);
+    heapy::cpython::Reader reader(h.memory);
+    const auto runtime = heapy::cpython::locate_runtime(reader, h.symbols);
+    const auto tracked = heapy::cpython::gc_tracked_objects(runtime, reader);
+    CHECK_FALSE(tracked.broken);
+    CHECK(tracked.objects == std::vector<uint64_t>{a, b, c, d});
 }
