@@ -13,6 +13,7 @@ import gdb
 DEF_FILE = os.environ["HEAPY_LAYOUT_FIELDS"]
 VERSION = os.environ["HEAPY_LAYOUT_VERSION"]
 CONSTANTS_FILE = os.environ.get("HEAPY_LAYOUT_CONSTANTS", "")
+PATCHES = os.environ.get("HEAPY_LAYOUT_PATCHES", "")
 
 FIELD_RE = re.compile(r'^LAYOUT_FIELD\((\w+),\s*"([^"]+)",\s*"([^"]+)"\)')
 SIZE_RE = re.compile(r'^LAYOUT_SIZE\((\w+),\s*"([^"]+)"\)')
@@ -125,7 +126,11 @@ def ordered_roots(fields, heapy_order):
 
 
 def main():
-    layout = {"version": VERSION, "fields": {}, "sizes": {}}
+    layout = {"version": VERSION}
+    if PATCHES:
+        first, last = PATCHES.split("-")
+        layout["patches"] = [int(first), int(last)]
+    layout.update({"fields": {}, "sizes": {}})
     missing = []
     for line in open(DEF_FILE):
         line = line.strip()

@@ -313,7 +313,7 @@ std::string Renderer::render_fn(RenderFn fn, uint32_t node) {
     auto frame_render = [&](uint64_t frame_node_address, bool interpreter_frame) -> std::string {
         uint64_t iframe = interpreter_frame ? frame_node_address
                                             : reader.pointer(frame_node_address + l.frame_frame);
-        uint64_t code = iframe ? reader.pointer(iframe + l.iframe_code) : 0;
+        uint64_t code = iframe ? decoder.frame_code(iframe) : 0;
         std::string name = code ? str_at(reader.pointer(code + l.code_name)).value_or("?") : "?";
         return fmt::format("<{} at 0x{:x}>", name, frame_node_address);
     };

@@ -19,8 +19,13 @@ struct DebugOffsets {
     std::vector<std::string> rejected;   // fields out of their section's bounds (ignored)
 };
 
-// Reads the _Py_DebugOffsets at `runtime` if its cookie is there (3.13 layout of that struct).
-// Fields that are within their section's size override `layout`.
+// The header of the _Py_DebugOffsets at `runtime` (cookie, version, free-threaded flag), if its
+// cookie is there; no offsets are read.
+std::optional<DebugOffsets> peek_debug_offsets(Reader& reader, uint64_t runtime);
+
+// Reads the _Py_DebugOffsets at `runtime` if its cookie is there (the 3.13 or 3.14 form of that
+// struct, chosen by the version it holds; it must match `layout`'s minor version). Fields that are
+// within their section's size override `layout`.
 std::optional<DebugOffsets> read_debug_offsets(Reader& reader, uint64_t runtime, Layout& layout);
 
 } // namespace heapy::cpython

@@ -13,8 +13,9 @@ constexpr int32_t kMaxFrameSlots = 1 << 20;
 bool ObjectDecoder::is_complete_frame(uint64_t frame) {
     int8_t owner = 0;
     if (!reader_.read(frame + layout_.iframe_owner, owner)) return false;
-    if (owner == layout_.frame_owner_cstack) return false;
-    uint64_t code = reader_.pointer(frame + layout_.iframe_code) & ~uint64_t{3};
+    if (owner == layout_.frame_owner_cstack || owner == layout_.frame_owner_interpreter)
+        return false;
+    uint64_t code = frame_code(frame);
     if (code == 0) return false;
     if (owner == layout_.frame_owner_generator || layout_.code_firsttraceable == Layout::kAbsent) return true;
     // Being set up: the first instruction that can trace has not been reached yet.
@@ -33,6 +34,28 @@ uint64_t ObjectDecoder::previous_frame(uint64_t frame) {
     return 0;
 }
 
+uint64_t ObjectDecoder::stackref(uint64_t bits) const {
+    // 3.14: bit 0 marks a deferred (not counted) reference; the low bits 0b11 tag an int that is
+    // not an object at all; NULL is the deferred NULL (1).
+    if (layout_.stackrefs && (bits & 3) == 3) return 0;
+    return bits & ~uint64_t{3};
+}
+
+uint64_t ObjectDecoder::frame_code(uint64_t frame) {
+    return stackref(reader_.pointer(frame + layout_.iframe_code));
+}
+
+uint64_t ObjectDecoder::frame_slot(uint64_t address) {
+    uint64_t bits = reader_.pointer(address);
+    return layout_.stackrefs ? stackref(bits) : bits;
+}
+
+void ObjectDecoder::stackref_field(uint64_t object, uint32_t offset, const Relation& relation,
+                                   EdgeSink& sink) {
+    if (offset == Layout::kAbsent) return;
+    if (uint64_t target = frame_slot(object + offset)) sink.edge(target, relation);
+}
+
 void ObjectDecoder::frame_edge(uint64_t frame, const Relation& relation, EdgeSink& sink) {
     if (uint64_t object = reader_.pointer(frame + layout_.iframe_frame_obj))
         sink.edge(object, relation);
@@ -44,9 +67,9 @@ void ObjectDecoder::frame_edge(uint64_t frame, const Relation& relation, EdgeSin
 // part of its value stack.
 void ObjectDecoder::frame_contents(uint64_t frame, EdgeSink& sink, bool with_context) {
     const Layout& l = layout_;
-    uint64_t code = reader_.pointer(frame + l.iframe_code) & ~uint64_t{3};
+    uint64_t code = frame_code(frame);
     if (with_context) {
-        field(frame, l.iframe_function, Relation::inter("f_func"), sink);
+        stackref_field(frame, l.iframe_function, Relation::inter("f_func"), sink);
         if (code) sink.edge(code, Relation::attribute("f_code"));
         field(frame, l.iframe_builtins, Relation::attribute("f_builtins"), sink);
         field(frame, l.iframe_globals, Relation::attribute("f_globals"), sink);
@@ -57,25 +80,38 @@ void ObjectDecoder::frame_contents(uint64_t frame, EdgeSink& sink, bool with_con
     int32_t nlocalsplus = 0, stacksize = 0, stacktop = -1;
     reader_.read(code + l.code_nlocalsplus, nlocalsplus);
     reader_.read(code + l.code_stacksize, stacksize);
-    if (l.has(l.iframe_stacktop)) reader_.read(frame + l.iframe_stacktop, stacktop);
-    if (nlocalsplus < 0 || nlocalsplus > kMaxFrameSlots || stacksize < 0 || stacksize > kMaxFrameSlots) return;
+    if (l.has(l.iframe_stacktop)) {
+        reader_.read(frame + l.iframe_stacktop, stacktop);
+    } else if (l.has(l.iframe_stackpointer)) {
+        // 3.14: a pointer to the first free slot; NULL while the frame executes (it lives in a
+        // register then).
+        uint64_t top = reader_.pointer(frame + l.iframe_stackpointer);
+        uint64_t base = frame + l.iframe_localsplus;
+        if (top >= base && top <= base + uint64_t(kMaxFrameSlots) * 8 && (top - base) % 8 == 0)
+            stacktop = int32_t((top - base) / 8);
+    }
+    if (nlocalsplus < 0 || nlocalsplus > kMaxFrameSlots || stacksize < 0 ||
+        stacksize > kMaxFrameSlots)
+        return;
     uint64_t names = reader_.pointer(code + l.code_localsplusnames);
     const uint64_t slots = frame + l.iframe_localsplus;
     for (int32_t i = 0; i < nlocalsplus; ++i) {
-        if (uint64_t value = reader_.pointer(slots + uint64_t(i) * 8)) {
+        if (uint64_t value = frame_slot(slots + uint64_t(i) * 8)) {
             uint64_t name = names ? reader_.pointer(names + l.tuple_items + uint64_t(i) * 8) : 0;
             sink.edge(value, {RelationKind::LocalVar, uint32_t(i), nullptr, name, false});
         }
     }
     if (stacktop >= nlocalsplus && stacktop <= nlocalsplus + stacksize) {
         for (int32_t i = nlocalsplus; i < stacktop; ++i)
-            if (uint64_t value = reader_.pointer(slots + uint64_t(i) * 8))
-                sink.edge(value, {RelationKind::Stack, uint32_t(i - nlocalsplus), nullptr, 0, false});
+            if (uint64_t value = frame_slot(slots + uint64_t(i) * 8))
+                sink.edge(value,
+                          {RelationKind::Stack, uint32_t(i - nlocalsplus), nullptr, 0, false});
     } else if (stacktop < 0) {
         // A frame that is executing keeps its stack pointer in a register: guess the live part.
         for (int32_t i = nlocalsplus; i < nlocalsplus + stacksize; ++i)
-            if (uint64_t value = reader_.pointer(slots + uint64_t(i) * 8))
-                sink.edge(value, {RelationKind::Stack, uint32_t(i - nlocalsplus), nullptr, 0, false},
+            if (uint64_t value = frame_slot(slots + uint64_t(i) * 8))
+                sink.edge(value,
+                          {RelationKind::Stack, uint32_t(i - nlocalsplus), nullptr, 0, false},
                           Referent::Guess);
     }
 }
@@ -174,9 +210,8 @@ void ObjectDecoder::generator_referents(uint64_t address, EdgeSink& sink) {
     if (!reader_.read(address + l.gen_frame_state, state) || state >= l.gen_frame_state_cleared) return;
     uint64_t frame = address + l.gen_iframe;
     field(frame, l.iframe_frame_obj, Relation::attribute("gi_frame"), sink);
-    field(frame, l.iframe_function, Relation::inter("f_func"), sink);
-    if (uint64_t code = reader_.pointer(frame + l.iframe_code) & ~uint64_t{3})
-        sink.edge(code, Relation::attribute("gi_code"));
+    stackref_field(frame, l.iframe_function, Relation::inter("f_func"), sink);
+    if (uint64_t code = frame_code(frame)) sink.edge(code, Relation::attribute("gi_code"));
     frame_contents(frame, sink, false);
 }
 
@@ -190,7 +225,7 @@ uint64_t ObjectDecoder::frame_data_size(uint64_t code) {
 }
 
 uint64_t ObjectDecoder::interpreter_frame_size(uint64_t frame) {
-    uint64_t code = reader_.pointer(frame + layout_.iframe_code) & ~uint64_t{3};
+    uint64_t code = frame_code(frame);
     return code ? frame_data_size(code) : layout_.iframe_localsplus;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace heapy::cpython {
@@ -48,6 +49,15 @@ Layout parse_layout(std::string_view json_text) {
         const auto version = doc.at("version").get<std::string>();
         if (std::sscanf(version.c_str(), "%d.%d", &layout.major, &layout.minor) != 2)
             throw Error(fmt::format("layout file has a bad version '{}'", version));
+        if (doc.contains("patches")) {
+            const auto& patches = doc.at("patches");
+            if (!patches.is_array() || patches.size() != 2 || !patches[0].is_number_integer() ||
+                !patches[1].is_number_integer() || patches[0].get<int>() < 0 ||
+                patches[1].get<int>() < patches[0].get<int>())
+                throw Error("layout file has a bad \"patches\" range (want [first, last])");
+            layout.micro_first = patches[0].get<int>();
+            layout.micro_last = patches[1].get<int>();
+        }
         const auto& fields = doc.at("fields");
         const auto& sizes = doc.at("sizes");
 #define LAYOUT_FIELD(id, type, path)                                                               \
@@ -74,13 +84,17 @@ Layout parse_layout(std::string_view json_text) {
 
 namespace {
 
-const std::map<std::pair<int, int>, Layout>& all_layouts() {
+// Keyed by (major, minor, first patch release).
+using LayoutMap = std::map<std::tuple<int, int, int>, Layout>;
+
+const LayoutMap& all_layouts() {
     static std::once_flag once;
-    static std::map<std::pair<int, int>, Layout> layouts;
+    static LayoutMap layouts;
     std::call_once(once, [] {
         for (unsigned i = 0; i < kEmbeddedLayoutCount; ++i) {
             Layout layout = parse_layout(kEmbeddedLayouts[i].second);
-            layouts.emplace(std::pair{layout.major, layout.minor}, std::move(layout));
+            layouts.emplace(std::tuple{layout.major, layout.minor, layout.micro_first},
+                            std::move(layout));
         }
     });
     return layouts;
@@ -88,19 +102,24 @@ const std::map<std::pair<int, int>, Layout>& all_layouts() {
 
 } // namespace
 
-const Layout* find_layout(int major, int minor) {
-    const auto& layouts = all_layouts();
-    auto it = layouts.find({major, minor});
-    return it == layouts.end() ? nullptr : &it->second;
+const Layout* find_layout(int major, int minor, int micro) {
+    const Layout* newest = nullptr;
+    for (const auto& [key, layout] : all_layouts()) {
+        if (layout.major != major || layout.minor != minor) continue;
+        if (micro >= 0 && micro >= layout.micro_first && micro <= layout.micro_last) return &layout;
+        newest = &layout; // ordered by first patch: the last one seen is the newest
+    }
+    return micro < 0 ? newest : nullptr;
 }
 
 std::string supported_versions() {
     const auto& layouts = all_layouts();
     if (layouts.empty()) return "none";
-    auto first = layouts.begin()->first;
-    auto last = layouts.rbegin()->first;
-    if (first == last) return fmt::format("{}.{}", first.first, first.second);
-    return fmt::format("{}.{} to {}.{}", first.first, first.second, last.first, last.second);
+    const auto& first = layouts.begin()->second;
+    const auto& last = layouts.rbegin()->second;
+    if (first.major == last.major && first.minor == last.minor)
+        return fmt::format("{}.{}", first.major, first.minor);
+    return fmt::format("{}.{} to {}.{}", first.major, first.minor, last.major, last.minor);
 }
 
 } // namespace heapy::cpython

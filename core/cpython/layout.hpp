@@ -19,6 +19,10 @@ struct Layout {
 
     int major = 0;
     int minor = 0;
+    // The patch releases of major.minor this layout describes ("patches": [first, last] in the
+    // file; absent: all of them). 3.14.5 changed internal structures, so 3.14 has two files.
+    int micro_first = 0;
+    int micro_last = 999;
 #define LAYOUT_FIELD(id, type, path) uint32_t id = kAbsent;
 #define LAYOUT_SIZE(id, type) uint32_t id = kAbsent;
 #include "core/cpython/layout_fields.def"
@@ -45,6 +49,8 @@ struct Layout {
     X(frame_owner_generator, 1)                                                                    \
     X(frame_owner_frame_object, 2)                                                                 \
     X(frame_owner_cstack, -1)                                                                      \
+    X(frame_owner_interpreter, -1) /* 3.14: the entry frame of each C-level eval loop */           \
+    X(stackrefs, 0) /* 3.14+: frame slots, f_executable, f_funcobj are _PyStackRef */              \
     X(gen_frame_state_cleared, 4)                                                                  \
     X(dict_keys_style, 1)      /* 0 dk_size (<=3.10), 1 dk_log2_size (3.11+) */                   \
     X(split_values_style, 1)   /* 0 plain array, 1 prefix bytes (3.11, 3.12), 2 struct (3.13) */  \
@@ -66,8 +72,9 @@ struct Layout {
     bool has(uint32_t field) const { return field != kAbsent; }
 };
 
-// The layout for a CPython minor version, or nullptr when heapy has none.
-const Layout* find_layout(int major, int minor);
+// The layout for a CPython minor version, or nullptr when heapy has none. Without a patch level
+// (micro < 0) the layout of the newest patch releases is chosen.
+const Layout* find_layout(int major, int minor, int micro = -1);
 
 // "3.11" style list of the versions heapy has layouts for, e.g. "3.11" or "3.9 to 3.13".
 std::string supported_versions();

@@ -218,11 +218,14 @@ void ObjectDecoder::managed_dict_referents(uint64_t address, const TypeInfo& typ
         if (slot & 1) sink.edge(slot + 1, relation, Referent::ManagedValues, type.address);
         else if (slot) sink.edge(slot, relation);
         break;
-    case 3: { // 3.13: dict pointer at -24; inline values after the object header
+    case 3: { // 3.13+: dict pointer at -24; inline values after the object's fixed part
         if (slot) {
             sink.edge(slot, relation);
-        } else if (type.flags & uint64_t(layout_.tpflags_inline_values)) {
-            const uint64_t values = address + 16; // _PyObject_InlineValues: right after PyObject
+        } else if ((type.flags & uint64_t(layout_.tpflags_inline_values)) && type.basicsize >= 16 &&
+                   type.basicsize <= kMaxConservativeBytes) {
+            // _PyObject_InlineValues: at tp_basicsize, which is 16 for plain classes but more for
+            // subclasses of C types that 3.14 gives inline values (ctypes' CFuncPtr: 160).
+            const uint64_t values = address + uint64_t(type.basicsize);
             uint8_t valid = 0;
             if (reader_.read(values + layout_.dictvalues_valid, valid) && valid)
                 sink.edge(values, relation, Referent::ManagedValues, type.address);

@@ -41,6 +41,11 @@ class ObjectDecoder {
     uint64_t previous_frame(uint64_t frame);
     // False for frames CPython hides (being set up, C-stack shims).
     bool is_complete_frame(uint64_t frame);
+    // The object a _PyStackRef (3.14+) refers to; 0 for NULL and tagged ints. Before 3.14, the
+    // pointer itself (with the low flag bits of f_executable cleared).
+    uint64_t stackref(uint64_t bits) const;
+    // The code object (f_executable) of an interpreter frame, 0 if none.
+    uint64_t frame_code(uint64_t frame);
     // Emits the edge to an interpreter frame: its frame object if it has one, else the frame.
     void frame_edge(uint64_t frame, const Relation& relation, EdgeSink& sink);
 
@@ -76,6 +81,9 @@ class ObjectDecoder {
     void module_state_scan(uint64_t module, EdgeSink& sink);
     void field(uint64_t object, uint32_t offset, const Relation& relation, EdgeSink& sink);
 
+    // A frame slot or frame field: a _PyStackRef in 3.14+, a plain object pointer before.
+    uint64_t frame_slot(uint64_t address);
+    void stackref_field(uint64_t object, uint32_t offset, const Relation& relation, EdgeSink& sink);
     uint64_t preheader(uint64_t address, const TypeInfo& type);
     uint64_t old_frame_size(uint64_t address);
     uint64_t dict_size(uint64_t address, const TypeInfo& type);

@@ -230,7 +230,7 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
             break;
         }
         uint64_t frame = reader_.pointer(address + l.frame_frame);
-        uint64_t code = frame ? reader_.pointer(frame + l.iframe_code) & ~uint64_t{3} : 0;
+        uint64_t code = frame ? frame_code(frame) : 0;
         body = l.frame_data + (code ? frame_data_size(code) : l.iframe_localsplus);
         break;
     }
@@ -242,7 +242,7 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
             break;
         }
         uint64_t code = l.has(l.gen_code) ? reader_.pointer(address + l.gen_code)
-                                          : reader_.pointer(address + l.gen_iframe + l.iframe_code) & ~uint64_t{3};
+                                          : frame_code(address + l.gen_iframe);
         body = l.gen_iframe + (code ? frame_data_size(code) : l.iframe_localsplus);
         break;
     }

@@ -82,6 +82,15 @@ std::optional<PythonVersion> version_from_memory(Reader& reader, const memory::S
     return std::nullopt;
 }
 
+// True when a loaded file is named as a free-threaded build names it ("libpython3.13t.so",
+// "python3.14t"): the ABI flag 't'.
+bool free_threaded_file(const memory::Symbols& symbols) {
+    static const std::regex pattern(R"(python\d\.\d+t(\.|$|-))");
+    for (const auto& module : symbols.modules())
+        if (std::regex_search(base_name(module.path), pattern)) return true;
+    return false;
+}
+
 } // namespace
 
 std::string PythonVersion::text() const {
@@ -130,16 +139,40 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
                                     "CPython {}",
                                     supported_versions()));
     }
-    runtime.layout = find_layout(runtime.version.major, runtime.version.minor);
+    if (runtime_symbol) {
+        runtime.address = *runtime_symbol;
+    } else if (auto section = symbols.section(".PyRuntime")) {
+        // Stripped builds: _PyRuntime is alone in its own section.
+        runtime.address = section->start;
+    }
+    // 3.13+: the target describes itself at the start of _PyRuntime; its version is exact (the
+    // layout can depend on the patch release) and it says whether the build is free-threaded.
+    std::optional<DebugOffsets> header;
+    if (runtime.address != 0 && (runtime.version.major > 3 || runtime.version.minor >= 13))
+        header = peek_debug_offsets(reader, runtime.address);
+    if (header) {
+        const uint64_t hex = header->version;
+        PythonVersion reported{int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF), int((hex >> 4) & 0xF),
+                               int(hex & 0xF)};
+        if (reported.major == runtime.version.major && reported.minor == runtime.version.minor) {
+            if (!version_symbol) // the exact version, which a file name does not give
+                runtime.found_by += "; exact version from _Py_DebugOffsets";
+            else if (reported.micro != runtime.version.micro || reported.level != runtime.version.level)
+                runtime.found_by += "; patch level from _Py_DebugOffsets";
+            runtime.version = reported;
+        }
+    }
+    if (header ? header->free_threaded : free_threaded_file(symbols))
+        throw Error(fmt::format("CPython {} free-threaded build (Py_GIL_DISABLED) is not supported; heapy supports "
+                                "the default (GIL) builds of CPython {}",
+                                runtime.version.text(), supported_versions()));
+    runtime.layout = find_layout(runtime.version.major, runtime.version.minor, runtime.version.micro);
     if (!runtime.layout)
         throw Error(fmt::format("unsupported Python version {}: heapy supports CPython {}", runtime.version.text(),
                                 supported_versions()));
     if (runtime_symbol) {
-        runtime.address = *runtime_symbol;
         runtime.found_by += "; _PyRuntime from symbols";
-    } else if (auto section = symbols.section(".PyRuntime")) {
-        // Stripped builds: _PyRuntime is alone in its own section.
-        runtime.address = section->start;
+    } else if (runtime.address != 0) {
         runtime.found_by += "; _PyRuntime from the .PyRuntime section";
     } else {
         throw Error("found Python but not _PyRuntime (no symbol, no .PyRuntime section): check that --exe names the "
@@ -158,15 +191,6 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
                                                 runtime.version.major, runtime.version.minor);
                 runtime.debug_offsets.reset();
             } else {
-                if (runtime.debug_offsets->free_threaded)
-                    throw Error(fmt::format("this is a free-threaded CPython {} build (3.13t and later): heapy supports "
-                                            "the default (GIL) builds of CPython {} only",
-                                            runtime.version.text(), supported_versions()));
-                if (!version_symbol) { // the exact version, which a file name does not give
-                    runtime.version = {int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF),
-                                       int((hex >> 4) & 0xF), int(hex & 0xF)};
-                    runtime.found_by += "; exact version from _Py_DebugOffsets";
-                }
                 runtime.own_layout = own;
                 runtime.layout = own.get();
                 runtime.found_by += fmt::format("; _Py_DebugOffsets read (version 0x{:08x} agrees, {} fields checked, "

@@ -57,10 +57,11 @@ MODES = ("core", "live")
 # "debian": the distribution's static, stripped python3.11; "pyenv": a pyenv CPython 3.11 built
 # with --enable-shared; "pyX.Y": the newest pyenv CPython X.Y ($PYENV_ROOT or ~/.pyenv), any build.
 # The suite runs every test on the first two and a lighter set on the others (CMakeLists.txt);
-# "py3.8" is an unsupported version, used only to check heapy's message for it.
-INTERPRETERS = ("debian", "pyenv", "py3.9", "py3.10", "py3.12", "py3.13")
+# "py3.8" is an unsupported version and "py3.14t" a free-threaded build (pyenv's, else
+# /opt/python3.14t), used only to check heapy's message for them.
+INTERPRETERS = ("debian", "pyenv", "py3.9", "py3.10", "py3.12", "py3.13", "py3.14")
 VERSION_INTERPRETERS = INTERPRETERS[2:]
-OTHER_INTERPRETERS = ("py3.8",)
+OTHER_INTERPRETERS = ("py3.8", "py3.14t")
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 SKIP_PYENV = "skipped: no pyenv CPython 3.11 shared build"
 
@@ -108,9 +109,19 @@ def interpreter(name):
                 exe = os.path.realpath(candidate)
                 break
     elif re.fullmatch(r"py3\.\d+", name):
-        for candidate in _pyenv_pythons(name[2:]):
+        opt = "/opt/python%s/bin/python%s" % (name[2:], name[2:])
+        for candidate in _pyenv_pythons(name[2:]) + [opt]:
             # Skip a broken install: the interpreter must at least start.
             if _config_var(candidate, "VERSION") == name[2:]:
+                exe = os.path.realpath(candidate)
+                break
+    elif re.fullmatch(r"py3\.\d+t", name):
+        minor = name[2:-1]
+        opt = "/opt/python%st/bin/python%st" % (minor, minor)
+        root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+        pyenv = sorted(glob.glob(os.path.join(root, "versions", minor + ".*t", "bin", "python%st" % minor)))
+        for candidate in pyenv[::-1] + [opt]:
+            if _config_var(candidate, "Py_GIL_DISABLED") == "1":
                 exe = os.path.realpath(candidate)
                 break
     else:

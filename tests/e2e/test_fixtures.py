@@ -37,7 +37,7 @@ SHAPES = {
 
 # sys.getsizeof of a Plain instance (GC header + object + __dict__/__weakref__ or the 3.11 pre-
 # header pointers), per version: what the fixture must state, so a wrong truth shows up here.
-PLAIN_SIZE = {"3.9": 48, "3.10": 48, "3.11": 56, "3.12": 48, "3.13": 48}
+PLAIN_SIZE = {"3.9": 48, "3.10": 48, "3.11": 56, "3.12": 48, "3.13": 48, "3.14": 48}
 
 
 def minor_version(interp):

@@ -17,8 +17,8 @@ import harness
 
 PARAMS = argparse.Namespace(interp="debian")
 
-# Fields of _Py_DebugOffsets (3.13) heapy checks (core/cpython/debug_offsets.cpp).
-DEBUG_OFFSETS_FIELDS = {13: 44}
+# Fields of _Py_DebugOffsets (3.13, 3.14) heapy checks (core/cpython/debug_offsets.cpp).
+DEBUG_OFFSETS_FIELDS = {13: 44, 14: 52}
 
 
 class Info(unittest.TestCase):

@@ -1,7 +1,8 @@
-"""A core (and the live process) of a CPython version heapy does not support: every front end
-must print one line naming the version it found and the supported range, and fail cleanly.
+"""A core (and the live process) of a CPython version heapy does not support, or of a
+free-threaded build: every front end must print one line naming the version (and build) it found
+and the supported range, and fail cleanly.
 
-    python3 test_unsupported.py [--interp py3.8] [-v]
+    python3 test_unsupported.py [--interp py3.8|py3.14t] [-v]
 
 Skipped (exit 77) when that version is not installed (pyenv, harness.interpreter).
 """
@@ -17,6 +18,10 @@ PARAMS = argparse.Namespace(interp="py3.8")
 
 # heapy's message, e.g. "unsupported Python version 3.8.18: heapy supports CPython 3.9 to 3.13".
 MESSAGE_RE = r"unsupported Python version (3\.\d+\.\d+)\S*: heapy supports CPython 3\.\d+ to 3\.\d+"
+# e.g. "CPython 3.14.7 free-threaded build (Py_GIL_DISABLED) is not supported; heapy supports the
+# default (GIL) builds of CPython 3.9 to 3.14".
+FREE_THREADED_RE = (r"CPython (3\.\d+\.\d+)\S* free-threaded build \(Py_GIL_DISABLED\) is not supported; "
+                    r"heapy supports the default \(GIL\) builds of CPython 3\.\d+ to 3\.\d+")
 
 
 class Unsupported(unittest.TestCase):
@@ -33,9 +38,10 @@ class Unsupported(unittest.TestCase):
             self.fail(missing)
         r = harness.run_heapy(frontend, mode, self.target, words)
         text = r.stdout + r.stderr
-        lines = [line for line in text.splitlines() if re.search(MESSAGE_RE, line)]
-        self.assertEqual(len(lines), 1, "expected one line matching %r:\n%s" % (MESSAGE_RE, r.describe()))
-        self.assertEqual(re.search(MESSAGE_RE, lines[0]).group(1), self.version, r.describe())
+        pattern = FREE_THREADED_RE if PARAMS.interp.endswith("t") else MESSAGE_RE
+        lines = [line for line in text.splitlines() if re.search(pattern, line)]
+        self.assertEqual(len(lines), 1, "expected one line matching %r:\n%s" % (pattern, r.describe()))
+        self.assertEqual(re.search(pattern, lines[0]).group(1), self.version, r.describe())
         self.assertNotIn("Traceback", text, r.describe())
         if frontend == "cli":
             self.assertNotEqual(r.rc, 0, r.describe())

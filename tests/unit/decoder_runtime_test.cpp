@@ -109,8 +109,8 @@ TEST_CASE("unsupported and undetectable versions are errors that say so",
     }
     SECTION("a release candidate of a future version") {
         PyHeap h;
-        h.poke<uint32_t>(h.py_version, 0x030e00c1);
-        CHECK_THAT(locate_error(h), Contains("unsupported Python version 3.14.0rc1"));
+        h.poke<uint32_t>(h.py_version, 0x030f00c1);
+        CHECK_THAT(locate_error(h), Contains("unsupported Python version 3.15.0rc1"));
     }
     SECTION("no Py_Version and no telling file name") {
         PyHeap h;

@@ -1,8 +1,8 @@
-// Every version's layout (3.9 to 3.13) on hand-built images laid out as that version lays them
+// Every version's layout (3.9 to 3.14) on hand-built images laid out as that version lays them
 // out: sys.getsizeof of the common objects (measured on the pyenv builds 3.9.18, 3.10.13,
-// 3.11.7, 3.12.1, 3.13.0), dict internals (dk_size before 3.11, dk_log2_size after), ints (lv_tag
+// 3.11.7, 3.12.1, 3.13.0, 3.14.7), dict internals (dk_size before 3.11, dk_log2_size after), ints (lv_tag
 // from 3.12), instance dicts (a __dict__ slot before 3.11, managed dict pointers in 3.11, the
-// tagged dict-or-values word in 3.12, inline values in 3.13), the runtime and its version, and a
+// tagged dict-or-values word in 3.12, inline values in 3.13 and 3.14), the runtime and its version, and a
 // whole walk.
 #include "tests/unit/support/decoding.hpp"
 
@@ -16,12 +16,12 @@ using Catch::Matchers::Contains;
 namespace {
 
 int version_under_test() {
-    return GENERATE(9, 10, 11, 12, 13);
+    return GENERATE(9, 10, 11, 12, 13, 14);
 }
 
 // Per version, 3.9 first.
-template <class T> T per_version(int minor, T v9, T v10, T v11, T v12, T v13) {
-    const T values[] = {v9, v10, v11, v12, v13};
+template <class T> T per_version(int minor, T v9, T v10, T v11, T v12, T v13, T v14) {
+    const T values[] = {v9, v10, v11, v12, v13, v14};
     return values[minor - 9];
 }
 
@@ -55,12 +55,12 @@ TEST_CASE("every version: sizes are sys.getsizeof", "[decoder][versions][size]")
     CHECK(d.size(minus) == 28);
     CHECK(d.size(big) == 32);
     CHECK(d.size(ab) == 35);
-    CHECK(d.size(empty_tuple) == 40);
-    CHECK(d.size(pair) == 56);
+    CHECK(d.size(empty_tuple) == (minor <= 13 ? 40 : 48)); // 3.14: ob_hash
+    CHECK(d.size(pair) == (minor <= 13 ? 56 : 64));
     CHECK(d.size(list) == 88);
     CHECK(d.size(empty_dict) == 64);
     CHECK(d.size(abc_dict) == (minor <= 10 ? 232 : 184));
-    CHECK(d.size(p) == per_version<uint64_t>(minor, 48, 48, 56, 48, 48));
+    CHECK(d.size(p) == per_version<uint64_t>(minor, 48, 48, 56, 48, 48, 48));
     CHECK(d.size(s) == 48);
 }
 
@@ -142,7 +142,8 @@ TEST_CASE("every version: the runtime, its version and how it was found",
     heapy::cpython::Reader reader(h.memory);
     const auto runtime = heapy::cpython::locate_runtime(reader, h.symbols);
     CHECK(runtime.version.text() == h.version);
-    CHECK(runtime.layout == &h.L);
+    if (minor <= 13) CHECK(runtime.layout == &h.L);
+    else CHECK(runtime.layout->micro_first == h.L.micro_first); // h.L corrected by the debug offsets
     if (minor >= 11)
         CHECK_THAT(runtime.found_by,
                    Contains("version from Py_Version, agrees with the file name python3." +
@@ -150,7 +151,7 @@ TEST_CASE("every version: the runtime, its version and how it was found",
     else
         CHECK_THAT(runtime.found_by,
                    Contains("version from a file name and the version string in memory"));
-    CHECK_FALSE(runtime.debug_offsets); // no cookie in this image
+    CHECK(bool(runtime.debug_offsets) == (minor >= 14)); // 3.14 images have their cookie
     REQUIRE(runtime.interpreters.size() == 1);
     REQUIRE(runtime.interpreters[0].threads.size() == 1);
     CHECK(runtime.interpreters[0].threads[0].thread_id == 140001);
@@ -198,7 +199,7 @@ TEST_CASE("every version: the partition of a small program", "[decoder][versions
     CAPTURE(rows);
     CHECK(w.graph.unreadable == 0);
     const std::string foo_size =
-        std::to_string(2 * per_version<uint64_t>(minor, 48, 48, 56, 48, 48));
+        std::to_string(2 * per_version<uint64_t>(minor, 48, 48, 56, 48, 48, 48));
     CHECK(row(rows, "__main__.Foo") == "__main__.Foo 2 " + foo_size);
     CHECK(row(rows, "dict of __main__.Foo").rfind("dict of __main__.Foo 2 ", 0) == 0);
     CHECK(row(rows, "dict (no owner)").rfind("dict (no owner) 3 ", 0) == 0); // modules, builtins, y

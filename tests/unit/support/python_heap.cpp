@@ -80,9 +80,47 @@ int micro_of(int minor) {
         return 2;
     case 12:
         return 1;
+    case 14:
+        return 7;
     default:
         return 0;
     }
+}
+
+// _Py_DebugOffsets of 3.14 (Include/internal/pycore_debug_offsets.h), describing the image:
+// {offset in the struct, value} for each section's size and the fields heapy reads; every other
+// word stays 0.
+void write_debug_offsets_314(MemoryImage& memory, uint64_t at, uint64_t version, const cpython::Layout& L) {
+    memory.write(at, "xdebugpy", 8);
+    memory.put<uint64_t>(at + 8, version);
+    memory.put<uint64_t>(at + 16, 0); // free_threaded
+    const uint64_t gen_size = L.gen_iframe + L.iframe_localsplus + 8;
+    const std::pair<uint32_t, uint64_t> words[] = {
+        // runtime_state, interpreter_state, thread_state, interpreter_frame
+        {24, 4096}, {32, L.runtime_finalizing}, {40, L.runtime_interpreters_head},
+        {48, L.interp_size}, {56, L.interp_id}, {64, L.interp_next}, {72, L.interp_threads_head},
+        {88, L.interp_gc}, {96, L.interp_modules}, {104, L.interp_sysdict}, {112, L.interp_builtins},
+        {176, L.tstate_size}, {184, L.tstate_prev}, {192, L.tstate_next}, {200, L.tstate_interp},
+        {208, L.tstate_current_frame}, {216, L.tstate_thread_id}, {224, L.tstate_native_thread_id},
+        {232, L.tstate_datastack_chunk}, {248, L.iframe_localsplus + 8}, {256, L.iframe_previous},
+        {264, L.iframe_code}, {272, L.iframe_instr}, {280, L.iframe_localsplus},
+        {288, L.iframe_owner}, {296, L.iframe_stackpointer},
+        // code_object, pyobject, type_object
+        {312, L.code_size}, {320, L.code_filename}, {328, L.code_name}, {336, L.code_qualname},
+        {344, L.code_linetable}, {352, L.code_firstlineno}, {360, L.code_argcount},
+        {368, L.code_localsplusnames}, {376, L.code_localspluskinds}, {384, L.code_adaptive},
+        {400, 16}, {408, L.object_type}, {416, L.type_size}, {424, L.type_name}, {440, L.type_flags},
+        // tuple, list, set, dict, float, long, bytes, unicode, gc, generator
+        {448, L.tuple_items + 8}, {456, L.tuple_items}, {472, L.list_allocated + 8},
+        {480, L.list_items}, {496, L.set_smalltable + 8 * L.set_entry_size + 8}, {504, L.set_used},
+        {512, L.set_table}, {520, L.set_mask}, {528, L.dict_size}, {536, L.dict_keys},
+        {544, L.dict_values}, {552, 24}, {560, L.float_value}, {568, L.long_digits + 4},
+        {576, L.long_tag}, {584, L.long_digits}, {592, L.bytes_sval + 8}, {608, L.bytes_sval},
+        {616, L.str_unicode_size}, {624, L.str_state}, {632, L.str_length},
+        {640, L.str_ascii_size}, {648, L.gc_collecting + 72}, {656, L.gc_collecting},
+        {664, gen_size}, {672, L.gen_name}, {680, L.gen_iframe}, {688, L.gen_frame_state},
+    };
+    for (const auto& [offset, value] : words) memory.put<uint64_t>(at + offset, value);
 }
 
 } // namespace
@@ -178,6 +216,7 @@ PyHeap::PyHeap(int minor) : L(layout_of(minor)) {
     py_version = data(8);
     poke<uint32_t>(py_version, uint32_t(0x03000000 | minor << 16 | micro_of(minor) << 8 | 0xf0));
     if (minor >= 11) symbols.define("Py_Version", py_version); // exported from 3.11 on
+    if (minor == 14) write_debug_offsets_314(memory, runtime, peek<uint32_t>(py_version), L);
 }
 
 uint64_t PyHeap::static_type(const char* tp_name, const char* symbol, uint64_t base,
@@ -846,22 +885,32 @@ uint64_t PyHeap::place_frame(uint64_t at, const FrameSpec& spec, int8_t owner) {
     if (spec.fast.size() > size_t(nlocalsplus) ||
         spec.stack.size() > size_t(peek<int32_t>(code + L.code_stacksize)))
         throw std::logic_error("frame: more values than the code has slots");
-    poke(at + L.iframe_function, spec.function);
+    // 3.14: f_executable and f_funcobj are _PyStackRefs; tag them deferred (bit 0), as CPython
+    // does for immortal objects, so that readers must untag.
+    const uint64_t tag = L.stackrefs ? 1 : 0;
+    poke(at + L.iframe_function, spec.function ? spec.function | tag : 0);
     poke(at + L.iframe_globals, spec.globals);
     poke(at + L.iframe_builtins, spec.builtins);
     poke(at + L.iframe_locals, spec.locals);
-    poke(at + L.iframe_code, code);
+    poke(at + L.iframe_code, code | tag);
     poke(at + L.iframe_previous, spec.previous);
     // prev_instr: _PyCode_CODE(code) - 1 before the first instruction, else past
     // _co_firsttraceable.
     const int64_t first = peek<int32_t>(code + L.code_firsttraceable);
     const int64_t instr = spec.incomplete ? -1 : first;
     poke(at + L.iframe_instr, code + L.code_adaptive + uint64_t(instr * int64_t(L.code_unit_size)));
-    poke<int32_t>(at + L.iframe_stacktop,
-                  spec.executing ? -1 : nlocalsplus + int32_t(spec.stack.size()));
+    const int32_t stacktop = nlocalsplus + int32_t(spec.stack.size());
+    if (L.has(L.iframe_stackpointer)) // 3.14: a pointer to the first free slot; NULL while running
+        poke<uint64_t>(at + L.iframe_stackpointer,
+                       spec.executing ? 0 : at + L.iframe_localsplus + 8 * uint64_t(stacktop));
+    else
+        poke<int32_t>(at + L.iframe_stacktop, spec.executing ? -1 : stacktop);
     poke<int8_t>(at + L.iframe_owner, owner);
+    // 3.14 stackrefs: NULL is the deferred NULL (1); every other value goes in as given.
+    const uint64_t null = L.stackrefs ? 1 : 0;
+    for (int32_t i = 0; i < nlocalsplus; ++i) poke<uint64_t>(at + L.iframe_localsplus + 8 * uint64_t(i), null);
     for (size_t i = 0; i < spec.fast.size(); ++i)
-        poke(at + L.iframe_localsplus + 8 * i, spec.fast[i]);
+        poke(at + L.iframe_localsplus + 8 * i, spec.fast[i] ? spec.fast[i] : null);
     for (size_t i = 0; i < spec.stack.size(); ++i)
         poke(at + L.iframe_localsplus + 8 * (uint64_t(nlocalsplus) + i), spec.stack[i]);
     labels_[at] = "frame:" + text_of(word(code + L.code_name));
@@ -879,7 +928,7 @@ uint64_t PyHeap::frame(const FrameSpec& spec) {
 }
 
 uint64_t PyHeap::frame_object(uint64_t frame) {
-    const uint64_t code = word(frame + L.iframe_code);
+    const uint64_t code = word(frame + L.iframe_code) & ~uint64_t{3};
     // PyFrameObject has no ob_size (f_back is there) although it is allocated var-sized.
     const uint64_t f = object(t.frame, L.frame_data + frame_bytes(code));
     poke(f + L.frame_frame, frame);
@@ -890,7 +939,7 @@ uint64_t PyHeap::frame_object(uint64_t frame) {
 uint64_t PyHeap::generator(const FrameSpec& spec, int8_t frame_state) {
     // PyGenObject has no ob_size either: gi_code is at 16.
     const uint64_t g = object(t.generator, L.gen_iframe + frame_bytes(spec.code));
-    poke(g + L.gen_code, spec.code);
+    if (L.has(L.gen_code)) poke(g + L.gen_code, spec.code);
     poke(g + L.gen_name, word(spec.code + L.code_name));
     poke(g + L.gen_qualname, word(spec.code + L.code_qualname));
     poke(g + L.gen_frame_state, frame_state);
@@ -948,6 +997,7 @@ uint64_t PyHeap::thread(uint64_t interpreter, uint64_t thread_id) {
 }
 
 uint64_t PyHeap::current_frame(uint64_t thread) const {
+    if (!L.has(L.tstate_cframe)) return word(thread + L.tstate_current_frame); // 3.13+
     return word(word(thread + L.tstate_cframe) + L.cframe_current_frame);
 }
 
@@ -961,7 +1011,10 @@ uint64_t PyHeap::push_frame(uint64_t thread, FrameSpec spec) {
     spec.previous = current_frame(thread);
     const uint64_t f =
         place_frame(chunk + L.chunk_data + 8 * top, spec, int8_t(L.frame_owner_thread));
-    poke(word(thread + L.tstate_cframe) + L.cframe_current_frame, f);
+    if (L.has(L.tstate_cframe))
+        poke(word(thread + L.tstate_cframe) + L.cframe_current_frame, f);
+    else
+        poke(thread + L.tstate_current_frame, f);
     return f;
 }
 

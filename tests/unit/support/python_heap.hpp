@@ -74,12 +74,13 @@ struct FrameSpec {
     uint64_t locals = 0;           // f_locals (module-level frames)
     std::vector<uint64_t> fast{};  // localsplus[0 .. co_nlocalsplus); missing ones are NULL
     std::vector<uint64_t> stack{}; // the value stack above them
-    bool executing = false;        // stacktop = -1: the stack pointer lives in a register
+    bool executing = false;        // stacktop = -1 (3.14: stackpointer NULL): in a register
     bool incomplete = false;       // prev_instr before _co_firsttraceable (being set up)
     uint64_t previous = 0;
 };
 
-// A CPython 3.`minor` process (3.11.2 by default): static types in the executable's data,
+// A CPython 3.`minor` process (3.11.2 by default; 3.14 is 3.14.7, with its _Py_DebugOffsets at
+// the start of _PyRuntime and _PyStackRef frame slots): static types in the executable's data,
 // objects on a heap, symbols.
 class PyHeap {
   public:
