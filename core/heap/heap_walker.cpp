@@ -1,6 +1,9 @@
 #include "core/heap/heap_walker.hpp"
 
 #include "core/errors.hpp"
+#include "core/heap/memory_limit.hpp"
+
+#include <fmt/format.h>
 
 #include <unordered_set>
 
@@ -180,6 +183,7 @@ void HeapWalker::walk_more(const std::vector<uint64_t>& seeds, const WalkHooks& 
 // Decodes every node that has no edges yet, in order, appending the nodes they reach. Invariant:
 // edge_begin holds one entry per decoded node plus the end of the last one's edges.
 void HeapWalker::drain(const WalkHooks& hooks) {
+    const uint64_t memory_limit = analysis_memory_limit();
     for (uint32_t node = uint32_t(graph_.edge_begin.size() - 1); node < graph_.nodes.size(); ++node) {
         walker_->set_current(node);
         walker_->decode(node);
@@ -187,6 +191,10 @@ void HeapWalker::drain(const WalkHooks& hooks) {
         if (node % kPollInterval == 0) {
             if (hooks.interrupted && hooks.interrupted()) throw Interrupted();
             if (hooks.progress) hooks.progress(graph_.nodes.size());
+            if (graph_.memory_bytes() > memory_limit)
+                throw Error(fmt::format("the analysis reached its memory limit of {} MiB after {} objects; set "
+                                        "HEAPY_MEMORY_LIMIT (e.g. HEAPY_MEMORY_LIMIT=32G) to allow more",
+                                        memory_limit >> 20, graph_.nodes.size()));
         }
         if (graph_.targets.size() >= UINT32_MAX)
             throw Error("the heap has more than 4 billion references; heapy cannot hold it");

@@ -60,6 +60,11 @@ struct ObjectGraph {
     uint64_t total_size = 0; // sum of node sizes, root excluded
 
     size_t object_count() const { return nodes.empty() ? 0 : nodes.size() - 1; }
+    // What the graph holds in memory, roughly (the big tables only).
+    uint64_t memory_bytes() const {
+        return nodes.capacity() * sizeof(Node) + (edge_begin.capacity() + targets.capacity() + dict_owner.capacity()) * 4 +
+               index.memory_bytes();
+    }
     uint64_t size_of(uint32_t node) const {
         uint32_t small = nodes[node].small_size();
         return small == Node::kBigSize ? big_sizes.at(node) : small;
