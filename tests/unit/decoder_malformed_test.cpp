@@ -26,7 +26,10 @@ Outcome walk_isolated(PyHeap& h, const std::function<std::string(Walk&)>& probe 
         [&] {
             Walk w(h);
             std::string out = fmt::format("unreadable={}", w.graph.unreadable);
-            if (probe) out += " " + probe(w);
+            if (probe) {
+                out += ' ';
+                out += probe(w);
+            }
             return out;
         },
         kQuick);

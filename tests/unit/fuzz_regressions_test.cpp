@@ -1,19 +1,11 @@
 // Hostile input, as the fuzzers (tests/fuzz) feed it: hand-made broken cores for the core reader,
 // and corrupted CPython images for the whole analysis. Every input must be refused with
 // heapy::Error or analysed; nothing may crash, hang or allocate without bound. Inputs the
-// fuzzers found are kept here as byte arrays; the [!mayfail] tests are bugs outside the memory
-// layer that are known and not fixed yet (each names the code at fault).
-//
-// The drivers are compiled here because the unit test target globs only tests/unit/*.cpp. The
-// heap image needs the decoder tests' support library (tests/unit/support, compiled into this
-// binary by decoder_support.cpp); without it only the core reader is tested.
-#include "tests/fuzz/core_input.cpp"
-#if __has_include("tests/unit/decoder_support.cpp") &&                                             \
-                  __has_include("tests/unit/support/isolate.hpp")
-#define HEAPY_HEAP_IMAGE 1
-#include "tests/fuzz/heap_image.cpp"
+// fuzzers found are kept here as byte arrays. The fuzzers' drivers (tests/fuzz/core_input.cpp,
+// heap_image.cpp) are compiled into the unit tests (tests/CMakeLists.txt).
+#include "tests/fuzz/core_input.hpp"
+#include "tests/fuzz/heap_image.hpp"
 #include "tests/unit/support/isolate.hpp"
-#endif
 
 #include "core/errors.hpp"
 #include "core/memory/mapped_file.hpp"
@@ -59,8 +51,9 @@ struct CoreBuilder {
     }
 
     static void put(std::vector<std::byte>& out, const void* data, size_t n) {
-        auto p = static_cast<const std::byte*>(data);
-        out.insert(out.end(), p, p + n);
+        const size_t at = out.size();
+        out.resize(at + n);
+        std::memcpy(out.data() + at, data, n);
     }
     template <class T> static void put(std::vector<std::byte>& out, T value) {
         put(out, &value, sizeof value);
@@ -257,7 +250,6 @@ TEST_CASE("an in-memory core is read like the same bytes in a file", "[fuzz][mem
     CHECK_THAT(target.description, Catch::Contains("in-memory"));
 }
 
-#ifdef HEAPY_HEAP_IMAGE
 
 // --- the heap image ----------------------------------------------------------------------------
 
@@ -308,4 +300,3 @@ TEST_CASE("inputs the fuzzer found", "[fuzz][walk]") {
 // tp_base, looping deque blocks, sets and dicts claiming 2**30 slots) are reproduced on real cores
 // by tests/e2e/test_corrupt.py (test_bug_*) and on hand-made images by decoder_malformed_test.cpp.
 
-#endif // HEAPY_HEAP_IMAGE

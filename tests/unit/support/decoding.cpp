@@ -38,10 +38,10 @@ std::string relation_text(const PyHeap& heap, const cpython::Relation& relation)
         text = fmt::format(".{}", relation.name);
         break;
     case RelationKind::AttributeCName:
-        text = "." + c_string(heap, relation.object);
+        text = fmt::format(".{}", c_string(heap, relation.object));
         break;
     case RelationKind::AttributeKey:
-        text = "." + heap.text_of(relation.object);
+        text = fmt::format(".{}", heap.text_of(relation.object));
         break;
     case RelationKind::InterAttribute:
         text = std::string_view(relation.name) == "??" ? fmt::format("->??@{}", relation.index)
