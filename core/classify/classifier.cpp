@@ -37,8 +37,9 @@ constexpr uint64_t kDictNoOwner = uint64_t{2} << 40;
 constexpr uint64_t kRootKey = uint64_t{3} << 40;
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
 }
 
 uint64_t clodo_key(const ClassifyContext& context, uint32_t node) {
@@ -91,20 +92,23 @@ struct RelationKey {
 };
 struct RelationKeyHash {
     size_t operator()(const RelationKey& k) const {
-        uint64_t h = k.kind_index * 0x9e3779b97f4a7c15ULL ^ k.name * 0xc2b2ae3d27d4eb4fULL ^ k.object;
+        uint64_t h =
+            k.kind_index * 0x9e3779b97f4a7c15ULL ^ k.name * 0xc2b2ae3d27d4eb4fULL ^ k.object;
         return size_t(h ^ (h >> 29));
     }
 };
 
 RelationKey relation_key(const heap::NamedEdge& edge) {
     const cpython::Relation& r = edge.relation;
-    uint64_t name = r.kind == cpython::RelationKind::Root ? uint64_t(uintptr_t(edge.root_name.data()))
-                                                          : uint64_t(uintptr_t(r.name));
+    uint64_t name = r.kind == cpython::RelationKind::Root
+                        ? uint64_t(uintptr_t(edge.root_name.data()))
+                        : uint64_t(uintptr_t(r.name));
     return {uint64_t(r.kind) << 32 | r.index, name, r.object};
 }
 
 // Via: for every node, the sorted set of relation texts its referrers refer to it by.
-std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes, Interner& names) {
+std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                               Interner& names) {
     const heap::ObjectGraph& graph = context.graph;
     std::vector<uint32_t> position(graph.nodes.size(), UINT32_MAX);
     for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
@@ -133,14 +137,16 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
                 std::string_view(edge.relation.name) == "ob_type")
                 continue;
             auto [it, inserted] = text_of.emplace(relation_key(edge), uint32_t(texts.size()));
-            if (inserted) texts.push_back(report::py_repr_str(heap::via_text(*context.decoder, edge)));
+            if (inserted)
+                texts.push_back(report::py_repr_str(heap::via_text(*context.decoder, edge)));
             found.emplace_back(at, it->second);
         }
     }
     // Rank the texts once so each node's set can be sorted as numbers.
     std::vector<uint32_t> order(texts.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return texts[a] < texts[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return texts[a] < texts[b]; });
     std::vector<uint32_t> rank(texts.size());
     for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
     // Group by node with a counting sort (E entries, few per node), then sort each node's ranks.
@@ -172,9 +178,10 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
         ranks.assign(grouped.begin() + begin[node], grouped.begin() + begin[node + 1]);
         std::sort(ranks.begin(), ranks.end());
         // Different relations can have the same text: keep each text once.
-        ranks.erase(std::unique(ranks.begin(), ranks.end(),
-                                [&](uint32_t a, uint32_t b) { return texts[order[a]] == texts[order[b]]; }),
-                    ranks.end());
+        ranks.erase(
+            std::unique(ranks.begin(), ranks.end(),
+                        [&](uint32_t a, uint32_t b) { return texts[order[a]] == texts[order[b]]; }),
+            ranks.end());
         auto it = set_ids.find(ranks);
         if (it == set_ids.end()) {
             std::string name;
@@ -187,7 +194,8 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
 }
 
 // Rcs: for every node, the sorted set of the Clodo kinds of its referrers.
-std::vector<uint64_t> rcs_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes, Interner& names) {
+std::vector<uint64_t> rcs_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                               Interner& names) {
     std::unordered_map<uint64_t, std::string> kind_names;
     std::vector<uint64_t> keys;
     keys.reserve(nodes.size());
@@ -195,9 +203,12 @@ std::vector<uint64_t> rcs_keys(const ClassifyContext& context, const std::vector
     std::map<std::vector<uint64_t>, uint64_t> set_ids;
     for (uint32_t node : nodes) {
         referrer_kinds.clear();
-        for_each_referrer(context, node, [&](uint32_t referrer) { referrer_kinds.push_back(clodo_key(context, referrer)); });
+        for_each_referrer(context, node, [&](uint32_t referrer) {
+            referrer_kinds.push_back(clodo_key(context, referrer));
+        });
         std::sort(referrer_kinds.begin(), referrer_kinds.end());
-        referrer_kinds.erase(std::unique(referrer_kinds.begin(), referrer_kinds.end()), referrer_kinds.end());
+        referrer_kinds.erase(std::unique(referrer_kinds.begin(), referrer_kinds.end()),
+                             referrer_kinds.end());
         auto it = set_ids.find(referrer_kinds);
         if (it == set_ids.end()) {
             std::vector<std::string> parts;
@@ -207,7 +218,8 @@ std::vector<uint64_t> rcs_keys(const ClassifyContext& context, const std::vector
                 parts.push_back(name->second);
             }
             std::sort(parts.begin(), parts.end());
-            std::string text = parts.empty() ? "<Nothing>" : fmt::format("{}", fmt::join(parts, ", "));
+            std::string text =
+                parts.empty() ? "<Nothing>" : fmt::format("{}", fmt::join(parts, ", "));
             it = set_ids.emplace(referrer_kinds, names.id(text)).first;
         }
         keys.push_back(it->second);
@@ -222,7 +234,8 @@ std::string module_name(const ClassifyContext& context, uint32_t node) {
     if (dict)
         if (uint64_t name = decoder.dict_lookup(dict, "__name__"))
             if (auto text = decoder.read_str(name, 4096)) return *text;
-    return decoder.read_str(decoder.reader().pointer(address + decoder.layout().module_name), 4096).value_or("?");
+    return decoder.read_str(decoder.reader().pointer(address + decoder.layout().module_name), 4096)
+        .value_or("?");
 }
 
 } // namespace
@@ -242,7 +255,9 @@ std::string classifier_names() {
     return out;
 }
 
-bool needs_referrers(Classifier classifier) { return classifier == Classifier::Via || classifier == Classifier::Rcs; }
+bool needs_referrers(Classifier classifier) {
+    return classifier == Classifier::Via || classifier == Classifier::Rcs;
+}
 
 std::string clodo_name(const ClassifyContext& context, uint32_t node) {
     return clodo_key_name(context, clodo_key(context, node));
@@ -328,9 +343,12 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
     named.reserve(rows.size());
     for (auto& [key, row] : rows) {
         std::string name;
-        if (string_keys) name = interned.name(key);
-        else if (classifier.classifier == Classifier::Clodo) name = clodo_key_name(context, key);
-        else name = context.names.name(uint32_t(key));
+        if (string_keys)
+            name = interned.name(key);
+        else if (classifier.classifier == Classifier::Clodo)
+            name = clodo_key_name(context, key);
+        else
+            name = context.names.name(uint32_t(key));
         if (classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id)
             name.resize(std::min(name.size(), name.find('\0')));
         named.push_back({std::move(name), &row});

@@ -34,8 +34,8 @@ struct ClassifyContext {
     TypeNamer& names;
     uint32_t dict_type;     // TypeRegistry index of `dict`
     uint32_t reachable_end; // nodes [1, reachable_end) are reachable from the root
-    cpython::ObjectDecoder* decoder = nullptr;   // Via, Rcs, Module, Idset
-    const heap::Referrers* referrers = nullptr;  // Via, Rcs
+    cpython::ObjectDecoder* decoder = nullptr;  // Via, Rcs, Module, Idset
+    const heap::Referrers* referrers = nullptr; // Via, Rcs
 };
 
 // The Clodo kind name of one node: `str`, `dict of __main__.Foo`, `dict (no owner)`...

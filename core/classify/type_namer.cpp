@@ -48,7 +48,8 @@ TypeNamer::TypeNamer(cpython::ObjectDecoder& decoder, uint64_t builtins) : decod
     std::vector<cpython::DictEntry> entries;
     dicts.entries(builtins, entries);
     for (const auto& entry : entries) {
-        uint64_t type_of_value = decoder.reader().pointer(entry.value + decoder.layout().object_type);
+        uint64_t type_of_value =
+            decoder.reader().pointer(entry.value + decoder.layout().object_type);
         const cpython::TypeInfo* meta = decoder.types().get(type_of_value);
         if (!meta || !(meta->flags & cpython::kTpFlagTypeSubclass)) continue; // not a class
         auto key = decoder.read_str(entry.key, 256);
@@ -84,7 +85,8 @@ std::string TypeNamer::compute(const cpython::TypeInfo& type) {
     }
     const cpython::Layout& l = decoder_.layout();
     cpython::Reader& reader = decoder_.reader();
-    std::string name = decoder_.read_str(reader.pointer(type.address + l.heaptype_name), 4096).value_or(type.tp_name);
+    std::string name = decoder_.read_str(reader.pointer(type.address + l.heaptype_name), 4096)
+                           .value_or(type.tp_name);
     std::string module = "<unknown module>";
     if (uint64_t dict = reader.pointer(type.address + l.type_dict)) {
         if (uint64_t value = decoder_.dict_lookup(dict, "__module__"))

@@ -14,21 +14,26 @@ heap::WalkHooks hooks_for(const FrontEnd& frontend, const char* what) {
 } // namespace
 
 Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
-    : frontend_(frontend), reader_(*target.memory), runtime_(cpython::locate_runtime(reader_, *target.symbols)) {
+    : frontend_(frontend), reader_(*target.memory),
+      runtime_(cpython::locate_runtime(reader_, *target.symbols)) {
     types_ = std::make_unique<cpython::TypeRegistry>(reader_, *runtime_.layout, *target.symbols);
     decoder_ = std::make_unique<cpython::ObjectDecoder>(reader_, *runtime_.layout, *types_);
-    if (!runtime_.interpreters.empty()) decoder_->set_interpreter(runtime_.interpreters.front().address);
+    if (!runtime_.interpreters.empty())
+        decoder_->set_interpreter(runtime_.interpreters.front().address);
     walker_ = std::make_unique<heap::HeapWalker>(*decoder_, graph_);
-    walker_->walk_roots(cpython::collect_roots(runtime_, *decoder_), hooks_for(frontend, "walking the heap"));
+    walker_->walk_roots(cpython::collect_roots(runtime_, *decoder_),
+                        hooks_for(frontend, "walking the heap"));
     reachable_end_ = uint32_t(graph_.nodes.size());
     reachable_.resize(graph_.object_count());
     std::iota(reachable_.begin(), reachable_.end(), 1u);
 
     uint64_t builtins = 0;
     if (!runtime_.interpreters.empty())
-        builtins = reader_.pointer(runtime_.interpreters.front().address + runtime_.layout->interp_builtins);
+        builtins = reader_.pointer(runtime_.interpreters.front().address +
+                                   runtime_.layout->interp_builtins);
     namer_ = std::make_unique<classify::TypeNamer>(*decoder_, builtins);
-    if (const cpython::TypeInfo* dict = types_->get(types_->address_of(cpython::Kind::Dict))) dict_type_ = dict->index;
+    if (const cpython::TypeInfo* dict = types_->get(types_->address_of(cpython::Kind::Dict)))
+        dict_type_ = dict->index;
 }
 
 Analysis::~Analysis() = default;
@@ -42,7 +47,8 @@ const heap::UnreachableSplit& Analysis::unreachable() {
     if (!unreachable_) {
         std::vector<uint64_t> seeds;
         for (uint64_t address : gc_lists().objects)
-            if (graph_.index.find(address) == heap::AddressIndex::kMissing) seeds.push_back(address);
+            if (graph_.index.find(address) == heap::AddressIndex::kMissing)
+                seeds.push_back(address);
         walker_->walk_more(seeds, hooks_for(frontend_, "walking unreachable objects"));
         unreachable_ = heap::split_unreachable(*decoder_, graph_, reachable_end_);
     }
@@ -50,7 +56,8 @@ const heap::UnreachableSplit& Analysis::unreachable() {
 }
 
 const heap::Referrers& Analysis::referrers() {
-    if (!referrers_ || referrers_->node_count() != graph_.nodes.size()) referrers_ = std::make_unique<heap::Referrers>(graph_);
+    if (!referrers_ || referrers_->node_count() != graph_.nodes.size())
+        referrers_ = std::make_unique<heap::Referrers>(graph_);
     return *referrers_;
 }
 

@@ -33,7 +33,9 @@ class Analysis {
     cpython::ObjectDecoder& decoder() { return *decoder_; }
     const heap::ObjectGraph& graph() const { return graph_; }
     classify::TypeNamer& names() { return *namer_; }
-    classify::ClassifyContext classify_context() { return {graph_, *namer_, dict_type_, reachable_end_}; }
+    classify::ClassifyContext classify_context() {
+        return {graph_, *namer_, dict_type_, reachable_end_};
+    }
 
     // Node numbers of the reachable heap, in walk order.
     const std::vector<uint32_t>& reachable() const { return reachable_; }

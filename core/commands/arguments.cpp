@@ -27,9 +27,11 @@ Arguments parse_arguments(std::string_view command, std::span<const std::string>
         for (const auto& option : options)
             if (option.name == name) spec = &option;
         if (!spec)
-            throw Error(fmt::format("unknown option --{} for 'heapy {}' (see 'heapy help {}')", name, command, command));
+            throw Error(fmt::format("unknown option --{} for 'heapy {}' (see 'heapy help {}')",
+                                    name, command, command));
         if (!spec->takes_value) {
-            if (inline_value) throw Error(fmt::format("option --{} of 'heapy {}' takes no value", name, command));
+            if (inline_value)
+                throw Error(fmt::format("option --{} of 'heapy {}' takes no value", name, command));
             out.flags.insert(name);
             continue;
         }

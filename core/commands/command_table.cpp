@@ -8,66 +8,115 @@ const std::vector<OptionSpec> kShowOptions = {{"by", true}, {"all", false}, {"js
 
 const std::vector<CommandSpec>& command_table() {
     static const std::vector<CommandSpec> table = {
-        {"heap", {}, "Show the reachable heap, partitioned as hpy().heap() would.",
+        {"heap",
+         {},
+         "Show the reachable heap, partitioned as hpy().heap() would.",
          "heapy heap [--by KIND] [--all] [--json]",
-         "Walks every object reachable from the interpreters, their modules and every thread's frames,\n"
-         "makes it the current set and prints heapy's partition table (10 rows; 'heapy more' shows more).\n"
-         "  --by KIND   clodo (class or dict owner; the default), type, class, size, module, unity,\n"
+         "Walks every object reachable from the interpreters, their modules and every thread's "
+         "frames,\n"
+         "makes it the current set and prints heapy's partition table (10 rows; 'heapy more' shows "
+         "more).\n"
+         "  --by KIND   clodo (class or dict owner; the default), type, class, size, module, "
+         "unity,\n"
          "              via (how referrers refer to it), rcs (kinds of referrers), idset, id\n"
          "  --all       print every row\n"
          "  --json      print one line of JSON with every row\n"
          "Example:\n"
          "  (gdb) heapy heap --by type",
-         kShowOptions, cmd_heap},
-        {"by", {}, "Classify the current set by another equivalence relation.", "heapy by KIND [--all] [--json]",
+         kShowOptions,
+         cmd_heap},
+        {"by",
+         {},
+         "Classify the current set by another equivalence relation.",
+         "heapy by KIND [--all] [--json]",
          "KIND is one of clodo, type, class, size, module, unity, via, rcs, idset, id.\n"
          "Example:\n"
          "  (gdb) heapy heap\n"
          "  (gdb) heapy by via",
-         {{"all", false}, {"json", false}}, cmd_by, true},
-        {"row", {}, "Make row N of the last table the current set (heapy's h[N]).", "heapy row N [--by KIND] [--json]",
+         {{"all", false}, {"json", false}},
+         cmd_by,
+         true},
+        {"row",
+         {},
+         "Make row N of the last table the current set (heapy's h[N]).",
+         "heapy row N [--by KIND] [--json]",
          "Example:\n"
          "  (gdb) heapy heap\n"
          "  (gdb) heapy row 0          # the objects of the first row\n"
          "  (gdb) heapy by id",
-         kShowOptions, cmd_row, true},
-        {"select", {}, "Narrow the current set to one kind of the last table, by name.",
+         kShowOptions,
+         cmd_row,
+         true},
+        {"select",
+         {},
+         "Narrow the current set to one kind of the last table, by name.",
          "heapy select KIND-NAME [--by KIND] [--json]",
          "Example:\n"
          "  (gdb) heapy heap\n"
          "  (gdb) heapy select \"dict of __main__.Foo\"",
-         kShowOptions, cmd_select, true},
-        {"iso", {}, "Make the given objects the current set (heapy's hp.iso).", "heapy iso ADDR... [--by KIND] [--json]",
+         kShowOptions,
+         cmd_select,
+         true},
+        {"iso",
+         {},
+         "Make the given objects the current set (heapy's hp.iso).",
+         "heapy iso ADDR... [--by KIND] [--json]",
          "ADDR is an object's address (id()), e.g. 0x7f3a5c1d2e40.\n"
          "Example:\n"
          "  (gdb) heapy iso 0x7f3a5c1d2e40 0x7f3a5c1d2f00",
-         kShowOptions, cmd_iso, true},
-        {"referrers", {}, "Make the objects that refer to the current set the current set.",
+         kShowOptions,
+         cmd_iso,
+         true},
+        {"referrers",
+         {},
+         "Make the objects that refer to the current set the current set.",
          "heapy referrers [--by KIND] [--all] [--json]",
          "Example:\n"
          "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
          "  (gdb) heapy referrers",
-         kShowOptions, cmd_referrers},
-        {"referents", {}, "Make the objects the current set refers to the current set.",
+         kShowOptions,
+         cmd_referrers},
+        {"referents",
+         {},
+         "Make the objects the current set refers to the current set.",
          "heapy referents [--by KIND] [--all] [--json]",
          "Example:\n"
          "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
          "  (gdb) heapy referents",
-         kShowOptions, cmd_referents},
-        {"heapu", {}, "Show the GC objects the root does not reach (hp.heapu()), split into garbage and held.",
+         kShowOptions,
+         cmd_referents},
+        {"heapu",
+         {},
+         "Show the GC objects the root does not reach (hp.heapu()), split into garbage and held.",
          "heapy heapu [--garbage | --held] [--by KIND] [--all] [--json]",
-         "Objects on the GC lists that nothing reachable refers to, and what only they reach. A core is\n"
-         "taken without a collection, so this includes cyclic garbage the next collection would free\n"
-         "(--garbage) besides objects held from outside the Python heap: leaked references, C statics\n"
+         "Objects on the GC lists that nothing reachable refers to, and what only they reach. A "
+         "core is\n"
+         "taken without a collection, so this includes cyclic garbage the next collection would "
+         "free\n"
+         "(--garbage) besides objects held from outside the Python heap: leaked references, C "
+         "statics\n"
          "(--held). Classified by type, as heapy prints heapu.\n"
          "Example:\n"
          "  (gdb) heapy heapu --held",
-         {{"by", true}, {"all", false}, {"json", false}, {"garbage", false}, {"held", false}}, cmd_heapu},
-        {"more", {}, "Show the next page of the last listing (heapy's _.more).", "heapy more [--json]",
-         "Example:\n  (gdb) heapy heap\n  (gdb) heapy more", {{"json", false}}, cmd_more},
-        {"all", {}, "Show the whole of the last listing (heapy's _.all).", "heapy all [--json]",
-         "Example:\n  (gdb) heapy heap\n  (gdb) heapy all", {{"json", false}}, cmd_all},
-        {"shpaths", {"sp"}, "Show the shortest paths from the root to the current set or an object.",
+         {{"by", true}, {"all", false}, {"json", false}, {"garbage", false}, {"held", false}},
+         cmd_heapu},
+        {"more",
+         {},
+         "Show the next page of the last listing (heapy's _.more).",
+         "heapy more [--json]",
+         "Example:\n  (gdb) heapy heap\n  (gdb) heapy more",
+         {{"json", false}},
+         cmd_more},
+        {"all",
+         {},
+         "Show the whole of the last listing (heapy's _.all).",
+         "heapy all [--json]",
+         "Example:\n  (gdb) heapy heap\n  (gdb) heapy all",
+         {{"json", false}},
+         cmd_all},
+        {"shpaths",
+         {"sp"},
+         "Show the shortest paths from the root to the current set or an object.",
          "heapy shpaths [ADDR] [--limit N] [--all] [--json]",
          "Paths in heapy's notation, e.g. hp.Root.i0_modules['__main__'].__dict__['cache'][3].\n"
          "Without ADDR: paths to the objects of the current set that are nearest to the root.\n"
@@ -77,10 +126,16 @@ const std::vector<CommandSpec>& command_table() {
          "  --json      {\"paths\": [...], \"total\": N}, at most 10000 paths\n"
          "Example:\n"
          "  (gdb) heapy sp 0x7f3a5c1d2e40",
-         {{"limit", true}, {"all", false}, {"json", false}}, cmd_shpaths, true},
-        {"rp", {}, "Show the reference pattern of the current set (heapy's .rp).", "heapy rp [--depth N] [--all] [--json]",
+         {{"limit", true}, {"all", false}, {"json", false}},
+         cmd_shpaths,
+         true},
+        {"rp",
+         {},
+         "Show the reference pattern of the current set (heapy's .rp).",
+         "heapy rp [--depth N] [--all] [--json]",
          "A tree of the current set's referrers, their referrers and so on, grouped by kind.\n"
-         "Markers: [^ N] the set of line N again, [R] no referrers (the root), [S] a module, class,\n"
+         "Markers: [^ N] the set of line N again, [R] no referrers (the root), [S] a module, "
+         "class,\n"
          "their dicts, code or frames (not followed), [-] followed, [+] deeper than --depth.\n"
          "  --depth N   how many levels (default 7)\n"
          "  --all       print every line ('heapy more' shows the next 10)\n"
@@ -88,65 +143,117 @@ const std::vector<CommandSpec>& command_table() {
          "Example:\n"
          "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
          "  (gdb) heapy rp",
-         {{"depth", true}, {"all", false}, {"json", false}}, cmd_rp},
-        {"dominos", {}, "Make the objects the current set dominates the current set (heapy's .dominos).",
+         {{"depth", true}, {"all", false}, {"json", false}},
+         cmd_rp},
+        {"dominos",
+         {},
+         "Make the objects the current set dominates the current set (heapy's .dominos).",
          "heapy dominos [--by KIND] [--all] [--json]",
-         "The objects that would be freed with the current set: reachable from it, but not from the root\n"
+         "The objects that would be freed with the current set: reachable from it, but not from "
+         "the root\n"
          "without passing through it (the set itself included).\n"
          "Example:\n"
          "  (gdb) heapy iso 0x7f3a5c1d2e40\n"
          "  (gdb) heapy dominos",
-         kShowOptions, cmd_dominos},
-        {"domisize", {}, "Print the retained size of the current set (heapy's .domisize).", "heapy domisize [--json]",
+         kShowOptions,
+         cmd_dominos},
+        {"domisize",
+         {},
+         "Print the retained size of the current set (heapy's .domisize).",
+         "heapy domisize [--json]",
          "The total size of 'heapy dominos': what freeing the current set would free.\n"
          "Example:\n"
          "  (gdb) heapy select list\n"
          "  (gdb) heapy domisize",
-         {{"json", false}}, cmd_domisize},
-        {"top", {}, "List the objects that retain the most memory, with their shortest paths.",
+         {{"json", false}},
+         cmd_domisize},
+        {"top",
+         {},
+         "List the objects that retain the most memory, with their shortest paths.",
          "heapy top [N] [--by retained|size] [--kinds] [--json]",
-         "Computes the dominator tree of the reachable heap once per session and lists the N objects\n"
-         "(default 10) with the largest retained size: their own size plus everything only they keep\n"
+         "Computes the dominator tree of the reachable heap once per session and lists the N "
+         "objects\n"
+         "(default 10) with the largest retained size: their own size plus everything only they "
+         "keep\n"
          "alive. Weak references keep nothing alive.\n"
          "  --by size   order by own size instead\n"
-         "  --kinds     sum retained sizes by kind, over the objects no other object of the kind retains\n"
+         "  --kinds     sum retained sizes by kind, over the objects no other object of the kind "
+         "retains\n"
          "Example:\n"
          "  (gdb) heapy top 5",
-         {{"by", true}, {"kinds", false}, {"json", false}}, cmd_top, true},
-        {"setref", {}, "Set a reference point: later 'heap' shows only objects created after it.",
+         {{"by", true}, {"kinds", false}, {"json", false}},
+         cmd_top,
+         true},
+        {"setref",
+         {},
+         "Set a reference point: later 'heap' shows only objects created after it.",
          "heapy setref [--clear]",
-         "Records the objects of the reachable heap now. In a live process that then runs and stops\n"
-         "again, 'heapy heap' shows only the objects that were not there at setref, and 'heapy heapu'\n"
+         "Records the objects of the reachable heap now. In a live process that then runs and "
+         "stops\n"
+         "again, 'heapy heap' shows only the objects that were not there at setref, and 'heapy "
+         "heapu'\n"
          "the difference. --clear removes the reference point.\n"
          "Example:\n"
          "  (gdb) heapy setref\n"
          "  (gdb) continue\n"
          "  ^C\n"
          "  (gdb) heapy heap",
-         {{"clear", false}}, cmd_setref},
-        {"dump", {}, "Append the last table to FILE in guppy's Stat dump format (hpy().load reads it).",
+         {{"clear", false}},
+         cmd_setref},
+        {"dump",
+         {},
+         "Append the last table to FILE in guppy's Stat dump format (hpy().load reads it).",
          "heapy dump FILE",
          "Without a table shown first, the reachable heap by Clodo is written.\n"
-         "Example:\n  (gdb) heapy heap\n  (gdb) heapy dump before.stat", {}, cmd_dump, true},
-        {"load", {}, "Show a Stat dump written by 'heapy dump' or guppy's .dump().", "heapy load FILE [--all] [--json]",
-         "The standalone command needs no target for it.\nExample:\n  heapy load before.stat", {{"all", false}, {"json", false}}, cmd_load, true},
-        {"diff", {}, "Show the last table minus a saved one (heapy's diff).", "heapy diff FILE [--all] [--json]",
+         "Example:\n  (gdb) heapy heap\n  (gdb) heapy dump before.stat",
+         {},
+         cmd_dump,
+         true},
+        {"load",
+         {},
+         "Show a Stat dump written by 'heapy dump' or guppy's .dump().",
+         "heapy load FILE [--all] [--json]",
+         "The standalone command needs no target for it.\nExample:\n  heapy load before.stat",
+         {{"all", false}, {"json", false}},
+         cmd_load,
+         true},
+        {"diff",
+         {},
+         "Show the last table minus a saved one (heapy's diff).",
+         "heapy diff FILE [--all] [--json]",
          "Without a table shown first, the reachable heap is classified as the saved one was.\n"
          "With the CLI this compares two cores of one program:\n"
          "  heapy --core core.1 dump a.stat\n"
          "  heapy --core core.2 diff a.stat",
-         {{"all", false}, {"json", false}}, cmd_diff, true},
-        {"info", {}, "Show the Python runtime found in the target and how it was found.", "heapy info [--json]",
-         "Prints the CPython version, where _PyRuntime is, the interpreters and threads, and the size of\n"
+         {{"all", false}, {"json", false}},
+         cmd_diff,
+         true},
+        {"info",
+         {},
+         "Show the Python runtime found in the target and how it was found.",
+         "heapy info [--json]",
+         "Prints the CPython version, where _PyRuntime is, the interpreters and threads, and the "
+         "size of\n"
          "the reachable heap.\n"
          "Example:\n"
          "  (lldb) heapy info",
-         {{"json", false}}, cmd_info},
-        {"_objects", {}, "", "heapy _objects [--unreachable]",
+         {{"json", false}},
+         cmd_info},
+        {"_objects",
+         {},
+         "",
+         "heapy _objects [--unreachable]",
          "Lists every reachable object as 'address size kind' (a tool for heapy's own tests).",
-         {{"unreachable", false}}, cmd_objects},
-        {"_wait", {}, "", "heapy _wait SECONDS",
-         "Waits, polling for Ctrl-C as a long command does (a tool for heapy's own tests).", {}, cmd_wait, true},
+         {{"unreachable", false}},
+         cmd_objects},
+        {"_wait",
+         {},
+         "",
+         "heapy _wait SECONDS",
+         "Waits, polling for Ctrl-C as a long command does (a tool for heapy's own tests).",
+         {},
+         cmd_wait,
+         true},
     };
     return table;
 }

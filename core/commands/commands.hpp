@@ -27,7 +27,7 @@ const std::vector<CommandSpec>& command_table();
 const CommandSpec* find_command(std::string_view name);
 
 // Handlers, grouped by file.
-std::string cmd_heap(SessionState&, const Arguments&);     // set_commands.cpp
+std::string cmd_heap(SessionState&, const Arguments&); // set_commands.cpp
 std::string cmd_by(SessionState&, const Arguments&);
 std::string cmd_row(SessionState&, const Arguments&);
 std::string cmd_select(SessionState&, const Arguments&);
@@ -37,17 +37,17 @@ std::string cmd_referents(SessionState&, const Arguments&);
 std::string cmd_heapu(SessionState&, const Arguments&);
 std::string cmd_more(SessionState&, const Arguments&);
 std::string cmd_all(SessionState&, const Arguments&);
-std::string cmd_info(SessionState&, const Arguments&);      // info_commands.cpp
+std::string cmd_info(SessionState&, const Arguments&); // info_commands.cpp
 std::string cmd_objects(SessionState&, const Arguments&);
 std::string cmd_wait(SessionState&, const Arguments&);
-std::string cmd_setref(SessionState&, const Arguments&);    // stat_commands.cpp
+std::string cmd_setref(SessionState&, const Arguments&); // stat_commands.cpp
 std::string cmd_dump(SessionState&, const Arguments&);
 std::string cmd_load(SessionState&, const Arguments&);
 std::string cmd_diff(SessionState&, const Arguments&);
-std::string cmd_dominos(SessionState&, const Arguments&);  // retained_commands.cpp
+std::string cmd_dominos(SessionState&, const Arguments&); // retained_commands.cpp
 std::string cmd_domisize(SessionState&, const Arguments&);
 std::string cmd_top(SessionState&, const Arguments&);
-std::string cmd_shpaths(SessionState&, const Arguments&);  // path_commands.cpp
+std::string cmd_shpaths(SessionState&, const Arguments&); // path_commands.cpp
 std::string cmd_rp(SessionState&, const Arguments&);
 
 } // namespace heapy::commands

@@ -18,35 +18,40 @@ std::string cmd_info(SessionState& state, const Arguments& args) {
     uint64_t reachable_size = 0;
     for (uint32_t node : a.reachable()) reachable_size += a.graph().size_of(node);
     if (args.flag("json")) {
-        return fmt::format("{{\"python\": \"{}\", \"runtime\": \"0x{:x}\", \"interpreters\": {}, \"threads\": {}, "
-                           "\"objects\": {}, \"size\": {}, \"unreadable\": {}, \"found_by\": \"{}\", "
-                           "\"target\": \"{}\"}}\n",
-                           rt.version.text(), rt.address, rt.interpreters.size(), threads, a.reachable().size(),
-                           reachable_size, a.graph().unreadable, json_escape(rt.found_by),
-                           json_escape(target.description));
+        return fmt::format(
+            "{{\"python\": \"{}\", \"runtime\": \"0x{:x}\", \"interpreters\": {}, \"threads\": {}, "
+            "\"objects\": {}, \"size\": {}, \"unreadable\": {}, \"found_by\": \"{}\", "
+            "\"target\": \"{}\"}}\n",
+            rt.version.text(), rt.address, rt.interpreters.size(), threads, a.reachable().size(),
+            reachable_size, a.graph().unreadable, json_escape(rt.found_by),
+            json_escape(target.description));
     }
-    std::string out = fmt::format("Target: {}\nPython: CPython {} ({})\n_PyRuntime: 0x{:x}\n", target.description,
-                                  rt.version.text(), rt.found_by, rt.address);
+    std::string out = fmt::format("Target: {}\nPython: CPython {} ({})\n_PyRuntime: 0x{:x}\n",
+                                  target.description, rt.version.text(), rt.found_by, rt.address);
     if (rt.debug_offsets) {
         const auto& d = *rt.debug_offsets;
-        out += fmt::format("_Py_DebugOffsets: version 0x{:08x}, {} fields checked, {} differ from heapy's layout{}\n",
-                           d.version, d.fields_checked, d.mismatches.size(), d.mismatches.empty() ? "" : " (the target's are used):");
+        out += fmt::format("_Py_DebugOffsets: version 0x{:08x}, {} fields checked, {} differ from "
+                           "heapy's layout{}\n",
+                           d.version, d.fields_checked, d.mismatches.size(),
+                           d.mismatches.empty() ? "" : " (the target's are used):");
         for (const auto& m : d.mismatches) out += "  " + m + "\n";
         for (const auto& r : d.rejected) out += "  ignored, out of bounds: " + r + "\n";
     }
     for (const auto& interp : rt.interpreters) {
-        out += fmt::format("Interpreter i{} at 0x{:x} (id {}): {} thread{}\n", interp.number, interp.address, interp.id,
-                           interp.threads.size(), interp.threads.size() == 1 ? "" : "s");
+        out += fmt::format("Interpreter i{} at 0x{:x} (id {}): {} thread{}\n", interp.number,
+                           interp.address, interp.id, interp.threads.size(),
+                           interp.threads.size() == 1 ? "" : "s");
         for (const auto& thread : interp.threads) {
             // CPython keeps the native (kernel) thread id from 3.11 on only.
             if (rt.layout->has(rt.layout->tstate_native_thread_id))
-                out += fmt::format("  thread {} (native {}) at 0x{:x}\n", thread.thread_id, thread.native_thread_id,
-                                   thread.address);
+                out += fmt::format("  thread {} (native {}) at 0x{:x}\n", thread.thread_id,
+                                   thread.native_thread_id, thread.address);
             else
                 out += fmt::format("  thread {} at 0x{:x}\n", thread.thread_id, thread.address);
         }
     }
-    out += fmt::format("Reachable heap: {} objects, {} bytes\n", a.reachable().size(), reachable_size);
+    out +=
+        fmt::format("Reachable heap: {} objects, {} bytes\n", a.reachable().size(), reachable_size);
     out += unreadable_note(a.graph().unreadable);
     for (const auto& note : target.notes) out += "Note: " + note + "\n";
     return out;
@@ -55,11 +60,12 @@ std::string cmd_info(SessionState& state, const Arguments& args) {
 std::string cmd_objects(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     auto context = state.context(*classify::find_classifier("clodo"));
-    const std::vector<uint32_t>& nodes = args.flag("unreachable") ? a.unreachable().all : a.reachable();
+    const std::vector<uint32_t>& nodes =
+        args.flag("unreachable") ? a.unreachable().all : a.reachable();
     std::string out;
     for (uint32_t node : nodes)
-        out += fmt::format("0x{:x} {} {}\n", a.graph().nodes[node].address(), a.graph().size_of(node),
-                           classify::clodo_name(context, node));
+        out += fmt::format("0x{:x} {} {}\n", a.graph().nodes[node].address(),
+                           a.graph().size_of(node), classify::clodo_name(context, node));
     return out;
 }
 

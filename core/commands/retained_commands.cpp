@@ -31,15 +31,17 @@ std::string cmd_dominos(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     NodeSet nodes = heap::dominated_by(a.graph(), a.reachable_end(), state.current());
     state.set_current(nodes);
-    return state.show_set(nodes, args.value("by") ? classifier_option(args, "") : *classify::find_classifier("clodo"),
-                          args);
+    return state.show_set(
+        nodes, args.value("by") ? classifier_option(args, "") : *classify::find_classifier("clodo"),
+        args);
 }
 
 std::string cmd_domisize(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     NodeSet nodes = heap::dominated_by(a.graph(), a.reachable_end(), state.current());
     uint64_t size = total_size(a, nodes);
-    if (args.flag("json")) return fmt::format("{{\"domisize\": {}, \"count\": {}}}\n", size, nodes.size());
+    if (args.flag("json"))
+        return fmt::format("{{\"domisize\": {}, \"count\": {}}}\n", size, nodes.size());
     return fmt::format("{}\n", size);
 }
 
@@ -52,12 +54,14 @@ std::string cmd_top(SessionState& state, const Arguments& args) {
             if (used != args.positional[0].size() || n <= 0) throw std::invalid_argument("n");
             limit = size_t(n);
         } catch (const std::exception&) {
-            throw Error(fmt::format("'{}' is not a positive number of objects", args.positional[0]));
+            throw Error(
+                fmt::format("'{}' is not a positive number of objects", args.positional[0]));
         }
     }
     const std::string* by = args.value("by");
     const bool by_size = by && *by == "size";
-    if (by && !by_size && *by != "retained") throw Error(fmt::format("'heapy top --by {}': use retained or size", *by));
+    if (by && !by_size && *by != "retained")
+        throw Error(fmt::format("'heapy top --by {}': use retained or size", *by));
 
     Analysis& a = state.analysis();
     const heap::DominatorTree& tree = a.dominators();
@@ -82,7 +86,8 @@ std::string cmd_top(SessionState& state, const Arguments& args) {
         for (uint32_t node : a.reachable()) name_of[node] = classify::clodo_name(context, node);
         for (uint32_t node : a.reachable()) {
             bool nested = false;
-            for (uint32_t up = tree.idom[node]; up != heap::DominatorTree::kNone && up != heap::ObjectGraph::kRoot;
+            for (uint32_t up = tree.idom[node];
+                 up != heap::DominatorTree::kNone && up != heap::ObjectGraph::kRoot;
                  up = tree.idom[up])
                 if (name_of[up] == name_of[node]) {
                     nested = true;
@@ -105,40 +110,47 @@ std::string cmd_top(SessionState& state, const Arguments& args) {
     } else {
         std::vector<uint32_t> nodes = a.reachable();
         const size_t n = std::min(limit, nodes.size());
-        std::partial_sort(nodes.begin(), nodes.begin() + std::ptrdiff_t(n), nodes.end(), [&](uint32_t x, uint32_t y) {
-            return value(x) != value(y) ? value(x) > value(y) : x < y;
-        });
+        std::partial_sort(nodes.begin(), nodes.begin() + std::ptrdiff_t(n), nodes.end(),
+                          [&](uint32_t x, uint32_t y) {
+                              return value(x) != value(y) ? value(x) > value(y) : x < y;
+                          });
         nodes.resize(n);
         for (uint32_t node : nodes)
-            entries.push_back({classify::clodo_name(context, node), graph.nodes[node].address(), tree.retained[node],
-                               graph.size_of(node), tree.retained_count[node], first_path(a, node)});
+            entries.push_back({classify::clodo_name(context, node), graph.nodes[node].address(),
+                               tree.retained[node], graph.size_of(node), tree.retained_count[node],
+                               first_path(a, node)});
     }
 
     if (args.flag("json")) {
-        std::string out = fmt::format("{{\"total\": {}, \"by\": \"{}\", \"rows\": [", reachable_size,
-                                      by_size ? "size" : "retained");
+        std::string out = fmt::format("{{\"total\": {}, \"by\": \"{}\", \"rows\": [",
+                                      reachable_size, by_size ? "size" : "retained");
         for (size_t i = 0; i < entries.size(); ++i) {
             const Entry& e = entries[i];
-            out += fmt::format("{}{{\"kind\": \"{}\", \"retained\": {}, \"size\": {}, \"count\": {}", i ? ", " : "",
-                               json_escape(e.name), e.retained, e.size, e.count);
-            if (e.address) out += fmt::format(", \"address\": \"0x{:x}\", \"path\": \"{}\"", e.address, json_escape(e.path));
+            out +=
+                fmt::format("{}{{\"kind\": \"{}\", \"retained\": {}, \"size\": {}, \"count\": {}",
+                            i ? ", " : "", json_escape(e.name), e.retained, e.size, e.count);
+            if (e.address)
+                out += fmt::format(", \"address\": \"0x{:x}\", \"path\": \"{}\"", e.address,
+                                   json_escape(e.path));
             out += "}";
         }
         return out + "]}\n";
     }
-    std::string out = fmt::format("{} by {} size. Reachable heap: {} objects, {} bytes.\n",
-                                  args.flag("kinds") ? "Kinds" : "Objects", by_size ? "own" : "retained",
-                                  a.reachable().size(), reachable_size);
+    std::string out =
+        fmt::format("{} by {} size. Reachable heap: {} objects, {} bytes.\n",
+                    args.flag("kinds") ? "Kinds" : "Objects", by_size ? "own" : "retained",
+                    a.reachable().size(), reachable_size);
     out += args.flag("kinds") ? " Index   Retained   %     Size  Roots Kind\n"
                               : " Index   Retained   %     Size  Objects Address        Kind\n";
     for (size_t i = 0; i < entries.size(); ++i) {
         const Entry& e = entries[i];
         long pct = report::percent(e.retained, reachable_size);
         if (args.flag("kinds")) {
-            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:6d} {}\n", i, e.retained, pct, e.size, e.count, e.name);
+            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:6d} {}\n", i, e.retained, pct, e.size,
+                               e.count, e.name);
         } else {
-            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:8d} 0x{:x} {}\n", i, e.retained, pct, e.size, e.count,
-                               e.address, e.name);
+            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:8d} 0x{:x} {}\n", i, e.retained, pct,
+                               e.size, e.count, e.address, e.name);
             if (!e.path.empty()) out += fmt::format("{:>32}{}\n", "", e.path);
         }
     }

@@ -12,8 +12,8 @@ namespace heapy::commands {
 namespace {
 // The front end's progress reports, passed on only while `enabled` says so.
 FrontEnd gated_progress(FrontEnd frontend, const std::shared_ptr<bool>& enabled) {
-    frontend.progress = [enabled, report = std::move(frontend.progress)](std::string_view what, uint64_t done,
-                                                                         uint64_t total) {
+    frontend.progress = [enabled, report = std::move(frontend.progress)](
+                            std::string_view what, uint64_t done, uint64_t total) {
         if (*enabled) report(what, done, total);
     };
     return frontend;
@@ -32,7 +32,8 @@ struct Session::State {
 Session::Session(memory::Target target, FrontEnd frontend) {
     auto show_progress = std::make_shared<bool>(true);
     state_ = std::make_unique<State>(
-        State{show_progress, SessionState(std::move(target), gated_progress(std::move(frontend), show_progress))});
+        State{show_progress,
+              SessionState(std::move(target), gated_progress(std::move(frontend), show_progress))});
 }
 Session::~Session() = default;
 
@@ -50,12 +51,13 @@ CommandResult Session::run(std::span<const std::string> words) {
     if (name == "help" || name == "--help" || name == "-h")
         return {0, help(args.size() > 1 ? std::string_view(args[1]) : std::string_view()), ""};
     const CommandSpec* spec = find_command(name);
-    if (!spec) return {2, "", fmt::format("unknown command '{}': run 'heapy help' for the list", name)};
+    if (!spec)
+        return {2, "", fmt::format("unknown command '{}': run 'heapy help' for the list", name)};
     try {
         Arguments parsed = parse_arguments(spec->name, args.subspan(1), spec->options);
         if (!spec->takes_words && !parsed.positional.empty())
-            throw Error(fmt::format("'heapy {}' takes no argument '{}' (usage: {})", spec->name, parsed.positional[0],
-                                    spec->usage));
+            throw Error(fmt::format("'heapy {}' takes no argument '{}' (usage: {})", spec->name,
+                                    parsed.positional[0], spec->usage));
         return {0, spec->handler(state_->state, parsed), ""};
     } catch (const Interrupted&) {
         return {130, "", "interrupted"};
@@ -71,7 +73,10 @@ CommandResult Session::run(std::span<const std::string> words) {
 std::vector<CommandInfo> Session::commands() {
     std::vector<CommandInfo> out;
     for (const auto& spec : command_table()) {
-        CommandInfo info{std::string(spec.name), {}, std::string(spec.summary), std::string(spec.usage),
+        CommandInfo info{std::string(spec.name),
+                         {},
+                         std::string(spec.summary),
+                         std::string(spec.usage),
                          spec.summary.empty()};
         for (auto alias : spec.aliases) info.aliases.emplace_back(alias);
         out.push_back(std::move(info));
@@ -82,15 +87,19 @@ std::vector<CommandInfo> Session::commands() {
 std::string Session::help(std::string_view topic) {
     if (!topic.empty()) {
         const CommandSpec* spec = find_command(topic);
-        if (!spec) return fmt::format("Unknown command '{}'. Run 'heapy help' for the list.\n", topic);
+        if (!spec)
+            return fmt::format("Unknown command '{}'. Run 'heapy help' for the list.\n", topic);
         std::string aliases;
         for (auto alias : spec->aliases) aliases += fmt::format(" (alias: {})", alias);
-        return fmt::format("{}{}\n\nUsage: {}\n\n{}\n", spec->summary, aliases, spec->usage, spec->details);
+        return fmt::format("{}{}\n\nUsage: {}\n\n{}\n", spec->summary, aliases, spec->usage,
+                           spec->details);
     }
-    std::string out = "heapy: guppy3's heapy for CPython heaps in cores and paused processes.\n\nCommands:\n";
+    std::string out =
+        "heapy: guppy3's heapy for CPython heaps in cores and paused processes.\n\nCommands:\n";
     for (const auto& spec : command_table())
         if (!spec.summary.empty()) out += fmt::format("  {:<10} {}\n", spec.name, spec.summary);
-    out += "\nEvery command also takes --no-progress (no status line while it works) and --progress (a\n"
+    out += "\nEvery command also takes --no-progress (no status line while it works) and "
+           "--progress (a\n"
            "status line even with --json). Ctrl-C stops a command; the session stays usable.\n"
            "Run 'heapy help COMMAND' for details and an example.\n";
     return out;

@@ -11,7 +11,8 @@
 namespace heapy::commands {
 
 SessionState::SessionState(memory::Target target, FrontEnd frontend)
-    : target_(std::move(target)), frontend_(std::move(frontend)), classifier_(*classify::find_classifier("clodo")),
+    : target_(std::move(target)), frontend_(std::move(frontend)),
+      classifier_(*classify::find_classifier("clodo")),
       reference_key_(ReferencePoints::key_of(target_)) {}
 
 ReferencePoint SessionState::reference() const {
@@ -96,11 +97,15 @@ std::string SessionState::show_set(const NodeSet& nodes, const classify::Classif
         std::string text = line_ended(report::format_partition(*table, first, max, top));
         return top || first == 0 ? text + extra : text;
     };
-    listing.page_end = [table](size_t first, size_t max) { return report::partition_page_end(*table, first, max); };
+    listing.page_end = [table](size_t first, size_t max) {
+        return report::partition_page_end(*table, first, max);
+    };
     listing.json = [table, unreadable](size_t first, size_t max) {
         report::Partition page = *table;
-        size_t end = max == SIZE_MAX ? table->rows.size() : std::min(table->rows.size(), first + max);
-        page.rows.assign(table->rows.begin() + std::ptrdiff_t(std::min(first, end)), table->rows.begin() + std::ptrdiff_t(end));
+        size_t end =
+            max == SIZE_MAX ? table->rows.size() : std::min(table->rows.size(), first + max);
+        page.rows.assign(table->rows.begin() + std::ptrdiff_t(std::min(first, end)),
+                         table->rows.begin() + std::ptrdiff_t(end));
         std::string json = report::partition_json(page);
         if (unreadable && !json.empty() && json.back() == '}') {
             json.pop_back();
@@ -111,10 +116,12 @@ std::string SessionState::show_set(const NodeSet& nodes, const classify::Classif
     return show_listing(std::move(listing), args.flag("all"), args.flag("json"));
 }
 
-std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note) {
+std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& args,
+                                        const std::string& note) {
     auto context = this->context(classifier_);
     std::vector<uint32_t> order;
-    auto table = std::make_shared<report::IdTable>(classify::Renderer(context).id_table(nodes, &order));
+    auto table =
+        std::make_shared<report::IdTable>(classify::Renderer(context).id_table(nodes, &order));
     // `row N` after `by id` picks one object.
     classify::PartitionResult rows;
     rows.table.count = table->count;
@@ -125,7 +132,8 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
         rows.members.push_back({order[i]});
     }
     last_partition_ = std::move(rows);
-    const std::string extra = note + unreadable_note(analysis().graph().unreadable) + truncation_line();
+    const std::string extra =
+        note + unreadable_note(analysis().graph().unreadable) + truncation_line();
     Listing listing;
     listing.text = [table, extra](size_t first, size_t max, bool top) {
         std::string text = line_ended(report::format_id_table(*table, first, max, top));
@@ -137,12 +145,14 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
         return first + max;
     };
     listing.json = [table](size_t first, size_t max) {
-        size_t end = max == SIZE_MAX ? table->rows.size() : std::min(table->rows.size(), first + max);
-        std::string out = fmt::format("{{\"count\": {}, \"size\": {}, \"classifier\": \"id\", \"kind\": \"{}\", \"rows\": [",
-                                      table->count, table->size, json_escape(table->kindname));
+        size_t end =
+            max == SIZE_MAX ? table->rows.size() : std::min(table->rows.size(), first + max);
+        std::string out = fmt::format(
+            "{{\"count\": {}, \"size\": {}, \"classifier\": \"id\", \"kind\": \"{}\", \"rows\": [",
+            table->count, table->size, json_escape(table->kindname));
         for (size_t i = std::min(first, end); i < end; ++i)
-            out += fmt::format("{}{{\"size\": {}, \"render\": \"{}\"}}", i == first ? "" : ", ", table->rows[i].size,
-                               json_escape(table->rows[i].render));
+            out += fmt::format("{}{{\"size\": {}, \"render\": \"{}\"}}", i == first ? "" : ", ",
+                               table->rows[i].size, json_escape(table->rows[i].render));
         return out + "]}";
     };
     return show_listing(std::move(listing), args.flag("all"), args.flag("json"));
@@ -153,7 +163,8 @@ classify::ClassifierInfo classifier_option(const Arguments& args, std::string_vi
     std::string_view name = by ? std::string_view(*by) : fallback;
     auto classifier = classify::find_classifier(name);
     if (!classifier)
-        throw Error(fmt::format("unknown classifier '{}': use one of {}", name, classify::classifier_names()));
+        throw Error(fmt::format("unknown classifier '{}': use one of {}", name,
+                                classify::classifier_names()));
     return *classifier;
 }
 
@@ -169,8 +180,9 @@ uint64_t parse_address(const std::string& text) {
 
 std::string unreadable_note(uint64_t unreadable) {
     if (unreadable == 0) return {};
-    return fmt::format("{} object{} could not be read (missing or corrupt memory) and {} skipped.\n", unreadable,
-                       unreadable == 1 ? "" : "s", unreadable == 1 ? "was" : "were");
+    return fmt::format(
+        "{} object{} could not be read (missing or corrupt memory) and {} skipped.\n", unreadable,
+        unreadable == 1 ? "" : "s", unreadable == 1 ? "was" : "were");
 }
 
 std::string SessionState::truncation_line() const {

@@ -46,13 +46,15 @@ class SessionState {
     // The current set (`heap` makes it the reachable heap) and the last partition shown.
     const NodeSet& current() { return current_ ? *current_ : analysis().reachable(); }
     void set_current(NodeSet nodes) { current_ = std::move(nodes); }
-    const std::optional<classify::PartitionResult>& last_partition() const { return last_partition_; }
+    const std::optional<classify::PartitionResult>& last_partition() const {
+        return last_partition_;
+    }
     const classify::ClassifierInfo& classifier() const { return classifier_; }
 
     // Shows `nodes` partitioned by `classifier` (or as an identity table for `id`) and makes it
     // the listing `more` continues.
-    std::string show_set(const NodeSet& nodes, const classify::ClassifierInfo& classifier, const Arguments& args,
-                         const std::string& note = {});
+    std::string show_set(const NodeSet& nodes, const classify::ClassifierInfo& classifier,
+                         const Arguments& args, const std::string& note = {});
     // Makes `listing` the one `more` continues and returns its first page (or all of it).
     std::string show_listing(Listing listing, bool all, bool json);
     std::string more(bool all, bool json);

@@ -27,13 +27,16 @@ NodeSet heap_set(SessionState& state) {
     return out;
 }
 
-const std::string& single_word(const Arguments& args, std::string_view command, std::string_view what) {
+const std::string& single_word(const Arguments& args, std::string_view command,
+                               std::string_view what) {
     if (args.positional.size() != 1)
-        throw Error(fmt::format("'heapy {}' needs exactly one {} (see 'heapy help {}')", command, what, command));
+        throw Error(fmt::format("'heapy {}' needs exactly one {} (see 'heapy help {}')", command,
+                                what, command));
     return args.positional[0];
 }
 
-std::string show_current(SessionState& state, const Arguments& args, const classify::ClassifierInfo& fallback) {
+std::string show_current(SessionState& state, const Arguments& args,
+                         const classify::ClassifierInfo& fallback) {
     auto classifier = args.value("by") ? classifier_option(args, "") : fallback;
     NodeSet nodes = state.current();
     return state.show_set(nodes, classifier, args);
@@ -50,7 +53,8 @@ std::string cmd_by(SessionState& state, const Arguments& args) {
     const std::string& name = single_word(args, "by", "classifier name");
     auto classifier = classify::find_classifier(name);
     if (!classifier)
-        throw Error(fmt::format("unknown classifier '{}': use one of {}", name, classify::classifier_names()));
+        throw Error(fmt::format("unknown classifier '{}': use one of {}", name,
+                                classify::classifier_names()));
     NodeSet nodes = state.current();
     return state.show_set(nodes, *classifier, args);
 }
@@ -70,7 +74,8 @@ std::string cmd_row(SessionState& state, const Arguments& args) {
     const int64_t rows = int64_t(last->members.size());
     if (row < 0) row += rows; // heapy's h[-1]
     if (row < 0 || row >= rows)
-        throw Error(fmt::format("row {} does not exist: the last table has {} row{}", word, rows, rows == 1 ? "" : "s"));
+        throw Error(fmt::format("row {} does not exist: the last table has {} row{}", word, rows,
+                                rows == 1 ? "" : "s"));
     NodeSet nodes = sorted_unique(last->members[size_t(row)]);
     auto classifier = state.classifier();
     state.set_current(nodes);
@@ -78,7 +83,8 @@ std::string cmd_row(SessionState& state, const Arguments& args) {
 }
 
 std::string cmd_select(SessionState& state, const Arguments& args) {
-    if (args.positional.empty()) throw Error("'heapy select' needs the name of a kind, e.g. \"dict of __main__.Foo\"");
+    if (args.positional.empty())
+        throw Error("'heapy select' needs the name of a kind, e.g. \"dict of __main__.Foo\"");
     std::string name;
     for (const auto& word : args.positional) name += (name.empty() ? "" : " ") + word;
     const auto& last = state.last_partition();
@@ -88,19 +94,23 @@ std::string cmd_select(SessionState& state, const Arguments& args) {
     for (size_t i = 0; i < last->table.rows.size(); ++i) {
         std::string_view kind = last->table.rows[i].kind;
         // Size kinds are printed right-aligned; accept them without the padding.
-        if (kind == name || kind.substr(kind.find_first_not_of(' ') == std::string_view::npos ? 0 : kind.find_first_not_of(' ')) == name) {
+        if (kind == name || kind.substr(kind.find_first_not_of(' ') == std::string_view::npos
+                                            ? 0
+                                            : kind.find_first_not_of(' ')) == name) {
             nodes.insert(nodes.end(), last->members[i].begin(), last->members[i].end());
             found = true;
         }
     }
-    if (!found) throw Error(fmt::format("the last table has no kind named '{}' (see 'heapy all')", name));
+    if (!found)
+        throw Error(fmt::format("the last table has no kind named '{}' (see 'heapy all')", name));
     auto classifier = state.classifier();
     state.set_current(sorted_unique(std::move(nodes)));
     return show_current(state, args, classifier);
 }
 
 std::string cmd_iso(SessionState& state, const Arguments& args) {
-    if (args.positional.empty()) throw Error("'heapy iso' needs at least one address, e.g. heapy iso 0x7f3a5c1d2e40");
+    if (args.positional.empty())
+        throw Error("'heapy iso' needs at least one address, e.g. heapy iso 0x7f3a5c1d2e40");
     Analysis& a = state.analysis();
     NodeSet nodes;
     for (const auto& word : args.positional) {
@@ -111,7 +121,9 @@ std::string cmd_iso(SessionState& state, const Arguments& args) {
             node = a.node_at(address);
         }
         if (!node || *node == heap::ObjectGraph::kRoot)
-            throw Error(fmt::format("no object at {} in the heap (not reachable, not on a GC list, or not an object)", word));
+            throw Error(fmt::format(
+                "no object at {} in the heap (not reachable, not on a GC list, or not an object)",
+                word));
         nodes.push_back(*node);
     }
     state.set_current(sorted_unique(std::move(nodes)));
@@ -138,7 +150,8 @@ std::string cmd_referents(SessionState& state, const Arguments& args) {
     const heap::ObjectGraph& graph = a.graph();
     NodeSet out;
     for (uint32_t node : state.current())
-        for (uint32_t e = graph.edge_begin[node]; e < graph.edge_begin[node + 1]; ++e) out.push_back(graph.targets[e]);
+        for (uint32_t e = graph.edge_begin[node]; e < graph.edge_begin[node + 1]; ++e)
+            out.push_back(graph.targets[e]);
     state.set_current(sorted_unique(std::move(out)));
     return show_current(state, args, *classify::find_classifier("clodo"));
 }
@@ -152,25 +165,35 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
         for (uint32_t node : nodes) size += a.graph().size_of(node);
         return size;
     };
-    std::string note = fmt::format(
-        "{} object{} ({} bytes) {} cyclic garbage the next collection would free; {} object{} ({} bytes) {} held from "
-        "outside the Python heap.\n",
-        split.garbage.size(), split.garbage.size() == 1 ? "" : "s", total(split.garbage),
-        split.garbage.size() == 1 ? "is" : "are", split.held.size(), split.held.size() == 1 ? "" : "s",
-        total(split.held), split.held.size() == 1 ? "is" : "are");
+    std::string note = fmt::format("{} object{} ({} bytes) {} cyclic garbage the next collection "
+                                   "would free; {} object{} ({} bytes) {} held from "
+                                   "outside the Python heap.\n",
+                                   split.garbage.size(), split.garbage.size() == 1 ? "" : "s",
+                                   total(split.garbage), split.garbage.size() == 1 ? "is" : "are",
+                                   split.held.size(), split.held.size() == 1 ? "" : "s",
+                                   total(split.held), split.held.size() == 1 ? "is" : "are");
     if (a.gc_lists().collecting)
         note += "The process was inside a garbage collection: the GC lists may be incomplete.\n";
-    if (a.gc_lists().broken) note += "A GC list was cut short (unreadable or looping memory); some objects may be missing.\n";
-    NodeSet nodes = args.flag("garbage") ? split.garbage : args.flag("held") ? split.held : split.all;
+    if (a.gc_lists().broken)
+        note += "A GC list was cut short (unreadable or looping memory); some objects may be "
+                "missing.\n";
+    NodeSet nodes = args.flag("garbage") ? split.garbage
+                    : args.flag("held")  ? split.held
+                                         : split.all;
     if (ReferencePoint old = state.reference())
-        std::erase_if(nodes, [&](uint32_t node) { return contains(*old, a.graph().nodes[node].address()); });
+        std::erase_if(
+            nodes, [&](uint32_t node) { return contains(*old, a.graph().nodes[node].address()); });
     state.set_current(sorted_unique(std::move(nodes)));
     NodeSet current = state.current();
     return state.show_set(current, classifier_option(args, "type"), args, note);
 }
 
-std::string cmd_more(SessionState& state, const Arguments& args) { return state.more(false, args.flag("json")); }
+std::string cmd_more(SessionState& state, const Arguments& args) {
+    return state.more(false, args.flag("json"));
+}
 
-std::string cmd_all(SessionState& state, const Arguments& args) { return state.more(true, args.flag("json")); }
+std::string cmd_all(SessionState& state, const Arguments& args) {
+    return state.more(true, args.flag("json"));
+}
 
 } // namespace heapy::commands

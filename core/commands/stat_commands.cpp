@@ -32,7 +32,8 @@ std::string read_file(const std::string& path) {
 
 const std::string& file_argument(const Arguments& args, std::string_view command) {
     if (args.positional.size() != 1)
-        throw Error(fmt::format("'heapy {}' needs one file name (see 'heapy help {}')", command, command));
+        throw Error(
+            fmt::format("'heapy {}' needs one file name (see 'heapy help {}')", command, command));
     return args.positional[0];
 }
 
@@ -41,7 +42,8 @@ const std::string& file_argument(const Arguments& args, std::string_view command
 report::Stat last_table_stat(SessionState& state, std::string_view header = {}) {
     if (!state.last_partition()) {
         classify::ClassifierInfo classifier = *classify::find_classifier("clodo");
-        for (std::string_view name : {"type", "class", "size", "module", "unity", "via", "rcs", "idset"}) {
+        for (std::string_view name :
+             {"type", "class", "size", "module", "unity", "via", "rcs", "idset"}) {
             auto other = classify::find_classifier(name);
             if (other && !header.empty() && other->header == header) classifier = *other;
         }
@@ -52,20 +54,27 @@ report::Stat last_table_stat(SessionState& state, std::string_view header = {}) 
 
 std::string stat_json(const report::Stat& stat, size_t first, size_t max) {
     std::string out = fmt::format("{{\"count\": {}, \"size\": {}", stat.count, stat.size);
-    if (stat.b_count) out += fmt::format(", \"b_count\": {}, \"b_size\": {}", *stat.b_count, stat.b_size.value_or(0));
+    if (stat.b_count)
+        out += fmt::format(", \"b_count\": {}, \"b_size\": {}", *stat.b_count,
+                           stat.b_size.value_or(0));
     out += fmt::format(", \"header\": \"{}\", \"rows\": [", json_escape(stat.kindheader));
     size_t end = max == SIZE_MAX ? stat.rows.size() : std::min(stat.rows.size(), first + max);
     for (size_t i = std::min(first, end); i < end; ++i)
-        out += fmt::format("{}{{\"kind\": \"{}\", \"count\": {}, \"size\": {}}}", i == first ? "" : ", ",
-                           json_escape(stat.rows[i].kind), stat.rows[i].count, stat.rows[i].size);
+        out += fmt::format("{}{{\"kind\": \"{}\", \"count\": {}, \"size\": {}}}",
+                           i == first ? "" : ", ", json_escape(stat.rows[i].kind),
+                           stat.rows[i].count, stat.rows[i].size);
     return out + "]}";
 }
 
 std::string show_stat(SessionState& state, report::Stat stat, const Arguments& args) {
     auto shared = std::make_shared<report::Stat>(std::move(stat));
     Listing listing;
-    listing.text = [shared](size_t first, size_t max, bool top) { return report::format_stat(*shared, first, max, top); };
-    listing.page_end = [shared](size_t first, size_t max) { return report::stat_page_end(*shared, first, max); };
+    listing.text = [shared](size_t first, size_t max, bool top) {
+        return report::format_stat(*shared, first, max, top);
+    };
+    listing.page_end = [shared](size_t first, size_t max) {
+        return report::stat_page_end(*shared, first, max);
+    };
     listing.json = [shared](size_t first, size_t max) { return stat_json(*shared, first, max); };
     return state.show_listing(std::move(listing), args.flag("all"), args.flag("json"));
 }
@@ -83,9 +92,10 @@ std::string cmd_setref(SessionState& state, const Arguments& args) {
     for (uint32_t node : a.reachable()) addresses.push_back(a.graph().nodes[node].address());
     for (uint32_t node : a.unreachable().all) addresses.push_back(a.graph().nodes[node].address());
     const size_t count = state.set_reference(std::move(addresses));
-    return fmt::format("Reference point set at {} objects: later 'heapy heap' and 'heapy heapu' show only objects "
-                       "created after it.\n",
-                       count);
+    return fmt::format(
+        "Reference point set at {} objects: later 'heapy heap' and 'heapy heapu' show only objects "
+        "created after it.\n",
+        count);
 }
 
 std::string cmd_dump(SessionState& state, const Arguments& args) {
@@ -95,8 +105,10 @@ std::string cmd_dump(SessionState& state, const Arguments& args) {
     if (std::ifstream probe(path, std::ios::binary); probe) existing = read_file(path);
     std::string text = report::append_stat_dump(existing, stat);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out || !(out << text) || !out.flush()) throw Error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-    return fmt::format("Wrote {} rows ({} objects, {} bytes) to {}.\n", stat.rows.size(), stat.count, stat.size, path);
+    if (!out || !(out << text) || !out.flush())
+        throw Error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    return fmt::format("Wrote {} rows ({} objects, {} bytes) to {}.\n", stat.rows.size(),
+                       stat.count, stat.size, path);
 }
 
 std::string cmd_load(SessionState& state, const Arguments& args) {
@@ -109,9 +121,10 @@ std::string cmd_diff(SessionState& state, const Arguments& args) {
     report::Stat b = report::load_stat(read_file(path));
     report::Stat a = last_table_stat(state, b.kindheader);
     if (a.kindheader != b.kindheader)
-        throw Error(fmt::format("{} was made with another classifier ('{}'); show the heap the same way first, e.g. "
-                                "'heapy heap --by ...'",
-                                path, b.kindheader));
+        throw Error(fmt::format(
+            "{} was made with another classifier ('{}'); show the heap the same way first, e.g. "
+            "'heapy heap --by ...'",
+            path, b.kindheader));
     return show_stat(state, report::stat_difference(a, b, now()), args);
 }
 

@@ -12,9 +12,9 @@ namespace heapy::cpython {
 
 // What the target's own _Py_DebugOffsets (3.13+, at the start of _PyRuntime) said.
 struct DebugOffsets {
-    uint64_t version = 0;       // PY_VERSION_HEX
+    uint64_t version = 0; // PY_VERSION_HEX
     bool free_threaded = false;
-    int fields_checked = 0;     // fields that passed validation
+    int fields_checked = 0;              // fields that passed validation
     std::vector<std::string> mismatches; // "interpreter_state.gc: target 7400, layout 7392"
     std::vector<std::string> rejected;   // fields out of their section's bounds (ignored)
 };

@@ -38,7 +38,8 @@ void ObjectDecoder::dict_items(uint64_t address, EdgeSink& sink, bool owned) {
     if (!dicts.entries(address, entries)) sink.corrupt();
     for (const DictEntry& entry : entries) {
         sink.edge(entry.key, {RelationKind::DictKey, entry.position, nullptr, 0, false});
-        sink.edge(entry.value, {RelationKind::DictValue, entry.position, nullptr, entry.key, false});
+        sink.edge(entry.value,
+                  {RelationKind::DictValue, entry.position, nullptr, entry.key, false});
     }
 }
 
@@ -50,7 +51,8 @@ void ObjectDecoder::list_items(uint64_t address, EdgeSink& sink) {
     // Like CPython's own traversal, read ob_size items even when `allocated` is wrong.
     if (size < 0 || size > kMaxSequence || size > allocated) sink.corrupt();
     if (size < 0) return;
-    pointer_array(reader_, reader_.pointer(address + layout_.list_items), std::min(size, kMaxSequence), sink);
+    pointer_array(reader_, reader_.pointer(address + layout_.list_items),
+                  std::min(size, kMaxSequence), sink);
 }
 
 void ObjectDecoder::tuple_items(uint64_t address, EdgeSink& sink) {
@@ -65,7 +67,8 @@ void ObjectDecoder::set_items(uint64_t address, EdgeSink& sink) {
     reader_.read(address + layout_.set_mask, mask);
     uint64_t table = reader_.pointer(address + layout_.set_table);
     const uint64_t entry_size = layout_.set_entry_size;
-    if (mask < 0 || mask >= kMaxSequence || ((mask + 1) & mask) != 0 || table == 0 || entry_size > 16) {
+    if (mask < 0 || mask >= kMaxSequence || ((mask + 1) & mask) != 0 || table == 0 ||
+        entry_size > 16) {
         sink.corrupt();
         return;
     }
@@ -132,22 +135,26 @@ void ObjectDecoder::deque_items(uint64_t address, EdgeSink& sink) {
     }
 }
 
-void ObjectDecoder::managed_values_referents(uint64_t values, const TypeInfo& owner_type, EdgeSink& sink) {
+void ObjectDecoder::managed_values_referents(uint64_t values, const TypeInfo& owner_type,
+                                             EdgeSink& sink) {
     DictReader dicts(reader_, layout_);
     DictKeys keys;
-    if (!dicts.read_keys(reader_.pointer(owner_type.address + layout_.heaptype_cached_keys), keys)) return;
+    if (!dicts.read_keys(reader_.pointer(owner_type.address + layout_.heaptype_cached_keys), keys))
+        return;
     std::vector<DictEntry> entries;
     if (!dicts.split_entries(keys, values, entries)) sink.corrupt();
     for (const DictEntry& entry : entries) {
         sink.edge(entry.key, {RelationKind::DictKey, entry.position, nullptr, 0, false});
-        sink.edge(entry.value, {RelationKind::DictValue, entry.position, nullptr, entry.key, false});
+        sink.edge(entry.value,
+                  {RelationKind::DictValue, entry.position, nullptr, entry.key, false});
     }
 }
 
 uint64_t ObjectDecoder::managed_values_size(uint64_t values, const TypeInfo& owner_type) {
     DictReader dicts(reader_, layout_);
     DictKeys keys;
-    if (!dicts.read_keys(reader_.pointer(owner_type.address + layout_.heaptype_cached_keys), keys)) return 0;
+    if (!dicts.read_keys(reader_.pointer(owner_type.address + layout_.heaptype_cached_keys), keys))
+        return 0;
     return dicts.values_allocation_size(keys, values);
 }
 

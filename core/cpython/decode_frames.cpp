@@ -17,12 +17,14 @@ bool ObjectDecoder::is_complete_frame(uint64_t frame) {
         return false;
     uint64_t code = frame_code(frame);
     if (code == 0) return false;
-    if (owner == layout_.frame_owner_generator || layout_.code_firsttraceable == Layout::kAbsent) return true;
+    if (owner == layout_.frame_owner_generator || layout_.code_firsttraceable == Layout::kAbsent)
+        return true;
     // Being set up: the first instruction that can trace has not been reached yet.
     uint64_t instr = reader_.pointer(frame + layout_.iframe_instr);
     int32_t first = 0;
     reader_.read(code + layout_.code_firsttraceable, first);
-    return instr >= code + layout_.code_adaptive + uint64_t(first) * uint64_t(layout_.code_unit_size);
+    return instr >=
+           code + layout_.code_adaptive + uint64_t(first) * uint64_t(layout_.code_unit_size);
 }
 
 uint64_t ObjectDecoder::previous_frame(uint64_t frame) {
@@ -117,7 +119,8 @@ void ObjectDecoder::frame_contents(uint64_t frame, EdgeSink& sink, bool with_con
 }
 
 void ObjectDecoder::interpreter_frame_referents(uint64_t frame, EdgeSink& sink) {
-    if (uint64_t back = previous_frame(frame)) frame_edge(back, Relation::attribute("f_back"), sink);
+    if (uint64_t back = previous_frame(frame))
+        frame_edge(back, Relation::attribute("f_back"), sink);
     frame_contents(frame, sink, true);
 }
 
@@ -136,7 +139,8 @@ void ObjectDecoder::old_frame_referents(uint64_t address, EdgeSink& sink) {
     int32_t nlocals = 0, stacksize = 0;
     reader_.read(code + l.code_nlocals, nlocals);
     reader_.read(code + l.code_stacksize, stacksize);
-    uint64_t name_tuples[3] = {reader_.pointer(code + l.code_varnames), reader_.pointer(code + l.code_cellvars),
+    uint64_t name_tuples[3] = {reader_.pointer(code + l.code_varnames),
+                               reader_.pointer(code + l.code_cellvars),
                                reader_.pointer(code + l.code_freevars)};
     int64_t counts[3] = {nlocals, std::max<int64_t>(ob_size(name_tuples[1]), 0),
                          std::max<int64_t>(ob_size(name_tuples[2]), 0)};
@@ -147,7 +151,10 @@ void ObjectDecoder::old_frame_referents(uint64_t address, EdgeSink& sink) {
         for (int64_t i = 0; i < counts[group]; ++i, ++slot) {
             uint64_t value = reader_.pointer(slots + uint64_t(slot) * 8);
             if (!value) continue;
-            uint64_t name = name_tuples[group] ? reader_.pointer(name_tuples[group] + l.tuple_items + uint64_t(i) * 8) : 0;
+            uint64_t name =
+                name_tuples[group]
+                    ? reader_.pointer(name_tuples[group] + l.tuple_items + uint64_t(i) * 8)
+                    : 0;
             sink.edge(value, {RelationKind::LocalVar, slot, nullptr, name, false});
         }
     }
@@ -160,7 +167,8 @@ void ObjectDecoder::old_frame_referents(uint64_t address, EdgeSink& sink) {
         depth = d;
     } else if (l.has(l.frame_stacktop)) {
         uint64_t top = reader_.pointer(address + l.frame_stacktop);
-        if (top >= stack && top <= stack + uint64_t(stacksize) * 8) depth = int64_t((top - stack) / 8);
+        if (top >= stack && top <= stack + uint64_t(stacksize) * 8)
+            depth = int64_t((top - stack) / 8);
     }
     if (!stack) return;
     const bool guess = depth < 0 || depth > stacksize;
@@ -182,11 +190,13 @@ void ObjectDecoder::frame_object_referents(uint64_t address, EdgeSink& sink) {
     uint64_t frame = reader_.pointer(address + l.frame_frame);
     uint64_t back = reader_.pointer(address + l.frame_back);
     int8_t owner = 0;
-    bool live = frame && reader_.read(frame + l.iframe_owner, owner) && owner != l.frame_owner_frame_object;
+    bool live =
+        frame && reader_.read(frame + l.iframe_owner, owner) && owner != l.frame_owner_frame_object;
     if (back) {
         sink.edge(back, Relation::attribute("f_back"));
     } else if (live) {
-        if (uint64_t previous = previous_frame(frame)) frame_edge(previous, Relation::attribute("f_back"), sink);
+        if (uint64_t previous = previous_frame(frame))
+            frame_edge(previous, Relation::attribute("f_back"), sink);
     }
     field(address, l.frame_trace, Relation::attribute("f_trace"), sink);
     if (frame) frame_contents(frame, sink, true);
@@ -207,7 +217,8 @@ void ObjectDecoder::generator_referents(uint64_t address, EdgeSink& sink) {
     }
     field(address, l.gen_origin_or_finalizer, Relation::inter("gi_origin_or_finalizer"), sink);
     int8_t state = 0;
-    if (!reader_.read(address + l.gen_frame_state, state) || state >= l.gen_frame_state_cleared) return;
+    if (!reader_.read(address + l.gen_frame_state, state) || state >= l.gen_frame_state_cleared)
+        return;
     uint64_t frame = address + l.gen_iframe;
     field(frame, l.iframe_frame_obj, Relation::attribute("gi_frame"), sink);
     stackref_field(frame, l.iframe_function, Relation::inter("f_func"), sink);
@@ -219,7 +230,8 @@ uint64_t ObjectDecoder::frame_data_size(uint64_t code) {
     int32_t nlocalsplus = 0, stacksize = 0;
     reader_.read(code + layout_.code_nlocalsplus, nlocalsplus);
     reader_.read(code + layout_.code_stacksize, stacksize);
-    if (nlocalsplus < 0 || stacksize < 0 || nlocalsplus > kMaxFrameSlots || stacksize > kMaxFrameSlots)
+    if (nlocalsplus < 0 || stacksize < 0 || nlocalsplus > kMaxFrameSlots ||
+        stacksize > kMaxFrameSlots)
         return layout_.iframe_localsplus;
     return layout_.iframe_localsplus + (uint64_t(nlocalsplus) + uint64_t(stacksize)) * 8;
 }

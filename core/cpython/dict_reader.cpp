@@ -83,10 +83,12 @@ bool DictReader::combined_entries(const DictKeys& keys, std::vector<DictEntry>& 
     uint32_t position = 0;
     for (uint64_t start = 0; start < uint64_t(keys.nentries); start += per_chunk) {
         const uint64_t n = std::min<uint64_t>(per_chunk, uint64_t(keys.nentries) - start);
-        const std::byte* table = reader_.view(keys.entries + start * keys.entry_size, n * keys.entry_size);
+        const std::byte* table =
+            reader_.view(keys.entries + start * keys.entry_size, n * keys.entry_size);
         if (!table) {
             buffer.resize(per_chunk * keys.entry_size);
-            if (!reader_.read_bytes(keys.entries + start * keys.entry_size, buffer.data(), n * keys.entry_size))
+            if (!reader_.read_bytes(keys.entries + start * keys.entry_size, buffer.data(),
+                                    n * keys.entry_size))
                 return false;
             table = buffer.data();
         }
@@ -104,7 +106,8 @@ bool DictReader::combined_entries(const DictKeys& keys, std::vector<DictEntry>& 
 bool DictReader::split_entries(const DictKeys& keys, uint64_t values, std::vector<DictEntry>& out) {
     auto add = [&](uint64_t ix, uint32_t position) {
         uint64_t key = reader_.pointer(keys.entries + ix * keys.entry_size + keys.key_offset);
-        const uint64_t first_value = layout_.has(layout_.dictvalues_values) ? layout_.dictvalues_values : 0;
+        const uint64_t first_value =
+            layout_.has(layout_.dictvalues_values) ? layout_.dictvalues_values : 0;
         uint64_t value = reader_.pointer(values + first_value + ix * 8);
         if (key != 0 && value != 0) out.push_back({key, value, position});
     };
@@ -134,7 +137,8 @@ bool DictReader::split_entries(const DictKeys& keys, uint64_t values, std::vecto
             !reader_.read(values + layout_.dictvalues_size, used) || used > capacity)
             return false;
         order.resize(used);
-        if (used && !reader_.read_bytes(values + layout_.dictvalues_values + uint64_t(capacity) * 8, order.data(), used))
+        if (used && !reader_.read_bytes(values + layout_.dictvalues_values + uint64_t(capacity) * 8,
+                                        order.data(), used))
             return false;
     }
     for (uint32_t i = 0; i < order.size(); ++i) {

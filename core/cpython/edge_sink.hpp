@@ -19,8 +19,8 @@ enum class Referent : uint8_t {
 class EdgeSink {
   public:
     virtual ~EdgeSink() = default;
-    virtual void edge(uint64_t address, const Relation& relation, Referent referent = Referent::Object,
-                      uint64_t aux = 0) = 0;
+    virtual void edge(uint64_t address, const Relation& relation,
+                      Referent referent = Referent::Object, uint64_t aux = 0) = 0;
     // The object being decoded failed a sanity check (a length its memory cannot hold, a table
     // size that is not a power of two): what could be read was reported, the rest skipped.
     virtual void corrupt() {}

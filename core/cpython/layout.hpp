@@ -36,15 +36,15 @@ struct Layout {
     X(tpflags_managed_weakref, 0)                                                                  \
     X(tpflags_inline_values, 0)                                                                    \
     X(tpflags_static_builtin, 0)                                                                   \
-    X(managed_dict_style, 0)   /* 0 none, 1 pointers before the object (3.11), 2 tagged (3.12),  \
-                                  3 dict pointer + inline values (3.13) */                         \
+    X(managed_dict_style, 0) /* 0 none, 1 pointers before the object (3.11), 2 tagged (3.12),      \
+                                3 dict pointer + inline values (3.13) */                           \
     X(managed_dict_offset, 0)                                                                      \
     X(managed_values_offset, 0)                                                                    \
     X(preheader_size, 0)                                                                           \
-    X(sizeof_rule, 0)          /* sys.getsizeof pre-header: 0 is_gc (<=3.10), 1 type flags     \
-                                  (3.11), 2 GC + PREHEADER flags (3.12), 3 as 2 but not for     \
-                                  static types (3.13) */                                           \
-    X(frames_are_objects, 0)   /* <=3.10: frames are PyFrameObjects */                            \
+    X(sizeof_rule, 0)        /* sys.getsizeof pre-header: 0 is_gc (<=3.10), 1 type flags           \
+                                (3.11), 2 GC + PREHEADER flags (3.12), 3 as 2 but not for          \
+                                static types (3.13) */                                             \
+    X(frames_are_objects, 0) /* <=3.10: frames are PyFrameObjects */                               \
     X(frame_owner_thread, 0)                                                                       \
     X(frame_owner_generator, 1)                                                                    \
     X(frame_owner_frame_object, 2)                                                                 \
@@ -52,15 +52,15 @@ struct Layout {
     X(frame_owner_interpreter, -1) /* 3.14: the entry frame of each C-level eval loop */           \
     X(stackrefs, 0) /* 3.14+: frame slots, f_executable, f_funcobj are _PyStackRef */              \
     X(gen_frame_state_cleared, 4)                                                                  \
-    X(dict_keys_style, 1)      /* 0 dk_size (<=3.10), 1 dk_log2_size (3.11+) */                   \
-    X(split_values_style, 1)   /* 0 plain array, 1 prefix bytes (3.11, 3.12), 2 struct (3.13) */  \
+    X(dict_keys_style, 1)    /* 0 dk_size (<=3.10), 1 dk_log2_size (3.11+) */                      \
+    X(split_values_style, 1) /* 0 plain array, 1 prefix bytes (3.11, 3.12), 2 struct (3.13) */     \
     X(dict_kind_general, 0)                                                                        \
     X(str_kind_shift, 2)                                                                           \
     X(str_compact_bit, 5)                                                                          \
     X(str_ascii_bit, 6)                                                                            \
     X(int_digit_bits, 30)                                                                          \
-    X(int_tagged, 0)           /* 3.12+: lv_tag holds sign and digit count */                     \
-    X(int_min_digits, 1)       /* int.__sizeof__ counts at least this many digits (0 <= 3.10) */ \
+    X(int_tagged, 0)     /* 3.12+: lv_tag holds sign and digit count */                            \
+    X(int_min_digits, 1) /* int.__sizeof__ counts at least this many digits (0 <= 3.10) */         \
     X(code_unit_size, 2)
 #define LAYOUT_CONSTANT_MEMBER(name, fallback) int64_t name = fallback;
     LAYOUT_CONSTANTS(LAYOUT_CONSTANT_MEMBER)
@@ -69,7 +69,9 @@ struct Layout {
     std::vector<RootField> interp_roots;
     std::vector<RootField> tstate_roots;
 
-    bool has(uint32_t field) const { return field != kAbsent; }
+    bool has(uint32_t field) const {
+        return field != kAbsent;
+    }
 };
 
 // The layout for a CPython minor version, or nullptr when heapy has none. Without a patch level

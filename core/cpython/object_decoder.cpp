@@ -16,7 +16,8 @@ constexpr uint64_t kMaxStaticBuiltins = 1024;
 ObjectDecoder::ObjectDecoder(Reader& reader, const Layout& layout, TypeRegistry& types)
     : reader_(reader), layout_(layout), types_(types) {}
 
-void ObjectDecoder::field(uint64_t object, uint32_t offset, const Relation& relation, EdgeSink& sink) {
+void ObjectDecoder::field(uint64_t object, uint32_t offset, const Relation& relation,
+                          EdgeSink& sink) {
     if (offset == Layout::kAbsent) return;
     if (uint64_t target = reader_.pointer(object + offset)) sink.edge(target, relation);
 }
@@ -180,7 +181,8 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
         }
         // Fields a C type adds to the built-in it derives from (e.g. functools' lru_cache
         // wrapper, ctypes' StgDict): not described anywhere, so scanned conservatively.
-        if (type.basicsize > type.kind_basicsize && type.kind_basicsize >= 16 && type.kind != Kind::Type)
+        if (type.basicsize > type.kind_basicsize && type.kind_basicsize >= 16 &&
+            type.kind != Kind::Type)
             conservative_scan(address, address + uint64_t(type.basicsize), type, sink,
                               uint64_t(type.kind_basicsize));
     }
@@ -191,7 +193,8 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
     }
     // Built-in kinds that have a dict slot of their own (functions, modules...) decode it above.
     bool own_slot = type.kind == Kind::Unknown || type.kind == Kind::Object;
-    if (type.dictoffset == 0 || (!own_slot && type.dictoffset == type.static_base_dictoffset)) return;
+    if (type.dictoffset == 0 || (!own_slot && type.dictoffset == type.static_base_dictoffset))
+        return;
     int64_t offset = type.dictoffset;
     if (offset < 0) {
         int64_t n = ob_size(address);
@@ -210,13 +213,16 @@ void ObjectDecoder::managed_dict_referents(uint64_t address, const TypeInfo& typ
     const uint64_t slot = reader_.pointer(address + layout_.managed_dict_offset);
     switch (layout_.managed_dict_style) {
     case 1: // 3.11: dict pointer at -24, values pointer at -32
-        if (slot) sink.edge(slot, relation);
+        if (slot)
+            sink.edge(slot, relation);
         else if (uint64_t values = reader_.pointer(address + layout_.managed_values_offset))
             sink.edge(values, relation, Referent::ManagedValues, type.address);
         break;
     case 2: // 3.12: one tagged word: values pointer - 1 when bit 0 is set, else the dict
-        if (slot & 1) sink.edge(slot + 1, relation, Referent::ManagedValues, type.address);
-        else if (slot) sink.edge(slot, relation);
+        if (slot & 1)
+            sink.edge(slot + 1, relation, Referent::ManagedValues, type.address);
+        else if (slot)
+            sink.edge(slot, relation);
         break;
     case 3: { // 3.13+: dict pointer at -24; inline values after the object's fixed part
         if (slot) {
@@ -237,8 +243,8 @@ void ObjectDecoder::managed_dict_referents(uint64_t address, const TypeInfo& typ
     }
 }
 
-void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink,
-                                      uint64_t from) {
+void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type,
+                                      EdgeSink& sink, uint64_t from) {
     std::vector<uint32_t> skip;
     for (const ObjectMember& member : type.members) skip.push_back(member.offset);
     if (type.weaklistoffset > 0) skip.push_back(uint32_t(type.weaklistoffset));
@@ -255,7 +261,8 @@ void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeIn
         if (std::find(skip.begin(), skip.end(), offset) != skip.end()) continue;
         uint64_t word = reader_.pointer(at);
         if (word != 0 && (word & 7) == 0 && word != begin)
-            sink.edge(word, {RelationKind::InterAttribute, offset, "??", 0, false}, Referent::Guess);
+            sink.edge(word, {RelationKind::InterAttribute, offset, "??", 0, false},
+                      Referent::Guess);
     }
 }
 
@@ -269,7 +276,8 @@ void ObjectDecoder::module_state_scan(uint64_t module, EdgeSink& sink) {
     for (uint64_t at = state; at + 8 <= state + uint64_t(size); at += 8) {
         uint64_t word = reader_.pointer(at);
         if (word != 0 && (word & 7) == 0)
-            sink.edge(word, {RelationKind::InterAttribute, 0, "md_state", 0, false}, Referent::Guess);
+            sink.edge(word, {RelationKind::InterAttribute, 0, "md_state", 0, false},
+                      Referent::Guess);
     }
 }
 
@@ -277,12 +285,15 @@ void ObjectDecoder::type_referents(uint64_t address, const TypeInfo& type, EdgeS
     const Layout& l = layout_;
     uint64_t own_flags = 0;
     reader_.read(address + l.type_flags, own_flags);
-    if (l.tpflags_static_builtin && (own_flags & uint64_t(l.tpflags_static_builtin)) && !(own_flags & kTpFlagHeapType)) {
+    if (l.tpflags_static_builtin && (own_flags & uint64_t(l.tpflags_static_builtin)) &&
+        !(own_flags & kTpFlagHeapType)) {
         // 3.12+: a static builtin type keeps its dict and subclasses in the interpreter;
         // tp_subclasses holds its index + 1 there. heapy finds no owner for that dict.
         uint64_t index = reader_.pointer(address + l.type_subclasses);
-        if (index >= 1 && index <= kMaxStaticBuiltins && interpreter_ && l.has(l.interp_types_builtins)) {
-            uint64_t state = interpreter_ + l.interp_types_builtins + (index - 1) * l.static_builtin_size;
+        if (index >= 1 && index <= kMaxStaticBuiltins && interpreter_ &&
+            l.has(l.interp_types_builtins)) {
+            uint64_t state =
+                interpreter_ + l.interp_types_builtins + (index - 1) * l.static_builtin_size;
             if (reader_.pointer(state) == address) {
                 field(state, l.static_builtin_dict, Relation::attribute("__dict__"), sink);
                 field(state, l.static_builtin_dict + 8, Relation::inter("tp_subclasses"), sink);
@@ -307,7 +318,8 @@ void ObjectDecoder::type_referents(uint64_t address, const TypeInfo& type, EdgeS
     if (dicts.read_keys(reader_.pointer(address + l.heaptype_cached_keys), keys)) {
         for (int64_t i = 0; i < keys.nentries; ++i) {
             uint64_t key = 0;
-            if (!reader_.read(keys.entries + uint64_t(i) * keys.entry_size + keys.key_offset, key)) break;
+            if (!reader_.read(keys.entries + uint64_t(i) * keys.entry_size + keys.key_offset, key))
+                break;
             if (key) sink.edge(key, Relation::inter("ht_cached_keys"));
         }
     }
@@ -316,7 +328,8 @@ void ObjectDecoder::type_referents(uint64_t address, const TypeInfo& type, EdgeS
 
 void ObjectDecoder::code_referents(uint64_t address, EdgeSink& sink) {
     const Layout& l = layout_;
-    field(address, l.code_code, Relation::attribute(l.frames_are_objects ? "co_code" : "_co_code"), sink);
+    field(address, l.code_code, Relation::attribute(l.frames_are_objects ? "co_code" : "_co_code"),
+          sink);
     field(address, l.code_varnames, Relation::attribute("co_varnames"), sink);
     field(address, l.code_freevars, Relation::attribute("co_freevars"), sink);
     field(address, l.code_cellvars, Relation::attribute("co_cellvars"), sink);

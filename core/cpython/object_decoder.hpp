@@ -77,7 +77,8 @@ class ObjectDecoder {
     void old_frame_referents(uint64_t address, EdgeSink& sink);
     // Words in [begin + from, end) that may point at objects (from = 0: the whole body after the
     // header, with the type's members named).
-    void conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink, uint64_t from = 0);
+    void conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type, EdgeSink& sink,
+                           uint64_t from = 0);
     void module_state_scan(uint64_t module, EdgeSink& sink);
     void field(uint64_t object, uint32_t offset, const Relation& relation, EdgeSink& sink);
 

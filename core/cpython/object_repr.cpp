@@ -14,14 +14,17 @@ constexpr int64_t kMaxDigits = 1 << 16;
 constexpr int kMaxTupleItems = 64;
 constexpr int kMaxDepth = 4;
 
-std::optional<std::string> repr_at(ObjectDecoder& decoder, uint64_t address, bool limited, int depth);
+std::optional<std::string> repr_at(ObjectDecoder& decoder, uint64_t address, bool limited,
+                                   int depth);
 
-std::optional<std::string> tuple_repr(ObjectDecoder& decoder, uint64_t address, bool limited, int depth) {
+std::optional<std::string> tuple_repr(ObjectDecoder& decoder, uint64_t address, bool limited,
+                                      int depth) {
     int64_t size = decoder.ob_size(address);
     if (size < 0 || size > kMaxTupleItems || depth > kMaxDepth) return std::nullopt;
     std::string out = "(";
     for (int64_t i = 0; i < size; ++i) {
-        uint64_t item = decoder.reader().pointer(address + decoder.layout().tuple_items + uint64_t(i) * 8);
+        uint64_t item =
+            decoder.reader().pointer(address + decoder.layout().tuple_items + uint64_t(i) * 8);
         auto text = repr_at(decoder, item, limited, depth + 1);
         if (!text) return std::nullopt;
         if (i) out += ", ";
@@ -31,7 +34,8 @@ std::optional<std::string> tuple_repr(ObjectDecoder& decoder, uint64_t address, 
     return limited ? report::reprlib_limit(out, 30) : out;
 }
 
-std::optional<std::string> repr_at(ObjectDecoder& decoder, uint64_t address, bool limited, int depth) {
+std::optional<std::string> repr_at(ObjectDecoder& decoder, uint64_t address, bool limited,
+                                   int depth) {
     const Layout& l = decoder.layout();
     Reader& reader = decoder.reader();
     const TypeInfo* type = decoder.types().get(reader.pointer(address + l.object_type));
@@ -46,7 +50,8 @@ std::optional<std::string> repr_at(ObjectDecoder& decoder, uint64_t address, boo
         int64_t size = decoder.ob_size(address);
         if (size < 0 || size > (int64_t{1} << 24)) return std::nullopt;
         std::string bytes(size_t(size), '\0');
-        if (size && !reader.read_bytes(address + l.bytes_sval, bytes.data(), bytes.size())) return std::nullopt;
+        if (size && !reader.read_bytes(address + l.bytes_sval, bytes.data(), bytes.size()))
+            return std::nullopt;
         return limited ? report::reprlib_repr_bytes(bytes) : report::py_repr_bytes(bytes);
     }
     case Kind::Bool: {
@@ -85,7 +90,8 @@ std::optional<std::string> int_decimal(ObjectDecoder& decoder, uint64_t address)
     int64_t ndigits = decoder.int_digit_count(address);
     if (ndigits < 0 || ndigits > kMaxDigits) return std::nullopt;
     std::vector<uint32_t> digits(static_cast<size_t>(ndigits));
-    if (ndigits && !decoder.reader().read_bytes(address + l.long_digits, digits.data(), digits.size() * 4))
+    if (ndigits &&
+        !decoder.reader().read_bytes(address + l.long_digits, digits.data(), digits.size() * 4))
         return std::nullopt;
     // Repeated division by 10^9 of the base-2^30 number, least significant chunk first.
     std::vector<uint32_t> chunks;
@@ -101,7 +107,8 @@ std::optional<std::string> int_decimal(ObjectDecoder& decoder, uint64_t address)
     }
     std::string out = sign < 0 ? "-" : "";
     out += std::to_string(chunks.empty() ? 0 : chunks.back());
-    for (size_t i = chunks.size() - (chunks.empty() ? 0 : 1); i-- > 0;) out += fmt::format("{:09d}", chunks[i]);
+    for (size_t i = chunks.size() - (chunks.empty() ? 0 : 1); i-- > 0;)
+        out += fmt::format("{:09d}", chunks[i]);
     return out;
 }
 

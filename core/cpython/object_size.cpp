@@ -22,12 +22,15 @@ uint64_t items(int64_t n) {
     return uint64_t(n < 0 ? -n : n);
 }
 
-uint64_t round_up_8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+uint64_t round_up_8(uint64_t n) {
+    return (n + 7) & ~uint64_t{7};
+}
 } // namespace
 
 uint64_t ObjectDecoder::preheader(uint64_t address, const TypeInfo& type) {
     const uint64_t gc = (type.flags & kTpFlagHaveGc) ? layout_.gc_head_size : 0;
-    const uint64_t preheader_flags = uint64_t(layout_.tpflags_managed_dict | layout_.tpflags_managed_weakref);
+    const uint64_t preheader_flags =
+        uint64_t(layout_.tpflags_managed_dict | layout_.tpflags_managed_weakref);
     switch (layout_.sizeof_rule) {
     case 0: {
         // <= 3.10: only objects the GC tracks; type objects are GC objects only if heap types.
@@ -68,7 +71,8 @@ uint64_t ObjectDecoder::dict_size(uint64_t address, const TypeInfo& type) {
     if (!dicts.read_keys(keys_address, keys)) return size;
     if (reader_.pointer(address + layout_.dict_values)) {
         uint64_t slots = uint64_t{1} << keys.log2_size;
-        uint64_t usable = layout_.dict_keys_style == 0 ? (slots << 1) / 3 : items(keys.nentries) + items(keys.usable);
+        uint64_t usable = layout_.dict_keys_style == 0 ? (slots << 1) / 3
+                                                       : items(keys.nentries) + items(keys.usable);
         size += usable * kPointer;
     }
     if (keys.refcnt == 1 && !keys.corrupt) size += dicts.keys_size(keys);
@@ -141,7 +145,8 @@ uint64_t ObjectDecoder::code_size(uint64_t address, const TypeInfo& type) {
             size += uint64_t(opcache) * kOpcacheEntrySize;
         }
     } else {
-        size = round_up_8(uint64_t(type.basicsize) + items(ob_size(address)) * uint64_t(type.itemsize));
+        size = round_up_8(uint64_t(type.basicsize) +
+                          items(ob_size(address)) * uint64_t(type.itemsize));
     }
     if (uint64_t extra = reader_.pointer(address + layout_.code_extra)) {
         int64_t count = 0;
@@ -160,7 +165,8 @@ uint64_t ObjectDecoder::old_frame_size(uint64_t address) {
     int64_t cells = int64_t(items(ob_size(reader_.pointer(code + layout_.code_cellvars))));
     int64_t frees = int64_t(items(ob_size(reader_.pointer(code + layout_.code_freevars))));
     int64_t extras = int64_t(std::max(nlocals, 0)) + std::max(stacksize, 0) + cells + frees;
-    return layout_.frame_size + uint64_t(std::clamp<int64_t>(extras - 1, 0, int64_t{1} << 24)) * kPointer;
+    return layout_.frame_size +
+           uint64_t(std::clamp<int64_t>(extras - 1, 0, int64_t{1} << 24)) * kPointer;
 }
 
 uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
@@ -170,7 +176,8 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
     case Kind::Int:
     case Kind::Bool: {
         int64_t digits = int_digit_count(address);
-        body = l.long_digits + uint64_t(std::clamp<int64_t>(digits, l.int_min_digits, int64_t{1} << 32)) * 4;
+        body = l.long_digits +
+               uint64_t(std::clamp<int64_t>(digits, l.int_min_digits, int64_t{1} << 32)) * 4;
         break;
     }
     case Kind::Str:
@@ -182,7 +189,9 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         body = uint64_t(type.basicsize);
         // Count the item array only if it is really there.
         if (allocated > 0 && allocated <= kMaxItems &&
-            reader_.readable(reader_.pointer(address + l.list_items) + uint64_t(allocated - 1) * kPointer, kPointer))
+            reader_.readable(reader_.pointer(address + l.list_items) +
+                                 uint64_t(allocated - 1) * kPointer,
+                             kPointer))
             body += uint64_t(allocated) * kPointer;
         break;
     }
@@ -205,7 +214,8 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         int64_t mask = 0;
         reader_.read(address + l.set_mask, mask);
         const uint64_t table = reader_.pointer(address + l.set_table);
-        if (table != address + l.set_smalltable && mask > 0 && mask < kMaxItems && (mask & (mask + 1)) == 0 &&
+        if (table != address + l.set_smalltable && mask > 0 && mask < kMaxItems &&
+            (mask & (mask + 1)) == 0 &&
             reader_.readable(table + uint64_t(mask) * l.set_entry_size, l.set_entry_size))
             body += uint64_t(mask + 1) * l.set_entry_size;
         break;
@@ -215,7 +225,8 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         reader_.read(address + l.type_flags, flags);
         if (flags & kTpFlagHeapType) {
             body = l.heaptype_size;
-            if (uint64_t keys = reader_.pointer(address + l.heaptype_cached_keys)) body += dict_keys_size(keys);
+            if (uint64_t keys = reader_.pointer(address + l.heaptype_cached_keys))
+                body += dict_keys_size(keys);
         } else {
             body = l.type_size;
         }

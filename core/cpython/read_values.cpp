@@ -32,7 +32,9 @@ std::optional<std::string> ObjectDecoder::read_str(uint64_t address, size_t max_
     if (!type || type->kind != Kind::Str) return std::nullopt;
     uint32_t state = 0;
     int64_t length = 0;
-    if (!reader_.read(address + l.str_state, state) || !reader_.read(address + l.str_length, length)) return std::nullopt;
+    if (!reader_.read(address + l.str_state, state) ||
+        !reader_.read(address + l.str_length, length))
+        return std::nullopt;
     if (length < 0 || uint64_t(length) > max_chars) return std::nullopt;
     const uint32_t kind = (state >> l.str_kind_shift) & 7;
     const bool compact = (state >> l.str_compact_bit) & 1;
@@ -48,9 +50,12 @@ std::optional<std::string> ObjectDecoder::read_str(uint64_t address, size_t max_
     out.reserve(raw.size());
     for (int64_t i = 0; i < length; ++i) {
         uint32_t c = 0;
-        if (kind == 1) c = uint8_t(raw[i]);
-        else if (kind == 2) c = uint8_t(raw[2 * i]) | (uint32_t(uint8_t(raw[2 * i + 1])) << 8);
-        else std::memcpy(&c, raw.data() + 4 * i, 4);
+        if (kind == 1)
+            c = uint8_t(raw[i]);
+        else if (kind == 2)
+            c = uint8_t(raw[2 * i]) | (uint32_t(uint8_t(raw[2 * i + 1])) << 8);
+        else
+            std::memcpy(&c, raw.data() + 4 * i, 4);
         append_utf8(out, c);
     }
     return out;

@@ -34,7 +34,8 @@ FileVersion file_version(const memory::Symbols& symbols) {
     for (const auto& module : symbols.modules()) {
         std::smatch match;
         std::string name = base_name(module.path);
-        if (std::regex_search(name, match, pattern)) return {std::stoi(match[1]), std::stoi(match[2]), name};
+        if (std::regex_search(name, match, pattern))
+            return {std::stoi(match[1]), std::stoi(match[2]), name};
     }
     return {};
 }
@@ -52,20 +53,23 @@ std::string file_name_check(const FileVersion& file, const PythonVersion& versio
 }
 // The version text Py_GetVersion() formats into a static buffer at start-up ("3.10.13 (main, ...")
 // in the writable data of the executable or libpython whose name gives `major.minor`.
-std::optional<PythonVersion> version_from_memory(Reader& reader, const memory::Symbols& symbols, int major,
-                                                 int minor) {
+std::optional<PythonVersion> version_from_memory(Reader& reader, const memory::Symbols& symbols,
+                                                 int major, int minor) {
     constexpr uint64_t kMaxScan = uint64_t{16} << 20;
     const std::regex pattern(fmt::format(R"(^{}\.{}\.(\d+)(a|b|rc)?(\d+)?\+? \()", major, minor));
     const std::string needle = fmt::format("{}.{}.", major, minor);
     for (const auto& module : symbols.modules()) {
         if (!std::regex_search(base_name(module.path), std::regex(R"(python\d)"))) continue;
         for (const auto& region : reader.memory().regions()) {
-            if (!region.writable || region.end <= module.start || region.start >= module.end) continue;
+            if (!region.writable || region.end <= module.start || region.start >= module.end)
+                continue;
             uint64_t size = std::min(region.end - region.start, kMaxScan);
             std::string bytes(size, '\0');
-            size_t got = reader.memory().read(region.start, {reinterpret_cast<std::byte*>(bytes.data()), size});
+            size_t got = reader.memory().read(region.start,
+                                              {reinterpret_cast<std::byte*>(bytes.data()), size});
             bytes.resize(got);
-            for (size_t at = bytes.find(needle); at != std::string::npos; at = bytes.find(needle, at + 1)) {
+            for (size_t at = bytes.find(needle); at != std::string::npos;
+                 at = bytes.find(needle, at + 1)) {
                 if (at > 0 && bytes[at - 1] != '\0') continue; // the buffer starts with the version
                 std::smatch match;
                 std::string candidate = bytes.substr(at, 40);
@@ -95,9 +99,12 @@ bool free_threaded_file(const memory::Symbols& symbols) {
 
 std::string PythonVersion::text() const {
     std::string out = fmt::format("{}.{}.{}", major, minor, micro);
-    if (level == 0xA) out += fmt::format("a{}", serial);
-    else if (level == 0xB) out += fmt::format("b{}", serial);
-    else if (level == 0xC) out += fmt::format("rc{}", serial);
+    if (level == 0xA)
+        out += fmt::format("a{}", serial);
+    else if (level == 0xB)
+        out += fmt::format("b{}", serial);
+    else if (level == 0xC)
+        out += fmt::format("rc{}", serial);
     return out;
 }
 
@@ -108,20 +115,24 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
     if (!runtime_symbol && !version_symbol) {
         auto [major, minor] = version_from_files(symbols);
         if (major != 0)
-            throw Error(fmt::format("found Python {}.{} (from a file name) but not its _PyRuntime symbol; heapy "
-                                    "supports CPython {} with symbols in the executable or libpython",
-                                    major, minor, supported_versions()));
-        throw Error("no Python interpreter in this process: no loaded file exports _PyRuntime (check that the "
+            throw Error(fmt::format(
+                "found Python {}.{} (from a file name) but not its _PyRuntime symbol; heapy "
+                "supports CPython {} with symbols in the executable or libpython",
+                major, minor, supported_versions()));
+        throw Error("no Python interpreter in this process: no loaded file exports _PyRuntime "
+                    "(check that the "
                     "process runs CPython and that --exe names its executable)");
     }
     if (version_symbol) {
         uint32_t hex = 0;
         if (!reader.read(*version_symbol, hex))
-            throw Error("cannot read Py_Version from the target: its memory is missing (truncated core, or the "
+            throw Error("cannot read Py_Version from the target: its memory is missing (truncated "
+                        "core, or the "
                         "executable does not match?)");
-        runtime.version = {int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF), int((hex >> 4) & 0xF),
-                           int(hex & 0xF)};
-        runtime.found_by = "version from Py_Version" + file_name_check(file_version(symbols), runtime.version);
+        runtime.version = {int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF),
+                           int((hex >> 4) & 0xF), int(hex & 0xF)};
+        runtime.found_by =
+            "version from Py_Version" + file_name_check(file_version(symbols), runtime.version);
     } else {
         auto [major, minor] = version_from_files(symbols);
         runtime.version = {major, minor, 0, 0xF, 0};
@@ -135,9 +146,10 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
             }
         }
         if (major == 0)
-            throw Error(fmt::format("cannot tell which Python version this is (no Py_Version symbol); heapy supports "
-                                    "CPython {}",
-                                    supported_versions()));
+            throw Error(fmt::format(
+                "cannot tell which Python version this is (no Py_Version symbol); heapy supports "
+                "CPython {}",
+                supported_versions()));
     }
     if (runtime_symbol) {
         runtime.address = *runtime_symbol;
@@ -152,30 +164,34 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
         header = peek_debug_offsets(reader, runtime.address);
     if (header) {
         const uint64_t hex = header->version;
-        PythonVersion reported{int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF), int((hex >> 4) & 0xF),
-                               int(hex & 0xF)};
+        PythonVersion reported{int(hex >> 24), int((hex >> 16) & 0xFF), int((hex >> 8) & 0xFF),
+                               int((hex >> 4) & 0xF), int(hex & 0xF)};
         if (reported.major == runtime.version.major && reported.minor == runtime.version.minor) {
             if (!version_symbol) // the exact version, which a file name does not give
                 runtime.found_by += "; exact version from _Py_DebugOffsets";
-            else if (reported.micro != runtime.version.micro || reported.level != runtime.version.level)
+            else if (reported.micro != runtime.version.micro ||
+                     reported.level != runtime.version.level)
                 runtime.found_by += "; patch level from _Py_DebugOffsets";
             runtime.version = reported;
         }
     }
     if (header ? header->free_threaded : free_threaded_file(symbols))
-        throw Error(fmt::format("CPython {} free-threaded build (Py_GIL_DISABLED) is not supported; heapy supports "
-                                "the default (GIL) builds of CPython {}",
-                                runtime.version.text(), supported_versions()));
-    runtime.layout = find_layout(runtime.version.major, runtime.version.minor, runtime.version.micro);
+        throw Error(fmt::format(
+            "CPython {} free-threaded build (Py_GIL_DISABLED) is not supported; heapy supports "
+            "the default (GIL) builds of CPython {}",
+            runtime.version.text(), supported_versions()));
+    runtime.layout =
+        find_layout(runtime.version.major, runtime.version.minor, runtime.version.micro);
     if (!runtime.layout)
-        throw Error(fmt::format("unsupported Python version {}: heapy supports CPython {}", runtime.version.text(),
-                                supported_versions()));
+        throw Error(fmt::format("unsupported Python version {}: heapy supports CPython {}",
+                                runtime.version.text(), supported_versions()));
     if (runtime_symbol) {
         runtime.found_by += "; _PyRuntime from symbols";
     } else if (runtime.address != 0) {
         runtime.found_by += "; _PyRuntime from the .PyRuntime section";
     } else {
-        throw Error("found Python but not _PyRuntime (no symbol, no .PyRuntime section): check that --exe names the "
+        throw Error("found Python but not _PyRuntime (no symbol, no .PyRuntime section): check "
+                    "that --exe names the "
                     "executable the process ran, with its libpython next to it");
     }
     if (runtime.layout->minor >= 13 || runtime.version.minor >= 13) {
@@ -185,18 +201,21 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
             // Its version must be the one found above (major.minor): otherwise those are not this
             // version's debug offsets (corrupt memory, or a layout heapy does not know), so unused.
             const uint64_t hex = runtime.debug_offsets->version;
-            const bool same = int(hex >> 24) == runtime.version.major && int((hex >> 16) & 0xFF) == runtime.version.minor;
+            const bool same = int(hex >> 24) == runtime.version.major &&
+                              int((hex >> 16) & 0xFF) == runtime.version.minor;
             if (!same) {
-                runtime.found_by += fmt::format("; _Py_DebugOffsets ignored: its version 0x{:08x} is not {}.{}", hex,
-                                                runtime.version.major, runtime.version.minor);
+                runtime.found_by +=
+                    fmt::format("; _Py_DebugOffsets ignored: its version 0x{:08x} is not {}.{}",
+                                hex, runtime.version.major, runtime.version.minor);
                 runtime.debug_offsets.reset();
             } else {
                 runtime.own_layout = own;
                 runtime.layout = own.get();
-                runtime.found_by += fmt::format("; _Py_DebugOffsets read (version 0x{:08x} agrees, {} fields checked, "
-                                                "{} differ from the layout)",
-                                                hex, runtime.debug_offsets->fields_checked,
-                                                runtime.debug_offsets->mismatches.size());
+                runtime.found_by += fmt::format(
+                    "; _Py_DebugOffsets read (version 0x{:08x} agrees, {} fields checked, "
+                    "{} differ from the layout)",
+                    hex, runtime.debug_offsets->fields_checked,
+                    runtime.debug_offsets->mismatches.size());
             }
         }
     }
@@ -204,18 +223,22 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
 
     std::unordered_set<uint64_t> seen;
     uint64_t interp = reader.pointer(runtime.address + l.runtime_interpreters_head);
-    while (interp != 0 && runtime.interpreters.size() < kMaxInterpreters && seen.insert(interp).second) {
+    while (interp != 0 && runtime.interpreters.size() < kMaxInterpreters &&
+           seen.insert(interp).second) {
         Interpreter info;
         info.address = interp;
         reader.read(interp + l.interp_id, info.id);
         std::unordered_set<uint64_t> seen_threads;
         uint64_t tstate = reader.pointer(interp + l.interp_threads_head);
-        while (tstate != 0 && info.threads.size() < kMaxThreads && seen_threads.insert(tstate).second) {
-            if (reader.pointer(tstate + l.tstate_interp) != interp) break; // not a thread of this interpreter
+        while (tstate != 0 && info.threads.size() < kMaxThreads &&
+               seen_threads.insert(tstate).second) {
+            if (reader.pointer(tstate + l.tstate_interp) != interp)
+                break; // not a thread of this interpreter
             ThreadState thread;
             thread.address = tstate;
             reader.read(tstate + l.tstate_thread_id, thread.thread_id);
-            if (l.has(l.tstate_native_thread_id)) reader.read(tstate + l.tstate_native_thread_id, thread.native_thread_id);
+            if (l.has(l.tstate_native_thread_id))
+                reader.read(tstate + l.tstate_native_thread_id, thread.native_thread_id);
             if (l.frames_are_objects) {
                 thread.top_frame = reader.pointer(tstate + l.tstate_frame);
             } else if (l.has(l.tstate_current_frame)) {
@@ -230,10 +253,11 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
         interp = reader.pointer(interp + l.interp_next);
     }
     if (runtime.interpreters.empty())
-        throw Error(fmt::format("Python {} found but it has no interpreter (not initialised yet, finalized, the "
-                                "memory holding _PyRuntime is missing from the core, or --exe names another "
-                                "build than the one the core was made from)",
-                                runtime.version.text()));
+        throw Error(fmt::format(
+            "Python {} found but it has no interpreter (not initialised yet, finalized, the "
+            "memory holding _PyRuntime is missing from the core, or --exe names another "
+            "build than the one the core was made from)",
+            runtime.version.text()));
     // The list is newest first; heapy numbers the oldest (main) interpreter 0.
     for (size_t i = 0; i < runtime.interpreters.size(); ++i)
         runtime.interpreters[i].number = int(runtime.interpreters.size() - 1 - i);
@@ -256,11 +280,14 @@ std::vector<RootEdge> collect_roots(const Runtime& runtime, ObjectDecoder& decod
                 // <= 3.10: the top frame object; frames are numbered from the oldest.
                 int depth = 0;
                 std::unordered_set<uint64_t> seen;
-                for (uint64_t f = thread.top_frame; f != 0 && depth < kMaxFrames && seen.insert(f).second;
+                for (uint64_t f = thread.top_frame;
+                     f != 0 && depth < kMaxFrames && seen.insert(f).second;
                      f = reader.pointer(f + l.frame_back))
                     ++depth;
                 if (thread.top_frame)
-                    roots.push_back({thread.top_frame, fmt::format("{}f{}", thread_prefix, depth - 1), Referent::Object});
+                    roots.push_back({thread.top_frame,
+                                     fmt::format("{}f{}", thread_prefix, depth - 1),
+                                     Referent::Object});
                 for (const RootField& field : l.tstate_roots)
                     if (uint64_t object = reader.pointer(thread.address + field.offset))
                         roots.push_back({object, thread_prefix + field.name, Referent::Object});
@@ -271,7 +298,8 @@ std::vector<RootEdge> collect_roots(const Runtime& runtime, ObjectDecoder& decod
                 top = hops < kMaxFrames ? reader.pointer(top + l.iframe_previous) : 0;
             if (top != 0) {
                 int depth = 1;
-                for (uint64_t f = decoder.previous_frame(top); f != 0 && depth < kMaxFrames; f = decoder.previous_frame(f))
+                for (uint64_t f = decoder.previous_frame(top); f != 0 && depth < kMaxFrames;
+                     f = decoder.previous_frame(f))
                     ++depth;
                 std::string name = fmt::format("{}f{}", thread_prefix, depth - 1);
                 if (uint64_t object = reader.pointer(top + l.iframe_frame_obj))

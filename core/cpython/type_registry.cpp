@@ -71,7 +71,9 @@ constexpr int kMemberLimit = 4096;
 constexpr int kMemberTypeObject = 6;    // T_OBJECT
 constexpr int kMemberTypeObjectEx = 16; // T_OBJECT_EX
 
-bool is_exception_kind_holder(Kind kind) { return kind == Kind::BaseException; }
+bool is_exception_kind_holder(Kind kind) {
+    return kind == Kind::BaseException;
+}
 
 } // namespace
 
@@ -79,7 +81,8 @@ TypeRegistry::TypeRegistry(Reader& reader, const Layout& layout, const memory::S
     : reader_(reader), layout_(layout) {
     for (const auto& builtin : kBuiltinTypes) {
         if (!builtin.symbol) continue;
-        if (auto address = symbols.lookup(builtin.symbol)) kind_by_address_.emplace(*address, builtin.kind);
+        if (auto address = symbols.lookup(builtin.symbol))
+            kind_by_address_.emplace(*address, builtin.kind);
     }
     if (auto address = symbols.lookup("PyType_Type")) type_type_ = *address;
 }
@@ -169,8 +172,8 @@ const TypeInfo* TypeRegistry::load(uint64_t address, int depth) {
                     uint64_t up = reader_.pointer(cursor + layout_.type_base);
                     for (int more = 0; up != 0 && more < kMaxBaseDepth; ++more) {
                         if (static_kind(up, "") == Kind::BaseException ||
-                            reader_.c_string(reader_.pointer(up + layout_.type_name), 64).value_or("") ==
-                                "BaseException") {
+                            reader_.c_string(reader_.pointer(up + layout_.type_name), 64)
+                                    .value_or("") == "BaseException") {
                             info.kind = Kind::BaseException;
                             break;
                         }
@@ -214,7 +217,11 @@ void TypeRegistry::collect_members(TypeInfo& info) {
         uint64_t flags = 0;
         reader_.read(cursor + layout_.type_flags, flags);
         bool heap = (flags & kTpFlagHeapType) != 0;
-        Kind own = heap ? Kind::Unknown : static_kind(cursor, reader_.c_string(reader_.pointer(cursor + layout_.type_name), 512).value_or(""));
+        Kind own =
+            heap ? Kind::Unknown
+                 : static_kind(cursor,
+                               reader_.c_string(reader_.pointer(cursor + layout_.type_name), 512)
+                                   .value_or(""));
         bool follow = heap || own == Kind::Unknown;
         if (own == Kind::Object) break;
         if (is_exception_kind_holder(own)) break;
@@ -225,7 +232,9 @@ void TypeRegistry::collect_members(TypeInfo& info) {
             if (name == 0) break;
             int32_t type = 0;
             int64_t offset = 0;
-            if (!reader_.read(entry + layout_.member_type, type) || !reader_.read(entry + layout_.member_offset, offset)) break;
+            if (!reader_.read(entry + layout_.member_type, type) ||
+                !reader_.read(entry + layout_.member_offset, offset))
+                break;
             if ((type != kMemberTypeObject && type != kMemberTypeObjectEx) || offset < 16 ||
                 offset + 8 > std::max<int64_t>(info.basicsize, 16))
                 continue;

@@ -6,10 +6,10 @@
 #include "core/memory/symbols.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <deque>
 #include <vector>
 
 namespace heapy::cpython {
@@ -40,8 +40,8 @@ struct TypeInfo {
     int64_t kind_basicsize = 0; // basicsize of the built-in type the kind comes from
     uint64_t base = 0;
     uint64_t metatype = 0;
-    std::string tp_name;                // tp_name as stored (heap types: the class name)
-    std::vector<ObjectMember> members;  // object members to follow (slots, C members)
+    std::string tp_name;               // tp_name as stored (heap types: the class name)
+    std::vector<ObjectMember> members; // object members to follow (slots, C members)
     bool has_managed_dict(const Layout& layout) const {
         return layout.tpflags_managed_dict != 0 && (flags & uint64_t(layout.tpflags_managed_dict));
     }
@@ -56,7 +56,9 @@ class TypeRegistry {
     const TypeInfo* get(uint64_t address) {
         if (address == last_address_) return last_;
         auto it = by_address_.find(address);
-        const TypeInfo* info = it != by_address_.end() ? (it->second == kInvalid ? nullptr : &types_[it->second]) : load(address, 0);
+        const TypeInfo* info = it != by_address_.end()
+                                   ? (it->second == kInvalid ? nullptr : &types_[it->second])
+                                   : load(address, 0);
         last_address_ = address;
         last_ = info;
         return info;

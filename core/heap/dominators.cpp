@@ -12,7 +12,8 @@ constexpr uint32_t kNone = DominatorTree::kNone;
 constexpr uint32_t kPollInterval = 1 << 16;
 } // namespace
 
-DominatorTree dominator_tree(const ObjectGraph& graph, uint32_t end, const std::function<bool()>& interrupted) {
+DominatorTree dominator_tree(const ObjectGraph& graph, uint32_t end,
+                             const std::function<bool()>& interrupted) {
     auto poll = [&](uint64_t step) {
         if (interrupted && step % kPollInterval == 0 && interrupted()) throw Interrupted();
     };
@@ -107,7 +108,8 @@ DominatorTree dominator_tree(const ObjectGraph& graph, uint32_t end, const std::
     return tree;
 }
 
-std::vector<uint32_t> dominated_by(const ObjectGraph& graph, uint32_t end, const std::vector<uint32_t>& set) {
+std::vector<uint32_t> dominated_by(const ObjectGraph& graph, uint32_t end,
+                                   const std::vector<uint32_t>& set) {
     const uint32_t n = std::min<uint32_t>(end, uint32_t(graph.nodes.size()));
     std::vector<uint8_t> mark(n, 0); // 1 = in X, 2 = reached from the root avoiding X, 4 = result
     for (uint32_t node : set)

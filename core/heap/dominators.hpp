@@ -14,17 +14,19 @@ namespace heapy::heap {
 // the graph, so they keep nothing alive.
 struct DominatorTree {
     static constexpr uint32_t kNone = UINT32_MAX;
-    std::vector<uint32_t> idom;     // per node; kNone for the root and unreached nodes
-    std::vector<uint64_t> retained; // per node
+    std::vector<uint32_t> idom;           // per node; kNone for the root and unreached nodes
+    std::vector<uint64_t> retained;       // per node
     std::vector<uint32_t> retained_count; // per node: objects retained, itself included
 };
 
 // Lengauer–Tarjan (the simple version: path compression, no balancing), iterative throughout
 // so a list of any length is fine. `interrupted` is polled now and then (heapy::Interrupted).
-DominatorTree dominator_tree(const ObjectGraph& graph, uint32_t end, const std::function<bool()>& interrupted = {});
+DominatorTree dominator_tree(const ObjectGraph& graph, uint32_t end,
+                             const std::function<bool()>& interrupted = {});
 
 // heapy's dominos of a set X: the objects reachable from X without entering W, where W is what
 // the root reaches without entering X (X included, the root excluded).
-std::vector<uint32_t> dominated_by(const ObjectGraph& graph, uint32_t end, const std::vector<uint32_t>& set);
+std::vector<uint32_t> dominated_by(const ObjectGraph& graph, uint32_t end,
+                                   const std::vector<uint32_t>& set);
 
 } // namespace heapy::heap

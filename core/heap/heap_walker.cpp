@@ -29,7 +29,8 @@ class HeapWalker::Walker final : public EdgeSink {
   public:
     Walker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
         : decoder_(decoder), reader_(decoder.reader()), types_(decoder.types()), graph_(graph) {
-        if (const TypeInfo* dict = types_.get(types_.address_of(Kind::Dict))) dict_type_ = dict->index;
+        if (const TypeInfo* dict = types_.get(types_.address_of(Kind::Dict)))
+            dict_type_ = dict->index;
         if (const TypeInfo* frame = types_.get(types_.address_of(Kind::Frame))) {
             frame_type_ = frame->index;
             have_frame_type_ = true;
@@ -45,9 +46,12 @@ class HeapWalker::Walker final : public EdgeSink {
         if (bad_.insert(graph_.nodes[current_].address()).second) ++graph_.unreadable;
     }
 
-    bool saturated() const override { return current_ != ObjectGraph::kRoot && rejected_here_ >= kMaxRejectsPerObject; }
+    bool saturated() const override {
+        return current_ != ObjectGraph::kRoot && rejected_here_ >= kMaxRejectsPerObject;
+    }
 
-    void edge(uint64_t address, const Relation& relation, Referent referent, uint64_t aux) override {
+    void edge(uint64_t address, const Relation& relation, Referent referent,
+              uint64_t aux) override {
         (void)aux;
         uint32_t target = resolve(address, referent);
         if (target == AddressIndex::kMissing) return;
@@ -56,7 +60,8 @@ class HeapWalker::Walker final : public EdgeSink {
         graph_.targets.push_back(target);
         if (relation.owned_dict) {
             uint32_t& owner = graph_.dict_owner[target];
-            if (owner == ObjectGraph::kNoOwner || graph_.nodes[current_].address() < graph_.nodes[owner].address())
+            if (owner == ObjectGraph::kNoOwner ||
+                graph_.nodes[current_].address() < graph_.nodes[owner].address())
                 owner = current_;
         }
     }
@@ -89,7 +94,9 @@ class HeapWalker::Walker final : public EdgeSink {
     }
 
     // Adds `address` as an object node unless known; false when it is not a readable object.
-    bool seed(uint64_t address) { return resolve(address, Referent::Object) != AddressIndex::kMissing; }
+    bool seed(uint64_t address) {
+        return resolve(address, Referent::Object) != AddressIndex::kMissing;
+    }
 
   private:
     uint32_t add(uint64_t address, uint32_t type, NodeKind kind) {
@@ -123,7 +130,8 @@ class HeapWalker::Walker final : public EdgeSink {
         if ((address & 7) != 0) return reject(address, guess);
         int64_t header[2];
         if (!reader_.read_bytes(address, header, sizeof header)) return reject(address, guess);
-        if (guess && (header[0] <= 0 || header[0] > kMaxPlausibleRefcount)) return AddressIndex::kMissing;
+        if (guess && (header[0] <= 0 || header[0] > kMaxPlausibleRefcount))
+            return AddressIndex::kMissing;
         const TypeInfo* type = types_.get(uint64_t(header[1]));
         if (!type) return reject(address, guess);
         return add(address, type->index, NodeKind::Object);
@@ -184,7 +192,8 @@ void HeapWalker::walk_more(const std::vector<uint64_t>& seeds, const WalkHooks& 
 // edge_begin holds one entry per decoded node plus the end of the last one's edges.
 void HeapWalker::drain(const WalkHooks& hooks) {
     const uint64_t memory_limit = analysis_memory_limit();
-    for (uint32_t node = uint32_t(graph_.edge_begin.size() - 1); node < graph_.nodes.size(); ++node) {
+    for (uint32_t node = uint32_t(graph_.edge_begin.size() - 1); node < graph_.nodes.size();
+         ++node) {
         walker_->set_current(node);
         walker_->decode(node);
         graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
@@ -192,9 +201,10 @@ void HeapWalker::drain(const WalkHooks& hooks) {
             if (hooks.interrupted && hooks.interrupted()) throw Interrupted();
             if (hooks.progress) hooks.progress(graph_.nodes.size());
             if (graph_.memory_bytes() > memory_limit)
-                throw Error(fmt::format("the analysis reached its memory limit of {} MiB after {} objects; set "
-                                        "HEAPY_MEMORY_LIMIT (e.g. HEAPY_MEMORY_LIMIT=32G) to allow more",
-                                        memory_limit >> 20, graph_.nodes.size()));
+                throw Error(fmt::format(
+                    "the analysis reached its memory limit of {} MiB after {} objects; set "
+                    "HEAPY_MEMORY_LIMIT (e.g. HEAPY_MEMORY_LIMIT=32G) to allow more",
+                    memory_limit >> 20, graph_.nodes.size()));
         }
         if (graph_.targets.size() >= UINT32_MAX)
             throw Error("the heap has more than 4 billion references; heapy cannot hold it");

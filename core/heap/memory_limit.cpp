@@ -19,11 +19,20 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
     int shift = 0;
     if (suffix.size() == 1) {
         switch (std::toupper(static_cast<unsigned char>(suffix[0]))) {
-        case 'K': shift = 10; break;
-        case 'M': shift = 20; break;
-        case 'G': shift = 30; break;
-        case 'T': shift = 40; break;
-        default: return std::nullopt;
+        case 'K':
+            shift = 10;
+            break;
+        case 'M':
+            shift = 20;
+            break;
+        case 'G':
+            shift = 30;
+            break;
+        case 'T':
+            shift = 40;
+            break;
+        default:
+            return std::nullopt;
         }
     } else if (!suffix.empty()) {
         return std::nullopt;

@@ -51,7 +51,7 @@ struct ObjectGraph {
     std::vector<Node> nodes;
     std::vector<uint32_t> edge_begin;
     std::vector<uint32_t> targets;
-    std::vector<uint32_t> dict_owner;    // per node: the node whose __dict__ it is, or kNoOwner
+    std::vector<uint32_t> dict_owner; // per node: the node whose __dict__ it is, or kNoOwner
     std::unordered_map<uint32_t, uint64_t> big_sizes;
     std::vector<std::string> root_names; // names of the root's edges, in edge order
     AddressIndex index;
@@ -62,7 +62,8 @@ struct ObjectGraph {
     size_t object_count() const { return nodes.empty() ? 0 : nodes.size() - 1; }
     // What the graph holds in memory, roughly (the big tables only).
     uint64_t memory_bytes() const {
-        return nodes.capacity() * sizeof(Node) + (edge_begin.capacity() + targets.capacity() + dict_owner.capacity()) * 4 +
+        return nodes.capacity() * sizeof(Node) +
+               (edge_begin.capacity() + targets.capacity() + dict_owner.capacity()) * 4 +
                index.memory_bytes();
     }
     uint64_t size_of(uint32_t node) const {

@@ -6,7 +6,8 @@ Referrers::Referrers(const ObjectGraph& graph) {
     const size_t n = graph.edge_begin.empty() ? 0 : graph.edge_begin.size() - 1;
     begin_.assign(n + 1, 0);
     for (uint32_t source = 0; source < n; ++source)
-        for (uint32_t e = graph.edge_begin[source]; e < graph.edge_begin[source + 1]; ++e) ++begin_[graph.targets[e] + 1];
+        for (uint32_t e = graph.edge_begin[source]; e < graph.edge_begin[source + 1]; ++e)
+            ++begin_[graph.targets[e] + 1];
     for (size_t i = 1; i <= n; ++i) begin_[i] += begin_[i - 1];
     sources_.resize(begin_[n]);
     std::vector<uint32_t> fill(begin_.begin(), begin_.end() - 1);

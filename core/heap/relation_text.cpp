@@ -35,14 +35,15 @@ int relation_code(RelationKind kind) {
     return 10;
 }
 
-std::string apply_relation(cpython::ObjectDecoder& decoder, const NamedEdge& edge, std::string_view prefix,
-                           bool limited) {
+std::string apply_relation(cpython::ObjectDecoder& decoder, const NamedEdge& edge,
+                           std::string_view prefix, bool limited) {
     const cpython::Relation& r = edge.relation;
     switch (r.kind) {
     case RelationKind::Attribute:
         return fmt::format("{}.{}", prefix, r.name ? r.name : "??");
     case RelationKind::AttributeCName:
-        return fmt::format("{}.{}", prefix, decoder.reader().c_string(r.object, 256).value_or("??"));
+        return fmt::format("{}.{}", prefix,
+                           decoder.reader().c_string(r.object, 256).value_or("??"));
     case RelationKind::AttributeKey:
         return fmt::format("{}.{}", prefix, decoder.read_str(r.object, 4096).value_or("??"));
     case RelationKind::Root:
@@ -54,13 +55,15 @@ std::string apply_relation(cpython::ObjectDecoder& decoder, const NamedEdge& edg
         return fmt::format("{}[{}]", prefix, r.index);
     case RelationKind::DictValue: {
         auto key = cpython::object_repr(decoder, r.object, limited);
-        return fmt::format("{}[{}]", prefix, key ? *key : fmt::format("<object at 0x{:x}>", r.object));
+        return fmt::format("{}[{}]", prefix,
+                           key ? *key : fmt::format("<object at 0x{:x}>", r.object));
     }
     case RelationKind::DictKey:
         return fmt::format("{}.keys()[{}]", prefix, r.index);
     case RelationKind::LocalVar: {
         auto name = decoder.read_str(r.object, 4096);
-        return fmt::format("{}.f_locals[{}]", prefix, name ? report::py_repr_str(*name) : std::to_string(r.index));
+        return fmt::format("{}.f_locals[{}]", prefix,
+                           name ? report::py_repr_str(*name) : std::to_string(r.index));
     }
     case RelationKind::Stack:
         return fmt::format("{}->f_valuestack[{}]", prefix, r.index);

@@ -4,7 +4,8 @@
 
 namespace heapy::heap {
 
-UnreachableSplit split_unreachable(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t first) {
+UnreachableSplit split_unreachable(cpython::ObjectDecoder& decoder, const ObjectGraph& graph,
+                                   uint32_t first) {
     const uint32_t end = uint32_t(graph.nodes.size());
     const uint32_t count = end > first ? end - first : 0;
     UnreachableSplit out;
@@ -22,7 +23,8 @@ UnreachableSplit split_unreachable(cpython::ObjectDecoder& decoder, const Object
     }
     for (uint32_t node = first; node < end; ++node)
         for (uint32_t target : counted_referents(decoder, graph, node))
-            if (target >= first && graph.nodes[target].kind() == NodeKind::Object) --external[target - first];
+            if (target >= first && graph.nodes[target].kind() == NodeKind::Object)
+                --external[target - first];
 
     // Whatever an externally held object reaches is held too.
     std::vector<bool> held(count, false);

@@ -23,6 +23,7 @@ struct UnreachableSplit {
 // Splits nodes [first, graph.nodes.size()) — the unreachable part of the graph — by comparing
 // each object's reference count with the references the other unreachable objects hold, as
 // CPython's cycle detection does (subtract internal references, keep what still has some).
-UnreachableSplit split_unreachable(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t first);
+UnreachableSplit split_unreachable(cpython::ObjectDecoder& decoder, const ObjectGraph& graph,
+                                   uint32_t first);
 
 } // namespace heapy::heap

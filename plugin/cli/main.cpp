@@ -303,9 +303,10 @@ int main(int argc, char** argv) {
     // No command at all: read them from standard input.
     plan.interactive = o.interactive || (plan.chain.empty() && !o.script);
     // `load` reads a file, not a target.
-    const bool loads_only = !plan.chain.empty() && !o.script && !o.interactive &&
-                            std::all_of(plan.chain.begin(), plan.chain.end(),
-                                        [](const heapy::cli::Command& c) { return c[0] == "load"; });
+    const bool loads_only =
+        !plan.chain.empty() && !o.script && !o.interactive &&
+        std::all_of(plan.chain.begin(), plan.chain.end(),
+                    [](const heapy::cli::Command& c) { return c[0] == "load"; });
     if (!o.core && !o.pid && !loads_only) {
         if (plan.chain.empty() && !o.script && !o.interactive)
             return usage_error("no command given (e.g. 'heapy --core FILE heap'; 'heapy help' "

@@ -170,8 +170,7 @@ TEST_CASE("dict keys with absurd sizes or counts are not read", "[decoder][malfo
 // corrupt keys object makes heapy allocate (and zero) up to 24 GiB for one dict, and throw
 // std::bad_alloc out of the walk when that fails. Fix: read the entries in bounded chunks (as
 // pointer_array() does for lists) and stop at the first unreadable one.
-TEST_CASE("a dict claiming 2^29 entries does not allocate gigabytes",
-          "[decoder][malformed]") {
+TEST_CASE("a dict claiming 2^29 entries does not allocate gigabytes", "[decoder][malformed]") {
     PyHeap h;
     const uint64_t dict = h.dict({{h.str("a"), h.integer(1)}});
     h.poke<uint8_t>(h.keys_of(dict) + h.L.dictkeys_log2_size, 30);
@@ -235,8 +234,7 @@ TEST_CASE("split values whose order bytes point past the shared keys", "[decoder
 // does not exist and ObjectGraph::unreadable does not count it. Fix: in resolve(), check that
 // the values' prefix bytes are readable (and the prefix size plausible, 8..256) before adding
 // the node; reject (and count) otherwise.
-TEST_CASE("inline values that cannot be read are counted, not shown",
-          "[decoder][malformed]") {
+TEST_CASE("inline values that cannot be read are counted, not shown", "[decoder][malformed]") {
     Program p;
     PyHeap& h = p.h;
     const uint64_t foo = p.global("Foo", h.heap_type({.name = "Foo"}));
@@ -579,6 +577,7 @@ TEST_CASE("dicts that share the empty keys are not corrupt", "[decoder][malforme
     const uint64_t empty = p.global("empty", h.dict({}));
     h.poke<uint8_t>(h.keys_of(empty) + h.L.dictkeys_log2_size, 0);
     h.poke<uint8_t>(h.keys_of(empty) + h.L.dictkeys_log2_index_bytes, 0);
-    const Outcome outcome = walk_isolated(h, [&](Walk& w) { return "empty=" + yes_no(w.reached(empty)); });
+    const Outcome outcome =
+        walk_isolated(h, [&](Walk& w) { return "empty=" + yes_no(w.reached(empty)); });
     CHECK(outcome.describe() == "finished: unreadable=0 empty=yes");
 }

@@ -245,9 +245,9 @@ TEST_CASE("3.14 GC lists: young, two old spaces (3.14.0-3.14.4) or three generat
         h.poke<uint64_t>(previous, head | flag);
         h.poke<uint64_t>(head + 8, previous);
     };
-    const uint64_t heads[] = {gc + h.L.gc_generations, gc + h.L.gc_generations + h.L.gc_generation_size,
-                              gc + h.L.gc_generations + 2 * h.L.gc_generation_size,
-                              gc + h.L.gc_permanent_generation};
+    const uint64_t heads[] = {
+        gc + h.L.gc_generations, gc + h.L.gc_generations + h.L.gc_generation_size,
+        gc + h.L.gc_generations + 2 * h.L.gc_generation_size, gc + h.L.gc_permanent_generation};
     for (uint64_t head : heads) link(head, {}, 0); // empty: each head points at itself
     link(heads[0], {a}, 0);
     link(heads[2], {b, c}, 1); // old[1] in 3.14.0-3.14.4; generation 2 after

@@ -105,7 +105,8 @@ TEST_CASE("unsupported and undetectable versions are errors that say so",
         h.poke<uint32_t>(h.py_version, 0x030812f0);
         const std::string message = locate_error(h);
         CHECK_THAT(message, Contains("unsupported Python version 3.8.18"));
-        CHECK_THAT(message, Contains("heapy supports CPython " + heapy::cpython::supported_versions()));
+        CHECK_THAT(message,
+                   Contains("heapy supports CPython " + heapy::cpython::supported_versions()));
     }
     SECTION("a release candidate of a future version") {
         PyHeap h;

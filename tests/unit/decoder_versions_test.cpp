@@ -1,9 +1,9 @@
 // Every version's layout (3.9 to 3.14) on hand-built images laid out as that version lays them
 // out: sys.getsizeof of the common objects (measured on the pyenv builds 3.9.18, 3.10.13,
-// 3.11.7, 3.12.1, 3.13.0, 3.14.7), dict internals (dk_size before 3.11, dk_log2_size after), ints (lv_tag
-// from 3.12), instance dicts (a __dict__ slot before 3.11, managed dict pointers in 3.11, the
-// tagged dict-or-values word in 3.12, inline values in 3.13 and 3.14), the runtime and its version, and a
-// whole walk.
+// 3.11.7, 3.12.1, 3.13.0, 3.14.7), dict internals (dk_size before 3.11, dk_log2_size after), ints
+// (lv_tag from 3.12), instance dicts (a __dict__ slot before 3.11, managed dict pointers in 3.11,
+// the tagged dict-or-values word in 3.12, inline values in 3.13 and 3.14), the runtime and its
+// version, and a whole walk.
 #include "tests/unit/support/decoding.hpp"
 
 #include <catch2/catch.hpp>
@@ -142,8 +142,10 @@ TEST_CASE("every version: the runtime, its version and how it was found",
     heapy::cpython::Reader reader(h.memory);
     const auto runtime = heapy::cpython::locate_runtime(reader, h.symbols);
     CHECK(runtime.version.text() == h.version);
-    if (minor <= 13) CHECK(runtime.layout == &h.L);
-    else CHECK(runtime.layout->micro_first == h.L.micro_first); // h.L corrected by the debug offsets
+    if (minor <= 13)
+        CHECK(runtime.layout == &h.L);
+    else
+        CHECK(runtime.layout->micro_first == h.L.micro_first); // h.L corrected by the debug offsets
     if (minor >= 11)
         CHECK_THAT(runtime.found_by,
                    Contains("version from Py_Version, agrees with the file name python3." +

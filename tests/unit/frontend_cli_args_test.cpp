@@ -118,8 +118,7 @@ TEST_CASE("cli: -i, --interactive and --script", "[frontend]") {
     CHECK(parse({"--script=t", "--core", "c", "-i"}).script == "t");
     CHECK_THROWS_AS(parse({"--core", "c", "--script"}), UsageError);
     CHECK_THROWS_AS(parse({"--core", "c", "--script", "a", "--script", "b"}), UsageError);
-    CHECK_THROWS_WITH(parse({"--core", "c", "--script", "t", "heap"}),
-                      Catch::Contains("not both"));
+    CHECK_THROWS_WITH(parse({"--core", "c", "--script", "t", "heap"}), Catch::Contains("not both"));
     // ";" words stay in the command words, for split_commands.
     CHECK(parse({"--core", "c", "heap", ";", "row", "0"}).command ==
           words({"heap", ";", "row", "0"}));

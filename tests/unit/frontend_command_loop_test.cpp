@@ -50,8 +50,8 @@ TEST_CASE("chain: ';' words separate commands", "[frontend]") {
 TEST_CASE("chain: runs in order and stops at the first failure", "[frontend]") {
     Recorder r{{"row"}, {}};
     bool quit = true;
-    int status = heapy::cli::run_chain(chain({"heap", ";", "row", "9", ";", "by", "id"}),
-                                       std::ref(r), quit);
+    int status =
+        heapy::cli::run_chain(chain({"heap", ";", "row", "9", ";", "by", "id"}), std::ref(r), quit);
     CHECK(status == 1);
     CHECK_FALSE(quit);
     CHECK(r.ran == Commands{{"heap"}, {"row", "9"}});
@@ -61,8 +61,7 @@ TEST_CASE("chain: runs in order and stops at the first failure", "[frontend]") {
     CHECK(ok.ran.size() == 2);
 
     Recorder q;
-    CHECK(heapy::cli::run_chain(chain({"heap", ";", "quit", ";", "more"}), std::ref(q), quit) ==
-          0);
+    CHECK(heapy::cli::run_chain(chain({"heap", ";", "quit", ";", "more"}), std::ref(q), quit) == 0);
     CHECK(quit);
     CHECK(q.ran == Commands{{"heap"}});
 
@@ -148,7 +147,8 @@ TEST_CASE("loop: quit and exit end it", "[frontend]") {
 
 TEST_CASE("loop: the status given carries on until a command runs", "[frontend]") {
     Recorder r;
-    heapy::cli::CommandLoop loop(std::ref(r), [](size_t, std::string_view) {}, 3);
+    heapy::cli::CommandLoop loop(
+        std::ref(r), [](size_t, std::string_view) {}, 3);
     CHECK(loop.status() == 3);
     CHECK(loop.feed(""));
     CHECK(loop.status() == 3);
@@ -182,7 +182,8 @@ extern "C" void ignore_signal(int) {}
 TEST_CASE("reader: a signal while waiting is told apart from the end", "[frontend]") {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
-    struct sigaction sa {}, old {};
+    struct sigaction sa {
+    }, old{};
     sa.sa_handler = ignore_signal; // no SA_RESTART: read(2) returns EINTR
     sigemptyset(&sa.sa_mask);
     REQUIRE(sigaction(SIGALRM, &sa, &old) == 0);
@@ -209,8 +210,8 @@ TEST_CASE("debuggers: --allow-truncated is taken out of the command", "[frontend
 }
 
 TEST_CASE("debuggers: advice to add a CLI option says what to do in the debugger", "[frontend]") {
-    using heapy::frontend::debugger_advice;
     using heapy::frontend::Debugger;
+    using heapy::frontend::debugger_advice;
     // The engine's messages (core/memory/open_core.cpp, core/cpython/runtime.cpp).
     const std::vector<std::string> messages = {
         "core file /c is truncated (1 MiB of 2 MiB present); pass --allow-truncated to analyse "
@@ -257,8 +258,8 @@ TEST_CASE("debuggers: advice to add a CLI option says what to do in the debugger
 }
 
 TEST_CASE("debuggers: notes in a command's output get the same advice", "[frontend]") {
-    using heapy::frontend::debugger_advice_in_notes;
     using heapy::frontend::Debugger;
+    using heapy::frontend::debugger_advice_in_notes;
     std::string out = "Reachable heap: 5 objects, 100 bytes\n"
                       "Note: executable /e named in the core cannot be read (gone); pass it with "
                       "--exe\n"

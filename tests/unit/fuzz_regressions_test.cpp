@@ -250,7 +250,6 @@ TEST_CASE("an in-memory core is read like the same bytes in a file", "[fuzz][mem
     CHECK_THAT(target.description, Catch::Contains("in-memory"));
 }
 
-
 // --- the heap image ----------------------------------------------------------------------------
 
 namespace {
@@ -299,4 +298,3 @@ TEST_CASE("inputs the fuzzer found", "[fuzz][walk]") {
 // Known hangs and unbounded allocations in core/cpython on corrupt containers and types (cyclic
 // tp_base, looping deque blocks, sets and dicts claiming 2**30 slots) are reproduced on real cores
 // by tests/e2e/test_corrupt.py (test_bug_*) and on hand-made images by decoder_malformed_test.cpp.
-

@@ -21,7 +21,8 @@ TEST_CASE("memory limits are read as byte sizes", "[heap][memory_limit]") {
     CHECK_FALSE(parse_byte_size("99999999999T"));
 }
 
-TEST_CASE("the analysis memory limit comes from HEAPY_MEMORY_LIMIT, else half the RAM", "[heap][memory_limit]") {
+TEST_CASE("the analysis memory limit comes from HEAPY_MEMORY_LIMIT, else half the RAM",
+          "[heap][memory_limit]") {
     ::setenv("HEAPY_MEMORY_LIMIT", "3G", 1);
     CHECK(analysis_memory_limit() == uint64_t{3} << 30);
     ::setenv("HEAPY_MEMORY_LIMIT", "nonsense", 1);

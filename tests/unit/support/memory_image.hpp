@@ -60,7 +60,9 @@ class SymbolTable final : public memory::Symbols {
   public:
     void define(std::string name, uint64_t address) { symbols_[std::move(name)] = address; }
     void remove(const std::string& name) { symbols_.erase(name); }
-    void define_section(std::string name, memory::SectionRange range) { sections_[std::move(name)] = range; }
+    void define_section(std::string name, memory::SectionRange range) {
+        sections_[std::move(name)] = range;
+    }
     void remove_section(const std::string& name) { sections_.erase(name); }
     std::optional<uint64_t> lookup(std::string_view name) const override;
     std::optional<memory::SectionRange> section(std::string_view name) const override;

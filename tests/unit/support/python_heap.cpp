@@ -90,35 +90,85 @@ int micro_of(int minor) {
 // _Py_DebugOffsets of 3.14 (Include/internal/pycore_debug_offsets.h), describing the image:
 // {offset in the struct, value} for each section's size and the fields heapy reads; every other
 // word stays 0.
-void write_debug_offsets_314(MemoryImage& memory, uint64_t at, uint64_t version, const cpython::Layout& L) {
+void write_debug_offsets_314(MemoryImage& memory, uint64_t at, uint64_t version,
+                             const cpython::Layout& L) {
     memory.write(at, "xdebugpy", 8);
     memory.put<uint64_t>(at + 8, version);
     memory.put<uint64_t>(at + 16, 0); // free_threaded
     const uint64_t gen_size = L.gen_iframe + L.iframe_localsplus + 8;
     const std::pair<uint32_t, uint64_t> words[] = {
         // runtime_state, interpreter_state, thread_state, interpreter_frame
-        {24, 4096}, {32, L.runtime_finalizing}, {40, L.runtime_interpreters_head},
-        {48, L.interp_size}, {56, L.interp_id}, {64, L.interp_next}, {72, L.interp_threads_head},
-        {88, L.interp_gc}, {96, L.interp_modules}, {104, L.interp_sysdict}, {112, L.interp_builtins},
-        {176, L.tstate_size}, {184, L.tstate_prev}, {192, L.tstate_next}, {200, L.tstate_interp},
-        {208, L.tstate_current_frame}, {216, L.tstate_thread_id}, {224, L.tstate_native_thread_id},
-        {232, L.tstate_datastack_chunk}, {248, L.iframe_localsplus + 8}, {256, L.iframe_previous},
-        {264, L.iframe_code}, {272, L.iframe_instr}, {280, L.iframe_localsplus},
-        {288, L.iframe_owner}, {296, L.iframe_stackpointer},
+        {24, 4096},
+        {32, L.runtime_finalizing},
+        {40, L.runtime_interpreters_head},
+        {48, L.interp_size},
+        {56, L.interp_id},
+        {64, L.interp_next},
+        {72, L.interp_threads_head},
+        {88, L.interp_gc},
+        {96, L.interp_modules},
+        {104, L.interp_sysdict},
+        {112, L.interp_builtins},
+        {176, L.tstate_size},
+        {184, L.tstate_prev},
+        {192, L.tstate_next},
+        {200, L.tstate_interp},
+        {208, L.tstate_current_frame},
+        {216, L.tstate_thread_id},
+        {224, L.tstate_native_thread_id},
+        {232, L.tstate_datastack_chunk},
+        {248, L.iframe_localsplus + 8},
+        {256, L.iframe_previous},
+        {264, L.iframe_code},
+        {272, L.iframe_instr},
+        {280, L.iframe_localsplus},
+        {288, L.iframe_owner},
+        {296, L.iframe_stackpointer},
         // code_object, pyobject, type_object
-        {312, L.code_size}, {320, L.code_filename}, {328, L.code_name}, {336, L.code_qualname},
-        {344, L.code_linetable}, {352, L.code_firstlineno}, {360, L.code_argcount},
-        {368, L.code_localsplusnames}, {376, L.code_localspluskinds}, {384, L.code_adaptive},
-        {400, 16}, {408, L.object_type}, {416, L.type_size}, {424, L.type_name}, {440, L.type_flags},
+        {312, L.code_size},
+        {320, L.code_filename},
+        {328, L.code_name},
+        {336, L.code_qualname},
+        {344, L.code_linetable},
+        {352, L.code_firstlineno},
+        {360, L.code_argcount},
+        {368, L.code_localsplusnames},
+        {376, L.code_localspluskinds},
+        {384, L.code_adaptive},
+        {400, 16},
+        {408, L.object_type},
+        {416, L.type_size},
+        {424, L.type_name},
+        {440, L.type_flags},
         // tuple, list, set, dict, float, long, bytes, unicode, gc, generator
-        {448, L.tuple_items + 8}, {456, L.tuple_items}, {472, L.list_allocated + 8},
-        {480, L.list_items}, {496, L.set_smalltable + 8 * L.set_entry_size + 8}, {504, L.set_used},
-        {512, L.set_table}, {520, L.set_mask}, {528, L.dict_size}, {536, L.dict_keys},
-        {544, L.dict_values}, {552, 24}, {560, L.float_value}, {568, L.long_digits + 4},
-        {576, L.long_tag}, {584, L.long_digits}, {592, L.bytes_sval + 8}, {608, L.bytes_sval},
-        {616, L.str_unicode_size}, {624, L.str_state}, {632, L.str_length},
-        {640, L.str_ascii_size}, {648, L.gc_collecting + 72}, {656, L.gc_collecting},
-        {664, gen_size}, {672, L.gen_name}, {680, L.gen_iframe}, {688, L.gen_frame_state},
+        {448, L.tuple_items + 8},
+        {456, L.tuple_items},
+        {472, L.list_allocated + 8},
+        {480, L.list_items},
+        {496, L.set_smalltable + 8 * L.set_entry_size + 8},
+        {504, L.set_used},
+        {512, L.set_table},
+        {520, L.set_mask},
+        {528, L.dict_size},
+        {536, L.dict_keys},
+        {544, L.dict_values},
+        {552, 24},
+        {560, L.float_value},
+        {568, L.long_digits + 4},
+        {576, L.long_tag},
+        {584, L.long_digits},
+        {592, L.bytes_sval + 8},
+        {608, L.bytes_sval},
+        {616, L.str_unicode_size},
+        {624, L.str_state},
+        {632, L.str_length},
+        {640, L.str_ascii_size},
+        {648, L.gc_collecting + 72},
+        {656, L.gc_collecting},
+        {664, gen_size},
+        {672, L.gen_name},
+        {680, L.gen_iframe},
+        {688, L.gen_frame_state},
     };
     for (const auto& [offset, value] : words) memory.put<uint64_t>(at + offset, value);
 }
@@ -908,7 +958,8 @@ uint64_t PyHeap::place_frame(uint64_t at, const FrameSpec& spec, int8_t owner) {
     poke<int8_t>(at + L.iframe_owner, owner);
     // 3.14 stackrefs: NULL is the deferred NULL (1); every other value goes in as given.
     const uint64_t null = L.stackrefs ? 1 : 0;
-    for (int32_t i = 0; i < nlocalsplus; ++i) poke<uint64_t>(at + L.iframe_localsplus + 8 * uint64_t(i), null);
+    for (int32_t i = 0; i < nlocalsplus; ++i)
+        poke<uint64_t>(at + L.iframe_localsplus + 8 * uint64_t(i), null);
     for (size_t i = 0; i < spec.fast.size(); ++i)
         poke(at + L.iframe_localsplus + 8 * i, spec.fast[i] ? spec.fast[i] : null);
     for (size_t i = 0; i < spec.stack.size(); ++i)
