@@ -580,3 +580,16 @@ def _main(argv):
 
 if __name__ == "__main__":
     sys.exit(_main(sys.argv))
+
+
+def main_for_interpreter(params, default="debian", choices=None):
+    """The main() of a test module run once per interpreter: `--interp NAME` sets params.interp
+    (skipping, exit 77, when that interpreter is absent); the other arguments go to unittest."""
+    import argparse
+    import unittest
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--interp", choices=choices or INTERPRETERS, default=default)
+    args, rest = parser.parse_known_args()
+    params.interp = args.interp
+    exit_if_absent(params.interp)
+    unittest.main(argv=[sys.argv[0]] + rest)

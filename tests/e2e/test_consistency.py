@@ -6,7 +6,6 @@ core was taken), must print identical JSON.
 """
 
 import argparse
-import sys
 import unittest
 
 import harness
@@ -59,12 +58,7 @@ def describe_difference(a, b):
 
 
 def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
-    args, rest = parser.parse_known_args()
-    PARAMS.interp = args.interp
-    harness.exit_if_absent(PARAMS.interp)
-    unittest.main(argv=[sys.argv[0]] + rest)
+    harness.main_for_interpreter(PARAMS)
 
 
 if __name__ == "__main__":

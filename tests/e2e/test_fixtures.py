@@ -155,12 +155,7 @@ class Fixtures(unittest.TestCase):
 
 
 def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
-    args, rest = parser.parse_known_args()
-    PARAMS.interp = args.interp
-    harness.exit_if_absent(PARAMS.interp)
-    unittest.main(argv=[sys.argv[0]] + rest)
+    harness.main_for_interpreter(PARAMS)
 
 
 if __name__ == "__main__":

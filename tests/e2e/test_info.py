@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import re
-import sys
 import unittest
 
 import harness
@@ -103,12 +102,7 @@ class Info(unittest.TestCase):
 
 
 def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
-    args, rest = parser.parse_known_args()
-    PARAMS.interp = args.interp
-    harness.exit_if_absent(PARAMS.interp)
-    unittest.main(argv=[sys.argv[0]] + rest)
+    harness.main_for_interpreter(PARAMS)
 
 
 if __name__ == "__main__":

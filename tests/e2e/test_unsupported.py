@@ -9,7 +9,6 @@ Skipped (exit 77) when that version is not installed (pyenv, harness.interpreter
 
 import argparse
 import re
-import sys
 import unittest
 
 import harness
@@ -68,12 +67,7 @@ class Unsupported(unittest.TestCase):
 
 
 def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--interp", choices=harness.OTHER_INTERPRETERS, default="py3.8")
-    args, rest = parser.parse_known_args()
-    PARAMS.interp = args.interp
-    harness.exit_if_absent(PARAMS.interp)
-    unittest.main(argv=[sys.argv[0]] + rest)
+    harness.main_for_interpreter(PARAMS, "py3.8", harness.OTHER_INTERPRETERS)
 
 
 if __name__ == "__main__":
