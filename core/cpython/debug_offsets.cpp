@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <span>
 #include <vector>
@@ -141,6 +142,26 @@ std::optional<DebugOffsets> peek_debug_offsets(Reader& reader, uint64_t runtime)
     std::memcpy(&free_threaded, raw + 16, sizeof free_threaded);
     out.free_threaded = free_threaded != 0;
     return out;
+}
+
+std::vector<uint64_t> find_debug_cookies(Reader& reader, uint64_t start, uint64_t end, int major,
+                                         int minor) {
+    constexpr uint64_t kChunk = 1 << 16;
+    std::vector<uint64_t> found;
+    std::vector<std::byte> chunk(kChunk + sizeof kCookie);
+    start &= ~uint64_t{7};
+    for (uint64_t at = start; at < end; at += kChunk) {
+        const uint64_t length = std::min<uint64_t>(kChunk, end - at);
+        if (!reader.read_bytes(at, chunk.data(), length)) continue; // a page the core lacks
+        for (uint64_t i = 0; i + sizeof kCookie <= length; i += 8) {
+            if (std::memcmp(chunk.data() + i, kCookie, sizeof kCookie) != 0) continue;
+            auto header = peek_debug_offsets(reader, at + i);
+            if (header && int(header->version >> 24) == major &&
+                int((header->version >> 16) & 0xFF) == minor)
+                found.push_back(at + i);
+        }
+    }
+    return found;
 }
 
 std::optional<DebugOffsets> read_debug_offsets(Reader& reader, uint64_t runtime, Layout& layout) {

@@ -23,6 +23,12 @@ struct DebugOffsets {
 // cookie is there; no offsets are read.
 std::optional<DebugOffsets> peek_debug_offsets(Reader& reader, uint64_t runtime);
 
+// Where a _Py_DebugOffsets cookie ("xdebugpy", 3.13+) starts in [start, end), at an 8-byte
+// boundary, followed by a version of `major`.`minor`: the start of _PyRuntime when the target has
+// neither the symbol nor the .PyRuntime section. Every match, in address order.
+std::vector<uint64_t> find_debug_cookies(Reader& reader, uint64_t start, uint64_t end, int major,
+                                         int minor);
+
 // Reads the _Py_DebugOffsets at `runtime` if its cookie is there (the 3.13 or 3.14 form of that
 // struct, chosen by the version it holds; it must match `layout`'s minor version). Fields that are
 // within their section's size override `layout`.

@@ -156,6 +156,19 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
     } else if (auto section = symbols.section(".PyRuntime")) {
         // Stripped builds: _PyRuntime is alone in its own section.
         runtime.address = section->start;
+    } else if (runtime.version.major > 3 || runtime.version.minor >= 13) {
+        // No symbol, no section: _PyRuntime starts with the "xdebugpy" cookie. Look for it in
+        // the modules that can hold it; candidates are checked below (interpreter <-> thread).
+        for (const memory::LoadedModule& module : symbols.modules()) {
+            if (module.path.find("python") == std::string::npos) continue;
+            auto found = find_debug_cookies(reader, module.start, module.end, runtime.version.major,
+                                            runtime.version.minor);
+            if (!found.empty()) {
+                runtime.address = found.front();
+                runtime.found_by += "; _PyRuntime from its _Py_DebugOffsets cookie";
+                break;
+            }
+        }
     }
     // 3.13+: the target describes itself at the start of _PyRuntime; its version is exact (the
     // layout can depend on the patch release) and it says whether the build is free-threaded.
@@ -188,9 +201,11 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
     if (runtime_symbol) {
         runtime.found_by += "; _PyRuntime from symbols";
     } else if (runtime.address != 0) {
-        runtime.found_by += "; _PyRuntime from the .PyRuntime section";
+        if (runtime.found_by.find("cookie") == std::string::npos)
+            runtime.found_by += "; _PyRuntime from the .PyRuntime section";
     } else {
-        throw Error("found Python but not _PyRuntime (no symbol, no .PyRuntime section): check "
+        throw Error("found Python but not _PyRuntime (no symbol, no .PyRuntime section, no "
+                    "_Py_DebugOffsets cookie): check "
                     "that --exe names the "
                     "executable the process ran, with its libpython next to it");
     }

@@ -173,3 +173,29 @@ TEST_CASE("unsupported and undetectable versions are errors that say so",
         CHECK_THAT(locate_error(h), Contains("has no interpreter"));
     }
 }
+
+// With neither the _PyRuntime symbol nor the .PyRuntime section (3.13+), the runtime is found by
+// the "xdebugpy" cookie its _Py_DebugOffsets start with: only at 8-byte boundaries, only with the
+// version asked for, across chunks and past unmapped pages.
+TEST_CASE("_Py_DebugOffsets cookies are found in a module's memory", "[decoder][runtime]") {
+    heapy::test::MemoryImage memory;
+    const uint64_t base = 0x500000;
+    memory.map(base, 0x30000);
+    auto cookie = [&](uint64_t at, uint64_t version) {
+        memory.write(at, "xdebugpy", 8);
+        memory.put<uint64_t>(at + 8, version);
+    };
+    cookie(base + 0x18, 0x030d00f0);    // 3.13.0
+    cookie(base + 0x1fff8, 0x030d01f0); // 3.13.1, across a 64 KiB chunk boundary
+    cookie(base + 0x20104, 0x030d00f0); // not aligned
+    cookie(base + 0x28000, 0x030e00f0); // 3.14
+    heapy::cpython::Reader reader(memory);
+    using heapy::cpython::find_debug_cookies;
+    CHECK(find_debug_cookies(reader, base, base + 0x30000, 3, 13) ==
+          std::vector<uint64_t>{base + 0x18, base + 0x1fff8});
+    CHECK(find_debug_cookies(reader, base, base + 0x30000, 3, 14) ==
+          std::vector<uint64_t>{base + 0x28000});
+    // A range that runs past the mapping.
+    CHECK(find_debug_cookies(reader, base + 0x20000, base + 0x80000, 3, 14) ==
+          std::vector<uint64_t>{base + 0x28000});
+}
