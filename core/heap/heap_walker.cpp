@@ -129,7 +129,8 @@ class HeapWalker::Walker final : public EdgeSink {
         const bool guess = referent == Referent::Guess;
         if ((address & 7) != 0) return reject(address, guess);
         int64_t header[2];
-        if (!reader_.read_bytes(address, header, sizeof header)) return reject(address, guess);
+        if (!reader_.read_bytes(address, header, sizeof header))
+            return reject(address, guess, plausible_address(address));
         if (guess && (header[0] <= 0 || header[0] > kMaxPlausibleRefcount))
             return AddressIndex::kMissing;
         const TypeInfo* type = types_.get(uint64_t(header[1]));
@@ -137,8 +138,19 @@ class HeapWalker::Walker final : public EdgeSink {
         return add(address, type->index, NodeKind::Object);
     }
 
-    uint32_t reject(uint64_t address, bool guess) {
+    // A user-space address past the zero page: where memory a truncated core lacks would be.
+    static bool plausible_address(uint64_t address) {
+        return address >= (uint64_t{1} << 16) && address < (uint64_t{1} << 47);
+    }
+
+    // `missing`: a plausible address whose memory the target lacks (a truncated core), counted
+    // always; otherwise not an object (a word past an array's end), counted up to the limit.
+    uint32_t reject(uint64_t address, bool guess, bool missing = false) {
         if (guess) return AddressIndex::kMissing;
+        if (missing) {
+            if (bad_.insert(address).second) ++graph_.unreadable;
+            return AddressIndex::kMissing;
+        }
         // The root's referents are each counted; another object's only up to the limit.
         if (current_ == ObjectGraph::kRoot || rejected_here_ < kMaxRejectsPerObject) {
             if (bad_.insert(address).second) ++graph_.unreadable;
