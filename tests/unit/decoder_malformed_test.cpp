@@ -581,3 +581,19 @@ TEST_CASE("dicts that share the empty keys are not corrupt", "[decoder][malforme
         walk_isolated(h, [&](Walk& w) { return "empty=" + yes_no(w.reached(empty)); });
     CHECK(outcome.describe() == "finished: unreadable=0 empty=yes");
 }
+
+// A truncated core: items whose memory is missing are each counted, and the items after them are
+// still read (only words that are not objects at all make a container corrupt and stop it).
+TEST_CASE("items in memory the core lacks do not stop a list", "[decoder][malformed]") {
+    Program p;
+    PyHeap& h = p.h;
+    std::vector<uint64_t> items;
+    const uint64_t gap = 0x00007e0000000000; // user space, not in the image
+    for (uint64_t i = 0; i < 300; ++i) items.push_back(gap + i * 0x40);
+    const uint64_t last = h.name(h.new_str("after the gap"), "last");
+    items.push_back(last);
+    p.global("items", h.list(items));
+    const Outcome outcome =
+        walk_isolated(h, [&](Walk& w) { return "last=" + yes_no(w.reached(last)); });
+    CHECK(outcome.describe() == "finished: unreadable=300 last=yes");
+}
