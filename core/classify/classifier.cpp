@@ -246,6 +246,12 @@ std::optional<ClassifierInfo> find_classifier(std::string_view name) {
     return std::nullopt;
 }
 
+std::optional<ClassifierInfo> find_classifier_by_header(std::string_view header) {
+    for (const auto& info : kClassifiers)
+        if (info.header == header) return info;
+    return std::nullopt;
+}
+
 std::string classifier_names() {
     std::string out;
     for (const auto& info : kClassifiers) {

@@ -24,6 +24,8 @@ struct ClassifierInfo {
 
 // The classifier named `name` (case-insensitive, e.g. "clodo", "type", "via"), or nullopt.
 std::optional<ClassifierInfo> find_classifier(std::string_view name);
+// The classifier whose tables have the column header `header` (a saved Stat's kind header).
+std::optional<ClassifierInfo> find_classifier_by_header(std::string_view header);
 // "clodo, type, ..." — the names find_classifier accepts.
 std::string classifier_names();
 bool needs_referrers(Classifier classifier);

@@ -41,13 +41,9 @@ const std::string& file_argument(const Arguments& args, std::string_view command
 // table with the header `header` would be (Clodo when no classifier has it).
 report::Stat last_table_stat(SessionState& state, std::string_view header = {}) {
     if (!state.last_partition()) {
-        classify::ClassifierInfo classifier = *classify::find_classifier("clodo");
-        for (std::string_view name :
-             {"type", "class", "size", "module", "unity", "via", "rcs", "idset"}) {
-            auto other = classify::find_classifier(name);
-            if (other && !header.empty() && other->header == header) classifier = *other;
-        }
-        state.show_set(state.current(), classifier, Arguments{});
+        auto classifier = classify::find_classifier_by_header(header);
+        state.show_set(state.current(),
+                       classifier ? *classifier : *classify::find_classifier("clodo"), Arguments{});
     }
     return report::partition_stat(state.last_partition()->table, now());
 }
