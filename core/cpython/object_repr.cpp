@@ -10,7 +10,9 @@
 namespace heapy::cpython {
 
 namespace {
-constexpr int64_t kMaxDigits = 1 << 16;
+// Beyond this (about 9,000 decimal digits) no repr is attempted: the conversion is quadratic, and
+// CPython itself refuses ints of over 4,300 digits (sys.get_int_max_str_digits()).
+constexpr int64_t kMaxDigits = 1 << 10;
 constexpr int kMaxTupleItems = 64;
 constexpr int kMaxDepth = 4;
 
