@@ -40,6 +40,8 @@ Analysis& SessionState::analysis() {
     if (analysis_) return *analysis_;
     try {
         analysis_ = std::make_unique<Analysis>(target_, frontend_);
+    } catch (const Interrupted&) {
+        throw;
     } catch (const Error& e) {
         // A truncated core is the likelier cause of what the analysis could not find.
         if (target_.missing_bytes == 0) throw;
