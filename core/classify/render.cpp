@@ -1,6 +1,7 @@
 // heapy's renders (UniSet.Summary_str, Classifiers.OwnedDictFamily, UniSet.OrFamily) and the
 // strings built from them: identity tables, briefs, reference pattern summaries.
 #include "core/classify/render.hpp"
+#include "core/report/pyunicode.hpp"
 
 #include "core/cpython/object_repr.hpp"
 #include "core/report/pyrepr.hpp"
@@ -43,24 +44,6 @@ std::string cp_prefix(std::string_view s, long n) {
         }
     }
     return std::string(s);
-}
-
-void append_utf8(std::string& out, uint32_t c) {
-    if (c < 0x80) {
-        out.push_back(char(c));
-    } else if (c < 0x800) {
-        out.push_back(char(0xC0 | (c >> 6)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-        out.push_back(char(0xE0 | (c >> 12)));
-        out.push_back(char(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    } else {
-        out.push_back(char(0xF0 | (c >> 18)));
-        out.push_back(char(0x80 | ((c >> 12) & 0x3F)));
-        out.push_back(char(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    }
 }
 
 // Where a str object keeps its characters, so that slices of long strings can be read.
@@ -115,7 +98,7 @@ std::optional<std::string> str_chars(cpython::Reader& reader, const StrData& s, 
                 (uint32_t(static_cast<unsigned char>(raw[i + 1])) << 8);
         else
             std::memcpy(&c, raw.data() + i, 4);
-        append_utf8(out, c > 0x10FFFF ? 0xFFFD : c);
+        report::append_utf8(out, c > 0x10FFFF ? 0xFFFD : c);
     }
     return out;
 }

@@ -1,29 +1,12 @@
 // Values of simple objects: str contents (as UTF-8) and small ints.
 #include "core/cpython/object_decoder.hpp"
+#include "core/report/pyunicode.hpp"
 
 #include <cstdlib>
 
 namespace heapy::cpython {
 
-namespace {
-void append_utf8(std::string& out, uint32_t c) {
-    if (c < 0x80) {
-        out.push_back(char(c));
-    } else if (c < 0x800) {
-        out.push_back(char(0xC0 | (c >> 6)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-        out.push_back(char(0xE0 | (c >> 12)));
-        out.push_back(char(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    } else {
-        out.push_back(char(0xF0 | (c >> 18)));
-        out.push_back(char(0x80 | ((c >> 12) & 0x3F)));
-        out.push_back(char(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    }
-}
-} // namespace
+namespace {} // namespace
 
 std::optional<std::string> ObjectDecoder::read_str(uint64_t address, size_t max_chars) {
     const Layout& l = layout_;
@@ -56,7 +39,7 @@ std::optional<std::string> ObjectDecoder::read_str(uint64_t address, size_t max_
             c = uint8_t(raw[2 * i]) | (uint32_t(uint8_t(raw[2 * i + 1])) << 8);
         else
             std::memcpy(&c, raw.data() + 4 * i, 4);
-        append_utf8(out, c);
+        report::append_utf8(out, c);
     }
     return out;
 }

@@ -1,4 +1,5 @@
 #include "core/heap/reference_pattern.hpp"
+#include "core/report/pyunicode.hpp"
 
 #include <fmt/format.h>
 
@@ -16,24 +17,6 @@ uint64_t hash_set(const NodeList& set) {
         h *= 1099511628211ull;
     }
     return h ^ set.size();
-}
-
-void append_utf8(std::string& out, uint32_t c) {
-    if (c < 0x80) {
-        out.push_back(char(c));
-    } else if (c < 0x800) {
-        out.push_back(char(0xC0 | (c >> 6)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-        out.push_back(char(0xE0 | (c >> 12)));
-        out.push_back(char(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    } else {
-        out.push_back(char(0xF0 | (c >> 18)));
-        out.push_back(char(0x80 | ((c >> 12) & 0x3F)));
-        out.push_back(char(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(char(0x80 | (c & 0x3F)));
-    }
 }
 
 size_t cp_len(std::string_view s) {
@@ -55,10 +38,10 @@ std::string ReferencePattern::letters(const std::vector<uint32_t>& indices) {
         while (j < indices.size() && indices[j] == indices[i]) ++j;
         const uint32_t letter = std::min<uint32_t>(indices[i], 0x10FFFF - 'a') + 'a';
         if (j - i > 2) {
-            append_utf8(out, letter);
+            report::append_utf8(out, letter);
             out += std::to_string(j - i);
         } else {
-            for (size_t k = i; k < j; ++k) append_utf8(out, letter);
+            for (size_t k = i; k < j; ++k) report::append_utf8(out, letter);
         }
         i = j;
     }
