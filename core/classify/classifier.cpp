@@ -32,25 +32,10 @@ constexpr ClassifierInfo kClassifiers[] = {
 // heapy's Clodo name for its own root object, which our root stands for.
 constexpr std::string_view kRootKind = "guppy.heapy.heapyc.RootStateType";
 
-constexpr uint64_t kDictOfBit = uint64_t{1} << 40;
-constexpr uint64_t kDictNoOwner = uint64_t{2} << 40;
-constexpr uint64_t kRootKey = uint64_t{3} << 40;
-
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(x) == std::tolower(y);
            });
-}
-
-uint64_t clodo_key(const ClassifyContext& context, uint32_t node) {
-    const heap::Node& n = context.graph.nodes[node];
-    if (n.kind() == heap::NodeKind::Root) return kRootKey;
-    bool dict = n.kind() == heap::NodeKind::ManagedValues ||
-                (n.kind() == heap::NodeKind::Object && n.type() == context.dict_type);
-    if (!dict) return n.type();
-    uint32_t owner = context.graph.dict_owner[node];
-    if (owner == heap::ObjectGraph::kNoOwner) return kDictNoOwner;
-    return kDictOfBit | context.graph.nodes[owner].type();
 }
 
 std::string clodo_key_name(const ClassifyContext& context, uint64_t key) {
@@ -239,6 +224,17 @@ std::string module_name(const ClassifyContext& context, uint32_t node) {
 }
 
 } // namespace
+
+uint64_t clodo_key(const ClassifyContext& context, uint32_t node) {
+    const heap::Node& n = context.graph.nodes[node];
+    if (n.kind() == heap::NodeKind::Root) return kRootKey;
+    bool dict = n.kind() == heap::NodeKind::ManagedValues ||
+                (n.kind() == heap::NodeKind::Object && n.type() == context.dict_type);
+    if (!dict) return n.type();
+    uint32_t owner = context.graph.dict_owner[node];
+    if (owner == heap::ObjectGraph::kNoOwner) return kDictNoOwner;
+    return kDictOfBit | context.graph.nodes[owner].type();
+}
 
 std::optional<ClassifierInfo> find_classifier(std::string_view name) {
     for (const auto& info : kClassifiers)

@@ -49,6 +49,13 @@ struct PartitionResult {
     std::vector<std::vector<uint32_t>> members;
 };
 
+// A node's Clodo kind as a number: its type's index, or kDictOfBit | the owner's type index for
+// `dict of X`, kDictNoOwner for `dict (no owner)`, kRootKey for the root.
+constexpr uint64_t kDictOfBit = uint64_t{1} << 40;
+constexpr uint64_t kDictNoOwner = uint64_t{2} << 40;
+constexpr uint64_t kRootKey = uint64_t{3} << 40;
+uint64_t clodo_key(const ClassifyContext& context, uint32_t node);
+
 // The partition of `nodes` by `classifier`, rows in heapy's order: size descending, then kind
 // name. (Id has no partition: see render.hpp for its table.)
 PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,

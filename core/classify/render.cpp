@@ -19,9 +19,6 @@ namespace {
 using cpython::Kind;
 using cpython::TypeInfo;
 
-constexpr uint64_t kDictOfBit = uint64_t{1} << 40;
-constexpr uint64_t kDictNoOwner = uint64_t{2} << 40;
-constexpr uint64_t kRootKey = uint64_t{3} << 40;
 constexpr std::string_view kRootKind = "guppy.heapy.heapyc.RootStateType";
 constexpr size_t kMaxSortChars = size_t{1} << 20;
 constexpr int64_t kMaxLength = int64_t{1} << 40;
@@ -194,14 +191,7 @@ std::string Renderer::KindInfo::header() const {
 Renderer::Renderer(const ClassifyContext& context) : context_(context) {}
 
 uint64_t Renderer::kind_key(uint32_t node) const {
-    const heap::Node& n = context_.graph.nodes[node];
-    if (n.kind() == heap::NodeKind::Root) return kRootKey;
-    bool dict = n.kind() == heap::NodeKind::ManagedValues ||
-                (n.kind() == heap::NodeKind::Object && n.type() == context_.dict_type);
-    if (!dict) return n.type();
-    uint32_t owner = context_.graph.dict_owner[node];
-    if (owner == heap::ObjectGraph::kNoOwner) return kDictNoOwner;
-    return kDictOfBit | context_.graph.nodes[owner].type();
+    return clodo_key(context_, node);
 }
 
 namespace {
