@@ -44,16 +44,10 @@ Analysis& SessionState::analysis() {
         throw;
     } catch (const Error& e) {
         // A truncated core is the likelier cause of what the analysis could not find.
-        if (target_.missing_bytes == 0) throw;
-        throw Error(fmt::format("{}; note: {}", e.what(), truncation_note()));
+        if (target_.truncation.empty()) throw;
+        throw Error(fmt::format("{}; note: {}", e.what(), target_.truncation));
     }
     return *analysis_;
-}
-
-std::string SessionState::truncation_note() const {
-    for (const std::string& note : target_.notes)
-        if (note.find("truncat") != std::string::npos) return note;
-    return {};
 }
 
 classify::ClassifyContext SessionState::context(const classify::ClassifierInfo& classifier) {
@@ -188,8 +182,7 @@ std::string unreadable_note(uint64_t unreadable) {
 }
 
 std::string SessionState::truncation_line() const {
-    std::string note = truncation_note();
-    return note.empty() ? note : "Note: " + note + ".\n";
+    return target_.truncation.empty() ? "" : "Note: " + target_.truncation + ".\n";
 }
 
 std::string line_ended(std::string text) {

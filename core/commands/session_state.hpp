@@ -68,8 +68,7 @@ class SessionState {
 
   private:
     std::string show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note);
-    // What open_core said of a truncated core ("" when complete), and that as a line under tables.
-    std::string truncation_note() const;
+    // What open_core said of a truncated core, as a line under tables ("" when complete).
     std::string truncation_line() const;
 
     memory::Target target_;

@@ -259,10 +259,11 @@ Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& opti
             throw Error(fmt::format("core file {} is truncated ({} of {} present); pass "
                                     "--allow-truncated to analyse what is there",
                                     path, format_byte_size(size), format_byte_size(needed)));
-        target.notes.push_back(fmt::format(
+        target.truncation = fmt::format(
             "core file {} is truncated ({} of {} present): {} of dumped memory is missing and "
             "reads there fail",
-            path, format_byte_size(size), format_byte_size(needed), format_byte_size(missing)));
+            path, format_byte_size(size), format_byte_size(needed), format_byte_size(missing));
+        target.notes.push_back(target.truncation);
         target.missing_bytes = missing;
     }
 

@@ -22,6 +22,7 @@ struct Target {
     std::vector<std::string> notes; // warnings found while opening (e.g. a missing shared object)
     std::vector<int> thread_ids;    // threads of the process (NT_PRSTATUS, /proc/PID/task)
     uint64_t missing_bytes = 0;     // dumped memory a truncated core lacks (0 when complete)
+    std::string truncation;         // the note that says so ("" when complete)
 };
 
 // How to open a core file.
