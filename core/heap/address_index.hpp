@@ -1,68 +1,122 @@
 #pragma once
 
+#include "core/heap/address_hash.hpp"
+
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace heapy::heap {
 
-// Address -> node number, open addressing with linear probing. Addresses are never 0.
+// Address -> node number. Objects that point at each other tend to live in the same pymalloc
+// pool, so the index is laid out like memory: 2 MiB regions (found by a small hash table) of
+// 4 KiB pages, each page a flat array with one slot per 16-byte granule (CPython aligns heap
+// objects to 16 bytes). A lookup touches memory near the previous one instead of a random slot of a
+// table as big as the heap. Addresses that are not 8-byte aligned or not in user space (damaged
+// pointers), node numbers past 2^31 and the rare second address in one granule go to a hash table.
 class AddressIndex {
   public:
     static constexpr uint32_t kMissing = UINT32_MAX;
 
-    AddressIndex() { rehash(1 << 12); }
+    AddressIndex() = default;
 
     uint32_t find(uint64_t address) const {
-        for (size_t slot = hash(address) & mask_;; slot = (slot + 1) & mask_) {
-            const Entry& e = entries_[slot];
-            if (e.address == address) return e.node;
-            if (e.address == 0) return kMissing;
-        }
+        if (!paged(address)) return scattered_.find(address);
+        const uint32_t region_number = region_numbers_.find(region_key(address));
+        if (region_number == AddressHash::kMissing) return missing(address);
+        const Region* region = regions_[region_number].get();
+        const uint32_t* page = (*region)[(address >> kPageShift) & kPageMask];
+        if (!page) return missing(address);
+        const uint32_t slot = page[(address >> kGranuleShift) & kGranuleMask];
+        if (slot == kMissing) return missing(address);
+        if ((slot & kOddHalf) == odd_half(address)) return slot & ~kOddHalf;
+        return scattered_.find(address);
     }
 
     // Inserts `address -> node` unless present; returns the node stored for `address`.
     uint32_t insert(uint64_t address, uint32_t node) {
-        if ((size_ + 1) * 2 > entries_.size()) rehash(entries_.size() * 2);
-        for (size_t slot = hash(address) & mask_;; slot = (slot + 1) & mask_) {
-            Entry& e = entries_[slot];
-            if (e.address == address) return e.node;
-            if (e.address == 0) {
-                e = {address, node};
-                ++size_;
-                return node;
-            }
+        if (!paged(address)) return scattered_.insert(address, node);
+        if (node >= kOddHalf - 1) {
+            if (uint32_t known = find(address); known != kMissing) return known;
+            huge_nodes_hashed_ = true;
+            return scattered_.insert(address, node);
         }
+        uint32_t& slot = slot_for(address);
+        if (slot == kMissing) {
+            slot = node | odd_half(address);
+            ++size_;
+            return node;
+        }
+        if ((slot & kOddHalf) == odd_half(address)) return slot & ~kOddHalf;
+        return scattered_.insert(address, node); // the granule's other half is taken
     }
 
-    size_t size() const { return size_; }
-    size_t memory_bytes() const { return entries_.capacity() * sizeof(Entry); }
+    size_t size() const { return size_ + scattered_.size(); }
+    size_t memory_bytes() const {
+        return region_numbers_.memory_bytes() + regions_.size() * sizeof(Region) +
+               chunks_.size() * kChunkPages * kPageSlots * sizeof(uint32_t) +
+               scattered_.memory_bytes();
+    }
 
   private:
-    struct Entry {
-        uint64_t address = 0;
-        uint32_t node = 0;
-    };
+    static constexpr unsigned kGranuleShift = 4;
+    static constexpr unsigned kPageShift = 12;
+    static constexpr unsigned kRegionShift = 21;
+    static constexpr unsigned kAddressBits = 47;
+    static constexpr size_t kPageSlots = size_t{1} << (kPageShift - kGranuleShift);
+    static constexpr uint64_t kGranuleMask = kPageSlots - 1;
+    static constexpr size_t kRegionPages = size_t{1} << (kRegionShift - kPageShift);
+    static constexpr uint64_t kPageMask = kRegionPages - 1;
+    static constexpr size_t kChunkPages = 64;
 
-    static size_t hash(uint64_t address) {
-        address ^= address >> 33;
-        address *= 0xff51afd7ed558ccdULL;
-        address ^= address >> 33;
-        return size_t(address);
+    using Region = std::array<uint32_t*, kRegionPages>;
+
+    // A slot holds a node number and, in its top bit, whether the address is 8 bytes into the
+    // granule (an instance's values array in 3.11, after its 8 prefix bytes). Two addresses in
+    // one granule cannot both start objects, but a damaged pointer can still ask for either.
+    static constexpr uint32_t kOddHalf = uint32_t{1} << 31;
+
+    static bool paged(uint64_t address) {
+        return (address & 7) == 0 && address < (uint64_t{1} << kAddressBits);
+    }
+    static uint32_t odd_half(uint64_t address) { return address & 8 ? kOddHalf : 0; }
+    static uint64_t region_key(uint64_t address) { return (address >> kRegionShift) + 1; }
+    // An address with no slot is in the hash only if its node number did not fit a slot.
+    uint32_t missing(uint64_t address) const {
+        return huge_nodes_hashed_ ? scattered_.find(address) : kMissing;
     }
 
-    void rehash(size_t capacity) {
-        std::vector<Entry> old = std::move(entries_);
-        entries_.assign(capacity, Entry{});
-        mask_ = capacity - 1;
-        size_ = 0;
-        for (const Entry& e : old)
-            if (e.address != 0) insert(e.address, e.node);
+    uint32_t& slot_for(uint64_t address) {
+        const uint32_t region_number =
+            region_numbers_.insert(region_key(address), uint32_t(regions_.size()));
+        if (region_number == regions_.size())
+            regions_.push_back(std::make_unique<Region>()); // value-initialized: pages null
+        Region* region = regions_[region_number].get();
+        uint32_t*& page = (*region)[(address >> kPageShift) & kPageMask];
+        if (!page) page = new_page();
+        return page[(address >> kGranuleShift) & kGranuleMask];
     }
 
-    std::vector<Entry> entries_;
-    size_t mask_ = 0;
+    uint32_t* new_page() {
+        if (pages_in_last_chunk_ == kChunkPages || chunks_.empty()) {
+            chunks_.push_back(std::make_unique_for_overwrite<uint32_t[]>(kChunkPages * kPageSlots));
+            pages_in_last_chunk_ = 0;
+        }
+        uint32_t* page = chunks_.back().get() + pages_in_last_chunk_++ * kPageSlots;
+        std::fill(page, page + kPageSlots, kMissing);
+        return page;
+    }
+
+    AddressHash region_numbers_; // 2 MiB region -> its number in regions_
+    std::vector<std::unique_ptr<Region>> regions_;
+    std::vector<std::unique_ptr<uint32_t[]>> chunks_;
+    size_t pages_in_last_chunk_ = 0;
     size_t size_ = 0;
+    bool huge_nodes_hashed_ = false;
+    AddressHash scattered_;
 };
 
 } // namespace heapy::heap

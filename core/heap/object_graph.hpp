@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/heap/address_index.hpp"
+#include "core/heap/pod_array.hpp"
 
 #include <cstdint>
 #include <string>
@@ -48,10 +49,10 @@ struct ObjectGraph {
     static constexpr uint32_t kNoOwner = UINT32_MAX;
     static constexpr uint32_t kRoot = 0;
 
-    std::vector<Node> nodes;
-    std::vector<uint32_t> edge_begin;
-    std::vector<uint32_t> targets;
-    std::vector<uint32_t> dict_owner; // per node: the node whose __dict__ it is, or kNoOwner
+    PodArray<Node> nodes;
+    PodArray<uint32_t> edge_begin;
+    PodArray<uint32_t> targets;
+    PodArray<uint32_t> dict_owner; // per node: the node whose __dict__ it is, or kNoOwner
     std::unordered_map<uint32_t, uint64_t> big_sizes;
     std::vector<std::string> root_names; // names of the root's edges, in edge order
     AddressIndex index;
@@ -62,9 +63,8 @@ struct ObjectGraph {
     size_t object_count() const { return nodes.empty() ? 0 : nodes.size() - 1; }
     // What the graph holds in memory, roughly (the big tables only).
     uint64_t memory_bytes() const {
-        return nodes.capacity() * sizeof(Node) +
-               (edge_begin.capacity() + targets.capacity() + dict_owner.capacity()) * 4 +
-               index.memory_bytes();
+        return nodes.size() * sizeof(Node) +
+               (edge_begin.size() + targets.size() + dict_owner.size()) * 4 + index.memory_bytes();
     }
     uint64_t size_of(uint32_t node) const {
         uint32_t small = nodes[node].small_size();

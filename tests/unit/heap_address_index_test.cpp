@@ -1,0 +1,87 @@
+#include "core/heap/address_index.hpp"
+#include "core/heap/pod_array.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <unordered_map>
+
+using heapy::heap::AddressIndex;
+using heapy::heap::PodArray;
+
+TEST_CASE("address index: finds what was inserted and nothing else", "[heap][index]") {
+    AddressIndex index;
+    CHECK(index.find(0x7f0000001000) == AddressIndex::kMissing);
+    CHECK(index.insert(0x7f0000001000, 1) == 1);
+    CHECK(index.insert(0x7f0000001000, 2) == 1); // already there: the first node stays
+    CHECK(index.find(0x7f0000001000) == 1);
+    CHECK(index.find(0x7f0000001010) == AddressIndex::kMissing);
+    CHECK(index.find(0x7f0000002000) == AddressIndex::kMissing);
+    CHECK(index.size() == 1);
+}
+
+TEST_CASE("address index: both halves of a 16-byte granule stay apart", "[heap][index]") {
+    AddressIndex index;
+    index.insert(0x555500000008, 7); // an instance's values, 8 bytes into the granule
+    CHECK(index.find(0x555500000008) == 7);
+    CHECK(index.find(0x555500000000) == AddressIndex::kMissing);
+    // A damaged pointer asking for the other half gets its own entry.
+    CHECK(index.insert(0x555500000000, 9) == 9);
+    CHECK(index.find(0x555500000000) == 9);
+    CHECK(index.find(0x555500000008) == 7);
+    CHECK(index.size() == 2);
+}
+
+TEST_CASE("address index: odd, kernel-space and huge node numbers use the hash", "[heap][index]") {
+    AddressIndex index;
+    const uint64_t odd = 0x555500000004;
+    const uint64_t kernel = 0xffffffffff600000;
+    index.insert(odd, 3);
+    index.insert(kernel, 4);
+    index.insert(0x555500000100, 0x7fffffff); // would collide with kMissing in the odd half
+    index.insert(0x555500000208, 0x7fffffff);
+    CHECK(index.find(odd) == 3);
+    CHECK(index.find(kernel) == 4);
+    CHECK(index.find(0x555500000100) == 0x7fffffff);
+    CHECK(index.find(0x555500000208) == 0x7fffffff);
+    CHECK(index.find(0x555500000200) == AddressIndex::kMissing);
+    CHECK(index.size() == 4);
+}
+
+TEST_CASE("address index: agrees with a hash map on scattered and dense addresses",
+          "[heap][index]") {
+    AddressIndex index;
+    std::unordered_map<uint64_t, uint32_t> truth;
+    std::mt19937_64 random(42);
+    for (uint32_t node = 0; node < 150000; ++node) {
+        uint64_t address = node < 100000 ? 0x7f1200000000 + uint64_t(node) * 40
+                                         : 0x7f0000000000 + (random() & 0x3ffffff8);
+        uint32_t stored = index.insert(address, node);
+        auto [it, added] = truth.emplace(address, node);
+        CHECK(stored == it->second);
+        (void)added;
+    }
+    CHECK(index.size() == truth.size());
+    for (const auto& [address, node] : truth) REQUIRE(index.find(address) == node);
+    for (int i = 0; i < 1000; ++i) {
+        uint64_t address = 0x7f0000000000 + (random() & 0x3ffffff8);
+        if (!truth.count(address)) REQUIRE(index.find(address) == AddressIndex::kMissing);
+    }
+}
+
+TEST_CASE("pod array: grows, keeps its contents and moves", "[heap][index]") {
+    PodArray<uint32_t> values;
+    for (uint32_t i = 0; i < 100000; ++i) values.push_back(i * 3);
+    REQUIRE(values.size() == 100000);
+    CHECK(values[99999] == 99999 * 3);
+    CHECK(values.back() == 99999 * 3);
+    values.resize(100010, 7);
+    CHECK(values[100009] == 7);
+    PodArray<uint32_t> moved(std::move(values));
+    CHECK(values.empty());
+    CHECK(moved.size() == 100010);
+    CHECK(moved[12345] == 12345 * 3);
+    uint64_t sum = 0;
+    for (uint32_t v : moved) sum += v;
+    CHECK(sum > 0);
+}
