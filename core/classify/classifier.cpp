@@ -1,5 +1,6 @@
 #include "core/classify/classifier.hpp"
 
+#include "core/classify/id_hash_set.hpp"
 #include "core/classify/render.hpp"
 #include "core/heap/named_edges.hpp"
 #include "core/heap/relation_text.hpp"
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <span>
 #include <unordered_map>
 
 namespace heapy::classify {
@@ -53,11 +55,19 @@ class Interner {
         if (inserted) names_.push_back(text);
         return it->second;
     }
-    const std::string& name(uint64_t id) const { return names_[id]; }
+    std::vector<std::string> take_names() { return std::move(names_); }
 
   private:
     std::unordered_map<std::string, uint64_t> ids_;
     std::vector<std::string> names_;
+};
+
+// The kind of every node: keys[i] for nodes[i], names[key] its name. `ordered`: the keys are
+// ranks, names sorted and distinct.
+struct Kinds {
+    std::vector<uint32_t> keys;
+    std::vector<std::string> names;
+    bool ordered = false;
 };
 
 // Referrers heapy would count for `node`: for a reachable object only reachable referrers (and
@@ -91,9 +101,35 @@ RelationKey relation_key(const heap::NamedEdge& edge) {
     return {uint64_t(r.kind) << 32 | r.index, name, r.object};
 }
 
-// Via: for every node, the sorted set of relation texts its referrers refer to it by.
-std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
-                               Interner& names) {
+// Strings stored end to end, numbered in the order added.
+class TextArena {
+  public:
+    uint32_t add(std::string_view text) {
+        bytes_.append(text);
+        ends_.push_back(bytes_.size());
+        return uint32_t(ends_.size() - 1);
+    }
+    std::string_view operator[](uint32_t id) const {
+        size_t begin = id == 0 ? 0 : ends_[id - 1];
+        return std::string_view(bytes_).substr(begin, ends_[id] - begin);
+    }
+    size_t size() const { return ends_.size(); }
+
+  private:
+    std::string bytes_;
+    std::vector<size_t> ends_;
+};
+
+uint64_t hash_words(std::span<const uint32_t> words) {
+    uint64_t h = words.size();
+    for (uint32_t w : words) h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    return h;
+}
+
+// Via: for every node, the sorted set of relation texts its referrers refer to it by. Millions
+// of distinct texts are normal (every list index, every dict key): each is made once, sorted
+// once, and the kinds come out already ranked in name order.
+Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nodes) {
     const heap::ObjectGraph& graph = context.graph;
     std::vector<uint32_t> position(graph.nodes.size(), UINT32_MAX);
     for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
@@ -106,9 +142,13 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
                 to_decode.push_back(referrer);
             }
         });
+    decoded = {};
     std::sort(to_decode.begin(), to_decode.end());
-    std::unordered_map<RelationKey, uint32_t, RelationKeyHash> text_of;
-    std::vector<std::string> texts;
+
+    // Each distinct relation gets a text number; its text is made once.
+    std::vector<RelationKey> relations;
+    IdHashSet relation_ids;
+    TextArena texts;
     std::vector<std::pair<uint32_t, uint32_t>> found; // (position in nodes, text number)
     std::vector<heap::NamedEdge> edges;
     for (uint32_t referrer : to_decode) {
@@ -121,61 +161,127 @@ std::vector<uint64_t> via_keys(const ClassifyContext& context, const std::vector
             if (edge.relation.kind == cpython::RelationKind::InterAttribute && edge.relation.name &&
                 std::string_view(edge.relation.name) == "ob_type")
                 continue;
-            auto [it, inserted] = text_of.emplace(relation_key(edge), uint32_t(texts.size()));
-            if (inserted)
-                texts.push_back(report::py_repr_str(heap::via_text(*context.decoder, edge)));
-            found.emplace_back(at, it->second);
+            const RelationKey key = relation_key(edge);
+            auto [id, added] = relation_ids.insert(
+                RelationKeyHash{}(key), [&](uint32_t known) { return relations[known] == key; },
+                uint32_t(relations.size()));
+            if (added) {
+                relations.push_back(key);
+                texts.add(report::py_repr_str(heap::via_text(*context.decoder, edge)));
+            }
+            found.emplace_back(at, id);
         }
     }
-    // Rank the texts once so each node's set can be sorted as numbers.
+    relation_ids = {};
+    relations = {};
+    position = {};
+    to_decode = {};
+
+    // Equal texts (from different relations) are one class; classes are numbered in text order.
     std::vector<uint32_t> order(texts.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(),
               [&](uint32_t a, uint32_t b) { return texts[a] < texts[b]; });
-    std::vector<uint32_t> rank(texts.size());
-    for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
-    // Group by node with a counting sort (E entries, few per node), then sort each node's ranks.
+    std::vector<uint32_t> class_of(texts.size());
+    std::vector<uint32_t> class_text; // a text number of each class
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        if (i == 0 || texts[order[i]] != texts[class_text.back()]) class_text.push_back(order[i]);
+        class_of[order[i]] = uint32_t(class_text.size() - 1);
+    }
+    order = {};
+
+    // Group by node with a counting sort (E entries, few per node).
     std::vector<uint32_t> begin(nodes.size() + 1, 0);
     for (const auto& f : found) ++begin[f.first + 1];
     for (size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
     std::vector<uint32_t> grouped(found.size());
     {
         std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
-        for (const auto& f : found) grouped[fill[f.first]++] = rank[f.second];
+        for (const auto& f : found) grouped[fill[f.first]++] = class_of[f.second];
     }
-    found.clear();
-    found.shrink_to_fit();
+    found = {};
+    class_of = {};
 
-    std::vector<uint64_t> keys(nodes.size(), names.id(""));
-    // Most objects have one referrer: their set is one text, named without a lookup by set.
-    constexpr uint64_t kUnnamed = UINT64_MAX;
-    std::vector<uint64_t> single_ids(texts.size(), kUnnamed);
-    std::map<std::vector<uint32_t>, uint64_t> set_ids;
-    std::vector<uint32_t> ranks;
+    // Most objects have one class; the others a set of them, named "a, b" and kept apart in
+    // `extra` (with "" for objects nothing refers to) until merged into the order below.
+    constexpr uint32_t kExtra = uint32_t{1} << 31;
+    std::vector<uint32_t> keys(nodes.size());
+    std::vector<std::string> extra;
+    std::vector<uint32_t> set_classes; // the classes of every distinct set, end to end
+    std::vector<uint32_t> set_begin{0};
+    std::vector<uint32_t> set_extra; // each set's number in `extra`
+    IdHashSet set_ids;
+    uint32_t nothing = UINT32_MAX;
     for (size_t node = 0; node < nodes.size(); ++node) {
-        if (begin[node] == begin[node + 1]) continue;
-        if (begin[node + 1] - begin[node] == 1) {
-            uint64_t& id = single_ids[grouped[begin[node]]];
-            if (id == kUnnamed) id = names.id(texts[order[grouped[begin[node]]]]);
-            keys[node] = id;
+        if (begin[node] == begin[node + 1]) {
+            if (nothing == UINT32_MAX) {
+                nothing = uint32_t(extra.size());
+                extra.emplace_back();
+            }
+            keys[node] = kExtra | nothing;
             continue;
         }
-        ranks.assign(grouped.begin() + begin[node], grouped.begin() + begin[node + 1]);
-        std::sort(ranks.begin(), ranks.end());
-        // Different relations can have the same text: keep each text once.
-        ranks.erase(
-            std::unique(ranks.begin(), ranks.end(),
-                        [&](uint32_t a, uint32_t b) { return texts[order[a]] == texts[order[b]]; }),
-            ranks.end());
-        auto it = set_ids.find(ranks);
-        if (it == set_ids.end()) {
-            std::string name;
-            for (uint32_t r : ranks) name += (name.empty() ? "" : ", ") + texts[order[r]];
-            it = set_ids.emplace(ranks, names.id(name)).first;
+        const size_t first = set_classes.size();
+        set_classes.insert(set_classes.end(), grouped.begin() + begin[node],
+                           grouped.begin() + begin[node + 1]);
+        std::sort(set_classes.begin() + first, set_classes.end());
+        set_classes.erase(std::unique(set_classes.begin() + first, set_classes.end()),
+                          set_classes.end());
+        std::span<const uint32_t> classes(set_classes.data() + first, set_classes.size() - first);
+        if (classes.size() == 1) {
+            keys[node] = classes.front();
+            set_classes.resize(first);
+            continue;
         }
-        keys[node] = it->second;
+        auto [id, added] = set_ids.insert(
+            hash_words(classes),
+            [&](uint32_t known) {
+                return std::ranges::equal(
+                    classes, std::span<const uint32_t>(set_classes.data() + set_begin[known],
+                                                       set_begin[known + 1] - set_begin[known]));
+            },
+            uint32_t(set_extra.size()));
+        if (added) {
+            std::string name;
+            for (uint32_t c : classes) {
+                if (!name.empty()) name += ", ";
+                name += texts[class_text[c]];
+            }
+            set_begin.push_back(uint32_t(set_classes.size()));
+            set_extra.push_back(uint32_t(extra.size()));
+            extra.push_back(std::move(name));
+        } else {
+            set_classes.resize(first);
+        }
+        keys[node] = kExtra | set_extra[id];
     }
-    return keys;
+    set_ids = {};
+    set_classes = {};
+
+    // Merge the extra names into the class names' order; equal names become one kind.
+    std::vector<uint32_t> extra_order(extra.size());
+    for (uint32_t i = 0; i < extra_order.size(); ++i) extra_order[i] = i;
+    std::sort(extra_order.begin(), extra_order.end(),
+              [&](uint32_t a, uint32_t b) { return extra[a] < extra[b]; });
+    std::vector<uint32_t> class_rank(class_text.size()), extra_rank(extra.size());
+    Kinds kinds;
+    kinds.ordered = true;
+    kinds.names.reserve(class_text.size() + extra.size());
+    size_t c = 0, e = 0;
+    while (c < class_text.size() || e < extra.size()) {
+        const bool take_extra = c == class_text.size() ||
+                                (e < extra.size() && extra[extra_order[e]] < texts[class_text[c]]);
+        std::string_view name = take_extra ? extra[extra_order[e]] : texts[class_text[c]];
+        if (kinds.names.empty() || kinds.names.back() != name) kinds.names.emplace_back(name);
+        const uint32_t rank = uint32_t(kinds.names.size() - 1);
+        if (take_extra)
+            extra_rank[extra_order[e++]] = rank;
+        else
+            class_rank[c++] = rank;
+    }
+    for (uint32_t& key : keys) key = key & kExtra ? extra_rank[key & ~kExtra] : class_rank[key];
+    kinds.keys = std::move(keys);
+    return kinds;
 }
 
 // Rcs: for every node, the sorted set of the Clodo kinds of its referrers.
@@ -265,22 +371,58 @@ std::string clodo_name(const ClassifyContext& context, uint32_t node) {
     return clodo_key_name(context, clodo_key(context, node));
 }
 
-PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
-                          const ClassifierInfo& classifier) {
-    // Kind keys: numbers for the kinds named from types, interned strings for the others.
+namespace {
+
+// Kinds from numeric keys named by `name_of` (types: few distinct keys).
+template <class NameOf> Kinds numbered_kinds(const std::vector<uint64_t>& keys, NameOf&& name_of) {
+    Kinds kinds;
+    std::unordered_map<uint64_t, uint32_t> dense;
+    kinds.keys.reserve(keys.size());
+    for (uint64_t key : keys) {
+        auto [it, inserted] = dense.emplace(key, uint32_t(kinds.names.size()));
+        if (inserted) kinds.names.push_back(name_of(key));
+        kinds.keys.push_back(it->second);
+    }
+    return kinds;
+}
+
+Kinds interned_kinds(const std::vector<uint64_t>& keys, Interner& interned) {
+    Kinds kinds;
+    kinds.keys.assign(keys.begin(), keys.end());
+    kinds.names = interned.take_names();
+    return kinds;
+}
+
+// Renumbers the kinds in name order (equal names stay apart: they are different kinds).
+void rank_by_name(Kinds& kinds) {
+    std::vector<uint32_t> order(kinds.names.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return kinds.names[a] < kinds.names[b]; });
+    std::vector<uint32_t> rank(order.size());
+    std::vector<std::string> names(order.size());
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        rank[order[i]] = i;
+        names[i] = std::move(kinds.names[order[i]]);
+    }
+    for (uint32_t& key : kinds.keys) key = rank[key];
+    kinds.names = std::move(names);
+    kinds.ordered = true;
+}
+
+Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+               const ClassifierInfo& classifier) {
     Interner interned;
     std::vector<uint64_t> keys;
-    bool string_keys = true;
+    keys.reserve(nodes.size());
     switch (classifier.classifier) {
     case Classifier::Via:
-        keys = via_keys(context, nodes, interned);
-        break;
+        return via_kinds(context, nodes);
     case Classifier::Rcs:
-        keys = rcs_keys(context, nodes, interned);
-        break;
+        return interned_kinds(rcs_keys(context, nodes, interned), interned);
     case Classifier::Unity:
         keys.assign(nodes.size(), interned.id("<Anything>"));
-        break;
+        return interned_kinds(keys, interned);
     case Classifier::Size: {
         std::unordered_map<uint64_t, uint64_t> by_size;
         for (uint32_t node : nodes) {
@@ -289,7 +431,7 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
             if (inserted) it->second = interned.id(fmt::format("{:9d}", size));
             keys.push_back(it->second);
         }
-        break;
+        return interned_kinds(keys, interned);
     }
     case Classifier::Module:
         for (uint32_t node : nodes) {
@@ -298,69 +440,74 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
                           context.decoder->types().at(n.type()).kind == cpython::Kind::Module;
             keys.push_back(interned.id(module ? module_name(context, node) : "~module"));
         }
-        break;
+        return interned_kinds(keys, interned);
     case Classifier::Idset:
     case Classifier::Id: {
         // Rows are named by the brief of each singleton (`<1 int: 1>`); the node number after a
-        // NUL keeps objects with equal briefs apart and is cut from the name below.
+        // NUL keeps objects with equal briefs apart and is cut from the name in partition().
         Renderer renderer(context);
         for (uint32_t node : nodes)
             keys.push_back(interned.id(renderer.brief({node}) + '\0' + std::to_string(node)));
-        break;
+        return interned_kinds(keys, interned);
     }
     case Classifier::Type:
     case Classifier::Class:
-        string_keys = false;
         for (uint32_t node : nodes) keys.push_back(context.graph.nodes[node].type());
-        break;
+        return numbered_kinds(keys,
+                              [&](uint64_t key) { return context.names.name(uint32_t(key)); });
     case Classifier::Clodo:
-        string_keys = false;
         for (uint32_t node : nodes) keys.push_back(clodo_key(context, node));
-        break;
+        return numbered_kinds(keys, [&](uint64_t key) { return clodo_key_name(context, key); });
     }
+    return {};
+}
 
-    struct Row {
-        uint64_t count = 0;
-        uint64_t size = 0;
-        std::vector<uint32_t> members;
-    };
-    std::unordered_map<uint64_t, Row> rows;
+} // namespace
+
+PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                          const ClassifierInfo& classifier) {
+    Kinds kinds = kinds_of(context, nodes, classifier);
+    if (!kinds.ordered) rank_by_name(kinds);
+    const size_t kind_count = kinds.names.size();
+
     PartitionResult out;
     out.table.classifier = std::string(classifier.name);
     out.table.header = std::string(classifier.header);
+    std::vector<uint64_t> size_of_kind(kind_count, 0);
+    std::vector<uint32_t> member_begin(kind_count + 1, 0);
     for (size_t i = 0; i < nodes.size(); ++i) {
         uint64_t size = context.graph.size_of(nodes[i]);
-        Row& row = rows[keys[i]];
-        ++row.count;
-        row.size += size;
-        row.members.push_back(nodes[i]);
-        ++out.table.count;
+        size_of_kind[kinds.keys[i]] += size;
+        ++member_begin[kinds.keys[i] + 1];
         out.table.size += size;
     }
-    struct Named {
-        std::string name;
-        Row* row;
-    };
-    std::vector<Named> named;
-    named.reserve(rows.size());
-    for (auto& [key, row] : rows) {
-        std::string name;
-        if (string_keys)
-            name = interned.name(key);
-        else if (classifier.classifier == Classifier::Clodo)
-            name = clodo_key_name(context, key);
-        else
-            name = context.names.name(uint32_t(key));
-        if (classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id)
-            name.resize(std::min(name.size(), name.find('\0')));
-        named.push_back({std::move(name), &row});
+    out.table.count = nodes.size();
+    for (size_t k = 1; k <= kind_count; ++k) member_begin[k] += member_begin[k - 1];
+    std::vector<uint32_t> members(nodes.size());
+    {
+        std::vector<uint32_t> fill(member_begin.begin(), member_begin.end() - 1);
+        for (size_t i = 0; i < nodes.size(); ++i) members[fill[kinds.keys[i]]++] = nodes[i];
     }
-    std::sort(named.begin(), named.end(), [](const Named& a, const Named& b) {
-        return a.row->size != b.row->size ? a.row->size > b.row->size : a.name < b.name;
+    kinds.keys = {};
+
+    // heapy's order: size descending, then name.
+    std::vector<uint32_t> rows;
+    for (uint32_t k = 0; k < kind_count; ++k)
+        if (member_begin[k + 1] != member_begin[k]) rows.push_back(k);
+    std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+        return size_of_kind[a] != size_of_kind[b] ? size_of_kind[a] > size_of_kind[b] : a < b;
     });
-    for (Named& n : named) {
-        out.table.rows.push_back({std::move(n.name), n.row->count, n.row->size});
-        out.members.push_back(std::move(n.row->members));
+    const bool by_identity =
+        classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id;
+    out.table.rows.reserve(rows.size());
+    out.members.reserve(rows.size());
+    for (uint32_t k : rows) {
+        std::string& name = kinds.names[k];
+        if (by_identity) name.resize(std::min(name.size(), name.find('\0')));
+        out.table.rows.push_back(
+            {std::move(name), member_begin[k + 1] - member_begin[k], size_of_kind[k]});
+        out.members.emplace_back(members.begin() + member_begin[k],
+                                 members.begin() + member_begin[k + 1]);
     }
     return out;
 }
