@@ -7,8 +7,7 @@
 
 using heapy::classify::IdHashSet;
 
-TEST_CASE("id hash set: equal keys get one id, through growth and hash collisions",
-          "[classify]") {
+TEST_CASE("id hash set: equal keys get one id, through growth and hash collisions", "[classify]") {
     std::vector<std::string> keys;
     IdHashSet ids;
     auto insert = [&](const std::string& key, uint64_t hash) {
@@ -17,8 +16,10 @@ TEST_CASE("id hash set: equal keys get one id, through growth and hash collision
         if (added) keys.push_back(key);
         return id;
     };
-    for (int i = 0; i < 50000; ++i) CHECK(insert("k" + std::to_string(i), uint64_t(i) * 7) == i);
-    for (int i = 0; i < 50000; i += 97) CHECK(insert("k" + std::to_string(i), uint64_t(i) * 7) == i);
+    for (uint32_t i = 0; i < 50000; ++i)
+        CHECK(insert("k" + std::to_string(i), uint64_t(i) * 7) == i);
+    for (uint32_t i = 0; i < 50000; i += 97)
+        CHECK(insert("k" + std::to_string(i), uint64_t(i) * 7) == i);
     // Every key with the same hash: told apart by the keys themselves.
     const uint32_t a = insert("same-a", 12345);
     const uint32_t b = insert("same-b", 12345);
