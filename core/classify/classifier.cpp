@@ -373,15 +373,26 @@ std::string clodo_name(const ClassifyContext& context, uint32_t node) {
 
 namespace {
 
-// Kinds from numeric keys named by `name_of` (types: few distinct keys).
-template <class NameOf> Kinds numbered_kinds(const std::vector<uint64_t>& keys, NameOf&& name_of) {
+// Kinds from numeric keys (`key_of` each node) named by `name_of`: types, few distinct keys.
+template <class KeyOf, class NameOf>
+Kinds numbered_kinds(const std::vector<uint32_t>& nodes, KeyOf&& key_of, NameOf&& name_of) {
     Kinds kinds;
     std::unordered_map<uint64_t, uint32_t> dense;
-    kinds.keys.reserve(keys.size());
-    for (uint64_t key : keys) {
-        auto [it, inserted] = dense.emplace(key, uint32_t(kinds.names.size()));
-        if (inserted) kinds.names.push_back(name_of(key));
-        kinds.keys.push_back(it->second);
+    kinds.keys.reserve(nodes.size());
+    uint64_t last_key = 0;
+    uint32_t last_kind = UINT32_MAX;
+    for (uint32_t node : nodes) {
+        const uint64_t key = key_of(node);
+        if (key != last_key || last_kind == UINT32_MAX) {
+            auto it = dense.find(key);
+            if (it == dense.end()) {
+                it = dense.emplace(key, uint32_t(kinds.names.size())).first;
+                kinds.names.push_back(name_of(key));
+            }
+            last_key = key;
+            last_kind = it->second;
+        }
+        kinds.keys.push_back(last_kind);
     }
     return kinds;
 }
@@ -414,7 +425,6 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
                const ClassifierInfo& classifier) {
     Interner interned;
     std::vector<uint64_t> keys;
-    keys.reserve(nodes.size());
     switch (classifier.classifier) {
     case Classifier::Via:
         return via_kinds(context, nodes);
@@ -452,12 +462,13 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
     }
     case Classifier::Type:
     case Classifier::Class:
-        for (uint32_t node : nodes) keys.push_back(context.graph.nodes[node].type());
-        return numbered_kinds(keys,
-                              [&](uint64_t key) { return context.names.name(uint32_t(key)); });
+        return numbered_kinds(
+            nodes, [&](uint32_t node) { return context.graph.nodes[node].type(); },
+            [&](uint64_t key) { return context.names.name(uint32_t(key)); });
     case Classifier::Clodo:
-        for (uint32_t node : nodes) keys.push_back(clodo_key(context, node));
-        return numbered_kinds(keys, [&](uint64_t key) { return clodo_key_name(context, key); });
+        return numbered_kinds(
+            nodes, [&](uint32_t node) { return clodo_key(context, node); },
+            [&](uint64_t key) { return clodo_key_name(context, key); });
     }
     return {};
 }
@@ -474,41 +485,37 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
     out.table.classifier = std::string(classifier.name);
     out.table.header = std::string(classifier.header);
     std::vector<uint64_t> size_of_kind(kind_count, 0);
-    std::vector<uint32_t> member_begin(kind_count + 1, 0);
+    std::vector<uint32_t> count_of_kind(kind_count, 0);
     for (size_t i = 0; i < nodes.size(); ++i) {
         uint64_t size = context.graph.size_of(nodes[i]);
         size_of_kind[kinds.keys[i]] += size;
-        ++member_begin[kinds.keys[i] + 1];
+        ++count_of_kind[kinds.keys[i]];
         out.table.size += size;
     }
     out.table.count = nodes.size();
-    for (size_t k = 1; k <= kind_count; ++k) member_begin[k] += member_begin[k - 1];
-    std::vector<uint32_t> members(nodes.size());
-    {
-        std::vector<uint32_t> fill(member_begin.begin(), member_begin.end() - 1);
-        for (size_t i = 0; i < nodes.size(); ++i) members[fill[kinds.keys[i]]++] = nodes[i];
-    }
-    kinds.keys = {};
 
     // heapy's order: size descending, then name.
     std::vector<uint32_t> rows;
     for (uint32_t k = 0; k < kind_count; ++k)
-        if (member_begin[k + 1] != member_begin[k]) rows.push_back(k);
+        if (count_of_kind[k] != 0) rows.push_back(k);
     std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
         return size_of_kind[a] != size_of_kind[b] ? size_of_kind[a] > size_of_kind[b] : a < b;
     });
     const bool by_identity =
         classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id;
     out.table.rows.reserve(rows.size());
-    out.members.reserve(rows.size());
-    for (uint32_t k : rows) {
+    out.members.resize(rows.size());
+    std::vector<uint32_t> row_of_kind(kind_count);
+    for (uint32_t r = 0; r < rows.size(); ++r) {
+        const uint32_t k = rows[r];
+        row_of_kind[k] = r;
         std::string& name = kinds.names[k];
         if (by_identity) name.resize(std::min(name.size(), name.find('\0')));
-        out.table.rows.push_back(
-            {std::move(name), member_begin[k + 1] - member_begin[k], size_of_kind[k]});
-        out.members.emplace_back(members.begin() + member_begin[k],
-                                 members.begin() + member_begin[k + 1]);
+        out.table.rows.push_back({std::move(name), count_of_kind[k], size_of_kind[k]});
+        out.members[r].reserve(count_of_kind[k]);
     }
+    for (size_t i = 0; i < nodes.size(); ++i)
+        out.members[row_of_kind[kinds.keys[i]]].push_back(nodes[i]);
     return out;
 }
 
