@@ -14,6 +14,9 @@ using cpython::RelationKind;
 namespace {
 
 constexpr uint32_t kUnseen = UINT32_MAX;
+// On-path nodes whose edges are kept from the count for listing paths; past this many (a path
+// through a linked list of millions), listing decodes them again instead of holding them all.
+constexpr size_t kMaxKeptNodes = size_t{1} << 18;
 
 uint64_t saturating_add(uint64_t a, uint64_t b, bool& saturated) {
     uint64_t out = 0;
@@ -194,7 +197,8 @@ ShortestPaths::ShortestPaths(const ObjectGraph& graph, uint32_t reachable_end,
     if (!any) return;
 
     // Breadth-first from the root, level by level, until a level holds a target.
-    std::vector<uint32_t> level(n, kUnseen);
+    std::vector<uint32_t>& level = level_;
+    level.assign(n, kUnseen);
     std::vector<uint32_t> order{ObjectGraph::kRoot};
     std::vector<size_t> level_begin{0};
     level[ObjectGraph::kRoot] = 0;
@@ -224,70 +228,75 @@ ShortestPaths::ShortestPaths(const ObjectGraph& graph, uint32_t reachable_end,
 
     // Back from the targets: the nodes of each level with an edge to a node on a path, and the
     // number of paths from each (one per relation of each such edge).
-    std::vector<uint64_t> paths(n, 0);
-    for (uint32_t t : found_) {
-        paths[t] = 1;
-        paths_[t] = 1;
-    }
+    paths_.assign(n, 0);
+    for (uint32_t t : found_) paths_[t] = 1;
     for (uint32_t d = depth; d-- > 0;) {
         for (size_t i = level_begin[d]; i < level_begin[d + 1]; ++i) {
             const uint32_t u = order[i];
             bool on_path = false;
             auto [first, last] = edge_range(graph, u);
-            for (uint32_t e = first; e < last && !on_path; ++e) {
-                const uint32_t t = graph.targets[e];
-                on_path = t < n && level[t] == d + 1 && paths[t] != 0;
-            }
+            for (uint32_t e = first; e < last && !on_path; ++e)
+                on_path = leads_on(u, graph.targets[e]);
             if (!on_path) continue;
-            std::vector<NamedEdge> kept;
-            for (NamedEdge& edge : relations_.edges(u)) {
-                const uint32_t t = edge.target;
-                if (t < n && level[t] == d + 1 && paths[t] != 0) kept.push_back(std::move(edge));
-            }
-            // An edge the graph has but no relation names: heapy's `.??`.
-            for (uint32_t e = first; e < last; ++e) {
-                const uint32_t t = graph.targets[e];
-                if (t >= n || level[t] != d + 1 || paths[t] == 0) continue;
-                bool named = std::any_of(kept.begin(), kept.end(),
-                                         [t](const NamedEdge& k) { return k.target == t; });
-                if (!named) kept.push_back({t, cpython::Relation{}, {}});
-            }
+            std::vector<NamedEdge> edges = dag_edges(u);
             uint64_t total = 0;
-            for (const NamedEdge& edge : kept)
-                total = saturating_add(total, paths[edge.target], saturated_);
-            paths[u] = total;
+            for (const NamedEdge& edge : edges)
+                total = saturating_add(total, paths_[edge.target], saturated_);
             paths_[u] = total;
-            dag_edges_[u] = std::move(kept);
+            if (dag_edges_.size() < kMaxKeptNodes) dag_edges_.emplace(u, std::move(edges));
         }
     }
-    count_ = paths[ObjectGraph::kRoot];
+    count_ = paths_[ObjectGraph::kRoot];
+}
+
+bool ShortestPaths::leads_on(uint32_t from, uint32_t to) const {
+    return to < paths_.size() && level_[to] == level_[from] + 1 && paths_[to] != 0;
+}
+
+// The edges of `node` to nodes of the next level on a path, with their relations.
+std::vector<NamedEdge> ShortestPaths::dag_edges(uint32_t node) {
+    std::vector<NamedEdge> kept;
+    for (NamedEdge& edge : relations_.edges(node))
+        if (leads_on(node, edge.target)) kept.push_back(std::move(edge));
+    // An edge the graph has but no relation names: heapy's `.??`.
+    auto [first, last] = edge_range(graph_, node);
+    for (uint32_t e = first; e < last; ++e) {
+        const uint32_t t = graph_.targets[e];
+        if (!leads_on(node, t)) continue;
+        bool named = std::any_of(kept.begin(), kept.end(),
+                                 [t](const NamedEdge& k) { return k.target == t; });
+        if (!named) kept.push_back({t, cpython::Relation{}, {}});
+    }
+    return kept;
 }
 
 uint64_t ShortestPaths::paths_from(uint32_t node) const {
-    auto it = paths_.find(node);
-    return it == paths_.end() ? 0 : it->second;
+    return node < paths_.size() ? paths_[node] : 0;
 }
 
+// Only nodes with more than one choice are kept: a path of ten million single steps (a linked
+// list) is listed without holding ten million vectors.
 const std::vector<ShortestPaths::Choice>& ShortestPaths::sorted_choices(uint32_t node) {
     auto found = sorted_.find(node);
     if (found != sorted_.end()) return found->second;
     std::vector<Choice> choices;
-    auto it = dag_edges_.find(node);
-    if (it != dag_edges_.end()) {
-        // heapy's sortedrels: children in address order, each with its relations in the order
-        // relate() finds them, then stably sorted by relation.
-        std::vector<NamedEdge> edges = it->second;
-        std::stable_sort(
-            edges.begin(), edges.end(), [this](const NamedEdge& a, const NamedEdge& b) {
-                return graph_.nodes[a.target].address() < graph_.nodes[b.target].address();
-            });
-        choices.reserve(edges.size());
-        for (NamedEdge& edge : edges) {
-            RelatorKey key = relations_.key(edge);
-            choices.push_back({std::move(edge), std::move(key)});
-        }
-        std::stable_sort(choices.begin(), choices.end(),
-                         [](const Choice& a, const Choice& b) { return a.key < b.key; });
+    // heapy's sortedrels: children in address order, each with its relations in the order
+    // relate() finds them, then stably sorted by relation.
+    auto kept = dag_edges_.find(node);
+    std::vector<NamedEdge> edges = kept != dag_edges_.end() ? kept->second : dag_edges(node);
+    std::stable_sort(edges.begin(), edges.end(), [this](const NamedEdge& a, const NamedEdge& b) {
+        return graph_.nodes[a.target].address() < graph_.nodes[b.target].address();
+    });
+    choices.reserve(edges.size());
+    for (NamedEdge& edge : edges) {
+        RelatorKey key = relations_.key(edge);
+        choices.push_back({std::move(edge), std::move(key)});
+    }
+    std::stable_sort(choices.begin(), choices.end(),
+                     [](const Choice& a, const Choice& b) { return a.key < b.key; });
+    if (choices.size() <= 1) {
+        single_choice_ = std::move(choices);
+        return single_choice_;
     }
     return sorted_.emplace(node, std::move(choices)).first->second;
 }

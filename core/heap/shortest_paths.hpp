@@ -95,7 +95,10 @@ class ShortestPaths {
         NamedEdge edge;
         RelatorKey key;
     };
+    // The choices out of `node` in heapy's order; valid until the next call.
     const std::vector<Choice>& sorted_choices(uint32_t node);
+    std::vector<NamedEdge> dag_edges(uint32_t node);
+    bool leads_on(uint32_t from, uint32_t to) const;
     uint64_t paths_from(uint32_t node) const;
 
     const ObjectGraph& graph_;
@@ -104,11 +107,13 @@ class ShortestPaths {
     bool saturated_ = false;
     uint32_t length_ = 0;
     std::vector<uint32_t> found_;
-    // Nodes on some shortest path: the number of paths from each to the targets, and its edges
-    // to the next level (unsorted until a path through the node is listed).
-    std::unordered_map<uint32_t, uint64_t> paths_;
-    std::unordered_map<uint32_t, std::vector<NamedEdge>> dag_edges_;
-    std::unordered_map<uint32_t, std::vector<Choice>> sorted_;
+    // Per reachable node: its breadth-first level, and the number of paths from it to the
+    // targets (0 off every shortest path).
+    std::vector<uint32_t> level_;
+    std::vector<uint64_t> paths_;
+    std::unordered_map<uint32_t, std::vector<NamedEdge>> dag_edges_; // of the first on-path nodes
+    std::unordered_map<uint32_t, std::vector<Choice>> sorted_;       // nodes with several choices
+    std::vector<Choice> single_choice_;
 };
 
 } // namespace heapy::heap
