@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <numeric>
 #include <span>
 #include <unordered_map>
 
@@ -101,6 +102,14 @@ RelationKey relation_key(const heap::NamedEdge& edge) {
     return {uint64_t(r.kind) << 32 | r.index, name, r.object};
 }
 
+// The numbers 0..n-1 ordered by `less`.
+template <class Less> std::vector<uint32_t> order_by(size_t n, Less&& less) {
+    std::vector<uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), less);
+    return order;
+}
+
 // Strings stored end to end, numbered in the order added.
 class TextArena {
   public:
@@ -178,10 +187,8 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     to_decode = {};
 
     // Equal texts (from different relations) are one class; classes are numbered in text order.
-    std::vector<uint32_t> order(texts.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return texts[a] < texts[b]; });
+    std::vector<uint32_t> order =
+        order_by(texts.size(), [&](uint32_t a, uint32_t b) { return texts[a] < texts[b]; });
     std::vector<uint32_t> class_of(texts.size());
     std::vector<uint32_t> class_text; // a text number of each class
     for (uint32_t i = 0; i < order.size(); ++i) {
@@ -259,10 +266,8 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     set_classes = {};
 
     // Merge the extra names into the class names' order; equal names become one kind.
-    std::vector<uint32_t> extra_order(extra.size());
-    for (uint32_t i = 0; i < extra_order.size(); ++i) extra_order[i] = i;
-    std::sort(extra_order.begin(), extra_order.end(),
-              [&](uint32_t a, uint32_t b) { return extra[a] < extra[b]; });
+    const std::vector<uint32_t> extra_order =
+        order_by(extra.size(), [&](uint32_t a, uint32_t b) { return extra[a] < extra[b]; });
     std::vector<uint32_t> class_rank(class_text.size()), extra_rank(extra.size());
     Kinds kinds;
     kinds.ordered = true;
@@ -406,10 +411,9 @@ Kinds interned_kinds(const std::vector<uint64_t>& keys, Interner& interned) {
 
 // Renumbers the kinds in name order (equal names stay apart: they are different kinds).
 void rank_by_name(Kinds& kinds) {
-    std::vector<uint32_t> order(kinds.names.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return kinds.names[a] < kinds.names[b]; });
+    const std::vector<uint32_t> order = order_by(kinds.names.size(), [&](uint32_t a, uint32_t b) {
+        return kinds.names[a] < kinds.names[b];
+    });
     std::vector<uint32_t> rank(order.size());
     std::vector<std::string> names(order.size());
     for (uint32_t i = 0; i < order.size(); ++i) {
