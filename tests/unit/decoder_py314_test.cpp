@@ -18,16 +18,6 @@ constexpr uint64_t kDebugFreeThreaded = 16; // _Py_DebugOffsets.free_threaded
 constexpr uint64_t kDebugInterpSize = 48;   // interpreter_state.size
 constexpr uint64_t kDebugInterpModules = 96;
 
-std::string locate_error(PyHeap& h) {
-    heapy::cpython::Reader reader(h.memory);
-    try {
-        heapy::cpython::locate_runtime(reader, h.symbols);
-    } catch (const heapy::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 // What the target reports as its version, in Py_Version and in _Py_DebugOffsets.
 void set_version(PyHeap& h, uint32_t hex) {
     h.poke<uint32_t>(h.py_version, hex);

@@ -26,16 +26,6 @@ uint32_t root_offset(const std::vector<heapy::cpython::RootField>& fields, std::
     throw std::logic_error("no such root field");
 }
 
-std::string locate_error(PyHeap& h) {
-    heapy::cpython::Reader reader(h.memory);
-    try {
-        heapy::cpython::locate_runtime(reader, h.symbols);
-    } catch (const heapy::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 } // namespace
 
 TEST_CASE("the runtime, its interpreters and threads", "[decoder][runtime]") {

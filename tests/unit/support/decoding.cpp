@@ -1,11 +1,23 @@
 #include "tests/unit/support/decoding.hpp"
 
+#include "core/errors.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <numeric>
 
 namespace heapy::test {
+
+std::string locate_error(PyHeap& h) {
+    cpython::Reader reader(h.memory);
+    try {
+        cpython::locate_runtime(reader, h.symbols);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
 
 using cpython::RelationKind;
 

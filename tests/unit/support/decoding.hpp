@@ -21,6 +21,9 @@ using Lines = std::vector<std::string>;
 
 Lines sorted(Lines lines);
 
+// The error locate_runtime gives on `h`, or "(no error)".
+std::string locate_error(PyHeap& h);
+
 struct Edge {
     uint64_t target = 0;
     cpython::Relation relation;
