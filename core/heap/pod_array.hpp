@@ -28,10 +28,7 @@ template <typename T> class PodArray {
     ~PodArray() { std::free(data_); }
 
     size_t size() const { return size_; }
-    size_t capacity() const { return capacity_; }
     bool empty() const { return size_ == 0; }
-    T* data() { return data_; }
-    const T* data() const { return data_; }
     T* begin() { return data_; }
     T* end() { return data_ + size_; }
     const T* begin() const { return data_; }
@@ -49,7 +46,6 @@ template <typename T> class PodArray {
         if (size_ == capacity_) grow(size_ + 1);
         return *new (data_ + size_++) T(std::forward<Args>(args)...);
     }
-    void pop_back() { --size_; }
     void resize(size_t size, const T& value = T()) {
         reserve(size);
         for (size_t i = size_; i < size; ++i) data_[i] = value;
@@ -58,7 +54,6 @@ template <typename T> class PodArray {
     void reserve(size_t capacity) {
         if (capacity > capacity_) reallocate(capacity);
     }
-    void clear() { size_ = 0; }
 
   private:
     void grow(size_t needed) {
