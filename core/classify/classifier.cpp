@@ -479,8 +479,10 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
 
 } // namespace
 
-PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+PartitionResult partition(const ClassifyContext& context,
+                          std::shared_ptr<const std::vector<uint32_t>> set,
                           const ClassifierInfo& classifier) {
+    const std::vector<uint32_t>& nodes = *set;
     Kinds kinds = kinds_of(context, nodes, classifier);
     if (!kinds.ordered) rank_by_name(kinds);
     const size_t kind_count = kinds.names.size();
@@ -508,7 +510,6 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
     const bool by_identity =
         classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id;
     out.table.rows.reserve(rows.size());
-    out.members.resize(rows.size());
     std::vector<uint32_t> row_of_kind(kind_count);
     for (uint32_t r = 0; r < rows.size(); ++r) {
         const uint32_t k = rows[r];
@@ -516,10 +517,30 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
         std::string& name = kinds.names[k];
         if (by_identity) name.resize(std::min(name.size(), name.find('\0')));
         out.table.rows.push_back({std::move(name), count_of_kind[k], size_of_kind[k]});
-        out.members[r].reserve(count_of_kind[k]);
     }
-    for (size_t i = 0; i < nodes.size(); ++i)
-        out.members[row_of_kind[kinds.keys[i]]].push_back(nodes[i]);
+    for (uint32_t& key : kinds.keys) key = row_of_kind[key];
+    out.row_of = std::move(kinds.keys);
+    out.nodes = std::move(set);
+    return out;
+}
+
+PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                          const ClassifierInfo& classifier) {
+    return partition(context, std::make_shared<const std::vector<uint32_t>>(nodes), classifier);
+}
+
+std::vector<uint32_t> PartitionResult::members(size_t row) const {
+    std::vector<uint32_t> out;
+    out.reserve(row < table.rows.size() ? table.rows[row].count : 0);
+    for (size_t i = 0; i < row_of.size(); ++i)
+        if (row_of[i] == row) out.push_back((*nodes)[i]);
+    return out;
+}
+
+std::vector<std::vector<uint32_t>> PartitionResult::all_members() const {
+    std::vector<std::vector<uint32_t>> out(table.rows.size());
+    for (size_t r = 0; r < out.size(); ++r) out[r].reserve(table.rows[r].count);
+    for (size_t i = 0; i < row_of.size(); ++i) out[row_of[i]].push_back((*nodes)[i]);
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include "core/heap/referrers.hpp"
 #include "core/report/set_format.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,10 +44,16 @@ struct ClassifyContext {
 // The Clodo kind name of one node: `str`, `dict of __main__.Foo`, `dict (no owner)`...
 std::string clodo_name(const ClassifyContext& context, uint32_t node);
 
-// A partition and the nodes of each row (same order as the rows).
+// A partition of a set, and the row each node of the set is in (rows as in the table).
 struct PartitionResult {
     report::Partition table;
-    std::vector<std::vector<uint32_t>> members;
+    std::shared_ptr<const std::vector<uint32_t>> nodes; // the set partitioned
+    std::vector<uint32_t> row_of;                       // row_of[i]: the row of (*nodes)[i]
+
+    // The nodes of row `row`, in set order.
+    std::vector<uint32_t> members(size_t row) const;
+    // The nodes of every row, in set order.
+    std::vector<std::vector<uint32_t>> all_members() const;
 };
 
 // A node's Clodo kind as a number: its type's index, or kDictOfBit | the owner's type index for
@@ -58,6 +65,9 @@ uint64_t clodo_key(const ClassifyContext& context, uint32_t node);
 
 // The partition of `nodes` by `classifier`, rows in heapy's order: size descending, then kind
 // name. (Id has no partition: see render.hpp for its table.)
+PartitionResult partition(const ClassifyContext& context,
+                          std::shared_ptr<const std::vector<uint32_t>> nodes,
+                          const ClassifierInfo& classifier);
 PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
                           const ClassifierInfo& classifier);
 

@@ -24,8 +24,9 @@ Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
     walker_->walk_roots(cpython::collect_roots(runtime_, *decoder_),
                         hooks_for(frontend, "walking the heap"));
     reachable_end_ = uint32_t(graph_.nodes.size());
-    reachable_.resize(graph_.object_count());
-    std::iota(reachable_.begin(), reachable_.end(), 1u);
+    std::vector<uint32_t> reachable(graph_.object_count());
+    std::iota(reachable.begin(), reachable.end(), 1u);
+    reachable_ = std::make_shared<const std::vector<uint32_t>>(std::move(reachable));
 
     uint64_t builtins = 0;
     if (!runtime_.interpreters.empty())

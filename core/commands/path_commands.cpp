@@ -86,9 +86,9 @@ class ClassifiedSource final : public heap::RefPatSource {
     }
 
     std::vector<heap::NodeList> partition(const heap::NodeList& set) override {
-        auto result = classify::partition(context_, set, clodo_);
-        for (auto& members : result.members) std::sort(members.begin(), members.end());
-        return std::move(result.members);
+        auto members = classify::partition(context_, set, clodo_).all_members();
+        for (auto& row : members) std::sort(row.begin(), row.end());
+        return members;
     }
 
     bool stops(const heap::NodeList& set) override {

@@ -29,11 +29,10 @@ std::string first_path(Analysis& a, uint32_t node) {
 
 std::string cmd_dominos(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
-    NodeSet nodes = heap::dominated_by(a.graph(), a.reachable_end(), state.current());
-    state.set_current(nodes);
+    state.set_current(heap::dominated_by(a.graph(), a.reachable_end(), state.current()));
     return state.show_set(
-        nodes, args.value("by") ? classifier_option(args, "") : *classify::find_classifier("clodo"),
-        args);
+        state.current_shared(),
+        args.value("by") ? classifier_option(args, "") : *classify::find_classifier("clodo"), args);
 }
 
 std::string cmd_domisize(SessionState& state, const Arguments& args) {

@@ -79,11 +79,12 @@ std::string SessionState::more(bool all, bool json) {
     return line_ended(l.text(first, report::kRowsPerPage, false));
 }
 
-std::string SessionState::show_set(const NodeSet& nodes, const classify::ClassifierInfo& classifier,
+std::string SessionState::show_set(SharedNodeSet nodes, const classify::ClassifierInfo& classifier,
                                    const Arguments& args, const std::string& note) {
     classifier_ = classifier;
-    if (classifier.classifier == classify::Classifier::Id) return show_id_table(nodes, args, note);
-    auto result = classify::partition(context(classifier), nodes, classifier);
+    if (classifier.classifier == classify::Classifier::Id) return show_id_table(*nodes, args, note);
+    last_partition_.reset(); // its row numbers would take memory the new one needs
+    auto result = classify::partition(context(classifier), std::move(nodes), classifier);
     last_partition_ = std::move(result);
     const uint64_t unreadable = analysis().graph().unreadable;
     std::string extra = note + unreadable_note(unreadable) + truncation_line();
@@ -125,8 +126,9 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
     rows.table.classifier = "id";
     for (size_t i = 0; i < order.size(); ++i) {
         rows.table.rows.push_back({table->rows[i].render, 1, table->rows[i].size});
-        rows.members.push_back({order[i]});
+        rows.row_of.push_back(uint32_t(i));
     }
+    rows.nodes = std::make_shared<const NodeSet>(std::move(order));
     last_partition_ = std::move(rows);
     const std::string extra =
         note + unreadable_note(analysis().graph().unreadable) + truncation_line();

@@ -30,6 +30,8 @@ struct Listing {
 
 // A set of objects: node numbers of the analysis graph, sorted, without duplicates.
 using NodeSet = std::vector<uint32_t>;
+// A set shared by the session and the partition made of it (a big heap's set is not copied).
+using SharedNodeSet = std::shared_ptr<const NodeSet>;
 
 // What a session keeps between commands.
 class SessionState {
@@ -44,8 +46,12 @@ class SessionState {
     classify::ClassifyContext context(const classify::ClassifierInfo& classifier);
 
     // The current set (`heap` makes it the reachable heap) and the last partition shown.
-    const NodeSet& current() { return current_ ? *current_ : analysis().reachable(); }
-    void set_current(NodeSet nodes) { current_ = std::move(nodes); }
+    const NodeSet& current() { return *current_shared(); }
+    SharedNodeSet current_shared() { return current_ ? current_ : analysis().reachable_set(); }
+    void set_current(NodeSet nodes) {
+        current_ = std::make_shared<const NodeSet>(std::move(nodes));
+    }
+    void set_current(SharedNodeSet nodes) { current_ = std::move(nodes); }
     const std::optional<classify::PartitionResult>& last_partition() const {
         return last_partition_;
     }
@@ -53,7 +59,7 @@ class SessionState {
 
     // Shows `nodes` partitioned by `classifier` (or as an identity table for `id`) and makes it
     // the listing `more` continues.
-    std::string show_set(const NodeSet& nodes, const classify::ClassifierInfo& classifier,
+    std::string show_set(SharedNodeSet nodes, const classify::ClassifierInfo& classifier,
                          const Arguments& args, const std::string& note = {});
     // Makes `listing` the one `more` continues and returns its first page (or all of it).
     std::string show_listing(Listing listing, bool all, bool json);
@@ -74,7 +80,7 @@ class SessionState {
     memory::Target target_;
     FrontEnd frontend_;
     std::unique_ptr<Analysis> analysis_;
-    std::optional<NodeSet> current_;
+    SharedNodeSet current_; // null: the reachable heap
     std::optional<classify::PartitionResult> last_partition_;
     classify::ClassifierInfo classifier_;
     std::optional<Listing> listing_;

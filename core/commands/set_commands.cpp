@@ -17,14 +17,14 @@ NodeSet sorted_unique(NodeSet nodes) {
 }
 
 // The reachable heap minus the objects that were there at the reference point.
-NodeSet heap_set(SessionState& state) {
+SharedNodeSet heap_set(SessionState& state) {
     Analysis& a = state.analysis();
     ReferencePoint old = state.reference();
-    if (!old) return a.reachable();
+    if (!old) return a.reachable_set();
     NodeSet out;
     for (uint32_t node : a.reachable())
         if (!contains(*old, a.graph().nodes[node].address())) out.push_back(node);
-    return out;
+    return std::make_shared<const NodeSet>(std::move(out));
 }
 
 const std::string& single_word(const Arguments& args, std::string_view command,
@@ -38,8 +38,7 @@ const std::string& single_word(const Arguments& args, std::string_view command,
 std::string show_current(SessionState& state, const Arguments& args,
                          const classify::ClassifierInfo& fallback) {
     auto classifier = args.value("by") ? classifier_option(args, "") : fallback;
-    NodeSet nodes = state.current();
-    return state.show_set(nodes, classifier, args);
+    return state.show_set(state.current_shared(), classifier, args);
 }
 
 } // namespace
@@ -55,8 +54,7 @@ std::string cmd_by(SessionState& state, const Arguments& args) {
     if (!classifier)
         throw Error(fmt::format("unknown classifier '{}': use one of {}", name,
                                 classify::classifier_names()));
-    NodeSet nodes = state.current();
-    return state.show_set(nodes, *classifier, args);
+    return state.show_set(state.current_shared(), *classifier, args);
 }
 
 std::string cmd_row(SessionState& state, const Arguments& args) {
@@ -71,14 +69,14 @@ std::string cmd_row(SessionState& state, const Arguments& args) {
     } catch (const std::exception&) {
         throw Error(fmt::format("'{}' is not a row number", word));
     }
-    const int64_t rows = int64_t(last->members.size());
+    const int64_t rows = int64_t(last->table.rows.size());
     if (row < 0) row += rows; // heapy's h[-1]
     if (row < 0 || row >= rows)
         throw Error(fmt::format("row {} does not exist: the last table has {} row{}", word, rows,
                                 rows == 1 ? "" : "s"));
-    NodeSet nodes = sorted_unique(last->members[size_t(row)]);
+    NodeSet nodes = sorted_unique(last->members(size_t(row)));
     auto classifier = state.classifier();
-    state.set_current(nodes);
+    state.set_current(std::move(nodes));
     return show_current(state, args, classifier);
 }
 
@@ -97,7 +95,8 @@ std::string cmd_select(SessionState& state, const Arguments& args) {
         if (kind == name || kind.substr(kind.find_first_not_of(' ') == std::string_view::npos
                                             ? 0
                                             : kind.find_first_not_of(' ')) == name) {
-            nodes.insert(nodes.end(), last->members[i].begin(), last->members[i].end());
+            const std::vector<uint32_t> members = last->members(i);
+            nodes.insert(nodes.end(), members.begin(), members.end());
             found = true;
         }
     }
@@ -184,8 +183,7 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
         std::erase_if(
             nodes, [&](uint32_t node) { return contains(*old, a.graph().nodes[node].address()); });
     state.set_current(sorted_unique(std::move(nodes)));
-    NodeSet current = state.current();
-    return state.show_set(current, classifier_option(args, "type"), args, note);
+    return state.show_set(state.current_shared(), classifier_option(args, "type"), args, note);
 }
 
 std::string cmd_more(SessionState& state, const Arguments& args) {

@@ -179,10 +179,11 @@ class Source final : public heapy::heap::RefPatSource {
         return out;
     }
     std::vector<NodeList> partition(const NodeList& set) override {
-        auto result =
-            heapy::classify::partition(context_, set, *heapy::classify::find_classifier("clodo"));
-        for (auto& m : result.members) std::sort(m.begin(), m.end());
-        return result.members;
+        auto members =
+            heapy::classify::partition(context_, set, *heapy::classify::find_classifier("clodo"))
+                .all_members();
+        for (auto& m : members) std::sort(m.begin(), m.end());
+        return members;
     }
     bool stops(const NodeList& set) override {
         return std::all_of(set.begin(), set.end(), [this](uint32_t n) {
