@@ -13,10 +13,11 @@ namespace heapy::heap {
 
 // Address -> node number. Objects that point at each other tend to live in the same pymalloc
 // pool, so the index is laid out like memory: 2 MiB regions (found by a small hash table) of
-// 4 KiB pages, each page a flat array with one slot per 16-byte granule (CPython aligns heap
-// objects to 16 bytes). A lookup touches memory near the previous one instead of a random slot of a
-// table as big as the heap. Addresses that are not 8-byte aligned or not in user space (damaged
-// pointers), node numbers past 2^31 and the rare second address in one granule go to a hash table.
+// 4 KiB pages, each page a flat array with one slot per 32-byte granule (CPython aligns heap
+// objects to 16 bytes, and all but the 16-byte ones, `object()`, are at least 32 bytes apart). A
+// lookup touches memory near the previous one instead of a random slot of a table as big as the
+// heap. Addresses that are not 8-byte aligned or not in user space (damaged pointers), node
+// numbers past 2^30 and a second address in one granule go to a hash table.
 class AddressIndex {
   public:
     static constexpr uint32_t kMissing = UINT32_MAX;
@@ -32,26 +33,26 @@ class AddressIndex {
         if (!page) return missing(address);
         const uint32_t slot = page[(address >> kGranuleShift) & kGranuleMask];
         if (slot == kMissing) return missing(address);
-        if ((slot & kOddHalf) == odd_half(address)) return slot & ~kOddHalf;
+        if ((slot & kOffsetMask) == offset_bits(address)) return slot & ~kOffsetMask;
         return scattered_.find(address);
     }
 
     // Inserts `address -> node` unless present; returns the node stored for `address`.
     uint32_t insert(uint64_t address, uint32_t node) {
         if (!paged(address)) return scattered_.insert(address, node);
-        if (node >= kOddHalf - 1) {
+        if (node >= kNodeLimit - 1) {
             if (uint32_t known = find(address); known != kMissing) return known;
             huge_nodes_hashed_ = true;
             return scattered_.insert(address, node);
         }
         uint32_t& slot = slot_for(address);
         if (slot == kMissing) {
-            slot = node | odd_half(address);
+            slot = node | offset_bits(address);
             ++size_;
             return node;
         }
-        if ((slot & kOddHalf) == odd_half(address)) return slot & ~kOddHalf;
-        return scattered_.insert(address, node); // the granule's other half is taken
+        if ((slot & kOffsetMask) == offset_bits(address)) return slot & ~kOffsetMask;
+        return scattered_.insert(address, node); // the granule has another address
     }
 
     size_t size() const { return size_ + scattered_.size(); }
@@ -62,7 +63,7 @@ class AddressIndex {
     }
 
   private:
-    static constexpr unsigned kGranuleShift = 4;
+    static constexpr unsigned kGranuleShift = 5;
     static constexpr unsigned kPageShift = 12;
     static constexpr unsigned kRegionShift = 21;
     static constexpr unsigned kAddressBits = 47;
@@ -74,15 +75,19 @@ class AddressIndex {
 
     using Region = std::array<uint32_t*, kRegionPages>;
 
-    // A slot holds a node number and, in its top bit, whether the address is 8 bytes into the
-    // granule (an instance's values array in 3.11, after its 8 prefix bytes). Two addresses in
-    // one granule cannot both start objects, but a damaged pointer can still ask for either.
-    static constexpr uint32_t kOddHalf = uint32_t{1} << 31;
+    // A slot holds a node number and, in its top two bits, where in the granule the address is,
+    // in 8-byte steps (an object after a GC header is 16 bytes in; an instance's values array in
+    // 3.11, after its 8 prefix bytes, 8 or 24). A damaged pointer may ask for any of the four.
+    static constexpr unsigned kOffsetShift = 30;
+    static constexpr uint32_t kNodeLimit = uint32_t{1} << kOffsetShift;
+    static constexpr uint32_t kOffsetMask = ~(kNodeLimit - 1);
 
     static bool paged(uint64_t address) {
         return (address & 7) == 0 && address < (uint64_t{1} << kAddressBits);
     }
-    static uint32_t odd_half(uint64_t address) { return address & 8 ? kOddHalf : 0; }
+    static uint32_t offset_bits(uint64_t address) {
+        return uint32_t((address >> 3) & 3) << kOffsetShift;
+    }
     static uint64_t region_key(uint64_t address) { return (address >> kRegionShift) + 1; }
     // An address with no slot is in the hash only if its node number did not fit a slot.
     uint32_t missing(uint64_t address) const {

@@ -20,16 +20,22 @@ TEST_CASE("address index: finds what was inserted and nothing else", "[heap][ind
     CHECK(index.size() == 1);
 }
 
-TEST_CASE("address index: both halves of a 16-byte granule stay apart", "[heap][index]") {
+TEST_CASE("address index: addresses in one 32-byte granule stay apart", "[heap][index]") {
     AddressIndex index;
     index.insert(0x555500000008, 7); // an instance's values, 8 bytes into the granule
     CHECK(index.find(0x555500000008) == 7);
-    CHECK(index.find(0x555500000000) == AddressIndex::kMissing);
-    // A damaged pointer asking for the other half gets its own entry.
-    CHECK(index.insert(0x555500000000, 9) == 9);
-    CHECK(index.find(0x555500000000) == 9);
+    for (uint64_t other : {0x555500000000, 0x555500000010, 0x555500000018})
+        CHECK(index.find(other) == AddressIndex::kMissing);
+    // Two 16-byte objects share a granule; a damaged pointer may ask for any of its words.
+    CHECK(index.insert(0x555500000018, 9) == 9);
+    CHECK(index.insert(0x555500000000, 10) == 10);
+    CHECK(index.insert(0x555500000010, 11) == 11);
+    CHECK(index.find(0x555500000000) == 10);
     CHECK(index.find(0x555500000008) == 7);
-    CHECK(index.size() == 2);
+    CHECK(index.find(0x555500000010) == 11);
+    CHECK(index.find(0x555500000018) == 9);
+    CHECK(index.find(0x555500000020) == AddressIndex::kMissing);
+    CHECK(index.size() == 4);
 }
 
 TEST_CASE("address index: odd, kernel-space and huge node numbers use the hash", "[heap][index]") {
@@ -38,12 +44,12 @@ TEST_CASE("address index: odd, kernel-space and huge node numbers use the hash",
     const uint64_t kernel = 0xffffffffff600000;
     index.insert(odd, 3);
     index.insert(kernel, 4);
-    index.insert(0x555500000100, 0x7fffffff); // would collide with kMissing in the odd half
-    index.insert(0x555500000208, 0x7fffffff);
+    index.insert(0x555500000100, 0x7fffffff); // past the 30 bits a slot has for node numbers
+    index.insert(0x555500000218, 0x3fffffff); // would be kMissing in the granule's last word
     CHECK(index.find(odd) == 3);
     CHECK(index.find(kernel) == 4);
     CHECK(index.find(0x555500000100) == 0x7fffffff);
-    CHECK(index.find(0x555500000208) == 0x7fffffff);
+    CHECK(index.find(0x555500000218) == 0x3fffffff);
     CHECK(index.find(0x555500000200) == AddressIndex::kMissing);
     CHECK(index.size() == 4);
 }
