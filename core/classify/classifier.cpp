@@ -342,7 +342,7 @@ uint64_t clodo_key(const ClassifyContext& context, uint32_t node) {
     bool dict = n.kind() == heap::NodeKind::ManagedValues ||
                 (n.kind() == heap::NodeKind::Object && n.type() == context.dict_type);
     if (!dict) return n.type();
-    uint32_t owner = context.graph.dict_owner[node];
+    uint32_t owner = context.graph.dict_owner(node);
     if (owner == heap::ObjectGraph::kNoOwner) return kDictNoOwner;
     return kDictOfBit | context.graph.nodes[owner].type();
 }

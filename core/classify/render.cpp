@@ -402,7 +402,7 @@ std::string Renderer::render_fn(RenderFn fn, uint32_t node) {
 
 std::string Renderer::render_with(const KindInfo& kind, uint32_t node, bool short_owner) {
     if (!kind.dict_of) return render_fn(kind.fn, node);
-    uint32_t owner = context_.graph.dict_owner[node];
+    uint32_t owner = context_.graph.dict_owner(node);
     if (owner == heap::ObjectGraph::kNoOwner) return render_fn(RenderFn::AddressLen, node);
     std::string text = render_fn(kind.fn, owner);
     if (short_owner) {
@@ -668,7 +668,7 @@ bool refpat_stop_kind(const ClassifyContext& context, uint32_t node) {
     }
     bool dict = n.kind() == heap::NodeKind::ManagedValues || n.type() == context.dict_type;
     if (dict) {
-        uint32_t owner = graph.dict_owner[node];
+        uint32_t owner = graph.dict_owner(node);
         if (owner == heap::ObjectGraph::kNoOwner) return false;
         uint32_t owner_type = graph.nodes[owner].type();
         return exact(owner_type, Kind::Module) || exact(owner_type, Kind::Type);

@@ -64,7 +64,7 @@ class HeapWalker::Walker final : public EdgeSink {
         if (graph_.targets.size() > first && graph_.targets.back() == target) return;
         graph_.targets.push_back(target);
         if (relation.owned_dict) {
-            uint32_t& owner = graph_.dict_owner[target];
+            uint32_t& owner = graph_.dict_owners.insert(target, ObjectGraph::kNoOwner);
             if (owner == ObjectGraph::kNoOwner ||
                 graph_.nodes[current_].address() < graph_.nodes[owner].address())
                 owner = current_;
@@ -81,7 +81,7 @@ class HeapWalker::Walker final : public EdgeSink {
             break;
         }
         case NodeKind::ManagedValues: {
-            uint32_t owner = graph_.dict_owner[node];
+            uint32_t owner = graph_.dict_owner(node);
             if (owner == ObjectGraph::kNoOwner) break;
             const TypeInfo& owner_type = types_.at(graph_.nodes[owner].type());
             graph_.set_size(node, decoder_.managed_values_size(n.address(), owner_type));
@@ -107,7 +107,6 @@ class HeapWalker::Walker final : public EdgeSink {
     uint32_t add(uint64_t address, uint32_t type, NodeKind kind) {
         uint32_t node = uint32_t(graph_.nodes.size());
         graph_.nodes.emplace_back(address, type, kind);
-        graph_.dict_owner.push_back(ObjectGraph::kNoOwner);
         graph_.index.insert(address, node);
         return node;
     }
@@ -182,7 +181,6 @@ HeapWalker::HeapWalker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
     : walker_(std::make_unique<Walker>(decoder, graph)), graph_(graph) {
     if (graph_.nodes.empty()) {
         graph_.nodes.emplace_back(0, 0, NodeKind::Root);
-        graph_.dict_owner.push_back(ObjectGraph::kNoOwner);
         graph_.edge_begin.push_back(0);
     }
 }

@@ -83,7 +83,7 @@ void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t 
         decoder.referents(n.address(), decoder.types().at(n.type()), sink);
         break;
     case NodeKind::ManagedValues: {
-        uint32_t owner = graph.dict_owner[node];
+        uint32_t owner = graph.dict_owner(node);
         if (owner != ObjectGraph::kNoOwner)
             decoder.managed_values_referents(n.address(),
                                              decoder.types().at(graph.nodes[owner].type()), sink);

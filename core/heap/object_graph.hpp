@@ -1,11 +1,11 @@
 #pragma once
 
 #include "core/heap/address_index.hpp"
+#include "core/heap/node_map.hpp"
 #include "core/heap/pod_array.hpp"
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace heapy::heap {
@@ -52,8 +52,8 @@ struct ObjectGraph {
     PodArray<Node> nodes;
     PodArray<uint32_t> edge_begin;
     PodArray<uint32_t> targets;
-    PodArray<uint32_t> dict_owner; // per node: the node whose __dict__ it is, or kNoOwner
-    std::unordered_map<uint32_t, uint64_t> big_sizes;
+    NodeMap<uint32_t> dict_owners; // dict or values node -> the node whose __dict__ it is
+    NodeMap<uint64_t> big_sizes;
     std::vector<std::string> root_names; // names of the root's edges, in edge order
     AddressIndex index;
 
@@ -63,17 +63,22 @@ struct ObjectGraph {
     size_t object_count() const { return nodes.empty() ? 0 : nodes.size() - 1; }
     // What the graph holds in memory, roughly (the big tables only).
     uint64_t memory_bytes() const {
-        return nodes.size() * sizeof(Node) +
-               (edge_begin.size() + targets.size() + dict_owner.size()) * 4 + index.memory_bytes();
+        return nodes.size() * sizeof(Node) + (edge_begin.size() + targets.size()) * 4 +
+               dict_owners.memory_bytes() + big_sizes.memory_bytes() + index.memory_bytes();
+    }
+    // The node whose __dict__ (or inline values) `node` is, or kNoOwner.
+    uint32_t dict_owner(uint32_t node) const {
+        const uint32_t* owner = dict_owners.find(node);
+        return owner ? *owner : kNoOwner;
     }
     uint64_t size_of(uint32_t node) const {
         uint32_t small = nodes[node].small_size();
-        return small == Node::kBigSize ? big_sizes.at(node) : small;
+        return small == Node::kBigSize ? *big_sizes.find(node) : small;
     }
     void set_size(uint32_t node, uint64_t size) {
         if (size >= Node::kBigSize) {
             nodes[node].set_small_size(Node::kBigSize);
-            big_sizes[node] = size;
+            big_sizes.insert(node, size) = size;
         } else {
             nodes[node].set_small_size(uint32_t(size));
         }

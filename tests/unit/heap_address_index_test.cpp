@@ -1,4 +1,5 @@
 #include "core/heap/address_index.hpp"
+#include "core/heap/node_map.hpp"
 #include "core/heap/pod_array.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,6 +8,7 @@
 #include <unordered_map>
 
 using heapy::heap::AddressIndex;
+using heapy::heap::NodeMap;
 using heapy::heap::PodArray;
 
 TEST_CASE("address index: finds what was inserted and nothing else", "[heap][index]") {
@@ -90,4 +92,25 @@ TEST_CASE("pod array: grows, keeps its contents and moves", "[heap][index]") {
     uint64_t sum = 0;
     for (uint32_t v : moved) sum += v;
     CHECK(sum > 0);
+}
+
+TEST_CASE("node map: keeps values of the nodes that have one", "[heap][index]") {
+    NodeMap<uint64_t> map;
+    CHECK(map.find(0) == nullptr);
+    CHECK(map.insert(5, 50) == 50);
+    CHECK(map.insert(5, 99) == 50); // already there: the first value stays
+    map.insert(5, 0) = 51;
+    for (uint32_t node = 1000; node < 1000 + 5000 * 7; node += 7) map.insert(node, node * 2ULL);
+    REQUIRE(map.size() == 5001);
+    CHECK(*map.find(5) == 51);
+    for (uint32_t node = 1000; node < 1000 + 5000 * 7; ++node) {
+        const uint64_t* value = map.find(node);
+        if ((node - 1000) % 7 == 0) {
+            REQUIRE(value);
+            CHECK(*value == node * 2ULL);
+        } else {
+            CHECK(value == nullptr);
+        }
+    }
+    CHECK(map.find(UINT32_MAX - 1) == nullptr);
 }
