@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <span>
@@ -378,30 +379,6 @@ std::string clodo_name(const ClassifyContext& context, uint32_t node) {
 
 namespace {
 
-// Kinds from numeric keys (`key_of` each node) named by `name_of`: types, few distinct keys.
-template <class KeyOf, class NameOf>
-Kinds numbered_kinds(const std::vector<uint32_t>& nodes, KeyOf&& key_of, NameOf&& name_of) {
-    Kinds kinds;
-    std::unordered_map<uint64_t, uint32_t> dense;
-    kinds.keys.reserve(nodes.size());
-    uint64_t last_key = 0;
-    uint32_t last_kind = UINT32_MAX;
-    for (uint32_t node : nodes) {
-        const uint64_t key = key_of(node);
-        if (key != last_key || last_kind == UINT32_MAX) {
-            auto it = dense.find(key);
-            if (it == dense.end()) {
-                it = dense.emplace(key, uint32_t(kinds.names.size())).first;
-                kinds.names.push_back(name_of(key));
-            }
-            last_key = key;
-            last_kind = it->second;
-        }
-        kinds.keys.push_back(last_kind);
-    }
-    return kinds;
-}
-
 Kinds interned_kinds(const std::vector<uint64_t>& keys, Interner& interned) {
     Kinds kinds;
     kinds.keys.assign(keys.begin(), keys.end());
@@ -409,19 +386,25 @@ Kinds interned_kinds(const std::vector<uint64_t>& keys, Interner& interned) {
     return kinds;
 }
 
-// Renumbers the kinds in name order (equal names stay apart: they are different kinds).
-void rank_by_name(Kinds& kinds) {
-    const std::vector<uint32_t> order = order_by(kinds.names.size(), [&](uint32_t a, uint32_t b) {
-        return kinds.names[a] < kinds.names[b];
-    });
+// Puts `names` in order and returns the new number of each old one (equal names stay apart:
+// they are different kinds).
+std::vector<uint32_t> sort_names(std::vector<std::string>& names) {
+    const std::vector<uint32_t> order =
+        order_by(names.size(), [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
     std::vector<uint32_t> rank(order.size());
-    std::vector<std::string> names(order.size());
+    std::vector<std::string> sorted(order.size());
     for (uint32_t i = 0; i < order.size(); ++i) {
         rank[order[i]] = i;
-        names[i] = std::move(kinds.names[order[i]]);
+        sorted[i] = std::move(names[order[i]]);
     }
+    names = std::move(sorted);
+    return rank;
+}
+
+// Renumbers the kinds in name order.
+void rank_by_name(Kinds& kinds) {
+    const std::vector<uint32_t> rank = sort_names(kinds.names);
     for (uint32_t& key : kinds.keys) key = rank[key];
-    kinds.names = std::move(names);
     kinds.ordered = true;
 }
 
@@ -466,61 +449,151 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
     }
     case Classifier::Type:
     case Classifier::Class:
-        return numbered_kinds(
-            nodes, [&](uint32_t node) { return context.graph.nodes[node].type(); },
-            [&](uint64_t key) { return context.names.name(uint32_t(key)); });
     case Classifier::Clodo:
-        return numbered_kinds(
-            nodes, [&](uint32_t node) { return clodo_key(context, node); },
-            [&](uint64_t key) { return clodo_key_name(context, key); });
+        break; // numbered_partition
     }
     return {};
 }
 
-} // namespace
-
-PartitionResult partition(const ClassifyContext& context,
-                          std::shared_ptr<const std::vector<uint32_t>> set,
-                          const ClassifierInfo& classifier) {
-    const std::vector<uint32_t>& nodes = *set;
-    Kinds kinds = kinds_of(context, nodes, classifier);
-    if (!kinds.ordered) rank_by_name(kinds);
-    const size_t kind_count = kinds.names.size();
-
-    PartitionResult out;
-    out.table.classifier = std::string(classifier.name);
-    out.table.header = std::string(classifier.header);
-    std::vector<uint64_t> size_of_kind(kind_count, 0);
-    std::vector<uint32_t> count_of_kind(kind_count, 0);
-    for (size_t i = 0; i < nodes.size(); ++i) {
-        uint64_t size = context.graph.size_of(nodes[i]);
-        size_of_kind[kinds.keys[i]] += size;
-        ++count_of_kind[kinds.keys[i]];
-        out.table.size += size;
+// The nodes of a partition's set: the list, or without one the reachable heap.
+template <class F>
+void for_each_node(const std::vector<uint32_t>* list, uint32_t reachable_end, F&& f) {
+    if (list) {
+        for (uint32_t node : *list) f(node);
+    } else {
+        for (uint32_t node = 1; node < reachable_end; ++node) f(node);
     }
-    out.table.count = nodes.size();
+}
 
-    // heapy's order: size descending, then name.
+// Table rows for the kinds that have nodes, in heapy's order: size descending, then name
+// (`names` are in name order). Returns the row of each kind.
+std::vector<uint32_t> add_rows(report::Partition& table, std::vector<std::string>& names,
+                               const std::vector<uint64_t>& size_of_kind,
+                               const std::vector<uint32_t>& count_of_kind, bool by_identity) {
     std::vector<uint32_t> rows;
-    for (uint32_t k = 0; k < kind_count; ++k)
+    for (uint32_t k = 0; k < names.size(); ++k)
         if (count_of_kind[k] != 0) rows.push_back(k);
     std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
         return size_of_kind[a] != size_of_kind[b] ? size_of_kind[a] > size_of_kind[b] : a < b;
     });
-    const bool by_identity =
-        classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id;
-    out.table.rows.reserve(rows.size());
-    std::vector<uint32_t> row_of_kind(kind_count);
+    table.rows.reserve(rows.size());
+    std::vector<uint32_t> row_of_kind(names.size());
     for (uint32_t r = 0; r < rows.size(); ++r) {
         const uint32_t k = rows[r];
         row_of_kind[k] = r;
-        std::string& name = kinds.names[k];
+        std::string& name = names[k];
         if (by_identity) name.resize(std::min(name.size(), name.find('\0')));
-        out.table.rows.push_back({std::move(name), count_of_kind[k], size_of_kind[k]});
+        table.rows.push_back({std::move(name), count_of_kind[k], size_of_kind[k]});
     }
-    for (uint32_t& key : kinds.keys) key = row_of_kind[key];
-    out.row_of = std::move(kinds.keys);
+    return row_of_kind;
+}
+
+// A partition by a number each node's kind is cheap to work out from (type, Clodo): counted in
+// one pass without a kind per node, which `row_of_node` works out again when rows are listed.
+PartitionResult numbered_partition(const ClassifyContext& context, SharedNodes set,
+                                   std::function<uint64_t(uint32_t)> key_of,
+                                   const std::function<std::string(uint64_t)>& name_of) {
+    PartitionResult out;
+    std::unordered_map<uint64_t, uint32_t> kind_of_key;
+    std::vector<uint64_t> keys;
+    std::vector<uint64_t> size_of_kind;
+    std::vector<uint32_t> count_of_kind;
+    uint64_t last_key = 0;
+    uint32_t last_kind = UINT32_MAX;
+    for_each_node(set.get(), context.reachable_end, [&](uint32_t node) {
+        const uint64_t key = key_of(node);
+        if (key != last_key || last_kind == UINT32_MAX) {
+            auto [it, added] = kind_of_key.emplace(key, uint32_t(keys.size()));
+            if (added) {
+                keys.push_back(key);
+                size_of_kind.push_back(0);
+                count_of_kind.push_back(0);
+            }
+            last_key = key;
+            last_kind = it->second;
+        }
+        const uint64_t size = context.graph.size_of(node);
+        size_of_kind[last_kind] += size;
+        ++count_of_kind[last_kind];
+        out.table.size += size;
+        ++out.table.count;
+    });
+
+    std::vector<std::string> names;
+    for (uint64_t key : keys) names.push_back(name_of(key));
+    const std::vector<uint32_t> rank = sort_names(names);
+    std::vector<uint64_t> ranked_sizes(keys.size());
+    std::vector<uint32_t> ranked_counts(keys.size());
+    for (size_t k = 0; k < keys.size(); ++k) {
+        ranked_sizes[rank[k]] = size_of_kind[k];
+        ranked_counts[rank[k]] = count_of_kind[k];
+    }
+    const std::vector<uint32_t> row_of_kind =
+        add_rows(out.table, names, ranked_sizes, ranked_counts, false);
+    std::unordered_map<uint64_t, uint32_t> row_of_key;
+    for (size_t k = 0; k < keys.size(); ++k) row_of_key.emplace(keys[k], row_of_kind[rank[k]]);
+    out.row_of_node = [key_of = std::move(key_of),
+                       row_of_key = std::move(row_of_key)](uint32_t node) {
+        auto it = row_of_key.find(key_of(node));
+        return it == row_of_key.end() ? UINT32_MAX : it->second; // an owner found since
+    };
     out.nodes = std::move(set);
+    out.reachable_end = context.reachable_end;
+    return out;
+}
+
+} // namespace
+
+PartitionResult partition(const ClassifyContext& context, SharedNodes set,
+                          const ClassifierInfo& classifier) {
+    PartitionResult out;
+    switch (classifier.classifier) {
+    case Classifier::Type:
+    case Classifier::Class:
+        out = numbered_partition(
+            context, std::move(set),
+            [graph = &context.graph](uint32_t node) -> uint64_t {
+                return graph->nodes[node].type();
+            },
+            [&](uint64_t key) { return context.names.name(uint32_t(key)); });
+        break;
+    case Classifier::Clodo:
+        out = numbered_partition(
+            context, std::move(set), [context](uint32_t node) { return clodo_key(context, node); },
+            [&](uint64_t key) { return clodo_key_name(context, key); });
+        break;
+    default: {
+        if (!set) {
+            std::vector<uint32_t> reachable(context.reachable_end > 0 ? context.reachable_end - 1
+                                                                      : 0);
+            std::iota(reachable.begin(), reachable.end(), 1u);
+            set = std::make_shared<const std::vector<uint32_t>>(std::move(reachable));
+        }
+        const std::vector<uint32_t>& nodes = *set;
+        Kinds kinds = kinds_of(context, nodes, classifier);
+        if (!kinds.ordered) rank_by_name(kinds);
+        const size_t kind_count = kinds.names.size();
+        std::vector<uint64_t> size_of_kind(kind_count, 0);
+        std::vector<uint32_t> count_of_kind(kind_count, 0);
+        for (size_t i = 0; i < nodes.size(); ++i) {
+            uint64_t size = context.graph.size_of(nodes[i]);
+            size_of_kind[kinds.keys[i]] += size;
+            ++count_of_kind[kinds.keys[i]];
+            out.table.size += size;
+        }
+        out.table.count = nodes.size();
+        const bool by_identity =
+            classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id;
+        const std::vector<uint32_t> row_of_kind =
+            add_rows(out.table, kinds.names, size_of_kind, count_of_kind, by_identity);
+        for (uint32_t& key : kinds.keys) key = row_of_kind[key];
+        out.row_of = std::move(kinds.keys);
+        out.nodes = std::move(set);
+        break;
+    }
+    }
+    out.table.classifier = std::string(classifier.name);
+    out.table.header = std::string(classifier.header);
     return out;
 }
 
@@ -529,18 +602,30 @@ PartitionResult partition(const ClassifyContext& context, const std::vector<uint
     return partition(context, std::make_shared<const std::vector<uint32_t>>(nodes), classifier);
 }
 
+template <class F> void PartitionResult::for_each_member(F&& f) const {
+    if (!row_of_node) {
+        for (size_t i = 0; i < row_of.size(); ++i) f((*nodes)[i], row_of[i]);
+        return;
+    }
+    for_each_node(nodes.get(), reachable_end, [&](uint32_t node) { f(node, row_of_node(node)); });
+}
+
 std::vector<uint32_t> PartitionResult::members(size_t row) const {
     std::vector<uint32_t> out;
-    out.reserve(row < table.rows.size() ? table.rows[row].count : 0);
-    for (size_t i = 0; i < row_of.size(); ++i)
-        if (row_of[i] == row) out.push_back((*nodes)[i]);
+    if (row >= table.rows.size()) return out;
+    out.reserve(table.rows[row].count);
+    for_each_member([&](uint32_t node, uint32_t r) {
+        if (r == row) out.push_back(node);
+    });
     return out;
 }
 
 std::vector<std::vector<uint32_t>> PartitionResult::all_members() const {
     std::vector<std::vector<uint32_t>> out(table.rows.size());
     for (size_t r = 0; r < out.size(); ++r) out[r].reserve(table.rows[r].count);
-    for (size_t i = 0; i < row_of.size(); ++i) out[row_of[i]].push_back((*nodes)[i]);
+    for_each_member([&](uint32_t node, uint32_t r) {
+        if (r < out.size()) out[r].push_back(node);
+    });
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include "core/heap/referrers.hpp"
 #include "core/report/set_format.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,16 +45,26 @@ struct ClassifyContext {
 // The Clodo kind name of one node: `str`, `dict of __main__.Foo`, `dict (no owner)`...
 std::string clodo_name(const ClassifyContext& context, uint32_t node);
 
+// A set of nodes to classify; null stands for the whole reachable heap (nodes 1 to
+// reachable_end - 1), which is then not listed unless a classifier needs it.
+using SharedNodes = std::shared_ptr<const std::vector<uint32_t>>;
+
 // A partition of a set, and the row each node of the set is in (rows as in the table).
 struct PartitionResult {
     report::Partition table;
-    std::shared_ptr<const std::vector<uint32_t>> nodes; // the set partitioned
-    std::vector<uint32_t> row_of;                       // row_of[i]: the row of (*nodes)[i]
+    SharedNodes nodes;            // the set partitioned (null: the reachable heap)
+    uint32_t reachable_end = 0;   // with a null `nodes`
+    std::vector<uint32_t> row_of; // row_of[i]: the row of (*nodes)[i]
+    // Without row_of: the row of a node, worked out again (cheap classifiers).
+    std::function<uint32_t(uint32_t node)> row_of_node;
 
     // The nodes of row `row`, in set order.
     std::vector<uint32_t> members(size_t row) const;
     // The nodes of every row, in set order.
     std::vector<std::vector<uint32_t>> all_members() const;
+
+  private:
+    template <class F> void for_each_member(F&& f) const;
 };
 
 // A node's Clodo kind as a number: its type's index, or kDictOfBit | the owner's type index for
@@ -65,8 +76,7 @@ uint64_t clodo_key(const ClassifyContext& context, uint32_t node);
 
 // The partition of `nodes` by `classifier`, rows in heapy's order: size descending, then kind
 // name. (Id has no partition: see render.hpp for its table.)
-PartitionResult partition(const ClassifyContext& context,
-                          std::shared_ptr<const std::vector<uint32_t>> nodes,
+PartitionResult partition(const ClassifyContext& context, SharedNodes nodes,
                           const ClassifierInfo& classifier);
 PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
                           const ClassifierInfo& classifier);

@@ -24,9 +24,6 @@ Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
     walker_->walk_roots(cpython::collect_roots(runtime_, *decoder_),
                         hooks_for(frontend, "walking the heap"));
     reachable_end_ = uint32_t(graph_.nodes.size());
-    std::vector<uint32_t> reachable(graph_.object_count());
-    std::iota(reachable.begin(), reachable.end(), 1u);
-    reachable_ = std::make_shared<const std::vector<uint32_t>>(std::move(reachable));
 
     uint64_t builtins = 0;
     if (!runtime_.interpreters.empty())
@@ -42,6 +39,15 @@ Analysis::~Analysis() = default;
 const cpython::GcObjects& Analysis::gc_lists() {
     if (!gc_lists_) gc_lists_ = cpython::gc_tracked_objects(runtime_, reader_);
     return *gc_lists_;
+}
+
+std::shared_ptr<const std::vector<uint32_t>> Analysis::reachable_set() {
+    if (!reachable_) {
+        std::vector<uint32_t> reachable(reachable_end_ - 1);
+        std::iota(reachable.begin(), reachable.end(), 1u);
+        reachable_ = std::make_shared<const std::vector<uint32_t>>(std::move(reachable));
+    }
+    return reachable_;
 }
 
 const heap::UnreachableSplit& Analysis::unreachable() {

@@ -38,8 +38,8 @@ class Analysis {
     }
 
     // Node numbers of the reachable heap, in walk order.
-    const std::vector<uint32_t>& reachable() const { return *reachable_; }
-    std::shared_ptr<const std::vector<uint32_t>> reachable_set() const { return reachable_; }
+    const std::vector<uint32_t>& reachable() { return *reachable_set(); }
+    std::shared_ptr<const std::vector<uint32_t>> reachable_set();
     bool is_reachable(uint32_t node) const { return node != 0 && node < reachable_end_; }
     // The unreachable GC objects and what they reach, split into garbage and held.
     const heap::UnreachableSplit& unreachable();
@@ -61,7 +61,7 @@ class Analysis {
     heap::ObjectGraph graph_;
     std::unique_ptr<heap::HeapWalker> walker_;
     std::unique_ptr<classify::TypeNamer> namer_;
-    std::shared_ptr<const std::vector<uint32_t>> reachable_;
+    std::shared_ptr<const std::vector<uint32_t>> reachable_; // made on first use
     uint32_t reachable_end_ = 0;
     uint32_t dict_type_ = 0;
     std::optional<cpython::GcObjects> gc_lists_;

@@ -82,7 +82,8 @@ std::string SessionState::more(bool all, bool json) {
 std::string SessionState::show_set(SharedNodeSet nodes, const classify::ClassifierInfo& classifier,
                                    const Arguments& args, const std::string& note) {
     classifier_ = classifier;
-    if (classifier.classifier == classify::Classifier::Id) return show_id_table(*nodes, args, note);
+    if (classifier.classifier == classify::Classifier::Id)
+        return show_id_table(nodes ? *nodes : analysis().reachable(), args, note);
     last_partition_.reset(); // its row numbers would take memory the new one needs
     auto result = classify::partition(context(classifier), std::move(nodes), classifier);
     last_partition_ = std::move(result);

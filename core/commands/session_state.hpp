@@ -30,8 +30,9 @@ struct Listing {
 
 // A set of objects: node numbers of the analysis graph, sorted, without duplicates.
 using NodeSet = std::vector<uint32_t>;
-// A set shared by the session and the partition made of it (a big heap's set is not copied).
-using SharedNodeSet = std::shared_ptr<const NodeSet>;
+// A set shared by the session and the partition made of it (a big heap's set is not copied);
+// null where it may stand for the reachable heap.
+using SharedNodeSet = classify::SharedNodes;
 
 // What a session keeps between commands.
 class SessionState {
@@ -48,6 +49,8 @@ class SessionState {
     // The current set (`heap` makes it the reachable heap) and the last partition shown.
     const NodeSet& current() { return *current_shared(); }
     SharedNodeSet current_shared() { return current_ ? current_ : analysis().reachable_set(); }
+    // The current set, or null for the reachable heap (not listed until a command needs it).
+    SharedNodeSet current_or_heap() { return current_; }
     void set_current(NodeSet nodes) {
         current_ = std::make_shared<const NodeSet>(std::move(nodes));
     }
@@ -57,8 +60,8 @@ class SessionState {
     }
     const classify::ClassifierInfo& classifier() const { return classifier_; }
 
-    // Shows `nodes` partitioned by `classifier` (or as an identity table for `id`) and makes it
-    // the listing `more` continues.
+    // Shows `nodes` (null: the reachable heap) partitioned by `classifier` (or as an identity table
+    // for `id`) and makes it the listing `more` continues.
     std::string show_set(SharedNodeSet nodes, const classify::ClassifierInfo& classifier,
                          const Arguments& args, const std::string& note = {});
     // Makes `listing` the one `more` continues and returns its first page (or all of it).

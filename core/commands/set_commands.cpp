@@ -16,11 +16,11 @@ NodeSet sorted_unique(NodeSet nodes) {
     return nodes;
 }
 
-// The reachable heap minus the objects that were there at the reference point.
+// The reachable heap minus the objects that were there at the reference point (null: all of it).
 SharedNodeSet heap_set(SessionState& state) {
     Analysis& a = state.analysis();
     ReferencePoint old = state.reference();
-    if (!old) return a.reachable_set();
+    if (!old) return nullptr;
     NodeSet out;
     for (uint32_t node : a.reachable())
         if (!contains(*old, a.graph().nodes[node].address())) out.push_back(node);
@@ -38,7 +38,7 @@ const std::string& single_word(const Arguments& args, std::string_view command,
 std::string show_current(SessionState& state, const Arguments& args,
                          const classify::ClassifierInfo& fallback) {
     auto classifier = args.value("by") ? classifier_option(args, "") : fallback;
-    return state.show_set(state.current_shared(), classifier, args);
+    return state.show_set(state.current_or_heap(), classifier, args);
 }
 
 } // namespace
@@ -54,7 +54,7 @@ std::string cmd_by(SessionState& state, const Arguments& args) {
     if (!classifier)
         throw Error(fmt::format("unknown classifier '{}': use one of {}", name,
                                 classify::classifier_names()));
-    return state.show_set(state.current_shared(), *classifier, args);
+    return state.show_set(state.current_or_heap(), *classifier, args);
 }
 
 std::string cmd_row(SessionState& state, const Arguments& args) {

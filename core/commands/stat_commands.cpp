@@ -42,7 +42,7 @@ const std::string& file_argument(const Arguments& args, std::string_view command
 report::Stat last_table_stat(SessionState& state, std::string_view header = {}) {
     if (!state.last_partition()) {
         auto classifier = classify::find_classifier_by_header(header);
-        state.show_set(state.current_shared(),
+        state.show_set(state.current_or_heap(),
                        classifier ? *classifier : *classify::find_classifier("clodo"), Arguments{});
     }
     return report::partition_stat(state.last_partition()->table, now());

@@ -194,4 +194,35 @@ TEST_CASE("by idset names each object by the brief of its singleton", "[render]"
     CHECK(result.table.header == "by identity set");
 }
 
+TEST_CASE("a partition of the whole heap has the rows and members of the listed heap",
+          "[render][partition]") {
+    Program p;
+    PyHeap& h = p.h;
+    const uint64_t foo = p.global("Foo", h.heap_type({.name = "Foo"}));
+    for (int i = 0; i < 3; ++i)
+        p.global(fmt::format("i{}", i), h.instance(foo, {{"x", h.new_str("v")}}));
+    p.global("s", h.new_str("some text"));
+    Walk w(h);
+    Rendering r(w);
+    std::vector<uint32_t> listed;
+    for (uint32_t node = 1; node < r.context.reachable_end; ++node) listed.push_back(node);
+    for (const char* name : {"clodo", "type", "size", "unity"}) {
+        const auto classifier = *heapy::classify::find_classifier(name);
+        const auto whole = heapy::classify::partition(r.context, nullptr, classifier);
+        const auto list = heapy::classify::partition(r.context, listed, classifier);
+        INFO(name);
+        REQUIRE(whole.table.rows.size() == list.table.rows.size());
+        CHECK(whole.table.count == listed.size());
+        CHECK(whole.table.size == list.table.size);
+        for (size_t row = 0; row < list.table.rows.size(); ++row) {
+            CHECK(whole.table.rows[row].kind == list.table.rows[row].kind);
+            CHECK(whole.table.rows[row].count == list.table.rows[row].count);
+            CHECK(whole.members(row) == list.members(row));
+            CHECK(whole.members(row).size() == whole.table.rows[row].count);
+        }
+        CHECK(whole.all_members() == list.all_members());
+        CHECK(whole.members(whole.table.rows.size()).empty());
+    }
+}
+
 #endif // tests/unit/support
