@@ -340,12 +340,13 @@ std::string module_name(const ClassifyContext& context, uint32_t node) {
 uint64_t clodo_key(const ClassifyContext& context, uint32_t node) {
     const heap::Node& n = context.graph.nodes[node];
     if (n.kind() == heap::NodeKind::Root) return kRootKey;
-    bool dict = n.kind() == heap::NodeKind::ManagedValues ||
-                (n.kind() == heap::NodeKind::Object && n.type() == context.dict_type);
-    if (!dict) return n.type();
+    bool dict =
+        n.kind() == heap::NodeKind::ManagedValues ||
+        (n.kind() == heap::NodeKind::Object && context.graph.type_of(node) == context.dict_type);
+    if (!dict) return context.graph.type_of(node);
     uint32_t owner = context.graph.dict_owner(node);
     if (owner == heap::ObjectGraph::kNoOwner) return kDictNoOwner;
-    return kDictOfBit | context.graph.nodes[owner].type();
+    return kDictOfBit | context.graph.type_of(owner);
 }
 
 std::optional<ClassifierInfo> find_classifier(std::string_view name) {
@@ -434,7 +435,8 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
         for (uint32_t node : nodes) {
             const heap::Node& n = context.graph.nodes[node];
             bool module = n.kind() == heap::NodeKind::Object &&
-                          context.decoder->types().at(n.type()).kind == cpython::Kind::Module;
+                          context.decoder->types().at(context.graph.type_of(node)).kind ==
+                              cpython::Kind::Module;
             keys.push_back(interned.id(module ? module_name(context, node) : "~module"));
         }
         return interned_kinds(keys, interned);
@@ -552,9 +554,7 @@ PartitionResult partition(const ClassifyContext& context, SharedNodes set,
     case Classifier::Class:
         out = numbered_partition(
             context, std::move(set),
-            [graph = &context.graph](uint32_t node) -> uint64_t {
-                return graph->nodes[node].type();
-            },
+            [graph = &context.graph](uint32_t node) -> uint64_t { return graph->type_of(node); },
             [&](uint64_t key) { return context.names.name(uint32_t(key)); });
         break;
     case Classifier::Clodo:

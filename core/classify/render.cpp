@@ -298,7 +298,7 @@ std::string Renderer::render_fn(RenderFn fn, uint32_t node) {
         if (n.kind() == heap::NodeKind::ManagedValues) {
             length = int64_t(context_.graph.edge_begin[node + 1] - context_.graph.edge_begin[node]);
         } else {
-            const TypeInfo& type = decoder.types().at(n.type());
+            const TypeInfo& type = decoder.types().at(context_.graph.type_of(node));
             if (type.kind == Kind::Dict)
                 reader.read(address + l.dict_used, length);
             else
@@ -307,7 +307,7 @@ std::string Renderer::render_fn(RenderFn fn, uint32_t node) {
         return fmt::format("{}*{}", hex, length);
     }
     case RenderFn::LimRepr: {
-        const TypeInfo& type = decoder.types().at(n.type());
+        const TypeInfo& type = decoder.types().at(context_.graph.type_of(node));
         if (type.kind == Kind::Str) {
             // reprlib looks at s[:30] and s[-14:] only.
             if (auto s = str_data(decoder, address)) {
@@ -326,7 +326,7 @@ std::string Renderer::render_fn(RenderFn fn, uint32_t node) {
         return cpython::object_repr(decoder, address, true).value_or(hex);
     }
     case RenderFn::Repr: {
-        const TypeInfo& type = decoder.types().at(n.type());
+        const TypeInfo& type = decoder.types().at(context_.graph.type_of(node));
         if (type.kind == Kind::Complex) {
             double re = 0, im = 0;
             if (!reader.read(address + l.float_value, re) ||
@@ -470,7 +470,7 @@ report::IdTable Renderer::id_table(const std::vector<uint32_t>& nodes,
             case RenderFn::Repr: {
                 // The value itself.
                 cpython::ObjectDecoder& decoder = *context_.decoder;
-                const TypeInfo& type = decoder.types().at(graph.nodes[node].type());
+                const TypeInfo& type = decoder.types().at(graph.type_of(node));
                 row.key.cls = SortKey::None;
                 if (type.kind == Kind::Str) {
                     if (auto s = str_data(decoder, row.address))
@@ -666,15 +666,16 @@ bool refpat_stop_kind(const ClassifyContext& context, uint32_t node) {
     case heap::NodeKind::Object:
         break;
     }
-    bool dict = n.kind() == heap::NodeKind::ManagedValues || n.type() == context.dict_type;
+    const uint32_t type = graph.type_of(node);
+    bool dict = n.kind() == heap::NodeKind::ManagedValues || type == context.dict_type;
     if (dict) {
         uint32_t owner = graph.dict_owner(node);
         if (owner == heap::ObjectGraph::kNoOwner) return false;
-        uint32_t owner_type = graph.nodes[owner].type();
+        uint32_t owner_type = graph.type_of(owner);
         return exact(owner_type, Kind::Module) || exact(owner_type, Kind::Type);
     }
-    return exact(n.type(), Kind::Module) || exact(n.type(), Kind::Type) ||
-           exact(n.type(), Kind::Code) || exact(n.type(), Kind::Frame);
+    return exact(type, Kind::Module) || exact(type, Kind::Type) || exact(type, Kind::Code) ||
+           exact(type, Kind::Frame);
 }
 
 } // namespace heapy::classify

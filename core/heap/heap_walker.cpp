@@ -75,7 +75,7 @@ class HeapWalker::Walker final : public EdgeSink {
         const Node n = graph_.nodes[node];
         switch (n.kind()) {
         case NodeKind::Object: {
-            const TypeInfo& type = types_.at(n.type());
+            const TypeInfo& type = types_.at(graph_.type_of(node));
             graph_.set_size(node, decoder_.size(n.address(), type));
             decoder_.referents(n.address(), type, *this);
             break;
@@ -83,7 +83,7 @@ class HeapWalker::Walker final : public EdgeSink {
         case NodeKind::ManagedValues: {
             uint32_t owner = graph_.dict_owner(node);
             if (owner == ObjectGraph::kNoOwner) break;
-            const TypeInfo& owner_type = types_.at(graph_.nodes[owner].type());
+            const TypeInfo& owner_type = types_.at(graph_.type_of(owner));
             graph_.set_size(node, decoder_.managed_values_size(n.address(), owner_type));
             decoder_.managed_values_referents(n.address(), owner_type, *this);
             break;
@@ -105,8 +105,7 @@ class HeapWalker::Walker final : public EdgeSink {
 
   private:
     uint32_t add(uint64_t address, uint32_t type, NodeKind kind) {
-        uint32_t node = uint32_t(graph_.nodes.size());
-        graph_.nodes.emplace_back(address, type, kind);
+        const uint32_t node = graph_.add_node(address, type, kind);
         graph_.index.insert(address, node);
         return node;
     }
@@ -119,19 +118,20 @@ class HeapWalker::Walker final : public EdgeSink {
         case Referent::ManagedValues: {
             // The values array, and the prefix bytes before it that give its order and size.
             uint64_t around[2];
-            if ((address & 7) != 0 || !reader_.read_bytes(address - 8, around, sizeof around))
+            if (!Node::fits(address) || !reader_.read_bytes(address - 8, around, sizeof around))
                 return reject(address, false);
             return add(address, dict_type_, NodeKind::ManagedValues);
         }
         case Referent::InterpreterFrame:
             if (!have_frame_type_) return AddressIndex::kMissing;
+            if (!Node::fits(address)) return reject(address, false);
             return add(address, frame_type_, NodeKind::InterpreterFrame);
         case Referent::Object:
         case Referent::Guess:
             break;
         }
         const bool guess = referent == Referent::Guess;
-        if ((address & 7) != 0) return reject(address, guess);
+        if (!Node::fits(address)) return reject(address, guess);
         int64_t header[2];
         if (!reader_.read_bytes(address, header, sizeof header))
             return reject(address, guess, plausible_address(address));
@@ -180,7 +180,7 @@ class HeapWalker::Walker final : public EdgeSink {
 HeapWalker::HeapWalker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
     : walker_(std::make_unique<Walker>(decoder, graph)), graph_(graph) {
     if (graph_.nodes.empty()) {
-        graph_.nodes.emplace_back(0, 0, NodeKind::Root);
+        graph_.add_node(0, 0, NodeKind::Root);
         graph_.edge_begin.push_back(0);
     }
 }

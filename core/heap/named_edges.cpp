@@ -80,13 +80,13 @@ void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t 
     const Node& n = graph.nodes[node];
     switch (n.kind()) {
     case NodeKind::Object:
-        decoder.referents(n.address(), decoder.types().at(n.type()), sink);
+        decoder.referents(n.address(), decoder.types().at(graph.type_of(node)), sink);
         break;
     case NodeKind::ManagedValues: {
         uint32_t owner = graph.dict_owner(node);
         if (owner != ObjectGraph::kNoOwner)
-            decoder.managed_values_referents(n.address(),
-                                             decoder.types().at(graph.nodes[owner].type()), sink);
+            decoder.managed_values_referents(n.address(), decoder.types().at(graph.type_of(owner)),
+                                             sink);
         break;
     }
     case NodeKind::InterpreterFrame:

@@ -4,6 +4,7 @@
 #include "core/heap/node_map.hpp"
 #include "core/heap/pod_array.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,30 +19,32 @@ enum class NodeKind : uint8_t {
     Root,             // heapy's root (hp.Root); never part of a result
 };
 
-// One node, 16 bytes: millions of these are normal.
+// One node in 8 bytes (millions of these are normal): the address (8-byte aligned, below
+// 2^48), the kind and the type's TypeRegistry index, or kTypeEscape for an index past 2^17 - 2
+// that ObjectGraph keeps aside (read types with ObjectGraph::type_of).
 class Node {
   public:
+    static constexpr uint32_t kTypeEscape = (uint32_t{1} << 17) - 1;
+
     Node() = default;
-    Node(uint64_t address, uint32_t type, NodeKind kind)
-        : address_(address), type_and_kind_(type | (uint32_t(kind) << kKindShift)) {}
+    Node(uint64_t address, uint32_t type_field, NodeKind kind)
+        : bits_(address >> 3 | uint64_t(kind) << kKindShift | uint64_t(type_field) << kTypeShift) {}
 
-    uint64_t address() const { return address_; }
-    uint32_t type() const { return type_and_kind_ & kTypeMask; }
-    NodeKind kind() const { return NodeKind(type_and_kind_ >> kKindShift); }
-    uint32_t small_size() const { return size_; }
-    void set_small_size(uint32_t size) { size_ = size; }
+    // Whether a node can stand at `address`.
+    static bool fits(uint64_t address) { return (address & 7) == 0 && address < kAddressEnd; }
 
-    static constexpr uint32_t kMaxTypes = uint32_t{1} << 30;
-    static constexpr uint32_t kBigSize = UINT32_MAX; // the real size is in ObjectGraph::big_sizes
+    uint64_t address() const { return (bits_ & kAddressMask) << 3; }
+    NodeKind kind() const { return NodeKind((bits_ >> kKindShift) & 3); }
+    uint32_t type_field() const { return uint32_t(bits_ >> kTypeShift); }
 
   private:
-    static constexpr uint32_t kKindShift = 30;
-    static constexpr uint32_t kTypeMask = (uint32_t{1} << kKindShift) - 1;
-    uint64_t address_ = 0;
-    uint32_t size_ = 0;
-    uint32_t type_and_kind_ = 0;
+    static constexpr uint64_t kAddressEnd = uint64_t{1} << 48;
+    static constexpr unsigned kKindShift = 45;
+    static constexpr unsigned kTypeShift = 47;
+    static constexpr uint64_t kAddressMask = (uint64_t{1} << kKindShift) - 1;
+    uint64_t bits_ = 0;
 };
-static_assert(sizeof(Node) == 16);
+static_assert(sizeof(Node) == 8);
 
 // The object graph of the reachable heap: flat arrays, edges in compressed rows (the edges of
 // node n are targets[edge_begin[n] .. edge_begin[n + 1])). Node 0 is heapy's root.
@@ -50,10 +53,12 @@ struct ObjectGraph {
     static constexpr uint32_t kRoot = 0;
 
     PodArray<Node> nodes;
+    PodArray<uint16_t> sizes; // kBigSize: the size is in big_sizes
     PodArray<uint32_t> edge_begin;
     PodArray<uint32_t> targets;
     NodeMap<uint32_t> dict_owners; // dict or values node -> the node whose __dict__ it is
     NodeMap<uint64_t> big_sizes;
+    NodeMap<uint32_t> big_types;         // type indices from Node::kTypeEscape on
     std::vector<std::string> root_names; // names of the root's edges, in edge order
     AddressIndex index;
 
@@ -63,8 +68,22 @@ struct ObjectGraph {
     size_t object_count() const { return nodes.empty() ? 0 : nodes.size() - 1; }
     // What the graph holds in memory, roughly (the big tables only).
     uint64_t memory_bytes() const {
-        return nodes.size() * sizeof(Node) + (edge_begin.size() + targets.size()) * 4 +
-               dict_owners.memory_bytes() + big_sizes.memory_bytes() + index.memory_bytes();
+        return nodes.size() * sizeof(Node) + sizes.size() * sizeof(uint16_t) +
+               (edge_begin.size() + targets.size()) * 4 + dict_owners.memory_bytes() +
+               big_sizes.memory_bytes() + big_types.memory_bytes() + index.memory_bytes();
+    }
+    // Appends a node (size 0); returns its number. The address must fit (Node::fits).
+    uint32_t add_node(uint64_t address, uint32_t type, NodeKind kind) {
+        const uint32_t node = uint32_t(nodes.size());
+        nodes.emplace_back(address, std::min(type, Node::kTypeEscape), kind);
+        sizes.push_back(0);
+        if (type >= Node::kTypeEscape) big_types.insert(node, type);
+        return node;
+    }
+    // The TypeRegistry index of the node's type.
+    uint32_t type_of(uint32_t node) const {
+        const uint32_t type = nodes[node].type_field();
+        return type == Node::kTypeEscape ? *big_types.find(node) : type;
     }
     // The node whose __dict__ (or inline values) `node` is, or kNoOwner.
     uint32_t dict_owner(uint32_t node) const {
@@ -72,17 +91,20 @@ struct ObjectGraph {
         return owner ? *owner : kNoOwner;
     }
     uint64_t size_of(uint32_t node) const {
-        uint32_t small = nodes[node].small_size();
-        return small == Node::kBigSize ? *big_sizes.find(node) : small;
+        const uint16_t small = sizes[node];
+        return small == kBigSize ? *big_sizes.find(node) : small;
     }
     void set_size(uint32_t node, uint64_t size) {
-        if (size >= Node::kBigSize) {
-            nodes[node].set_small_size(Node::kBigSize);
+        if (size >= kBigSize) {
+            sizes[node] = kBigSize;
             big_sizes.insert(node, size) = size;
         } else {
-            nodes[node].set_small_size(uint32_t(size));
+            sizes[node] = uint16_t(size);
         }
     }
+
+  private:
+    static constexpr uint16_t kBigSize = UINT16_MAX;
 };
 
 } // namespace heapy::heap

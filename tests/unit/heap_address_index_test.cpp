@@ -1,5 +1,6 @@
 #include "core/heap/address_index.hpp"
 #include "core/heap/node_map.hpp"
+#include "core/heap/object_graph.hpp"
 #include "core/heap/pod_array.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,7 +9,10 @@
 #include <unordered_map>
 
 using heapy::heap::AddressIndex;
+using heapy::heap::Node;
+using heapy::heap::NodeKind;
 using heapy::heap::NodeMap;
+using heapy::heap::ObjectGraph;
 using heapy::heap::PodArray;
 
 TEST_CASE("address index: finds what was inserted and nothing else", "[heap][index]") {
@@ -113,4 +117,34 @@ TEST_CASE("node map: keeps values of the nodes that have one", "[heap][index]") 
         }
     }
     CHECK(map.find(UINT32_MAX - 1) == nullptr);
+}
+
+TEST_CASE("graph nodes: 8 bytes, with big types and sizes kept aside", "[heap][index]") {
+    ObjectGraph graph;
+    const uint64_t top = (uint64_t{1} << 48) - 8;
+    CHECK(Node::fits(top));
+    CHECK_FALSE(Node::fits(top + 8));
+    CHECK_FALSE(Node::fits(0x7f0000000004));
+    const uint32_t root = graph.add_node(0, 0, NodeKind::Root);
+    const uint32_t a = graph.add_node(top, Node::kTypeEscape - 1, NodeKind::Object);
+    const uint32_t b = graph.add_node(0x7f0000001000, Node::kTypeEscape, NodeKind::ManagedValues);
+    const uint32_t c = graph.add_node(0x7f0000002010, 300000, NodeKind::InterpreterFrame);
+    graph.set_size(a, 65534);
+    graph.set_size(b, 65535);
+    graph.set_size(c, uint64_t{5} << 32);
+    CHECK(graph.nodes[root].kind() == NodeKind::Root);
+    CHECK(graph.nodes[a].address() == top);
+    CHECK(graph.nodes[a].kind() == NodeKind::Object);
+    CHECK(graph.type_of(a) == Node::kTypeEscape - 1);
+    CHECK(graph.nodes[b].address() == 0x7f0000001000);
+    CHECK(graph.nodes[b].kind() == NodeKind::ManagedValues);
+    CHECK(graph.type_of(b) == Node::kTypeEscape);
+    CHECK(graph.nodes[c].kind() == NodeKind::InterpreterFrame);
+    CHECK(graph.type_of(c) == 300000);
+    CHECK(graph.size_of(root) == 0);
+    CHECK(graph.size_of(a) == 65534);
+    CHECK(graph.size_of(b) == 65535);
+    CHECK(graph.size_of(c) == uint64_t{5} << 32);
+    CHECK(graph.big_types.size() == 2);
+    CHECK(graph.big_sizes.size() == 2);
 }

@@ -50,7 +50,7 @@ struct HandGraph {
         ObjectGraph g;
         for (uint32_t i = 0; i < out.size(); ++i) {
             auto kind = i == 0 ? heapy::heap::NodeKind::Root : heapy::heap::NodeKind::Object;
-            g.nodes.emplace_back(i == 0 ? 0 : 0x1000 + 0x10 * uint64_t(i), 0, kind);
+            g.add_node(i == 0 ? 0 : 0x1000 + 0x10 * uint64_t(i), 0, kind);
             if (i) g.index.insert(0x1000 + 0x10 * uint64_t(i), i);
         }
         for (uint32_t i = 0; i < out.size(); ++i) {
