@@ -34,13 +34,19 @@ void pointer_array(Reader& reader, uint64_t items, int64_t count, EdgeSink& sink
 void ObjectDecoder::dict_items(uint64_t address, EdgeSink& sink, bool owned) {
     (void)owned;
     DictReader dicts(reader_, layout_);
-    std::vector<DictEntry> entries;
+    std::vector<DictEntry> entries = std::move(spare_entries_);
     if (!dicts.entries(address, entries)) sink.corrupt();
+    dict_edges(entries, sink);
+}
+
+void ObjectDecoder::dict_edges(std::vector<DictEntry>& entries, EdgeSink& sink) {
     for (const DictEntry& entry : entries) {
         sink.edge(entry.key, {RelationKind::DictKey, entry.position, nullptr, 0, false});
         sink.edge(entry.value,
                   {RelationKind::DictValue, entry.position, nullptr, entry.key, false});
     }
+    entries.clear();
+    spare_entries_ = std::move(entries);
 }
 
 void ObjectDecoder::list_items(uint64_t address, EdgeSink& sink) {
@@ -141,13 +147,10 @@ void ObjectDecoder::managed_values_referents(uint64_t values, const TypeInfo& ow
     DictKeys keys;
     if (!dicts.read_keys(reader_.pointer(owner_type.address + layout_.heaptype_cached_keys), keys))
         return;
-    std::vector<DictEntry> entries;
+    std::vector<DictEntry> entries = std::move(spare_entries_);
+    entries.clear();
     if (!dicts.split_entries(keys, values, entries)) sink.corrupt();
-    for (const DictEntry& entry : entries) {
-        sink.edge(entry.key, {RelationKind::DictKey, entry.position, nullptr, 0, false});
-        sink.edge(entry.value,
-                  {RelationKind::DictValue, entry.position, nullptr, entry.key, false});
-    }
+    dict_edges(entries, sink);
 }
 
 uint64_t ObjectDecoder::managed_values_size(uint64_t values, const TypeInfo& owner_type) {

@@ -1,6 +1,7 @@
 #include "core/cpython/dict_reader.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace heapy::cpython {
 
@@ -122,26 +123,24 @@ bool DictReader::split_entries(const DictKeys& keys, uint64_t values, std::vecto
         return true;
     }
     uint8_t used = 0;
-    std::vector<uint8_t> order;
+    std::array<uint8_t, 256> order; // insertion order: at most 255 entries (a byte counts them)
     if (layout_.split_values_style == 1) {
         // 3.11/3.12: the bytes before values[0] hold [-1] prefix size, [-2] used count and then,
         // going down, the insertion order.
         if (!reader_.read(values - 2, used) || used > keys.nentries) return false;
-        order.resize(used);
         if (used && !reader_.read_bytes(values - 2 - used, order.data(), used)) return false;
-        std::reverse(order.begin(), order.end());
+        std::reverse(order.begin(), order.begin() + used);
     } else {
         // 3.13: {capacity, size, embedded, valid} then values[capacity], then the order bytes.
         uint8_t capacity = 0;
         if (!reader_.read(values + layout_.dictvalues_capacity, capacity) ||
             !reader_.read(values + layout_.dictvalues_size, used) || used > capacity)
             return false;
-        order.resize(used);
         if (used && !reader_.read_bytes(values + layout_.dictvalues_values + uint64_t(capacity) * 8,
                                         order.data(), used))
             return false;
     }
-    for (uint32_t i = 0; i < order.size(); ++i) {
+    for (uint32_t i = 0; i < used; ++i) {
         if (order[i] >= keys.nentries) return false;
         add(order[i], i);
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/cpython/dict_reader.hpp"
 #include "core/cpython/edge_sink.hpp"
 #include "core/cpython/layout.hpp"
 #include "core/cpython/reader.hpp"
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace heapy::cpython {
 
@@ -61,6 +63,8 @@ class ObjectDecoder {
 
   private:
     void dict_items(uint64_t address, EdgeSink& sink, bool owned);
+    // Reports `entries` and keeps their storage for the next dict.
+    void dict_edges(std::vector<DictEntry>& entries, EdgeSink& sink);
     void list_items(uint64_t address, EdgeSink& sink);
     void tuple_items(uint64_t address, EdgeSink& sink);
     void set_items(uint64_t address, EdgeSink& sink);
@@ -97,6 +101,8 @@ class ObjectDecoder {
     const Layout& layout_;
     TypeRegistry& types_;
     uint64_t interpreter_ = 0;
+    // Storage for a dict's entries, taken while in use (a nested use starts empty).
+    std::vector<DictEntry> spare_entries_;
 };
 
 } // namespace heapy::cpython
