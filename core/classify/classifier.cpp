@@ -103,11 +103,26 @@ RelationKey relation_key(const heap::NamedEdge& edge) {
     return {uint64_t(r.kind) << 32 | r.index, name, r.object};
 }
 
-// The numbers 0..n-1 ordered by `less`.
-template <class Less> std::vector<uint32_t> order_by(size_t n, Less&& less) {
+// The first 8 bytes of `text`, big-endian and zero-padded: ordered as the texts are wherever
+// they differ in those bytes.
+uint64_t prefix_key(std::string_view text) {
+    uint64_t key = 0;
+    for (size_t i = 0; i < 8; ++i) key = key << 8 | (i < text.size() ? uint8_t(text[i]) : 0);
+    return key;
+}
+
+// The numbers 0..n-1 ordered by `text_of` (equal texts by number). Millions of texts are sorted
+// by their first 8 bytes as numbers, the rest compared only where those are equal.
+template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
+    std::vector<std::pair<uint64_t, uint32_t>> keyed(n);
+    for (uint32_t i = 0; i < n; ++i) keyed[i] = {prefix_key(text_of(i)), i};
+    std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first < b.first;
+        const int cmp = std::string_view(text_of(a.second)).compare(text_of(b.second));
+        return cmp != 0 ? cmp < 0 : a.second < b.second;
+    });
     std::vector<uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), less);
+    for (uint32_t i = 0; i < n; ++i) order[i] = keyed[i].second;
     return order;
 }
 
@@ -188,8 +203,7 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     to_decode = {};
 
     // Equal texts (from different relations) are one class; classes are numbered in text order.
-    std::vector<uint32_t> order =
-        order_by(texts.size(), [&](uint32_t a, uint32_t b) { return texts[a] < texts[b]; });
+    std::vector<uint32_t> order = order_by_text(texts.size(), [&](uint32_t i) { return texts[i]; });
     std::vector<uint32_t> class_of(texts.size());
     std::vector<uint32_t> class_text; // a text number of each class
     for (uint32_t i = 0; i < order.size(); ++i) {
@@ -268,7 +282,7 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
 
     // Merge the extra names into the class names' order; equal names become one kind.
     const std::vector<uint32_t> extra_order =
-        order_by(extra.size(), [&](uint32_t a, uint32_t b) { return extra[a] < extra[b]; });
+        order_by_text(extra.size(), [&](uint32_t i) -> std::string_view { return extra[i]; });
     std::vector<uint32_t> class_rank(class_text.size()), extra_rank(extra.size());
     Kinds kinds;
     kinds.ordered = true;
@@ -391,7 +405,7 @@ Kinds interned_kinds(const std::vector<uint64_t>& keys, Interner& interned) {
 // they are different kinds).
 std::vector<uint32_t> sort_names(std::vector<std::string>& names) {
     const std::vector<uint32_t> order =
-        order_by(names.size(), [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+        order_by_text(names.size(), [&](uint32_t i) -> std::string_view { return names[i]; });
     std::vector<uint32_t> rank(order.size());
     std::vector<std::string> sorted(order.size());
     for (uint32_t i = 0; i < order.size(); ++i) {
@@ -492,11 +506,11 @@ std::vector<uint32_t> add_rows(report::Partition& table, std::vector<std::string
 
 // A partition by a number each node's kind is cheap to work out from (type, Clodo): counted in
 // one pass without a kind per node, which `row_of_node` works out again when rows are listed.
-PartitionResult numbered_partition(const ClassifyContext& context, SharedNodes set,
-                                   std::function<uint64_t(uint32_t)> key_of,
-                                   const std::function<std::string(uint64_t)>& name_of) {
+template <class KeyOf, class NameOf>
+PartitionResult numbered_partition(const ClassifyContext& context, SharedNodes set, KeyOf key_of,
+                                   NameOf&& name_of) {
     PartitionResult out;
-    std::unordered_map<uint64_t, uint32_t> kind_of_key;
+    IdHashSet kind_of_key;
     std::vector<uint64_t> keys;
     std::vector<uint64_t> size_of_kind;
     std::vector<uint32_t> count_of_kind;
@@ -505,14 +519,15 @@ PartitionResult numbered_partition(const ClassifyContext& context, SharedNodes s
     for_each_node(set.get(), context.reachable_end, [&](uint32_t node) {
         const uint64_t key = key_of(node);
         if (key != last_key || last_kind == UINT32_MAX) {
-            auto [it, added] = kind_of_key.emplace(key, uint32_t(keys.size()));
+            auto [kind, added] = kind_of_key.insert(
+                key, [&](uint32_t known) { return keys[known] == key; }, uint32_t(keys.size()));
             if (added) {
                 keys.push_back(key);
                 size_of_kind.push_back(0);
                 count_of_kind.push_back(0);
             }
             last_key = key;
-            last_kind = it->second;
+            last_kind = kind;
         }
         const uint64_t size = context.graph.size_of(node);
         size_of_kind[last_kind] += size;

@@ -64,10 +64,10 @@ class HeapWalker::Walker final : public EdgeSink {
         if (graph_.targets.size() > first && graph_.targets.back() == target) return;
         graph_.targets.push_back(target);
         if (relation.owned_dict) {
-            uint32_t& owner = graph_.dict_owners.insert(target, ObjectGraph::kNoOwner);
+            const uint32_t owner = graph_.dict_owner(target);
             if (owner == ObjectGraph::kNoOwner ||
                 graph_.nodes[current_].address() < graph_.nodes[owner].address())
-                owner = current_;
+                graph_.dict_owners.set(target, current_);
         }
     }
 
@@ -226,6 +226,7 @@ void HeapWalker::drain(const WalkHooks& hooks) {
         if (graph_.targets.size() >= UINT32_MAX)
             throw Error("the heap has more than 4 billion references; heapy cannot hold it");
     }
+    graph_.dict_owners.freeze(uint32_t(graph_.nodes.size()));
 }
 
 ObjectGraph walk_heap(cpython::ObjectDecoder& decoder, const std::vector<cpython::RootEdge>& roots,

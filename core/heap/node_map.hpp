@@ -36,6 +36,11 @@ template <class Value> class NodeMap {
         }
     }
 
+    template <class F> void for_each(F&& f) const {
+        for (const Entry& e : entries_)
+            if (e.first != kEmpty) f(e.first, e.second);
+    }
+
     size_t size() const { return size_; }
     size_t memory_bytes() const { return entries_.capacity() * sizeof(Entry); }
 

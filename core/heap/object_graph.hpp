@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/heap/address_index.hpp"
+#include "core/heap/dict_owners.hpp"
 #include "core/heap/node_map.hpp"
 #include "core/heap/pod_array.hpp"
 
@@ -49,14 +50,14 @@ static_assert(sizeof(Node) == 8);
 // The object graph of the reachable heap: flat arrays, edges in compressed rows (the edges of
 // node n are targets[edge_begin[n] .. edge_begin[n + 1])). Node 0 is heapy's root.
 struct ObjectGraph {
-    static constexpr uint32_t kNoOwner = UINT32_MAX;
+    static constexpr uint32_t kNoOwner = DictOwners::kNone;
     static constexpr uint32_t kRoot = 0;
 
     PodArray<Node> nodes;
     PodArray<uint16_t> sizes; // kBigSize: the size is in big_sizes
     PodArray<uint32_t> edge_begin;
     PodArray<uint32_t> targets;
-    NodeMap<uint32_t> dict_owners; // dict or values node -> the node whose __dict__ it is
+    DictOwners dict_owners; // dict or values node -> the node whose __dict__ it is
     NodeMap<uint64_t> big_sizes;
     NodeMap<uint32_t> big_types;         // type indices from Node::kTypeEscape on
     std::vector<std::string> root_names; // names of the root's edges, in edge order
@@ -86,10 +87,7 @@ struct ObjectGraph {
         return type == Node::kTypeEscape ? *big_types.find(node) : type;
     }
     // The node whose __dict__ (or inline values) `node` is, or kNoOwner.
-    uint32_t dict_owner(uint32_t node) const {
-        const uint32_t* owner = dict_owners.find(node);
-        return owner ? *owner : kNoOwner;
-    }
+    uint32_t dict_owner(uint32_t node) const { return dict_owners.find(node); }
     uint64_t size_of(uint32_t node) const {
         const uint16_t small = sizes[node];
         return small == kBigSize ? *big_sizes.find(node) : small;

@@ -1,4 +1,5 @@
 #include "core/heap/address_index.hpp"
+#include "core/heap/dict_owners.hpp"
 #include "core/heap/node_map.hpp"
 #include "core/heap/object_graph.hpp"
 #include "core/heap/pod_array.hpp"
@@ -9,6 +10,7 @@
 #include <unordered_map>
 
 using heapy::heap::AddressIndex;
+using heapy::heap::DictOwners;
 using heapy::heap::Node;
 using heapy::heap::NodeKind;
 using heapy::heap::NodeMap;
@@ -147,4 +149,29 @@ TEST_CASE("graph nodes: 8 bytes, with big types and sizes kept aside", "[heap][i
     CHECK(graph.size_of(c) == uint64_t{5} << 32);
     CHECK(graph.big_types.size() == 2);
     CHECK(graph.big_sizes.size() == 2);
+}
+
+TEST_CASE("dict owners: found before and after they are laid out in node order", "[heap][index]") {
+    DictOwners owners;
+    std::unordered_map<uint32_t, uint32_t> truth;
+    auto check = [&](uint32_t node_count) {
+        for (uint32_t node = 0; node < node_count + 10; ++node) {
+            auto it = truth.find(node);
+            REQUIRE(owners.find(node) == (it == truth.end() ? DictOwners::kNone : it->second));
+        }
+        CHECK(owners.size() == truth.size());
+    };
+    for (uint32_t node = 3; node < 1000; node += 7) owners.set(node, truth[node] = node - 1);
+    owners.set(63, truth[63] = 5);
+    owners.set(64, truth[64] = 6);
+    check(1000);
+    owners.freeze(1000);
+    check(1000);
+    // After the layout: an owner changes in place, new nodes and nodes that had none get one.
+    owners.set(10, truth[10] = 1);
+    owners.set(11, truth[11] = 2);
+    owners.set(1500, truth[1500] = 3);
+    check(1600);
+    owners.freeze(1600);
+    check(1600);
 }
