@@ -2,6 +2,7 @@
 
 #include "core/report/pyunicode.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -76,7 +77,24 @@ std::string limit_code_points(std::u32string_view r, size_t max_len) {
 } // namespace
 
 std::string py_repr_str(std::string_view utf8) {
-    return repr_code_points(to_code_points(utf8));
+    // Printable ASCII, by far the usual text, needs no decoding.
+    const bool plain = std::all_of(utf8.begin(), utf8.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x7F;
+    });
+    if (!plain) return repr_code_points(to_code_points(utf8));
+    const char quote = utf8.find('\'') != std::string_view::npos &&
+                               utf8.find('"') == std::string_view::npos
+                           ? '"'
+                           : '\'';
+    std::string out;
+    out.reserve(utf8.size() + 2);
+    out.push_back(quote);
+    for (char ch : utf8) {
+        if (ch == quote || ch == '\\') out.push_back('\\');
+        out.push_back(ch);
+    }
+    out.push_back(quote);
+    return out;
 }
 
 std::string py_repr_bytes(std::string_view bytes) {

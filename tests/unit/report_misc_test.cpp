@@ -216,6 +216,13 @@ TEST_CASE("Python text helpers", "[report][repr]") {
     CHECK(chars[1].cp == 0xD800);
     CHECK(chars[2].cp == 0xDCFF);
     CHECK(chars[2].bytes == "\xff");
+    // Printable ASCII takes a shorter way; quotes and backslashes as Python has them.
+    CHECK(py_repr_str("") == "''");
+    CHECK(py_repr_str("['name']") == "\"['name']\"");
+    CHECK(py_repr_str("a'b\"c") == "'a\\'b\"c'");
+    CHECK(py_repr_str("say \"hi\"") == "'say \"hi\"'");
+    CHECK(py_repr_str("back\\slash") == "'back\\\\slash'");
+    CHECK(py_repr_str("tab\t~\x7f") == "'tab\\t~\\x7f'");
     // Encoded surrogates are lone surrogates; other invalid bytes are surrogate-escaped.
     CHECK(py_repr_str("a\xed\xa0\x80") == "'a\\ud800'");
     CHECK(py_repr_str("\xc0\xaf") == "'\\udcc0\\udcaf'");                       // overlong
