@@ -103,26 +103,61 @@ RelationKey relation_key(const heap::NamedEdge& edge) {
     return {uint64_t(r.kind) << 32 | r.index, name, r.object};
 }
 
-// The first 8 bytes of `text`, big-endian and zero-padded: ordered as the texts are wherever
-// they differ in those bytes.
-uint64_t prefix_key(std::string_view text) {
+// Bytes [offset, offset + 8) of `text`, big-endian and zero-padded: ordered as the texts are
+// wherever they differ in those bytes.
+uint64_t text_key(std::string_view text, size_t offset) {
     uint64_t key = 0;
-    for (size_t i = 0; i < 8; ++i) key = key << 8 | (i < text.size() ? uint8_t(text[i]) : 0);
+    for (size_t i = offset; i < offset + 8; ++i)
+        key = key << 8 | (i < text.size() ? uint8_t(text[i]) : 0);
     return key;
 }
 
-// The numbers 0..n-1 ordered by `text_of` (equal texts by number). Millions of texts are sorted
-// by their first 8 bytes as numbers, the rest compared only where those are equal.
+// The numbers 0..n-1 ordered by `text_of` (equal texts by number). Millions of texts, many with
+// a long common start (`"['customer-`), are sorted 8 bytes at a time as numbers: each run of
+// equal bytes so far is sorted again by its next 8.
 template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
-    std::vector<std::pair<uint64_t, uint32_t>> keyed(n);
-    for (uint32_t i = 0; i < n; ++i) keyed[i] = {prefix_key(text_of(i)), i};
-    std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-        if (a.first != b.first) return a.first < b.first;
-        const int cmp = std::string_view(text_of(a.second)).compare(text_of(b.second));
-        return cmp != 0 ? cmp < 0 : a.second < b.second;
-    });
+    struct Keyed {
+        uint64_t key;
+        uint32_t id;
+    };
+    struct Run {
+        size_t begin, end, offset; // texts [begin, end) agree on their bytes before offset
+    };
+    std::vector<Keyed> keyed(n);
+    for (uint32_t i = 0; i < n; ++i) keyed[i] = {0, i};
+    std::vector<Run> runs{{0, n, 0}};
+    while (!runs.empty()) {
+        const Run run = runs.back();
+        runs.pop_back();
+        const auto first = keyed.begin() + std::ptrdiff_t(run.begin);
+        const auto last = keyed.begin() + std::ptrdiff_t(run.end);
+        for (auto it = first; it != last; ++it) it->key = text_key(text_of(it->id), run.offset);
+        std::sort(first, last, [](const Keyed& a, const Keyed& b) {
+            return a.key != b.key ? a.key < b.key : a.id < b.id;
+        });
+        for (auto a = first; a != last;) {
+            auto b = a + 1;
+            while (b != last && b->key == a->key) ++b;
+            if (b - a > 1) {
+                const bool longer = std::any_of(a, b, [&](const Keyed& k) {
+                    return std::string_view(text_of(k.id)).size() > run.offset + 8;
+                });
+                if (longer) {
+                    runs.push_back(
+                        {size_t(a - keyed.begin()), size_t(b - keyed.begin()), run.offset + 8});
+                } else { // equal but for trailing NULs: the shorter first
+                    std::sort(a, b, [&](const Keyed& x, const Keyed& y) {
+                        const size_t xs = std::string_view(text_of(x.id)).size();
+                        const size_t ys = std::string_view(text_of(y.id)).size();
+                        return xs != ys ? xs < ys : x.id < y.id;
+                    });
+                }
+            }
+            a = b;
+        }
+    }
     std::vector<uint32_t> order(n);
-    for (uint32_t i = 0; i < n; ++i) order[i] = keyed[i].second;
+    for (uint32_t i = 0; i < n; ++i) order[i] = keyed[i].id;
     return order;
 }
 

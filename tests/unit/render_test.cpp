@@ -225,4 +225,44 @@ TEST_CASE("a partition of the whole heap has the rows and members of the listed 
     }
 }
 
+TEST_CASE("by via rows of equal size come in name order, however long their common start",
+          "[render][partition]") {
+    Program p;
+    PyHeap& h = p.h;
+    std::vector<std::pair<uint64_t, uint64_t>> items;
+    std::vector<uint64_t> values;
+    // Keys that share 17 bytes and more, keys that are the start of others, in no order.
+    for (int i : {7, 31, 2, 19, 0, 11, 23, 5, 29, 13, 3, 17}) {
+        for (const std::string& key :
+             {fmt::format("customer-key-{:04d}", i), fmt::format("customer-key-{:04d}x", i)}) {
+            values.push_back(h.integer(100000 + int64_t(values.size())));
+            items.emplace_back(h.new_str(key), values.back());
+        }
+    }
+    items.emplace_back(h.new_str("c"), h.integer(99999));
+    values.push_back(items.back().second);
+    p.global("d", h.dict(items));
+    Walk w(h);
+    Rendering r(w);
+    std::vector<uint32_t> nodes;
+    for (uint64_t value : values) nodes.push_back(r.node(value));
+    const heapy::heap::Referrers referrers(w.graph);
+    heapy::classify::ClassifyContext context = r.context;
+    context.referrers = &referrers;
+    const auto result =
+        heapy::classify::partition(context, nodes, *heapy::classify::find_classifier("via"));
+    REQUIRE(result.table.rows.size() == values.size());
+    std::vector<std::string> kinds;
+    for (const auto& row : result.table.rows) {
+        CHECK(row.count == 1);
+        kinds.push_back(row.kind);
+    }
+    std::vector<std::string> sorted = kinds;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(kinds == sorted);
+    CHECK(kinds.front() == "\"['c']\"");
+    CHECK(kinds[1] == "\"['customer-key-0000']\"");
+    CHECK(kinds[2] == "\"['customer-key-0000x']\"");
+}
+
 #endif // tests/unit/support
