@@ -132,9 +132,12 @@ template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& t
         const auto first = keyed.begin() + std::ptrdiff_t(run.begin);
         const auto last = keyed.begin() + std::ptrdiff_t(run.end);
         for (auto it = first; it != last; ++it) it->key = text_key(text_of(it->id), run.offset);
-        std::sort(first, last, [](const Keyed& a, const Keyed& b) {
-            return a.key != b.key ? a.key < b.key : a.id < b.id;
-        });
+        const bool same =
+            std::all_of(first, last, [&](const Keyed& k) { return k.key == first->key; });
+        if (!same)
+            std::sort(first, last, [](const Keyed& a, const Keyed& b) {
+                return a.key != b.key ? a.key < b.key : a.id < b.id;
+            });
         for (auto a = first; a != last;) {
             auto b = a + 1;
             while (b != last && b->key == a->key) ++b;
