@@ -11,7 +11,6 @@ namespace {
 constexpr uint64_t kPointer = 8;
 constexpr uint64_t kWcharSize = 4;
 constexpr uint64_t kOdictNodeSize = 32;
-constexpr int64_t kDequeBlockLength = 64;
 constexpr uint64_t kOpcacheEntrySize = 32; // sizeof(_PyOpcache), 3.10
 // No real object has more items than this; a larger count is corrupt memory.
 constexpr int64_t kMaxItems = int64_t{1} << 34;

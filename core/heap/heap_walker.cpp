@@ -58,12 +58,15 @@ class HeapWalker::Walker final : public EdgeSink {
     void edge(uint64_t address, const Relation& relation, Referent referent,
               uint64_t aux) override {
         (void)aux;
+        const size_t nodes_before = graph_.nodes.size();
         uint32_t target = resolve(address, referent);
         if (target == AddressIndex::kMissing) return;
         uint32_t first = graph_.edge_begin[current_];
         if (graph_.targets.size() > first && graph_.targets.back() == target) return;
         graph_.targets.push_back(target);
-        if (relation.owned_dict) {
+        if (relation.owned_dict && graph_.nodes.size() != nodes_before) {
+            graph_.dict_owners.add_new(target, current_); // made by this edge
+        } else if (relation.owned_dict) {
             const uint32_t owner = graph_.dict_owner(target);
             if (owner == ObjectGraph::kNoOwner ||
                 graph_.nodes[current_].address() < graph_.nodes[owner].address())

@@ -14,7 +14,7 @@ template <class Value> class NodeMap {
     NodeMap() = default;
 
     const Value* find(uint32_t node) const {
-        if (entries_.empty()) return nullptr;
+        if (entries_.empty() || node == kEmpty) return nullptr;
         for (size_t slot = hash(node) & mask_;; slot = (slot + 1) & mask_) {
             const Entry& e = entries_[slot];
             if (e.first == node) return &e.second;

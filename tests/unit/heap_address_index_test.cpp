@@ -119,6 +119,7 @@ TEST_CASE("node map: keeps values of the nodes that have one", "[heap][index]") 
         }
     }
     CHECK(map.find(UINT32_MAX - 1) == nullptr);
+    CHECK(map.find(UINT32_MAX) == nullptr); // the empty slots' mark
 }
 
 TEST_CASE("graph nodes: 8 bytes, with big types and sizes kept aside", "[heap][index]") {
@@ -161,10 +162,17 @@ TEST_CASE("dict owners: found before and after they are laid out in node order",
         }
         CHECK(owners.size() == truth.size());
     };
-    for (uint32_t node = 3; node < 1000; node += 7) owners.set(node, truth[node] = node - 1);
+    // Made-just-now nodes in order (asked for in order and out of it), the others hashed.
+    for (uint32_t node = 3; node < 1000; node += 7) owners.add_new(node, truth[node] = node - 1);
     owners.set(63, truth[63] = 5);
     owners.set(64, truth[64] = 6);
+    owners.set(10, truth[10] = 7);       // one made just now gets another owner
+    owners.add_new(500, truth[500] = 8); // not newer than the last: kept all the same
     check(1000);
+    for (uint32_t node = 999; node > 13; node -= 13) {
+        auto it = truth.find(node);
+        REQUIRE(owners.find(node) == (it == truth.end() ? DictOwners::kNone : it->second));
+    }
     owners.freeze(1000);
     check(1000);
     // After the layout: an owner changes in place, new nodes and nodes that had none get one.
