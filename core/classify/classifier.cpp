@@ -52,15 +52,15 @@ std::string clodo_key_name(const ClassifyContext& context, uint64_t key) {
 // Kind names made of strings (Via, Rcs, Module, ...) are interned so rows group by name.
 class Interner {
   public:
-    uint64_t id(const std::string& text) {
-        auto [it, inserted] = ids_.emplace(text, names_.size());
+    uint32_t id(const std::string& text) {
+        auto [it, inserted] = ids_.emplace(text, uint32_t(names_.size()));
         if (inserted) names_.push_back(text);
         return it->second;
     }
     std::vector<std::string> take_names() { return std::move(names_); }
 
   private:
-    std::unordered_map<std::string, uint64_t> ids_;
+    std::unordered_map<std::string, uint32_t> ids_;
     std::vector<std::string> names_;
 };
 
@@ -343,13 +343,13 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
 }
 
 // Rcs: for every node, the sorted set of the Clodo kinds of its referrers.
-std::vector<uint64_t> rcs_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+std::vector<uint32_t> rcs_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
                                Interner& names) {
     std::unordered_map<uint64_t, std::string> kind_names;
-    std::vector<uint64_t> keys;
+    std::vector<uint32_t> keys;
     keys.reserve(nodes.size());
     std::vector<uint64_t> referrer_kinds;
-    std::map<std::vector<uint64_t>, uint64_t> set_ids;
+    std::map<std::vector<uint64_t>, uint32_t> set_ids;
     for (uint32_t node : nodes) {
         referrer_kinds.clear();
         for_each_referrer(context, node, [&](uint32_t referrer) {
@@ -432,9 +432,9 @@ std::string clodo_name(const ClassifyContext& context, uint32_t node) {
 
 namespace {
 
-Kinds interned_kinds(const std::vector<uint64_t>& keys, Interner& interned) {
+Kinds interned_kinds(std::vector<uint32_t> keys, Interner& interned) {
     Kinds kinds;
-    kinds.keys.assign(keys.begin(), keys.end());
+    kinds.keys = std::move(keys);
     kinds.names = interned.take_names();
     return kinds;
 }
@@ -464,7 +464,7 @@ void rank_by_name(Kinds& kinds) {
 Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
                const ClassifierInfo& classifier) {
     Interner interned;
-    std::vector<uint64_t> keys;
+    std::vector<uint32_t> keys; // interned names' numbers
     switch (classifier.classifier) {
     case Classifier::Via:
         return via_kinds(context, nodes);
@@ -472,16 +472,16 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
         return interned_kinds(rcs_keys(context, nodes, interned), interned);
     case Classifier::Unity:
         keys.assign(nodes.size(), interned.id("<Anything>"));
-        return interned_kinds(keys, interned);
+        return interned_kinds(std::move(keys), interned);
     case Classifier::Size: {
-        std::unordered_map<uint64_t, uint64_t> by_size;
+        std::unordered_map<uint64_t, uint32_t> by_size;
         for (uint32_t node : nodes) {
             uint64_t size = context.graph.size_of(node);
             auto [it, inserted] = by_size.emplace(size, 0);
             if (inserted) it->second = interned.id(fmt::format("{:9d}", size));
             keys.push_back(it->second);
         }
-        return interned_kinds(keys, interned);
+        return interned_kinds(std::move(keys), interned);
     }
     case Classifier::Module:
         for (uint32_t node : nodes) {
@@ -491,7 +491,7 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
                               cpython::Kind::Module;
             keys.push_back(interned.id(module ? module_name(context, node) : "~module"));
         }
-        return interned_kinds(keys, interned);
+        return interned_kinds(std::move(keys), interned);
     case Classifier::Idset:
     case Classifier::Id: {
         // Rows are named by the brief of each singleton (`<1 int: 1>`); the node number after a
@@ -499,7 +499,7 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
         Renderer renderer(context);
         for (uint32_t node : nodes)
             keys.push_back(interned.id(renderer.brief({node}) + '\0' + std::to_string(node)));
-        return interned_kinds(keys, interned);
+        return interned_kinds(std::move(keys), interned);
     }
     case Classifier::Type:
     case Classifier::Class:
