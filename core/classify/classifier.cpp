@@ -616,12 +616,7 @@ PartitionResult partition(const ClassifyContext& context, SharedNodes set,
             [&](uint64_t key) { return clodo_key_name(context, key); });
         break;
     default: {
-        if (!set) {
-            std::vector<uint32_t> reachable(context.reachable_end > 0 ? context.reachable_end - 1
-                                                                      : 0);
-            std::iota(reachable.begin(), reachable.end(), 1u);
-            set = std::make_shared<const std::vector<uint32_t>>(std::move(reachable));
-        }
+        if (!set) set = list_reachable(context.reachable_end);
         const std::vector<uint32_t>& nodes = *set;
         Kinds kinds = kinds_of(context, nodes, classifier);
         if (!kinds.ordered) rank_by_name(kinds);
@@ -648,6 +643,12 @@ PartitionResult partition(const ClassifyContext& context, SharedNodes set,
     out.table.classifier = std::string(classifier.name);
     out.table.header = std::string(classifier.header);
     return out;
+}
+
+SharedNodes list_reachable(uint32_t reachable_end) {
+    std::vector<uint32_t> nodes(reachable_end > 0 ? reachable_end - 1 : 0);
+    std::iota(nodes.begin(), nodes.end(), 1u);
+    return std::make_shared<const std::vector<uint32_t>>(std::move(nodes));
 }
 
 PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,

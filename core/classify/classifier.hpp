@@ -76,6 +76,9 @@ uint64_t clodo_key(const ClassifyContext& context, uint32_t node);
 
 // The partition of `nodes` by `classifier`, rows in heapy's order: size descending, then kind
 // name. (Id has no partition: see render.hpp for its table.)
+// The reachable heap as a list: nodes 1 to reachable_end - 1.
+SharedNodes list_reachable(uint32_t reachable_end);
+
 PartitionResult partition(const ClassifyContext& context, SharedNodes nodes,
                           const ClassifierInfo& classifier);
 PartitionResult partition(const ClassifyContext& context, const std::vector<uint32_t>& nodes,

@@ -1,7 +1,5 @@
 #include "core/commands/analysis.hpp"
 
-#include <numeric>
-
 namespace heapy::commands {
 
 namespace {
@@ -42,11 +40,7 @@ const cpython::GcObjects& Analysis::gc_lists() {
 }
 
 std::shared_ptr<const std::vector<uint32_t>> Analysis::reachable_set() {
-    if (!reachable_) {
-        std::vector<uint32_t> reachable(reachable_end_ - 1);
-        std::iota(reachable.begin(), reachable.end(), 1u);
-        reachable_ = std::make_shared<const std::vector<uint32_t>>(std::move(reachable));
-    }
+    if (!reachable_) reachable_ = classify::list_reachable(reachable_end_);
     return reachable_;
 }
 

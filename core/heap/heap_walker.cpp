@@ -64,14 +64,15 @@ class HeapWalker::Walker final : public EdgeSink {
         uint32_t first = graph_.edge_begin[current_];
         if (graph_.targets.size() > first && graph_.targets.back() == target) return;
         graph_.targets.push_back(target);
-        if (relation.owned_dict && graph_.nodes.size() != nodes_before) {
+        if (!relation.owned_dict) return;
+        if (graph_.nodes.size() != nodes_before) {
             graph_.dict_owners.add_new(target, current_); // made by this edge
-        } else if (relation.owned_dict) {
-            const uint32_t owner = graph_.dict_owner(target);
-            if (owner == ObjectGraph::kNoOwner ||
-                graph_.nodes[current_].address() < graph_.nodes[owner].address())
-                graph_.dict_owners.set(target, current_);
+            return;
         }
+        const uint32_t owner = graph_.dict_owner(target);
+        if (owner == ObjectGraph::kNoOwner ||
+            graph_.nodes[current_].address() < graph_.nodes[owner].address())
+            graph_.dict_owners.set(target, current_);
     }
 
     void decode(uint32_t node) {
