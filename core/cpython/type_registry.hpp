@@ -5,6 +5,7 @@
 #include "core/cpython/reader.hpp"
 #include "core/memory/symbols.hpp"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -54,13 +55,13 @@ class TypeRegistry {
 
     // The type at `address`, or nullptr when it is not a plausible type object.
     const TypeInfo* get(uint64_t address) {
-        if (address == last_address_) return last_;
+        Recent& recent = recent_[((address >> 4) ^ (address >> 14)) & (kRecentSlots - 1)];
+        if (recent.address == address) return recent.info;
         auto it = by_address_.find(address);
         const TypeInfo* info = it != by_address_.end()
                                    ? (it->second == kInvalid ? nullptr : &types_[it->second])
                                    : load(address, 0);
-        last_address_ = address;
-        last_ = info;
+        recent = {address, info};
         return info;
     }
     const TypeInfo& at(uint32_t index) const { return types_[index]; }
@@ -82,8 +83,14 @@ class TypeRegistry {
     std::unordered_map<uint64_t, uint32_t> by_address_;
     std::deque<TypeInfo> types_; // stable addresses: TypeInfo pointers are handed out
     uint64_t type_type_ = 0;
-    uint64_t last_address_ = 0;
-    const TypeInfo* last_ = nullptr;
+    // A type is looked up for every object: the answers for recent addresses, in front of the
+    // map (address 0, never a type, starts every slot with the right answer).
+    struct Recent {
+        uint64_t address = 0;
+        const TypeInfo* info = nullptr;
+    };
+    static constexpr size_t kRecentSlots = 1024;
+    std::array<Recent, kRecentSlots> recent_{};
 };
 
 } // namespace heapy::cpython
