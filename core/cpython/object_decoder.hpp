@@ -23,6 +23,7 @@ class ObjectDecoder {
     const Layout& layout() const { return layout_; }
     // The main interpreter (3.12+ keeps static builtin types' dicts there).
     void set_interpreter(uint64_t interpreter) { interpreter_ = interpreter; }
+    uint64_t interpreter() const { return interpreter_; }
     Reader& reader() { return reader_; }
     TypeRegistry& types() { return types_; }
 

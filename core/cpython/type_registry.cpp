@@ -90,8 +90,8 @@ TypeRegistry::TypeRegistry(Reader& reader, const Layout& layout, const memory::S
 uint64_t TypeRegistry::address_of(Kind kind) const {
     for (const auto& [address, k] : kind_by_address_)
         if (k == kind) return address;
-    for (const auto& info : types_)
-        if (!info.heap && info.kind == kind) return info.address;
+    for (size_t i = 0; i < types_.size(); ++i)
+        if (!types_[i].heap && types_[i].kind == kind) return types_[i].address;
     return 0;
 }
 
@@ -204,9 +204,9 @@ const TypeInfo* TypeRegistry::load(uint64_t address, int depth) {
     if (!info.heap) info.static_base_dictoffset = info.dictoffset;
     collect_members(info);
     info.index = static_cast<uint32_t>(types_.size());
-    types_.push_back(std::move(info));
-    by_address_[address] = types_.back().index;
-    return &types_.back();
+    const TypeInfo& stored = types_.push_back(std::move(info));
+    by_address_[address] = stored.index;
+    return &stored;
 }
 
 // Object members to follow: those declared by heap types (__slots__) and by C types the walker

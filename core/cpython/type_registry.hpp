@@ -3,11 +3,11 @@
 #include "core/cpython/kind.hpp"
 #include "core/cpython/layout.hpp"
 #include "core/cpython/reader.hpp"
+#include "core/cpython/segmented_store.hpp"
 #include "core/memory/symbols.hpp"
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -81,7 +81,9 @@ class TypeRegistry {
     const Layout& layout_;
     std::unordered_map<uint64_t, Kind> kind_by_address_;
     std::unordered_map<uint64_t, uint32_t> by_address_;
-    std::deque<TypeInfo> types_; // stable addresses: TypeInfo pointers are handed out
+    // Stable addresses (TypeInfo pointers are handed out), and at() may be called from another
+    // thread for an index that thread was told of.
+    SegmentedStore<TypeInfo> types_;
     uint64_t type_type_ = 0;
     // A type is looked up for every object: the answers for recent addresses, in front of the
     // map (address 0, never a type, starts every slot with the right answer).

@@ -1,17 +1,26 @@
 #include "core/heap/heap_walker.hpp"
 
 #include "core/errors.hpp"
+#include "core/heap/decode_stage.hpp"
+#include "core/heap/found_ring.hpp"
 #include "core/heap/memory_limit.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <string_view>
+#include <thread>
 #include <unordered_set>
 
 namespace heapy::heap {
 
 namespace {
 
-using cpython::EdgeSink;
 using cpython::Kind;
 using cpython::Referent;
 using cpython::Relation;
@@ -21,6 +30,8 @@ constexpr uint64_t kPollInterval = 1 << 14;
 // How many nodes ahead of the one being decoded the walk asks the CPU to load: by the time it
 // gets there, the object's first cache line is no longer a miss.
 constexpr uint32_t kPrefetchDistance = 16;
+// How many referents ahead of the one being resolved the resolver asks the CPU to load.
+constexpr uint64_t kResolveLookahead = 16;
 constexpr int64_t kMaxPlausibleRefcount = int64_t{1} << 40;
 // Referents of one object that may fail to be objects before the object counts as corrupt (an
 // array read past its end) and its decoder is told to stop.
@@ -28,7 +39,9 @@ constexpr uint32_t kMaxRejectsPerObject = 16;
 
 } // namespace
 
-class HeapWalker::Walker final : public EdgeSink {
+// The resolving half of the walk: turns the referents the decoders report into nodes and
+// edges, in order.
+class HeapWalker::Walker {
   public:
     Walker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
         : decoder_(decoder), reader_(decoder.reader()), types_(decoder.types()), graph_(graph) {
@@ -40,31 +53,59 @@ class HeapWalker::Walker final : public EdgeSink {
         }
     }
 
-    void prefetch(uint64_t address) { reader_.prefetch(address); }
+    cpython::ObjectDecoder& decoder() { return decoder_; }
 
-    void set_current(uint32_t node) {
+    // Asks the CPU to start loading what resolving `found` will read.
+    void prefetch(const Found& found) {
+        if (found.what != Found::What::Edge && found.what != Found::What::OwnedEdge) return;
+        graph_.index.prefetch(found.address);
+        reader_.prefetch(found.address);
+    }
+
+    void begin_node(uint32_t node) {
         current_ = node;
         rejected_here_ = 0;
+        skipping_ = false;
     }
 
-    void corrupt() override {
-        if (bad_.insert(graph_.nodes[current_].address()).second) ++graph_.unreadable;
+    void take(const Found& found) {
+        if (skipping_) return;
+        switch (found.what) {
+        case Found::What::Edge:
+            edge(found.address, found.referent, false);
+            break;
+        case Found::What::OwnedEdge:
+            edge(found.address, found.referent, true);
+            break;
+        case Found::What::Corrupt:
+            corrupt();
+            break;
+        case Found::What::Poll:
+            // A decoder in another thread asked here whether to stop; it stops when told.
+            skipping_ = saturated();
+            break;
+        case Found::What::End:
+        case Found::What::Handoff:
+            break;
+        }
     }
 
-    bool saturated() const override {
+    bool saturated() const {
         return current_ != ObjectGraph::kRoot && rejected_here_ >= kMaxRejectsPerObject;
     }
+    // The node a decoder in another thread should stop decoding, if any.
+    void tell_saturated_to(std::atomic<uint32_t>* saturated_node) {
+        saturated_node_ = saturated_node;
+    }
 
-    void edge(uint64_t address, const Relation& relation, Referent referent,
-              uint64_t aux) override {
-        (void)aux;
+    void edge(uint64_t address, Referent referent, bool owned_dict) {
         const size_t nodes_before = graph_.nodes.size();
         uint32_t target = resolve(address, referent);
         if (target == AddressIndex::kMissing) return;
         uint32_t first = graph_.edge_begin[current_];
         if (graph_.targets.size() > first && graph_.targets.back() == target) return;
         graph_.targets.push_back(target);
-        if (!relation.owned_dict) return;
+        if (!owned_dict) return;
         if (graph_.nodes.size() != nodes_before) {
             graph_.dict_owners.add_new(target, current_); // made by this edge
             return;
@@ -75,41 +116,18 @@ class HeapWalker::Walker final : public EdgeSink {
             graph_.dict_owners.set(target, current_);
     }
 
-    void decode(uint32_t node) {
-        const Node n = graph_.nodes[node];
-        switch (n.kind()) {
-        case NodeKind::Object: {
-            const TypeInfo& type = types_.at(graph_.type_of(node));
-            graph_.set_size(node, decoder_.size(n.address(), type));
-            decoder_.referents(n.address(), type, *this);
-            break;
-        }
-        case NodeKind::ManagedValues: {
-            uint32_t owner = graph_.dict_owner(node);
-            if (owner == ObjectGraph::kNoOwner) break;
-            const TypeInfo& owner_type = types_.at(graph_.type_of(owner));
-            graph_.set_size(node, decoder_.managed_values_size(n.address(), owner_type));
-            decoder_.managed_values_referents(n.address(), owner_type, *this);
-            break;
-        }
-        case NodeKind::InterpreterFrame:
-            graph_.set_size(node, decoder_.interpreter_frame_size(n.address()));
-            decoder_.interpreter_frame_referents(n.address(), *this);
-            break;
-        case NodeKind::Root:
-            break;
-        }
-        graph_.total_size += graph_.size_of(node);
-    }
-
     // Adds `address` as an object node unless known; false when it is not a readable object.
     bool seed(uint64_t address) {
         return resolve(address, Referent::Object) != AddressIndex::kMissing;
     }
 
   private:
+    void corrupt() {
+        if (bad_.insert(graph_.nodes[current_].address()).second) ++graph_.unreadable;
+    }
+
     uint32_t add(uint64_t address, uint32_t type, NodeKind kind) {
-        const uint32_t node = graph_.add_node(address, type, kind);
+        const uint32_t node = graph_.append_node(address, type, kind);
         graph_.index.insert(address, node);
         return node;
     }
@@ -165,7 +183,8 @@ class HeapWalker::Walker final : public EdgeSink {
         } else if (rejected_here_ == kMaxRejectsPerObject) {
             corrupt();
         }
-        ++rejected_here_;
+        if (++rejected_here_ == kMaxRejectsPerObject && saturated_node_)
+            saturated_node_->store(current_, std::memory_order_relaxed);
         return AddressIndex::kMissing;
     }
 
@@ -175,6 +194,8 @@ class HeapWalker::Walker final : public EdgeSink {
     ObjectGraph& graph_;
     uint32_t current_ = 0;
     uint32_t rejected_here_ = 0;
+    bool skipping_ = false; // the rest of the current node's referents are ignored
+    std::atomic<uint32_t>* saturated_node_ = nullptr;
     uint32_t dict_type_ = 0;
     uint32_t frame_type_ = 0;
     bool have_frame_type_ = false;
@@ -192,10 +213,10 @@ HeapWalker::HeapWalker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
 HeapWalker::~HeapWalker() = default;
 
 void HeapWalker::walk_roots(const std::vector<cpython::RootEdge>& roots, const WalkHooks& hooks) {
-    walker_->set_current(ObjectGraph::kRoot);
+    walker_->begin_node(ObjectGraph::kRoot);
     for (const cpython::RootEdge& root : roots) {
         size_t before = graph_.targets.size();
-        walker_->edge(root.address, Relation{cpython::RelationKind::Root}, root.referent, 0);
+        walker_->edge(root.address, root.referent, false);
         if (graph_.targets.size() != before) graph_.root_names.push_back(root.name);
     }
     graph_.edge_begin.push_back(uint32_t(graph_.targets.size())); // the root is decoded
@@ -207,21 +228,153 @@ void HeapWalker::walk_more(const std::vector<uint64_t>& seeds, const WalkHooks& 
     drain(hooks);
 }
 
+namespace {
+
+// The resolver, as the decode stage's output when both run in one thread.
+struct ResolveInPlace {
+    HeapWalker::Walker& walker;
+    void push(const Found& found) { walker.take(found); }
+    bool saturated() const { return walker.saturated(); }
+};
+
+// The ring to the resolving thread, as the decode stage's output in the decoding thread.
+struct ResolveElsewhere {
+    FoundRing& ring;
+    const std::atomic<bool>& stop;
+    const std::atomic<uint32_t>& saturated_node;
+    uint32_t current = 0;
+    void push(const Found& found) { ring.push(found, stop); }
+    bool saturated() {
+        ring.push({0, Referent::Object, Found::What::Poll}, stop);
+        return saturated_node.load(std::memory_order_relaxed) == current;
+    }
+};
+
+// Whether the walk may decode in a second thread: the memory allows concurrent reads (a core
+// file), HEAPY_WALK_THREADS is not 1, and the node table can be pinned so that the decoding
+// thread reads it while the resolver appends.
+bool walk_in_two_threads(cpython::ObjectDecoder& decoder, ObjectGraph& graph) {
+    if (!decoder.reader().memory().concurrent_reads()) return false;
+    if (const char* threads = std::getenv("HEAPY_WALK_THREADS");
+        threads && std::string_view(threads) == "1")
+        return false;
+    return graph.nodes.pin(size_t{1} << 32);
+}
+
+// What the two threads of a walk share.
+struct TwoThreads {
+    TwoThreads(cpython::ObjectDecoder& main_decoder, ObjectGraph& graph)
+        : reader(main_decoder.reader().memory()),
+          decoder(reader, main_decoder.layout(), main_decoder.types()),
+          graph(graph), out{ring, stop, saturated_node}, sizes(std::move(graph.sizes)),
+          stage(decoder, sizes, out) {
+        decoder.set_interpreter(main_decoder.interpreter());
+    }
+    ~TwoThreads() { finish(); }
+
+    // Decodes nodes [start, published) in order until told to stop, or until a node it cannot
+    // decode here (a type numbered past Node::kTypeEscape, known only to the resolver).
+    void start(uint32_t first) {
+        published.store(first, std::memory_order_release);
+        // The debugger's signals (Ctrl-C) stay with its own threads.
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        thread = std::thread([this, first] { run(first); });
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
+    // Stops the decoding thread (when it has not stopped) and waits for it.
+    void finish() {
+        if (thread.joinable()) {
+            stop.store(true, std::memory_order_relaxed);
+            thread.join();
+        }
+        if (!sizes_returned) graph.sizes = std::move(sizes);
+        sizes_returned = true;
+    }
+    // After the decoding thread ended: its error, if it had one.
+    void rethrow() {
+        if (error) std::rethrow_exception(error);
+    }
+
+    // The decoding thread's (each group on its own cache lines: the threads write to each
+    // other's only every so often).
+    cpython::Reader reader;
+    cpython::ObjectDecoder decoder;
+    ObjectGraph& graph;
+    alignas(64) FoundRing ring;
+    alignas(64) std::atomic<uint32_t> published{0}; // nodes it may decode: up to here
+    std::atomic<bool> stop{false};                  // the resolver wants no more
+    std::atomic<bool> ended{false};                 // it has published its last item
+    std::atomic<uint32_t> saturated_node{UINT32_MAX};
+    alignas(64) ResolveElsewhere out;
+    NodeSizes sizes; // the graph's, while the thread appends to them
+    DecodeStage<ResolveElsewhere> stage;
+    std::exception_ptr error;
+    std::thread thread;
+    bool sizes_returned = false;
+
+  private:
+    void run(uint32_t first) {
+        try {
+            const Node* nodes = graph.nodes.begin();
+            uint32_t available = first;
+            for (uint32_t node = first;; ++node) {
+                if (node >= available && !wait_for(node, available)) break;
+                if (node + kPrefetchDistance < available)
+                    reader.prefetch(nodes[node + kPrefetchDistance].address());
+                const Node n = nodes[node];
+                const TypeInfo* type = nullptr;
+                if (n.kind() == NodeKind::Object) {
+                    if (n.type_field() == Node::kTypeEscape) {
+                        ring.push({0, Referent::Object, Found::What::Handoff}, stop);
+                        break;
+                    }
+                    type = &decoder.types().at(n.type_field());
+                }
+                out.current = node;
+                stage.decode(n, type);
+            }
+        } catch (const RingStopped&) {
+        } catch (...) {
+            error = std::current_exception();
+        }
+        ring.publish();
+        ended.store(true, std::memory_order_release);
+    }
+
+    // Waits until `node` is published; false when the walk is over or stopped.
+    bool wait_for(uint32_t node, uint32_t& available) {
+        available = published.load(std::memory_order_acquire);
+        if (node < available) return true;
+        ring.publish();
+        Backoff backoff;
+        while (node >= (available = published.load(std::memory_order_acquire))) {
+            if (stop.load(std::memory_order_acquire)) return false;
+            backoff.pause();
+        }
+        return true;
+    }
+};
+
+} // namespace
+
 // Decodes every node that has no edges yet, in order, appending the nodes they reach. Invariant:
-// edge_begin holds one entry per decoded node plus the end of the last one's edges.
+// edge_begin holds one entry per decoded node plus the end of the last one's edges, and sizes
+// one per decoded node.
 void HeapWalker::drain(const WalkHooks& hooks) {
     const uint64_t memory_limit = analysis_memory_limit();
-    for (uint32_t node = uint32_t(graph_.edge_begin.size() - 1); node < graph_.nodes.size();
-         ++node) {
-        if (node + kPrefetchDistance < graph_.nodes.size())
-            walker_->prefetch(graph_.nodes[node + kPrefetchDistance].address());
-        walker_->set_current(node);
-        walker_->decode(node);
+    uint32_t node = uint32_t(graph_.edge_begin.size() - 1);
+    uint64_t decoded_size = 0;
+    std::deque<std::pair<uint64_t, const TypeInfo*>> pending_values;
+
+    // After each node: hooks, limits, and the edge row's end.
+    auto node_done = [&](uint32_t done) {
         graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
-        if (node % kPollInterval == 0) {
+        if (done % kPollInterval == 0) {
             if (hooks.interrupted && hooks.interrupted()) throw Interrupted();
             if (hooks.progress) hooks.progress(graph_.nodes.size());
-            if (graph_.memory_bytes() > memory_limit)
+            if (graph_.resolver_memory_bytes() > memory_limit)
                 throw Error(fmt::format(
                     "the analysis reached its memory limit of {} MiB after {} objects; set "
                     "HEAPY_MEMORY_LIMIT (e.g. HEAPY_MEMORY_LIMIT=32G) to allow more",
@@ -229,6 +382,78 @@ void HeapWalker::drain(const WalkHooks& hooks) {
         }
         if (graph_.targets.size() >= UINT32_MAX)
             throw Error("the heap has more than 4 billion references; heapy cannot hold it");
+    };
+    // Whatever happens, every node ends with a size, and the decoded sizes are counted.
+    struct Settle {
+        ObjectGraph& graph;
+        uint64_t& decoded_size;
+        ~Settle() {
+            graph.total_size += decoded_size;
+            while (graph.sizes.size() < graph.nodes.size()) graph.sizes.append(0);
+        }
+    } settle{graph_, decoded_size};
+
+    if (node < graph_.nodes.size() && walk_in_two_threads(walker_->decoder(), graph_)) {
+        TwoThreads two(walker_->decoder(), graph_);
+        walker_->tell_saturated_to(&two.saturated_node);
+        struct Untell {
+            Walker& walker;
+            ~Untell() { walker.tell_saturated_to(nullptr); }
+        } untell{*walker_};
+        two.start(node);
+        auto publish = [&] {
+            two.published.store(uint32_t(graph_.nodes.size()), std::memory_order_release);
+        };
+        auto next = [&] {
+            try {
+                return two.ring.next(publish, two.ended);
+            } catch (const RingStopped&) {
+                two.finish();
+                two.rethrow();
+                throw Error("the heap walk's decoding thread ended early");
+            }
+        };
+        bool handed_off = false;
+        for (uint32_t since_publish = 0; node < graph_.nodes.size(); ++node) {
+            walker_->begin_node(node);
+            Found found = next();
+            if (found.what == Found::What::Handoff) {
+                handed_off = true;
+                break;
+            }
+            for (; found.what != Found::What::End; found = next()) {
+                if (const Found* later = two.ring.peek(kResolveLookahead))
+                    walker_->prefetch(*later);
+                walker_->take(found);
+            }
+            node_done(node);
+            if (++since_publish == 256) {
+                publish();
+                since_publish = 0;
+            }
+        }
+        two.finish();
+        two.rethrow();
+        decoded_size += two.stage.total_size();
+        if (handed_off) pending_values = std::move(two.stage.pending_values());
+    }
+
+    ResolveInPlace in_place{*walker_};
+    DecodeStage<ResolveInPlace> stage(walker_->decoder(), graph_.sizes, in_place);
+    stage.pending_values() = std::move(pending_values);
+    struct Count {
+        DecodeStage<ResolveInPlace>& stage;
+        uint64_t& decoded_size;
+        ~Count() { decoded_size += stage.total_size(); }
+    } count{stage, decoded_size};
+    cpython::TypeRegistry& types = walker_->decoder().types();
+    for (; node < graph_.nodes.size(); ++node) {
+        if (node + kPrefetchDistance < graph_.nodes.size())
+            walker_->decoder().reader().prefetch(graph_.nodes[node + kPrefetchDistance].address());
+        walker_->begin_node(node);
+        const Node n = graph_.nodes[node];
+        stage.decode(n, n.kind() == NodeKind::Object ? &types.at(graph_.type_of(node)) : nullptr);
+        node_done(node);
     }
     graph_.dict_owners.freeze(uint32_t(graph_.nodes.size()));
 }

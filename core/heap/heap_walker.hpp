@@ -29,8 +29,9 @@ class HeapWalker {
     // Adds every object in `seeds` not in the graph yet, and what they reach.
     void walk_more(const std::vector<uint64_t>& seeds, const WalkHooks& hooks = {});
 
+    class Walker; // the resolving half, shared with the decode stage's outputs
+
   private:
-    class Walker;
     void drain(const WalkHooks& hooks);
     std::unique_ptr<Walker> walker_;
     ObjectGraph& graph_;

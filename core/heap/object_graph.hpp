@@ -3,6 +3,7 @@
 #include "core/heap/address_index.hpp"
 #include "core/heap/dict_owners.hpp"
 #include "core/heap/node_map.hpp"
+#include "core/heap/node_sizes.hpp"
 #include "core/heap/pod_array.hpp"
 
 #include <algorithm>
@@ -54,11 +55,10 @@ struct ObjectGraph {
     static constexpr uint32_t kRoot = 0;
 
     PodArray<Node> nodes;
-    PodArray<uint16_t> sizes; // kBigSize: the size is in big_sizes
+    NodeSizes sizes;
     PodArray<uint32_t> edge_begin;
     PodArray<uint32_t> targets;
-    DictOwners dict_owners; // dict or values node -> the node whose __dict__ it is
-    NodeMap<uint64_t> big_sizes;
+    DictOwners dict_owners;              // dict or values node -> the node whose __dict__ it is
     NodeMap<uint32_t> big_types;         // type indices from Node::kTypeEscape on
     std::vector<std::string> root_names; // names of the root's edges, in edge order
     AddressIndex index;
@@ -69,15 +69,28 @@ struct ObjectGraph {
     size_t object_count() const { return nodes.empty() ? 0 : nodes.size() - 1; }
     // What the graph holds in memory, roughly (the big tables only).
     uint64_t memory_bytes() const {
-        return nodes.size() * sizeof(Node) + sizes.size() * sizeof(uint16_t) +
+        return nodes.size() * sizeof(Node) + sizes.memory_bytes() +
                (edge_begin.size() + targets.size()) * 4 + dict_owners.memory_bytes() +
-               big_sizes.memory_bytes() + big_types.memory_bytes() + index.memory_bytes();
+               big_types.memory_bytes() + index.memory_bytes();
+    }
+    // What the resolving half of a walk holds: all but the sizes, which the decoding half
+    // keeps while it appends them (perhaps in another thread), counted here at 2 bytes a node.
+    uint64_t resolver_memory_bytes() const {
+        return nodes.size() * (sizeof(Node) + sizeof(uint16_t)) +
+               (edge_begin.size() + targets.size()) * 4 + dict_owners.memory_bytes() +
+               big_types.memory_bytes() + index.memory_bytes();
     }
     // Appends a node (size 0); returns its number. The address must fit (Node::fits).
     uint32_t add_node(uint64_t address, uint32_t type, NodeKind kind) {
+        const uint32_t node = append_node(address, type, kind);
+        sizes.append(0);
+        return node;
+    }
+    // Appends a node without a size: the walker appends sizes as it decodes nodes, in order,
+    // while the node table grows ahead of it.
+    uint32_t append_node(uint64_t address, uint32_t type, NodeKind kind) {
         const uint32_t node = uint32_t(nodes.size());
         nodes.emplace_back(address, std::min(type, Node::kTypeEscape), kind);
-        sizes.push_back(0);
         if (type >= Node::kTypeEscape) big_types.insert(node, type);
         return node;
     }
@@ -88,21 +101,8 @@ struct ObjectGraph {
     }
     // The node whose __dict__ (or inline values) `node` is, or kNoOwner.
     uint32_t dict_owner(uint32_t node) const { return dict_owners.find(node); }
-    uint64_t size_of(uint32_t node) const {
-        const uint16_t small = sizes[node];
-        return small == kBigSize ? *big_sizes.find(node) : small;
-    }
-    void set_size(uint32_t node, uint64_t size) {
-        if (size >= kBigSize) {
-            sizes[node] = kBigSize;
-            big_sizes.insert(node, size) = size;
-        } else {
-            sizes[node] = uint16_t(size);
-        }
-    }
-
-  private:
-    static constexpr uint16_t kBigSize = UINT16_MAX;
+    uint64_t size_of(uint32_t node) const { return sizes.of(node); }
+    void set_size(uint32_t node, uint64_t size) { sizes.set(node, size); }
 };
 
 } // namespace heapy::heap

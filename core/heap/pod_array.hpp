@@ -1,6 +1,9 @@
 #pragma once
 
+#include <sys/mman.h>
+
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -12,6 +15,9 @@ namespace heapy::heap {
 // A growable array of plain structs for the graph's big tables. Grows with realloc, which moves
 // a large block by remapping its pages (mremap) instead of copying it: appending tens of millions
 // of entries neither copies them over and over nor holds the old and the new block at once.
+// After pin(), the elements never move: the address range for every element the array may ever
+// hold is reserved up front (costing no memory until used), so another thread may read elements
+// while this one appends.
 template <typename T> class PodArray {
     static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
 
@@ -25,7 +31,30 @@ template <typename T> class PodArray {
         swap(moved);
         return *this;
     }
-    ~PodArray() { std::free(data_); }
+    ~PodArray() { release(); }
+
+    // Makes the elements' addresses permanent, for at most `limit` elements. False (and nothing
+    // changed) when the address range cannot be reserved (a limit on virtual memory).
+    bool pin(size_t limit) {
+        if (pinned_limit_ != 0) return limit <= pinned_limit_;
+        const size_t bytes = round_to_pages(limit * sizeof(T));
+        void* range =
+            mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (range == MAP_FAILED) return false;
+        const size_t used = round_to_pages(size_ * sizeof(T));
+        if (used != 0 && mprotect(range, used, PROT_READ | PROT_WRITE) != 0) {
+            munmap(range, bytes);
+            return false;
+        }
+        if (size_ != 0) std::memcpy(range, data_, size_ * sizeof(T));
+        std::free(data_);
+        data_ = static_cast<T*>(range);
+        capacity_ = used / sizeof(T);
+        pinned_limit_ = limit;
+        pinned_bytes_ = bytes;
+        return true;
+    }
+    bool pinned() const { return pinned_limit_ != 0; }
 
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
@@ -58,9 +87,19 @@ template <typename T> class PodArray {
   private:
     void grow(size_t needed) {
         size_t capacity = capacity_ < 1024 ? 1024 : capacity_ + capacity_ / 2;
+        if (pinned_limit_ != 0 && capacity > pinned_limit_) capacity = pinned_limit_;
         reallocate(capacity < needed ? needed : capacity);
     }
     void reallocate(size_t capacity) {
+        if (pinned_limit_ != 0) {
+            if (capacity > pinned_limit_) throw std::bad_alloc();
+            const size_t used = round_to_pages(capacity_ * sizeof(T));
+            const size_t wanted = round_to_pages(capacity * sizeof(T));
+            auto* start = reinterpret_cast<std::byte*>(data_) + used;
+            if (mprotect(start, wanted - used, PROT_READ | PROT_WRITE) != 0) throw std::bad_alloc();
+            capacity_ = wanted / sizeof(T);
+            return;
+        }
         void* moved = std::realloc(data_, capacity * sizeof(T));
         if (!moved) throw std::bad_alloc();
         data_ = static_cast<T*>(moved);
@@ -70,11 +109,27 @@ template <typename T> class PodArray {
         std::swap(data_, other.data_);
         std::swap(size_, other.size_);
         std::swap(capacity_, other.capacity_);
+        std::swap(pinned_limit_, other.pinned_limit_);
+        std::swap(pinned_bytes_, other.pinned_bytes_);
+    }
+    void release() {
+        if (pinned_limit_ != 0)
+            munmap(data_, pinned_bytes_);
+        else
+            std::free(data_);
+    }
+    // Whole pages, in steps of 2 MiB past the first: few calls to mprotect.
+    static size_t round_to_pages(size_t bytes) {
+        constexpr size_t kPage = 4096, kStep = size_t{2} << 20;
+        const size_t step = bytes < kStep ? kPage : kStep;
+        return (bytes + step - 1) / step * step;
     }
 
     T* data_ = nullptr;
     size_t size_ = 0;
     size_t capacity_ = 0;
+    size_t pinned_limit_ = 0; // elements; 0 while not pinned
+    size_t pinned_bytes_ = 0;
 };
 
 } // namespace heapy::heap

@@ -30,6 +30,7 @@ class CoreMemory final : public Memory {
         return map_.view(address, length);
     }
     std::vector<Region> regions() const override { return regions_; }
+    bool concurrent_reads() const override { return true; }
 
     const SegmentMap& map() const { return map_; }
 

@@ -39,6 +39,9 @@ class Memory {
 
     // The mappings, sorted by address, when the source knows them (empty otherwise).
     virtual std::vector<Region> regions() const { return {}; }
+
+    // Whether read() and view() may be called from several threads at once.
+    virtual bool concurrent_reads() const { return false; }
 };
 
 } // namespace heapy::memory

@@ -171,3 +171,43 @@ TEST_CASE("subinterpreters are walked and numbered oldest first", "[decoder][wal
     CHECK(w.reached(sub_modules));
     CHECK(w.root_names() == Lines{"i0_modules", "i0_builtins", "i1_modules", "i1_builtins"});
 }
+
+TEST_CASE("objects of types numbered past what a node holds are walked and decoded",
+          "[decoder][walk]") {
+    // Node::kTypeEscape + 100 distinct types: the last hundred are numbered past what a node's
+    // type field holds (the graph keeps them aside, and a walk that decodes in a second thread
+    // hands those nodes back to the resolving thread).
+    Program p;
+    PyHeap& h = p.h;
+    const uint64_t name = h.cstring("many.Kind");
+    const uint64_t members = h.member_table({{"held", 16}});
+    const uint64_t held = h.name(h.new_str("held"), "held");
+    std::vector<uint64_t> objects;
+    std::vector<uint64_t> types;
+    for (uint32_t i = 0; i < heapy::heap::Node::kTypeEscape + 100; ++i) {
+        const uint64_t type = h.raw(h.L.type_size);
+        h.poke<int64_t>(type + h.L.object_refcnt, 1);
+        h.poke(type + h.L.object_type, h.t.type);
+        h.poke(type + h.L.type_name, name);
+        h.poke<int64_t>(type + h.L.type_basicsize, 24);
+        h.poke(type + h.L.type_base, h.t.object);
+        h.poke(type + h.L.type_members, members);
+        const uint64_t object = h.object(type, 24);
+        h.poke(object + 16, held);
+        types.push_back(type);
+        objects.push_back(object);
+    }
+    p.global("objects", h.list(objects));
+    Walk w(h);
+    REQUIRE(w.types.size() > heapy::heap::Node::kTypeEscape + 100);
+    for (size_t i : {size_t{0}, objects.size() / 2, objects.size() - 101, objects.size() - 1}) {
+        INFO("object " << i);
+        REQUIRE(w.reached(objects[i]));
+        const uint32_t node = w.graph.index.find(objects[i]);
+        CHECK(w.graph.type_of(node) == w.types.get(types[i])->index);
+        CHECK(w.size_of(objects[i]) == 24);
+        const Lines referents = w.referents(objects[i]);
+        CHECK(std::count(referents.begin(), referents.end(), "held") == 1);
+    }
+    CHECK(w.graph.unreadable == 0);
+}

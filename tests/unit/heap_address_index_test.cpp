@@ -149,7 +149,7 @@ TEST_CASE("graph nodes: 8 bytes, with big types and sizes kept aside", "[heap][i
     CHECK(graph.size_of(b) == 65535);
     CHECK(graph.size_of(c) == uint64_t{5} << 32);
     CHECK(graph.big_types.size() == 2);
-    CHECK(graph.big_sizes.size() == 2);
+    CHECK(graph.sizes.big_count() == 2);
 }
 
 TEST_CASE("dict owners: found before and after they are laid out in node order", "[heap][index]") {

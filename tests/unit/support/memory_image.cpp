@@ -1,7 +1,9 @@
 #include "tests/unit/support/memory_image.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
+#include <string_view>
 
 namespace heapy::test {
 
@@ -72,7 +74,10 @@ void MemoryImage::copy_out(uint64_t address, void* out, size_t length) const {
 }
 
 size_t MemoryImage::read(uint64_t address, std::span<std::byte> out) {
-    largest_read_ = std::max<uint64_t>(largest_read_, out.size());
+    uint64_t largest = largest_read_.load(std::memory_order_relaxed);
+    while (out.size() > largest &&
+           !largest_read_.compare_exchange_weak(largest, out.size(), std::memory_order_relaxed)) {
+    }
     size_t done = 0;
     while (done < out.size()) {
         uint64_t offset = 0;
@@ -116,6 +121,11 @@ std::optional<memory::SectionRange> SymbolTable::section(std::string_view name) 
     auto it = sections_.find(name);
     if (it == sections_.end()) return std::nullopt;
     return it->second;
+}
+
+bool MemoryImage::concurrent_by_default() {
+    const char* value = std::getenv("HEAPY_TEST_CONCURRENT_IMAGES");
+    return value && std::string_view(value) == "1";
 }
 
 } // namespace heapy::test

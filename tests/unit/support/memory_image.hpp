@@ -4,6 +4,7 @@
 #include "core/memory/memory.hpp"
 #include "core/memory/symbols.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -37,9 +38,14 @@ class MemoryImage final : public memory::Memory {
     const std::byte* view(uint64_t address, size_t length) override;
     std::vector<memory::Region> regions() const override;
 
+    // Reads from several threads at once are safe once the image is built. Claimed when the
+    // environment has HEAPY_TEST_CONCURRENT_IMAGES=1, so that the suite can be run again with
+    // heap walks that decode in a second thread (as on a core file).
+    bool concurrent_reads() const override { return concurrent_; }
+
     // With views off, every read goes through read() (the path slow sources take).
     void set_views(bool enabled) { views_ = enabled; }
-    uint64_t largest_read() const { return largest_read_; }
+    uint64_t largest_read() const { return largest_read_.load(std::memory_order_relaxed); }
 
   private:
     struct Block {
@@ -52,7 +58,10 @@ class MemoryImage final : public memory::Memory {
 
     std::map<uint64_t, Block> blocks_; // by start address
     bool views_ = true;
-    uint64_t largest_read_ = 0;
+    bool concurrent_ = concurrent_by_default();
+    std::atomic<uint64_t> largest_read_{0};
+
+    static bool concurrent_by_default();
 };
 
 // Symbols by name; `modules` is what a real source reports about loaded files.
