@@ -11,7 +11,6 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
-#include <deque>
 #include <exception>
 #include <string_view>
 #include <thread>
@@ -46,7 +45,7 @@ class HeapWalker::Walker {
     Walker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
         : decoder_(decoder), reader_(decoder.reader()), types_(decoder.types()), graph_(graph) {
         if (const TypeInfo* dict = types_.get(types_.address_of(Kind::Dict)))
-            dict_type_ = dict->index;
+            graph_.dict_type = dict->index;
         if (const TypeInfo* frame = types_.get(types_.address_of(Kind::Frame))) {
             frame_type_ = frame->index;
             have_frame_type_ = true;
@@ -142,7 +141,7 @@ class HeapWalker::Walker {
             uint64_t around[2];
             if (!Node::fits(address) || !reader_.read_bytes(address - 8, around, sizeof around))
                 return reject(address, false);
-            return add(address, dict_type_, NodeKind::ManagedValues);
+            return add(address, graph_.stored_type(current_), NodeKind::ManagedValues);
         }
         case Referent::InterpreterFrame:
             if (!have_frame_type_) return AddressIndex::kMissing;
@@ -196,7 +195,6 @@ class HeapWalker::Walker {
     uint32_t rejected_here_ = 0;
     bool skipping_ = false; // the rest of the current node's referents are ignored
     std::atomic<uint32_t>* saturated_node_ = nullptr;
-    uint32_t dict_type_ = 0;
     uint32_t frame_type_ = 0;
     bool have_frame_type_ = false;
     std::unordered_set<uint64_t> bad_;
@@ -273,7 +271,7 @@ struct TwoThreads {
     ~TwoThreads() { finish(); }
 
     // Decodes nodes [start, published) in order until told to stop, or until a node it cannot
-    // decode here (a type numbered past Node::kTypeEscape, known only to the resolver).
+    // decode here (a type numbered past Node::kTypeEscape, kept aside by the resolver).
     void start(uint32_t first) {
         published.store(first, std::memory_order_release);
         // The debugger's signals (Ctrl-C) stay with its own threads.
@@ -325,7 +323,7 @@ struct TwoThreads {
                     reader.prefetch(nodes[node + kPrefetchDistance].address());
                 const Node n = nodes[node];
                 const TypeInfo* type = nullptr;
-                if (n.kind() == NodeKind::Object) {
+                if (n.kind() == NodeKind::Object || n.kind() == NodeKind::ManagedValues) {
                     if (n.type_field() == Node::kTypeEscape) {
                         ring.push({0, Referent::Object, Found::What::Handoff}, stop);
                         break;
@@ -366,7 +364,6 @@ void HeapWalker::drain(const WalkHooks& hooks) {
     const uint64_t memory_limit = analysis_memory_limit();
     uint32_t node = uint32_t(graph_.edge_begin.size() - 1);
     uint64_t decoded_size = 0;
-    std::deque<std::pair<uint64_t, const TypeInfo*>> pending_values;
 
     // After each node: hooks, limits, and the edge row's end.
     auto node_done = [&](uint32_t done) {
@@ -413,14 +410,10 @@ void HeapWalker::drain(const WalkHooks& hooks) {
                 throw Error("the heap walk's decoding thread ended early");
             }
         };
-        bool handed_off = false;
         for (uint32_t since_publish = 0; node < graph_.nodes.size(); ++node) {
             walker_->begin_node(node);
             Found found = next();
-            if (found.what == Found::What::Handoff) {
-                handed_off = true;
-                break;
-            }
+            if (found.what == Found::What::Handoff) break; // the rest is decoded here
             for (; found.what != Found::What::End; found = next()) {
                 if (const Found* later = two.ring.peek(kResolveLookahead))
                     walker_->prefetch(*later);
@@ -435,12 +428,10 @@ void HeapWalker::drain(const WalkHooks& hooks) {
         two.finish();
         two.rethrow();
         decoded_size += two.stage.total_size();
-        if (handed_off) pending_values = std::move(two.stage.pending_values());
     }
 
     ResolveInPlace in_place{*walker_};
     DecodeStage<ResolveInPlace> stage(walker_->decoder(), graph_.sizes, in_place);
-    stage.pending_values() = std::move(pending_values);
     struct Count {
         DecodeStage<ResolveInPlace>& stage;
         uint64_t& decoded_size;
@@ -452,7 +443,8 @@ void HeapWalker::drain(const WalkHooks& hooks) {
             walker_->decoder().reader().prefetch(graph_.nodes[node + kPrefetchDistance].address());
         walker_->begin_node(node);
         const Node n = graph_.nodes[node];
-        stage.decode(n, n.kind() == NodeKind::Object ? &types.at(graph_.type_of(node)) : nullptr);
+        const bool typed = n.kind() == NodeKind::Object || n.kind() == NodeKind::ManagedValues;
+        stage.decode(n, typed ? &types.at(graph_.stored_type(node)) : nullptr);
         node_done(node);
     }
     graph_.dict_owners.freeze(uint32_t(graph_.nodes.size()));

@@ -22,8 +22,10 @@ enum class NodeKind : uint8_t {
 };
 
 // One node in 8 bytes (millions of these are normal): the address (8-byte aligned, below
-// 2^48), the kind and the type's TypeRegistry index, or kTypeEscape for an index past 2^17 - 2
-// that ObjectGraph keeps aside (read types with ObjectGraph::type_of).
+// 2^48), the kind and a TypeRegistry index, or kTypeEscape for an index past 2^17 - 2 that
+// ObjectGraph keeps aside. The index is the node's type, except for a ManagedValues node (whose
+// type is dict): there it is the type of the instance that owns the values, which says how to
+// read them. Read types with ObjectGraph::type_of.
 class Node {
   public:
     static constexpr uint32_t kTypeEscape = (uint32_t{1} << 17) - 1;
@@ -63,6 +65,7 @@ struct ObjectGraph {
     std::vector<std::string> root_names; // names of the root's edges, in edge order
     AddressIndex index;
 
+    uint32_t dict_type = 0;  // the TypeRegistry index of dict: the type of ManagedValues nodes
     uint64_t unreadable = 0; // referents that could not be read or were not objects
     uint64_t total_size = 0; // sum of node sizes, root excluded
 
@@ -96,6 +99,11 @@ struct ObjectGraph {
     }
     // The TypeRegistry index of the node's type.
     uint32_t type_of(uint32_t node) const {
+        return nodes[node].kind() == NodeKind::ManagedValues ? dict_type : stored_type(node);
+    }
+    // The TypeRegistry index the node holds: its type, or for a ManagedValues node the type of
+    // the instance the values were found in.
+    uint32_t stored_type(uint32_t node) const {
         const uint32_t type = nodes[node].type_field();
         return type == Node::kTypeEscape ? *big_types.find(node) : type;
     }
