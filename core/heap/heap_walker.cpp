@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <exception>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
 
@@ -272,14 +273,19 @@ struct TwoThreads {
 
     // Decodes nodes [start, published) in order until told to stop, or until a node it cannot
     // decode here (a type numbered past Node::kTypeEscape, kept aside by the resolver).
-    void start(uint32_t first) {
+    // False when no thread can be started (the walk then goes on in this one).
+    bool start(uint32_t first) {
         published.store(first, std::memory_order_release);
         // The debugger's signals (Ctrl-C) stay with its own threads.
         sigset_t all, old;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
-        thread = std::thread([this, first] { run(first); });
+        try {
+            thread = std::thread([this, first] { run(first); });
+        } catch (const std::system_error&) {
+        }
         pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        return thread.joinable();
     }
     // Stops the decoding thread (when it has not stopped) and waits for it.
     void finish() {
@@ -364,22 +370,6 @@ void HeapWalker::drain(const WalkHooks& hooks) {
     const uint64_t memory_limit = analysis_memory_limit();
     uint32_t node = uint32_t(graph_.edge_begin.size() - 1);
     uint64_t decoded_size = 0;
-
-    // After each node: hooks, limits, and the edge row's end.
-    auto node_done = [&](uint32_t done) {
-        graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
-        if (done % kPollInterval == 0) {
-            if (hooks.interrupted && hooks.interrupted()) throw Interrupted();
-            if (hooks.progress) hooks.progress(graph_.nodes.size());
-            if (graph_.resolver_memory_bytes() > memory_limit)
-                throw Error(fmt::format(
-                    "the analysis reached its memory limit of {} MiB after {} objects; set "
-                    "HEAPY_MEMORY_LIMIT (e.g. HEAPY_MEMORY_LIMIT=32G) to allow more",
-                    memory_limit >> 20, graph_.nodes.size()));
-        }
-        if (graph_.targets.size() >= UINT32_MAX)
-            throw Error("the heap has more than 4 billion references; heapy cannot hold it");
-    };
     // Whatever happens, every node ends with a size, and the decoded sizes are counted.
     struct Settle {
         ObjectGraph& graph;
@@ -390,45 +380,8 @@ void HeapWalker::drain(const WalkHooks& hooks) {
         }
     } settle{graph_, decoded_size};
 
-    if (node < graph_.nodes.size() && walk_in_two_threads(walker_->decoder(), graph_)) {
-        TwoThreads two(walker_->decoder(), graph_);
-        walker_->tell_saturated_to(&two.saturated_node);
-        struct Untell {
-            Walker& walker;
-            ~Untell() { walker.tell_saturated_to(nullptr); }
-        } untell{*walker_};
-        two.start(node);
-        auto publish = [&] {
-            two.published.store(uint32_t(graph_.nodes.size()), std::memory_order_release);
-        };
-        auto next = [&] {
-            try {
-                return two.ring.next(publish, two.ended);
-            } catch (const RingStopped&) {
-                two.finish();
-                two.rethrow();
-                throw Error("the heap walk's decoding thread ended early");
-            }
-        };
-        for (uint32_t since_publish = 0; node < graph_.nodes.size(); ++node) {
-            walker_->begin_node(node);
-            Found found = next();
-            if (found.what == Found::What::Handoff) break; // the rest is decoded here
-            for (; found.what != Found::What::End; found = next()) {
-                if (const Found* later = two.ring.peek(kResolveLookahead))
-                    walker_->prefetch(*later);
-                walker_->take(found);
-            }
-            node_done(node);
-            if (++since_publish == 256) {
-                publish();
-                since_publish = 0;
-            }
-        }
-        two.finish();
-        two.rethrow();
-        decoded_size += two.stage.total_size();
-    }
+    if (node < graph_.nodes.size() && walk_in_two_threads(walker_->decoder(), graph_))
+        node = drain_in_two_threads(node, hooks, memory_limit, decoded_size);
 
     ResolveInPlace in_place{*walker_};
     DecodeStage<ResolveInPlace> stage(walker_->decoder(), graph_.sizes, in_place);
@@ -445,9 +398,68 @@ void HeapWalker::drain(const WalkHooks& hooks) {
         const Node n = graph_.nodes[node];
         const bool typed = n.kind() == NodeKind::Object || n.kind() == NodeKind::ManagedValues;
         stage.decode(n, typed ? &types.at(graph_.stored_type(node)) : nullptr);
-        node_done(node);
+        finish_node(node, hooks, memory_limit);
     }
     graph_.dict_owners.freeze(uint32_t(graph_.nodes.size()));
+}
+
+// The drain with the decoders in a second thread; returns the first node left to decode here
+// (past the last node when none is).
+uint32_t HeapWalker::drain_in_two_threads(uint32_t node, const WalkHooks& hooks,
+                                          uint64_t memory_limit, uint64_t& decoded_size) {
+    TwoThreads two(walker_->decoder(), graph_);
+    walker_->tell_saturated_to(&two.saturated_node);
+    struct Untell {
+        Walker& walker;
+        ~Untell() { walker.tell_saturated_to(nullptr); }
+    } untell{*walker_};
+    if (!two.start(node)) return node;
+    auto publish = [&] {
+        two.published.store(uint32_t(graph_.nodes.size()), std::memory_order_release);
+    };
+    auto next = [&] {
+        try {
+            return two.ring.next(publish, two.ended);
+        } catch (const RingStopped&) {
+            two.finish();
+            two.rethrow();
+            throw Error("the heap walk's decoding thread ended early");
+        }
+    };
+    for (uint32_t since_publish = 0; node < graph_.nodes.size(); ++node) {
+        walker_->begin_node(node);
+        Found found = next();
+        if (found.what == Found::What::Handoff) break; // the rest is decoded here
+        for (; found.what != Found::What::End; found = next()) {
+            if (const Found* later = two.ring.peek(kResolveLookahead)) walker_->prefetch(*later);
+            walker_->take(found);
+        }
+        finish_node(node, hooks, memory_limit);
+        if (++since_publish == 256) {
+            publish();
+            since_publish = 0;
+        }
+    }
+    two.finish();
+    two.rethrow();
+    decoded_size += two.stage.total_size();
+    return node;
+}
+
+// After each node: the edge row's end, and every so often the hooks and the limits.
+void HeapWalker::finish_node(uint32_t node, const WalkHooks& hooks, uint64_t memory_limit) {
+    graph_.edge_begin.push_back(uint32_t(graph_.targets.size()));
+    if (node % kPollInterval == 0) {
+        if (hooks.interrupted && hooks.interrupted()) throw Interrupted();
+        if (hooks.progress) hooks.progress(graph_.nodes.size());
+        if (graph_.resolver_memory_bytes() > memory_limit)
+            throw Error(
+                fmt::format("the analysis reached its memory limit of {} MiB after {} objects; set "
+                            "HEAPY_MEMORY_LIMIT (e.g. HEAPY_MEMORY_LIMIT=32G) to allow more",
+                            memory_limit >> 20, graph_.nodes.size()));
+    }
+    if (graph_.targets.size() >= UINT32_MAX)
+        throw Error("the heap has more than 4 billion references; heapy cannot hold it");
 }
 
 ObjectGraph walk_heap(cpython::ObjectDecoder& decoder, const std::vector<cpython::RootEdge>& roots,

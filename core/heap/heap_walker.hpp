@@ -19,6 +19,13 @@ struct WalkHooks {
 // Builds the object graph by breadth-first walks (no recursion: a linked list of any length is
 // fine). The first walk starts at the roots; later walks extend the same graph from more seeds
 // (e.g. the objects on the GC lists), so node numbers and edges stay valid.
+//
+// A walk has two halves: decoding nodes in node order (reading objects, reporting referents and
+// sizes: DecodeStage) and resolving what they report (the address index, new nodes, edges, dict
+// owners: Walker). When the target's memory allows concurrent reads (a core file), the decoding
+// half runs in a second thread, ahead of the resolver, and streams to it through a ring
+// (FoundRing); otherwise, or with HEAPY_WALK_THREADS=1, both run in the calling thread. The
+// graph is the same either way.
 class HeapWalker {
   public:
     HeapWalker(cpython::ObjectDecoder& decoder, ObjectGraph& graph);
@@ -33,6 +40,9 @@ class HeapWalker {
 
   private:
     void drain(const WalkHooks& hooks);
+    uint32_t drain_in_two_threads(uint32_t node, const WalkHooks& hooks, uint64_t memory_limit,
+                                  uint64_t& decoded_size);
+    void finish_node(uint32_t node, const WalkHooks& hooks, uint64_t memory_limit);
     std::unique_ptr<Walker> walker_;
     ObjectGraph& graph_;
 };
