@@ -2,6 +2,7 @@
 
 #include "core/classify/id_hash_set.hpp"
 #include "core/classify/render.hpp"
+#include "core/errors.hpp"
 #include "core/heap/named_edges.hpp"
 #include "core/heap/relation_text.hpp"
 #include "core/report/pyrepr.hpp"
@@ -192,21 +193,34 @@ uint64_t hash_words(std::span<const uint32_t> words) {
 // Via: for every node, the sorted set of relation texts its referrers refer to it by. Millions
 // of distinct texts are normal (every list index, every dict key): each is made once, sorted
 // once, and the kinds come out already ranked in name order.
-Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nodes) {
+// `whole_heap`: `nodes` is the reachable heap, 1..reachable_end-1, whose referrers are every
+// reachable node with edges (no referrers index needed, nor a table of positions).
+Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                bool whole_heap) {
     const heap::ObjectGraph& graph = context.graph;
-    std::vector<uint32_t> position(graph.nodes.size(), UINT32_MAX);
-    for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
-    std::vector<bool> decoded(graph.nodes.size(), false);
+    std::vector<uint32_t> position;
     std::vector<uint32_t> to_decode;
-    for (uint32_t node : nodes)
-        for_each_referrer(context, node, [&](uint32_t referrer) {
-            if (!decoded[referrer]) {
-                decoded[referrer] = true;
-                to_decode.push_back(referrer);
-            }
-        });
-    decoded = {};
-    std::sort(to_decode.begin(), to_decode.end());
+    if (whole_heap) {
+        for (uint32_t node = 0; node < context.reachable_end; ++node)
+            if (graph.edge_begin[node] != graph.edge_begin[node + 1]) to_decode.push_back(node);
+    } else {
+        if (!context.referrers) throw Error("internal error: by via without referrers");
+        position.assign(graph.nodes.size(), UINT32_MAX);
+        for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
+        std::vector<bool> decoded(graph.nodes.size(), false);
+        for (uint32_t node : nodes)
+            for_each_referrer(context, node, [&](uint32_t referrer) {
+                if (!decoded[referrer]) {
+                    decoded[referrer] = true;
+                    to_decode.push_back(referrer);
+                }
+            });
+        std::sort(to_decode.begin(), to_decode.end());
+    }
+    auto position_of = [&](uint32_t target) -> uint32_t {
+        if (!whole_heap) return position[target];
+        return target != 0 && target < context.reachable_end ? target - 1 : UINT32_MAX;
+    };
 
     // Each distinct relation gets a text number; its text is made once.
     std::vector<RelationKey> relations;
@@ -217,7 +231,7 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     for (uint32_t referrer : to_decode) {
         heap::named_edges(*context.decoder, graph, referrer, edges);
         for (const heap::NamedEdge& edge : edges) {
-            uint32_t at = position[edge.target];
+            const uint32_t at = position_of(edge.target);
             if (at == UINT32_MAX) continue;
             if (edge.target < context.reachable_end && referrer >= context.reachable_end) continue;
             // heapy's Via leaves out the class pointer of instances.
@@ -422,8 +436,8 @@ std::string classifier_names() {
     return out;
 }
 
-bool needs_referrers(Classifier classifier) {
-    return classifier == Classifier::Via || classifier == Classifier::Rcs;
+bool needs_referrers(Classifier classifier, bool whole_heap) {
+    return (classifier == Classifier::Via && !whole_heap) || classifier == Classifier::Rcs;
 }
 
 std::string clodo_name(const ClassifyContext& context, uint32_t node) {
@@ -462,12 +476,12 @@ void rank_by_name(Kinds& kinds) {
 }
 
 Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
-               const ClassifierInfo& classifier) {
+               const ClassifierInfo& classifier, bool whole_heap) {
     Interner interned;
     std::vector<uint32_t> keys; // interned names' numbers
     switch (classifier.classifier) {
     case Classifier::Via:
-        return via_kinds(context, nodes);
+        return via_kinds(context, nodes, whole_heap);
     case Classifier::Rcs:
         return interned_kinds(rcs_keys(context, nodes, interned), interned);
     case Classifier::Unity:
@@ -616,9 +630,10 @@ PartitionResult partition(const ClassifyContext& context, SharedNodes set,
             [&](uint64_t key) { return clodo_key_name(context, key); });
         break;
     default: {
-        if (!set) set = list_reachable(context.reachable_end);
+        const bool whole_heap = !set;
+        if (whole_heap) set = list_reachable(context.reachable_end);
         const std::vector<uint32_t>& nodes = *set;
-        Kinds kinds = kinds_of(context, nodes, classifier);
+        Kinds kinds = kinds_of(context, nodes, classifier, whole_heap);
         if (!kinds.ordered) rank_by_name(kinds);
         const size_t kind_count = kinds.names.size();
         std::vector<uint64_t> size_of_kind(kind_count, 0);

@@ -30,7 +30,9 @@ std::optional<ClassifierInfo> find_classifier(std::string_view name);
 std::optional<ClassifierInfo> find_classifier_by_header(std::string_view header);
 // "clodo, type, ..." — the names find_classifier accepts.
 std::string classifier_names();
-bool needs_referrers(Classifier classifier);
+// Whether a partition by `classifier` needs the referrers index (`whole_heap`: of the whole
+// reachable heap, which Via reads from every node's own edges instead).
+bool needs_referrers(Classifier classifier, bool whole_heap = false);
 
 // Everything a classifier needs to name kinds.
 struct ClassifyContext {

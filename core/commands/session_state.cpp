@@ -50,11 +50,13 @@ Analysis& SessionState::analysis() {
     return *analysis_;
 }
 
-classify::ClassifyContext SessionState::context(const classify::ClassifierInfo& classifier) {
+classify::ClassifyContext SessionState::context(const classify::ClassifierInfo& classifier,
+                                                bool whole_heap) {
     Analysis& a = analysis();
     classify::ClassifyContext context = a.classify_context();
     context.decoder = &a.decoder();
-    if (classify::needs_referrers(classifier.classifier)) context.referrers = &a.referrers();
+    if (classify::needs_referrers(classifier.classifier, whole_heap))
+        context.referrers = &a.referrers();
     return context;
 }
 
@@ -85,7 +87,9 @@ std::string SessionState::show_set(SharedNodeSet nodes, const classify::Classifi
     if (classifier.classifier == classify::Classifier::Id)
         return show_id_table(nodes ? *nodes : analysis().reachable(), args, note);
     last_partition_.reset(); // its row numbers would take memory the new one needs
-    auto result = classify::partition(context(classifier), std::move(nodes), classifier);
+    const bool whole_heap = !nodes;
+    auto result =
+        classify::partition(context(classifier, whole_heap), std::move(nodes), classifier);
     last_partition_ = std::move(result);
     const uint64_t unreadable = analysis().graph().unreadable;
     std::string extra = note + unreadable_note(unreadable) + truncation_line();

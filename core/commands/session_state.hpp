@@ -44,7 +44,9 @@ class SessionState {
     // The analysis, made on first use.
     Analysis& analysis();
     bool analysed() const { return analysis_ != nullptr; }
-    classify::ClassifyContext context(const classify::ClassifierInfo& classifier);
+    // `whole_heap`: for a partition of the whole reachable heap (some classifiers need less).
+    classify::ClassifyContext context(const classify::ClassifierInfo& classifier,
+                                      bool whole_heap = false);
 
     // The current set (`heap` makes it the reachable heap) and the last partition shown.
     const NodeSet& current() { return *current_shared(); }
