@@ -202,14 +202,22 @@ TEST_CASE("a partition of the whole heap has the rows and members of the listed 
     for (int i = 0; i < 3; ++i)
         p.global(fmt::format("i{}", i), h.instance(foo, {{"x", h.new_str("v")}}));
     p.global("s", h.new_str("some text"));
+    p.global("l", h.list({h.integer(5), h.new_str("v")}));
     Walk w(h);
     Rendering r(w);
+    const heapy::heap::Referrers referrers(w.graph);
+    heapy::classify::ClassifyContext context = r.context;
+    context.referrers =
+        &referrers; // a listed set's via and rcs need them; the whole heap's via not
     std::vector<uint32_t> listed;
     for (uint32_t node = 1; node < r.context.reachable_end; ++node) listed.push_back(node);
-    for (const char* name : {"clodo", "type", "size", "unity"}) {
+    for (const char* name : {"clodo", "type", "size", "unity", "via", "rcs"}) {
         const auto classifier = *heapy::classify::find_classifier(name);
-        const auto whole = heapy::classify::partition(r.context, nullptr, classifier);
-        const auto list = heapy::classify::partition(r.context, listed, classifier);
+        heapy::classify::ClassifyContext whole_context = r.context;
+        if (heapy::classify::needs_referrers(classifier.classifier, true))
+            whole_context.referrers = &referrers;
+        const auto whole = heapy::classify::partition(whole_context, nullptr, classifier);
+        const auto list = heapy::classify::partition(context, listed, classifier);
         INFO(name);
         REQUIRE(whole.table.rows.size() == list.table.rows.size());
         CHECK(whole.table.count == listed.size());
