@@ -76,10 +76,11 @@ class FoundRing {
         written_.store(write_, std::memory_order_release);
     }
 
-    // Consumer. `before_wait` runs before waiting (to tell the producer what it may need);
-    // `failed` ends the wait with RingStopped.
+    // Consumer. `before_wait` runs before waiting (to tell the producer what it may need).
+    // Throws RingStopped when the ring is empty and `ended` (the producer has published its
+    // last item) is set.
     template <class BeforeWait>
-    Found next(BeforeWait&& before_wait, const std::atomic<bool>& failed) {
+    Found next(BeforeWait&& before_wait, const std::atomic<bool>& ended) {
         if (read_position_ == written_seen_) {
             written_seen_ = written_.load(std::memory_order_acquire);
             if (read_position_ == written_seen_) {
@@ -87,7 +88,7 @@ class FoundRing {
                 before_wait();
                 Backoff backoff;
                 while (read_position_ == written_seen_) {
-                    if (failed.load(std::memory_order_acquire)) {
+                    if (ended.load(std::memory_order_acquire)) {
                         written_seen_ = written_.load(std::memory_order_acquire);
                         if (read_position_ == written_seen_) throw RingStopped();
                         break;

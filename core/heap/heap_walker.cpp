@@ -301,8 +301,8 @@ struct TwoThreads {
         if (error) std::rethrow_exception(error);
     }
 
-    // The decoding thread's (each group on its own cache lines: the threads write to each
-    // other's only every so often).
+    // Each group on cache lines of its own (a thread rarely writes what the other reads): what
+    // the decoding thread uses alone, the ring, the flags both read, the decoding thread's output.
     cpython::Reader reader;
     cpython::ObjectDecoder decoder;
     ObjectGraph& graph;
