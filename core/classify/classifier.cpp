@@ -16,6 +16,7 @@
 #include <numeric>
 #include <span>
 #include <unordered_map>
+#include <utility>
 
 namespace heapy::classify {
 
@@ -113,32 +114,57 @@ uint64_t text_key(std::string_view text, size_t offset) {
     return key;
 }
 
+// A text's number and 8 of its bytes as a number.
+struct Keyed {
+    uint64_t key;
+    uint32_t id;
+};
+
+// Sorts `items` by key; equal keys keep their order. Long runs go by radix, 16 bits a pass,
+// skipping the passes where every key has the same digit (keys of texts with a common start).
+void sort_by_key(std::span<Keyed> items, std::vector<Keyed>& scratch) {
+    constexpr size_t kRadixFrom = 4096;
+    if (items.size() < kRadixFrom) {
+        std::stable_sort(items.begin(), items.end(),
+                         [](const Keyed& a, const Keyed& b) { return a.key < b.key; });
+        return;
+    }
+    scratch.resize(items.size());
+    Keyed* from = items.data();
+    Keyed* to = scratch.data();
+    std::vector<uint32_t> start(size_t{1} << 16);
+    for (unsigned shift = 0; shift < 64; shift += 16) {
+        std::fill(start.begin(), start.end(), 0);
+        for (size_t i = 0; i < items.size(); ++i) ++start[(from[i].key >> shift) & 0xffff];
+        if (start[(from[0].key >> shift) & 0xffff] == items.size()) continue;
+        uint32_t sum = 0;
+        for (uint32_t& s : start) sum += std::exchange(s, sum);
+        for (size_t i = 0; i < items.size(); ++i)
+            to[start[(from[i].key >> shift) & 0xffff]++] = from[i];
+        std::swap(from, to);
+    }
+    if (from != items.data()) std::copy(from, from + items.size(), items.data());
+}
+
 // The numbers 0..n-1 ordered by `text_of` (equal texts by number). Millions of texts, many with
 // a long common start (`"['customer-`), are sorted 8 bytes at a time as numbers: each run of
-// equal bytes so far is sorted again by its next 8.
+// equal bytes so far is sorted again by its next 8 (a run is in number order, and the sort
+// keeps equal keys in order).
 template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
-    struct Keyed {
-        uint64_t key;
-        uint32_t id;
-    };
     struct Run {
         size_t begin, end, offset; // texts [begin, end) agree on their bytes before offset
     };
     std::vector<Keyed> keyed(n);
     for (uint32_t i = 0; i < n; ++i) keyed[i] = {0, i};
     std::vector<Run> runs{{0, n, 0}};
+    std::vector<Keyed> scratch;
     while (!runs.empty()) {
         const Run run = runs.back();
         runs.pop_back();
         const auto first = keyed.begin() + std::ptrdiff_t(run.begin);
         const auto last = keyed.begin() + std::ptrdiff_t(run.end);
         for (auto it = first; it != last; ++it) it->key = text_key(text_of(it->id), run.offset);
-        const bool same =
-            std::all_of(first, last, [&](const Keyed& k) { return k.key == first->key; });
-        if (!same)
-            std::sort(first, last, [](const Keyed& a, const Keyed& b) {
-                return a.key != b.key ? a.key < b.key : a.id < b.id;
-            });
+        sort_by_key({&*first, run.end - run.begin}, scratch);
         for (auto a = first; a != last;) {
             auto b = a + 1;
             while (b != last && b->key == a->key) ++b;

@@ -273,4 +273,40 @@ TEST_CASE("by via rows of equal size come in name order, however long their comm
     CHECK(kinds[2] == "\"['customer-key-0000x']\"");
 }
 
+TEST_CASE("by via rows of equal size come in name order when there are thousands of them",
+          "[render][partition]") {
+    // Enough names that they are sorted by radix, with bytes that differ in every 16-bit digit
+    // of the third 8-byte block and names that are the start of others.
+    Program p;
+    PyHeap& h = p.h;
+    std::vector<std::pair<uint64_t, uint64_t>> items;
+    std::vector<uint64_t> values;
+    constexpr int kKeys = 6000;
+    for (int n = 0; n < kKeys; ++n) {
+        const int i = int((int64_t(n) * 7919) % kKeys); // every number once, in no order
+        const std::string key = i % 3 == 0 ? fmt::format("customer-key-{:05d}", i)
+                                : i % 3 == 1
+                                    ? fmt::format("customer-key-{}", i)
+                                    : fmt::format("customer-key-{}{:05d}", char('a' + i % 26), i);
+        values.push_back(h.integer(100000 + int64_t(values.size())));
+        items.emplace_back(h.new_str(key), values.back());
+    }
+    p.global("d", h.dict(items));
+    Walk w(h);
+    Rendering r(w);
+    std::vector<uint32_t> nodes;
+    for (uint64_t value : values) nodes.push_back(r.node(value));
+    const heapy::heap::Referrers referrers(w.graph);
+    heapy::classify::ClassifyContext context = r.context;
+    context.referrers = &referrers;
+    const auto result =
+        heapy::classify::partition(context, nodes, *heapy::classify::find_classifier("via"));
+    std::vector<std::string> kinds;
+    for (const auto& row : result.table.rows) kinds.push_back(row.kind);
+    REQUIRE(kinds.size() > 4096);
+    std::vector<std::string> sorted = kinds;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(kinds == sorted);
+}
+
 #endif // tests/unit/support
