@@ -164,7 +164,7 @@ template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& t
         const auto first = keyed.begin() + std::ptrdiff_t(run.begin);
         const auto last = keyed.begin() + std::ptrdiff_t(run.end);
         for (auto it = first; it != last; ++it) it->key = text_key(text_of(it->id), run.offset);
-        sort_by_key({&*first, run.end - run.begin}, scratch);
+        sort_by_key({keyed.data() + run.begin, run.end - run.begin}, scratch);
         for (auto a = first; a != last;) {
             auto b = a + 1;
             while (b != last && b->key == a->key) ++b;
