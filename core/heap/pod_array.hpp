@@ -37,6 +37,7 @@ template <typename T> class PodArray {
     // changed) when the address range cannot be reserved (a limit on virtual memory).
     bool pin(size_t limit) {
         if (pinned_limit_ != 0) return limit <= pinned_limit_;
+        if (limit == 0 || limit > (SIZE_MAX >> 1) / sizeof(T)) return false;
         const size_t bytes = round_to_pages(limit * sizeof(T));
         void* range =
             mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -3,6 +3,7 @@
 #include "tests/unit/support/decoding.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 using namespace heapy::test;
 using namespace heapy::test::tpflags;
@@ -175,4 +176,18 @@ TEST_CASE("type names follow heapy's rule", "[decoder][types][names]") {
     CHECK(name_of(d, aliased, os_error) == "OSError");
     CHECK(name_of(d, aliased, h.t.int_) == "int");
     CHECK(name_of(d, aliased, h.t.str) == "builtins.str"); // not bound in these builtins
+}
+
+TEST_CASE("segmented store: elements never move and are found across segments",
+          "[decoder][types]") {
+    heapy::cpython::SegmentedStore<std::string> store;
+    std::vector<const std::string*> addresses;
+    for (int i = 0; i < 20000; ++i)
+        addresses.push_back(&store.push_back(fmt::format("type {}", i)));
+    REQUIRE(store.size() == 20000);
+    for (int i : {0, 63, 64, 191, 192, 447, 448, 19999}) {
+        INFO(i);
+        CHECK(store[size_t(i)] == fmt::format("type {}", i));
+        CHECK(&store[size_t(i)] == addresses[size_t(i)]);
+    }
 }

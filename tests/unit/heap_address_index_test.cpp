@@ -100,6 +100,32 @@ TEST_CASE("pod array: grows, keeps its contents and moves", "[heap][index]") {
     CHECK(sum > 0);
 }
 
+TEST_CASE("pod array: pinned, its elements stay where they are up to the limit", "[heap][index]") {
+    PodArray<uint64_t> values;
+    for (uint64_t i = 0; i < 10; ++i) values.push_back(i);
+    REQUIRE(values.pin(size_t{1} << 24));
+    CHECK(values.pinned());
+    CHECK(values[9] == 9); // kept when pinned
+    const uint64_t* first = values.begin();
+    for (uint64_t i = 10; i < 3000000; ++i) values.push_back(i);
+    CHECK(values.begin() == first); // 24 MB later, not moved
+    CHECK(values[2999999] == 2999999);
+    values.resize(4000000, 5);
+    CHECK(values.begin() == first);
+    CHECK(values[3999999] == 5);
+    CHECK_THROWS_AS(values.resize((size_t{1} << 24) + 1), std::bad_alloc);
+    PodArray<uint64_t> moved(std::move(values));
+    CHECK(moved.pinned());
+    CHECK(moved.begin() == first);
+    CHECK(moved[1234567] == 1234567);
+    // A range too large to reserve leaves the array as it was.
+    PodArray<uint64_t> huge;
+    huge.push_back(1);
+    CHECK_FALSE(huge.pin(size_t{1} << 62));
+    CHECK_FALSE(huge.pinned());
+    CHECK(huge[0] == 1);
+}
+
 TEST_CASE("node map: keeps values of the nodes that have one", "[heap][index]") {
     NodeMap<uint64_t> map;
     CHECK(map.find(0) == nullptr);
