@@ -9,14 +9,14 @@
 namespace heapy::heap {
 
 // The decoding half of the heap walk: decodes nodes in node order, appends their sizes to
-// `sizes`, and hands every referent (and every complaint) to `Out`, in the decoders' order.
-// `Out` is the resolving half itself, or the ring to the thread that runs it; it has
-// `push(const Found&)` and `saturated()`. The stage reads the nodes it is given and writes only
-// `sizes` and itself: the graph belongs to the resolver.
+// `sizes` (adding them to `total_size`), and hands every referent (and every complaint) to `Out`,
+// in the decoders' order. `Out` is the resolving half itself, or the ring to the thread that runs
+// it; it has `push(const Found&)` and `saturated()`. The stage reads the nodes it is given and
+// writes only `sizes` and `total_size`: the graph belongs to the resolver.
 template <class Out> class DecodeStage final : public cpython::EdgeSink {
   public:
-    DecodeStage(cpython::ObjectDecoder& decoder, NodeSizes& sizes, Out& out)
-        : decoder_(decoder), sizes_(sizes), out_(out) {}
+    DecodeStage(cpython::ObjectDecoder& decoder, NodeSizes& sizes, uint64_t& total_size, Out& out)
+        : decoder_(decoder), sizes_(sizes), total_size_(total_size), out_(out) {}
 
     // Decodes `node` and marks its end. `type`: what the node's type field stands for (the type
     // of an Object node, the owner's type for a ManagedValues node), else unused.
@@ -53,13 +53,11 @@ template <class Out> class DecodeStage final : public cpython::EdgeSink {
     void corrupt() override { out_.push({0, cpython::Referent::Object, Found::What::Corrupt}); }
     bool saturated() const override { return out_.saturated(); }
 
-    uint64_t total_size() const { return total_size_; }
-
   private:
     cpython::ObjectDecoder& decoder_;
     NodeSizes& sizes_;
+    uint64_t& total_size_;
     Out& out_;
-    uint64_t total_size_ = 0;
 };
 
 } // namespace heapy::heap

@@ -266,7 +266,7 @@ struct TwoThreads {
         : reader(main_decoder.reader().memory()),
           decoder(reader, main_decoder.layout(), main_decoder.types()),
           graph(graph), out{ring, stop, saturated_node}, sizes(std::move(graph.sizes)),
-          stage(decoder, sizes, out) {
+          stage(decoder, sizes, total_size, out) {
         decoder.set_interpreter(main_decoder.interpreter());
     }
     ~TwoThreads() { finish(); }
@@ -293,7 +293,9 @@ struct TwoThreads {
             stop.store(true, std::memory_order_relaxed);
             thread.join();
         }
-        if (!sizes_returned) graph.sizes = std::move(sizes);
+        if (sizes_returned) return;
+        graph.sizes = std::move(sizes);
+        graph.total_size += total_size;
         sizes_returned = true;
     }
     // After the decoding thread ended: its error, if it had one.
@@ -312,7 +314,8 @@ struct TwoThreads {
     std::atomic<bool> ended{false};                 // it has published its last item
     std::atomic<uint32_t> saturated_node{UINT32_MAX};
     alignas(64) ResolveElsewhere out;
-    NodeSizes sizes; // the graph's, while the thread appends to them
+    NodeSizes sizes;         // the graph's, while the thread appends to them
+    uint64_t total_size = 0; // of those it appends
     DecodeStage<ResolveElsewhere> stage;
     std::exception_ptr error;
     std::thread thread;
@@ -369,27 +372,20 @@ struct TwoThreads {
 void HeapWalker::drain(const WalkHooks& hooks) {
     const uint64_t memory_limit = analysis_memory_limit();
     uint32_t node = uint32_t(graph_.edge_begin.size() - 1);
-    uint64_t decoded_size = 0;
-    // Whatever happens, every node ends with a size, and the decoded sizes are counted.
+    // Whatever happens, every node ends with a size.
     struct Settle {
         ObjectGraph& graph;
-        uint64_t& decoded_size;
         ~Settle() {
-            graph.total_size += decoded_size;
             while (graph.sizes.size() < graph.nodes.size()) graph.sizes.append(0);
         }
-    } settle{graph_, decoded_size};
+    } settle{graph_};
 
     if (node < graph_.nodes.size() && walk_in_two_threads(walker_->decoder(), graph_))
-        node = drain_in_two_threads(node, hooks, memory_limit, decoded_size);
+        node = drain_in_two_threads(node, hooks, memory_limit);
 
     ResolveInPlace in_place{*walker_};
-    DecodeStage<ResolveInPlace> stage(walker_->decoder(), graph_.sizes, in_place);
-    struct Count {
-        DecodeStage<ResolveInPlace>& stage;
-        uint64_t& decoded_size;
-        ~Count() { decoded_size += stage.total_size(); }
-    } count{stage, decoded_size};
+    DecodeStage<ResolveInPlace> stage(walker_->decoder(), graph_.sizes, graph_.total_size,
+                                      in_place);
     cpython::TypeRegistry& types = walker_->decoder().types();
     for (; node < graph_.nodes.size(); ++node) {
         if (node + kPrefetchDistance < graph_.nodes.size())
@@ -406,7 +402,7 @@ void HeapWalker::drain(const WalkHooks& hooks) {
 // The drain with the decoders in a second thread; returns the first node left to decode here
 // (past the last node when none is).
 uint32_t HeapWalker::drain_in_two_threads(uint32_t node, const WalkHooks& hooks,
-                                          uint64_t memory_limit, uint64_t& decoded_size) {
+                                          uint64_t memory_limit) {
     TwoThreads two(walker_->decoder(), graph_);
     walker_->tell_saturated_to(&two.saturated_node);
     struct Untell {
@@ -442,7 +438,6 @@ uint32_t HeapWalker::drain_in_two_threads(uint32_t node, const WalkHooks& hooks,
     }
     two.finish();
     two.rethrow();
-    decoded_size += two.stage.total_size();
     return node;
 }
 

@@ -40,8 +40,7 @@ class HeapWalker {
 
   private:
     void drain(const WalkHooks& hooks);
-    uint32_t drain_in_two_threads(uint32_t node, const WalkHooks& hooks, uint64_t memory_limit,
-                                  uint64_t& decoded_size);
+    uint32_t drain_in_two_threads(uint32_t node, const WalkHooks& hooks, uint64_t memory_limit);
     void finish_node(uint32_t node, const WalkHooks& hooks, uint64_t memory_limit);
     std::unique_ptr<Walker> walker_;
     ObjectGraph& graph_;

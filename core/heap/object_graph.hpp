@@ -79,9 +79,7 @@ struct ObjectGraph {
     // What the resolving half of a walk holds: all but the sizes, which the decoding half
     // keeps while it appends them (perhaps in another thread), counted here at 2 bytes a node.
     uint64_t resolver_memory_bytes() const {
-        return nodes.size() * (sizeof(Node) + sizeof(uint16_t)) +
-               (edge_begin.size() + targets.size()) * 4 + dict_owners.memory_bytes() +
-               big_types.memory_bytes() + index.memory_bytes();
+        return memory_bytes() - sizes.memory_bytes() + nodes.size() * sizeof(uint16_t);
     }
     // Appends a node (size 0); returns its number. The address must fit (Node::fits).
     uint32_t add_node(uint64_t address, uint32_t type, NodeKind kind) {
