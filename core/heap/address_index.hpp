@@ -26,12 +26,9 @@ class AddressIndex {
 
     uint32_t find(uint64_t address) const {
         if (!paged(address)) return scattered_.find(address);
-        const uint32_t region_number = region_numbers_.find(region_key(address));
-        if (region_number == AddressHash::kMissing) return missing(address);
-        const Region* region = regions_[region_number].get();
-        const uint32_t* page = (*region)[(address >> kPageShift) & kPageMask];
-        if (!page) return missing(address);
-        const uint32_t slot = page[(address >> kGranuleShift) & kGranuleMask];
+        const uint32_t* slot_address = existing_slot(address);
+        if (!slot_address) return missing(address);
+        const uint32_t slot = *slot_address;
         if (slot == kMissing) return missing(address);
         if ((slot & kOffsetMask) == offset_bits(address)) return slot & ~kOffsetMask;
         return scattered_.find(address);
@@ -40,10 +37,7 @@ class AddressIndex {
     // Asks the CPU to start loading the slot of `address` (a hint: nothing changes).
     void prefetch(uint64_t address) const {
         if (!paged(address)) return;
-        const uint32_t region_number = region_numbers_.find(region_key(address));
-        if (region_number == AddressHash::kMissing) return;
-        if (const uint32_t* page = (*regions_[region_number])[(address >> kPageShift) & kPageMask])
-            __builtin_prefetch(page + ((address >> kGranuleShift) & kGranuleMask));
+        if (const uint32_t* slot = existing_slot(address)) __builtin_prefetch(slot);
     }
 
     // Inserts `address -> node` unless present; returns the node stored for `address`.
@@ -101,6 +95,14 @@ class AddressIndex {
     // An address with no slot is in the hash only if its node number did not fit a slot.
     uint32_t missing(uint64_t address) const {
         return huge_nodes_hashed_ ? scattered_.find(address) : kMissing;
+    }
+
+    // The slot of a paged address, or nullptr when its page has none yet.
+    const uint32_t* existing_slot(uint64_t address) const {
+        const uint32_t region_number = region_numbers_.find(region_key(address));
+        if (region_number == AddressHash::kMissing) return nullptr;
+        const uint32_t* page = (*regions_[region_number])[(address >> kPageShift) & kPageMask];
+        return page ? page + ((address >> kGranuleShift) & kGranuleMask) : nullptr;
     }
 
     uint32_t& slot_for(uint64_t address) {
