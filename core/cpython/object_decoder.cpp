@@ -152,7 +152,8 @@ void ObjectDecoder::referents(uint64_t address, const TypeInfo& type, EdgeSink& 
         break;
     case Kind::Unknown: {
         int64_t body = type.basicsize;
-        if (type.itemsize > 0) body += std::max<int64_t>(0, ob_size(address)) * type.itemsize;
+        if (type.itemsize > 0 && ob_size(address) > 0)
+            body += int64_t(item_count(address)) * type.itemsize;
         conservative_scan(address, address + std::min(body, kMaxConservativeBytes), type, sink);
         break;
     }
@@ -197,8 +198,7 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
         return;
     int64_t offset = type.dictoffset;
     if (offset < 0) {
-        int64_t n = ob_size(address);
-        if (n < 0) n = -n;
+        const int64_t n = int64_t(item_count(address));
         offset += (type.basicsize + n * type.itemsize + 7) & ~int64_t{7};
     }
     if (offset < 16 || offset > (int64_t{1} << 24)) return;

@@ -59,6 +59,8 @@ class ObjectDecoder {
     int64_t int_digit_count(uint64_t address);
     int int_sign(uint64_t address);
     int64_t ob_size(uint64_t address);
+    // |ob_size| when it is a plausible item count, else 0.
+    uint64_t item_count(uint64_t address);
     // The value stored under a str key in a dict, or 0.
     uint64_t dict_lookup(uint64_t dict, std::string_view key);
 

@@ -84,7 +84,11 @@ int64_t ObjectDecoder::int_digit_count(uint64_t address) {
         reader_.read(address + layout_.long_tag, tag);
         return int64_t(tag >> 3);
     }
-    return int64_t(items(ob_size(address)));
+    return int64_t(item_count(address));
+}
+
+uint64_t ObjectDecoder::item_count(uint64_t address) {
+    return items(ob_size(address));
 }
 
 uint64_t ObjectDecoder::str_size(uint64_t address) {
@@ -144,8 +148,7 @@ uint64_t ObjectDecoder::code_size(uint64_t address, const TypeInfo& type) {
             size += uint64_t(opcache) * kOpcacheEntrySize;
         }
     } else {
-        size = round_up_8(uint64_t(type.basicsize) +
-                          items(ob_size(address)) * uint64_t(type.itemsize));
+        size = round_up_8(uint64_t(type.basicsize) + item_count(address) * uint64_t(type.itemsize));
     }
     if (uint64_t extra = reader_.pointer(address + layout_.code_extra)) {
         int64_t count = 0;
@@ -161,8 +164,8 @@ uint64_t ObjectDecoder::old_frame_size(uint64_t address) {
     int32_t nlocals = 0, stacksize = 0;
     reader_.read(code + layout_.code_nlocals, nlocals);
     reader_.read(code + layout_.code_stacksize, stacksize);
-    int64_t cells = int64_t(items(ob_size(reader_.pointer(code + layout_.code_cellvars))));
-    int64_t frees = int64_t(items(ob_size(reader_.pointer(code + layout_.code_freevars))));
+    int64_t cells = int64_t(item_count(reader_.pointer(code + layout_.code_cellvars)));
+    int64_t frees = int64_t(item_count(reader_.pointer(code + layout_.code_freevars)));
     int64_t extras = int64_t(std::max(nlocals, 0)) + std::max(stacksize, 0) + cells + frees;
     return layout_.frame_size +
            uint64_t(std::clamp<int64_t>(extras - 1, 0, int64_t{1} << 24)) * kPointer;

@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 using namespace heapy::test;
 using namespace heapy::test::tpflags;
@@ -508,6 +509,26 @@ TEST_CASE("sizes of objects with extreme lengths are computed without overflow",
     one("values", [&](Decoding& d) {
         return d.decoder.managed_values_size(h.word(split + h.L.dict_values), d.type(split));
     });
+}
+
+// A tuple subclass keeps its __dict__ pointer after the items (tp_dictoffset -8): a corrupt
+// ob_size must not overflow the offset (UBSan in CI, from a byte flip).
+TEST_CASE("a variable-size instance with an absurd ob_size has no __dict__ past its end",
+          "[decoder][malformed]") {
+    PyHeap h;
+    const uint64_t cls = h.heap_type({.name = "T", .base = h.t.tuple});
+    REQUIRE(h.peek<int64_t>(cls + h.L.type_dictoffset) < 0);
+    for (int64_t size : {INT64_MAX, INT64_MIN, int64_t{8718968878589280255}, int64_t{1} << 40}) {
+        const uint64_t obj = h.instance(cls);
+        h.poke<int64_t>(obj + h.L.varobject_size, size);
+        const Outcome outcome = isolated([&] {
+            Decoding d(h);
+            return fmt::format("{} {}", fmt::join(d.referents(obj), "|"),
+                               d.size(obj) < (uint64_t{1} << 30));
+        });
+        INFO(size);
+        CHECK(outcome.describe() == "finished: ->ob_type T true");
+    }
 }
 
 // Bug: TypeRegistry::load (type_registry.cpp, the loop that finds static_base_dictoffset) walks
