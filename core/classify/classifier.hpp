@@ -42,6 +42,8 @@ struct ClassifyContext {
     uint32_t reachable_end; // nodes [1, reachable_end) are reachable from the root
     cpython::ObjectDecoder* decoder = nullptr;  // Via, Rcs, Module, Idset
     const heap::Referrers* referrers = nullptr; // Via, Rcs
+    // Polled by long classifications (Via): true once the user asked to stop.
+    std::function<bool()> interrupted = {};
 };
 
 // The Clodo kind name of one node: `str`, `dict of __main__.Foo`, `dict (no owner)`...

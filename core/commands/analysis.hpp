@@ -34,7 +34,8 @@ class Analysis {
     const heap::ObjectGraph& graph() const { return graph_; }
     classify::TypeNamer& names() { return *namer_; }
     classify::ClassifyContext classify_context() {
-        return {graph_, *namer_, dict_type_, reachable_end_};
+        return {graph_,  *namer_, dict_type_,           reachable_end_,
+                nullptr, nullptr, frontend_.interrupted};
     }
 
     // Node numbers of the reachable heap, in walk order.

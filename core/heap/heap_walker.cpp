@@ -4,16 +4,14 @@
 #include "core/heap/decode_stage.hpp"
 #include "core/heap/found_ring.hpp"
 #include "core/heap/memory_limit.hpp"
+#include "core/heap/second_thread.hpp"
 
 #include <fmt/format.h>
-#include <pthread.h>
 
 #include <atomic>
-#include <csignal>
 #include <cstdlib>
 #include <exception>
 #include <string_view>
-#include <system_error>
 #include <thread>
 #include <unordered_set>
 
@@ -249,15 +247,10 @@ struct ResolveElsewhere {
     }
 };
 
-// Whether the walk may decode in a second thread: the memory allows concurrent reads (a core
-// file), HEAPY_WALK_THREADS is not 1, and the node table can be pinned so that the decoding
-// thread reads it while the resolver appends.
+// Whether the walk may decode in a second thread: second_thread_allowed(), and the node table
+// can be pinned so that the decoding thread reads it while the resolver appends.
 bool walk_in_two_threads(cpython::ObjectDecoder& decoder, ObjectGraph& graph) {
-    if (!decoder.reader().memory().concurrent_reads()) return false;
-    if (const char* threads = std::getenv("HEAPY_WALK_THREADS");
-        threads && std::string_view(threads) == "1")
-        return false;
-    return graph.nodes.pin(size_t{1} << 32);
+    return second_thread_allowed(decoder.reader().memory()) && graph.nodes.pin(size_t{1} << 32);
 }
 
 // What the two threads of a walk share.
@@ -276,15 +269,7 @@ struct TwoThreads {
     // False when no thread can be started (the walk then goes on in this one).
     bool start(uint32_t first) {
         published.store(first, std::memory_order_release);
-        // The debugger's signals (Ctrl-C) stay with its own threads.
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        try {
-            thread = std::thread([this, first] { run(first); });
-        } catch (const std::system_error&) {
-        }
-        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        thread = start_quiet_thread([this, first] { run(first); });
         return thread.joinable();
     }
     // Stops the decoding thread (when it has not stopped) and waits for it.

@@ -3,11 +3,13 @@
 // Needs the decoder tests' support library (tests/unit/support/).
 #if __has_include("tests/unit/support/decoding.hpp")
 #include "core/classify/render.hpp"
+#include "core/errors.hpp"
 #include "tests/unit/support/decoding.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
+
+#include <map>
 
 using namespace heapy::test;
 using heapy::classify::Renderer;
@@ -309,6 +311,44 @@ TEST_CASE("by via rows of equal size come in name order when there are thousands
     std::vector<std::string> sorted = kinds;
     std::sort(sorted.begin(), sorted.end());
     CHECK(kinds == sorted);
+}
+
+TEST_CASE("by via of thousands of referrers, decoded in blocks", "[render][partition]") {
+    // 5000 tuples (x, n): x is referred to via [0] by all, each n via [1] by one, each tuple via
+    // its index by the list. With HEAPY_TEST_CONCURRENT_IMAGES=1 two threads share the blocks.
+    Program p;
+    PyHeap& h = p.h;
+    constexpr int kTuples = 5000;
+    const uint64_t x = h.new_str("x");
+    std::vector<uint64_t> tuples;
+    for (int i = 0; i < kTuples; ++i) tuples.push_back(h.tuple({x, h.integer(100000 + i)}));
+    p.global("tuples", h.list(tuples));
+    Walk w(h);
+    Rendering r(w);
+    const auto result =
+        heapy::classify::partition(r.context, nullptr, *heapy::classify::find_classifier("via"));
+    std::map<std::string, uint64_t> count_of;
+    for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
+    CHECK(count_of["'[1]'"] == kTuples + 1); // the ints and tuples[1]
+    CHECK(count_of["'[0]'"] == 2);           // x and tuples[0]
+    CHECK(count_of["'[4999]'"] == 1);
+    CHECK(count_of["'[2]'"] == 1);
+    CHECK(r.context.reachable_end - 1 == result.table.count);
+}
+
+TEST_CASE("by via stops when the user interrupts", "[render][partition]") {
+    Program p;
+    PyHeap& h = p.h;
+    p.global("l", h.list({h.integer(5), h.new_str("v")}));
+    Walk w(h);
+    Rendering r(w);
+    heapy::classify::ClassifyContext context = r.context;
+    int polls = 0;
+    context.interrupted = [&] { return ++polls > 0; };
+    CHECK_THROWS_AS(
+        heapy::classify::partition(context, nullptr, *heapy::classify::find_classifier("via")),
+        heapy::Interrupted);
+    CHECK(polls > 0);
 }
 
 #endif // tests/unit/support

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "core/classify/classifier.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace heapy::classify {
+
+// The kind of every node: keys[i] for nodes[i], names[key] its name. `ordered`: the keys are
+// ranks, names sorted and distinct.
+struct Kinds {
+    std::vector<uint32_t> keys;
+    std::vector<std::string> names;
+    bool ordered = false;
+};
+
+// Referrers heapy would count for `node`: for a reachable object only reachable referrers (and
+// the root); for an unreachable one, every referrer the graph has.
+template <class F> void for_each_referrer(const ClassifyContext& context, uint32_t node, F&& f) {
+    bool reachable = node < context.reachable_end;
+    for (uint32_t referrer : context.referrers->of(node))
+        if (!reachable || referrer < context.reachable_end) f(referrer);
+}
+
+} // namespace heapy::classify

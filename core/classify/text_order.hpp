@@ -1,0 +1,96 @@
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace heapy::classify {
+
+// Bytes [offset, offset + 8) of `text`, big-endian and zero-padded: ordered as the texts are
+// wherever they differ in those bytes.
+inline uint64_t text_key(std::string_view text, size_t offset) {
+    uint64_t key = 0;
+    for (size_t i = offset; i < offset + 8; ++i)
+        key = key << 8 | (i < text.size() ? uint8_t(text[i]) : 0);
+    return key;
+}
+
+// A text's number and 8 of its bytes as a number.
+struct Keyed {
+    uint64_t key;
+    uint32_t id;
+};
+
+// Sorts `items` by key; equal keys keep their order. Long runs go by radix, 16 bits a pass,
+// skipping the passes where every key has the same digit (keys of texts with a common start).
+void sort_by_key(std::span<Keyed> items, std::vector<Keyed>& scratch);
+
+// The numbers 0..n-1 ordered by `text_of` (equal texts by number). Millions of texts, many with
+// a long common start (`"['customer-`), are sorted 8 bytes at a time as numbers: each run of
+// equal bytes so far is sorted again by its next 8 (a run is in number order, and the sort
+// keeps equal keys in order).
+template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
+    struct Run {
+        size_t begin, end, offset; // texts [begin, end) agree on their bytes before offset
+    };
+    std::vector<Keyed> keyed(n);
+    for (uint32_t i = 0; i < n; ++i) keyed[i] = {0, i};
+    std::vector<Run> runs{{0, n, 0}};
+    std::vector<Keyed> scratch;
+    while (!runs.empty()) {
+        const Run run = runs.back();
+        runs.pop_back();
+        const auto first = keyed.begin() + std::ptrdiff_t(run.begin);
+        const auto last = keyed.begin() + std::ptrdiff_t(run.end);
+        for (auto it = first; it != last; ++it) it->key = text_key(text_of(it->id), run.offset);
+        sort_by_key({keyed.data() + run.begin, run.end - run.begin}, scratch);
+        for (auto a = first; a != last;) {
+            auto b = a + 1;
+            while (b != last && b->key == a->key) ++b;
+            if (b - a > 1) {
+                const bool longer = std::any_of(a, b, [&](const Keyed& k) {
+                    return std::string_view(text_of(k.id)).size() > run.offset + 8;
+                });
+                if (longer) {
+                    runs.push_back(
+                        {size_t(a - keyed.begin()), size_t(b - keyed.begin()), run.offset + 8});
+                } else { // equal but for trailing NULs: the shorter first
+                    std::sort(a, b, [&](const Keyed& x, const Keyed& y) {
+                        const size_t xs = std::string_view(text_of(x.id)).size();
+                        const size_t ys = std::string_view(text_of(y.id)).size();
+                        return xs != ys ? xs < ys : x.id < y.id;
+                    });
+                }
+            }
+            a = b;
+        }
+    }
+    std::vector<uint32_t> order(n);
+    for (uint32_t i = 0; i < n; ++i) order[i] = keyed[i].id;
+    return order;
+}
+
+// Strings stored end to end, numbered in the order added.
+class TextArena {
+  public:
+    uint32_t add(std::string_view text) {
+        bytes_.append(text);
+        ends_.push_back(bytes_.size());
+        return uint32_t(ends_.size() - 1);
+    }
+    std::string_view operator[](uint32_t id) const {
+        size_t begin = id == 0 ? 0 : ends_[id - 1];
+        return std::string_view(bytes_).substr(begin, ends_[id] - begin);
+    }
+    size_t size() const { return ends_.size(); }
+
+  private:
+    std::string bytes_;
+    std::vector<size_t> ends_;
+};
+
+} // namespace heapy::classify

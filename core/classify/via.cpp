@@ -1,0 +1,278 @@
+#include "core/classify/via.hpp"
+
+#include "core/classify/id_hash_set.hpp"
+#include "core/classify/text_order.hpp"
+#include "core/classify/via_edges.hpp"
+#include "core/errors.hpp"
+#include "core/heap/named_edges.hpp"
+#include "core/heap/relation_text.hpp"
+#include "core/report/pyrepr.hpp"
+
+#include <algorithm>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace heapy::classify {
+
+namespace {
+
+// A relation's identity: relations with equal keys have equal texts, so each text is made once.
+struct RelationKey {
+    uint64_t kind_index;
+    uint64_t name;
+    uint64_t object;
+    bool operator==(const RelationKey&) const = default;
+};
+struct RelationKeyHash {
+    size_t operator()(const RelationKey& k) const {
+        uint64_t h =
+            k.kind_index * 0x9e3779b97f4a7c15ULL ^ k.name * 0xc2b2ae3d27d4eb4fULL ^ k.object;
+        return size_t(h ^ (h >> 29));
+    }
+};
+
+RelationKey relation_key(const FoundRelation& edge) {
+    const cpython::Relation& r = edge.relation;
+    uint64_t name = r.kind == cpython::RelationKind::Root
+                        ? uint64_t(uintptr_t(edge.root_name.data()))
+                        : uint64_t(uintptr_t(r.name));
+    return {uint64_t(r.kind) << 32 | r.index, name, r.object};
+}
+
+// Numbers the distinct relations by text. Relations with equal keys have equal texts, so each
+// text is made once per key; equal texts of different keys are merged later, by the sort.
+class RelationTexts {
+  public:
+    explicit RelationTexts(cpython::ObjectDecoder& decoder) : decoder_(decoder) {}
+
+    uint32_t id(const FoundRelation& found) {
+        const cpython::Relation& r = found.relation;
+        // Indices (list items, dict keys, stack slots, set members) are numbered by a table.
+        const size_t numbered = numbered_kind(r.kind);
+        if (numbered < kNumberedKinds && !r.name && !r.object && r.index < kMaxNumbered) {
+            std::vector<uint32_t>& ids = by_index_[numbered];
+            if (r.index >= ids.size())
+                ids.resize(std::max<size_t>(r.index + 1, ids.size() * 2), kNone);
+            uint32_t& id = ids[r.index];
+            if (id == kNone) id = add(found);
+            return id;
+        }
+        const RelationKey key = relation_key(found);
+        auto [id, added] = ids_.insert(
+            RelationKeyHash{}(key), [&](uint32_t known) { return keys_[known] == key; },
+            uint32_t(texts_.size()));
+        if (added) {
+            keys_.resize(texts_.size());
+            keys_.push_back(key);
+            add(found);
+        }
+        return id;
+    }
+
+    // Starts loading what id() will look at for `found`.
+    void prefetch(const FoundRelation& found) const {
+        const cpython::Relation& r = found.relation;
+        const size_t numbered = numbered_kind(r.kind);
+        if (numbered < kNumberedKinds) {
+            if (r.index < by_index_[numbered].size())
+                __builtin_prefetch(&by_index_[numbered][r.index]);
+            return;
+        }
+        ids_.prefetch(RelationKeyHash{}(relation_key(found)));
+    }
+
+    size_t size() const { return texts_.size(); }
+    std::string_view operator[](uint32_t id) const { return texts_[id]; }
+
+  private:
+    static constexpr uint32_t kNone = UINT32_MAX;
+    static constexpr size_t kNumberedKinds = 4;
+    static constexpr uint32_t kMaxNumbered = uint32_t{1} << 24;
+
+    static size_t numbered_kind(cpython::RelationKind kind) {
+        switch (kind) {
+        case cpython::RelationKind::Index:
+            return 0;
+        case cpython::RelationKind::DictKey:
+            return 1;
+        case cpython::RelationKind::Stack:
+            return 2;
+        case cpython::RelationKind::SetMember:
+            return 3;
+        default:
+            return kNumberedKinds;
+        }
+    }
+
+    uint32_t add(const FoundRelation& found) {
+        const heap::NamedEdge edge{0, found.relation, found.root_name};
+        return texts_.add(report::py_repr_str(heap::via_text(decoder_, edge)));
+    }
+
+    cpython::ObjectDecoder& decoder_;
+    TextArena texts_;
+    std::vector<uint32_t> by_index_[kNumberedKinds];
+    std::vector<RelationKey> keys_; // by text number (unused for numbered relations)
+    IdHashSet ids_;
+};
+
+uint64_t hash_words(std::span<const uint32_t> words) {
+    uint64_t h = words.size();
+    for (uint32_t w : words) h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    return h;
+}
+
+} // namespace
+
+// Millions of distinct texts are normal (every list index, every dict key): each is made once,
+// sorted once, and the kinds come out already ranked in name order.
+Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                bool whole_heap) {
+    const heap::ObjectGraph& graph = context.graph;
+    std::vector<uint32_t> position;
+    std::vector<uint32_t> to_decode;
+    if (whole_heap) {
+        for (uint32_t node = 0; node < context.reachable_end; ++node)
+            if (graph.edge_begin[node] != graph.edge_begin[node + 1]) to_decode.push_back(node);
+    } else {
+        if (!context.referrers) throw Error("internal error: by via without referrers");
+        position.assign(graph.nodes.size(), UINT32_MAX);
+        for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
+        std::vector<bool> decoded(graph.nodes.size(), false);
+        for (uint32_t node : nodes)
+            for_each_referrer(context, node, [&](uint32_t referrer) {
+                if (!decoded[referrer]) {
+                    decoded[referrer] = true;
+                    to_decode.push_back(referrer);
+                }
+            });
+        std::sort(to_decode.begin(), to_decode.end());
+    }
+
+    // Each distinct relation gets a text number; its text is made once.
+    RelationTexts texts(*context.decoder);
+    std::vector<std::pair<uint32_t, uint32_t>> found; // (position in nodes, text number)
+    size_t edges = 0;
+    for (uint32_t referrer : to_decode)
+        edges += graph.edge_begin[referrer + 1] - graph.edge_begin[referrer];
+    found.reserve(edges);
+    {
+        ViaEdges relations(context, to_decode, whole_heap ? nullptr : &position);
+        std::vector<FoundRelation> chunk;
+        while (relations.next(chunk)) {
+            constexpr size_t kAhead = 8;
+            for (size_t i = 0; i < chunk.size(); ++i) {
+                if (i + kAhead < chunk.size()) texts.prefetch(chunk[i + kAhead]);
+                found.emplace_back(chunk[i].at, texts.id(chunk[i]));
+            }
+        }
+    }
+    position = {};
+    to_decode = {};
+
+    // Equal texts (from different relations) are one class; classes are numbered in text order.
+    std::vector<uint32_t> order = order_by_text(texts.size(), [&](uint32_t i) { return texts[i]; });
+    std::vector<uint32_t> class_of(texts.size());
+    std::vector<uint32_t> class_text; // a text number of each class
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        if (i == 0 || texts[order[i]] != texts[class_text.back()]) class_text.push_back(order[i]);
+        class_of[order[i]] = uint32_t(class_text.size() - 1);
+    }
+    order = {};
+
+    // Group by node with a counting sort (E entries, few per node).
+    std::vector<uint32_t> begin(nodes.size() + 1, 0);
+    for (const auto& f : found) ++begin[f.first + 1];
+    for (size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
+    std::vector<uint32_t> grouped(found.size());
+    {
+        std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
+        for (const auto& f : found) grouped[fill[f.first]++] = class_of[f.second];
+    }
+    found = {};
+    class_of = {};
+
+    // Most objects have one class; the others a set of them, named "a, b" and kept apart in
+    // `extra` (with "" for objects nothing refers to) until merged into the order below.
+    constexpr uint32_t kExtra = uint32_t{1} << 31;
+    std::vector<uint32_t> keys(nodes.size());
+    std::vector<std::string> extra;
+    std::vector<uint32_t> set_classes; // the classes of every distinct set, end to end
+    std::vector<uint32_t> set_begin{0};
+    std::vector<uint32_t> set_extra; // each set's number in `extra`
+    IdHashSet set_ids;
+    uint32_t nothing = UINT32_MAX;
+    for (size_t node = 0; node < nodes.size(); ++node) {
+        if (begin[node] == begin[node + 1]) {
+            if (nothing == UINT32_MAX) {
+                nothing = uint32_t(extra.size());
+                extra.emplace_back();
+            }
+            keys[node] = kExtra | nothing;
+            continue;
+        }
+        const size_t first = set_classes.size();
+        set_classes.insert(set_classes.end(), grouped.begin() + begin[node],
+                           grouped.begin() + begin[node + 1]);
+        std::sort(set_classes.begin() + first, set_classes.end());
+        set_classes.erase(std::unique(set_classes.begin() + first, set_classes.end()),
+                          set_classes.end());
+        std::span<const uint32_t> classes(set_classes.data() + first, set_classes.size() - first);
+        if (classes.size() == 1) {
+            keys[node] = classes.front();
+            set_classes.resize(first);
+            continue;
+        }
+        auto [id, added] = set_ids.insert(
+            hash_words(classes),
+            [&](uint32_t known) {
+                return std::ranges::equal(
+                    classes, std::span<const uint32_t>(set_classes.data() + set_begin[known],
+                                                       set_begin[known + 1] - set_begin[known]));
+            },
+            uint32_t(set_extra.size()));
+        if (added) {
+            std::string name;
+            for (uint32_t c : classes) {
+                if (!name.empty()) name += ", ";
+                name += texts[class_text[c]];
+            }
+            set_begin.push_back(uint32_t(set_classes.size()));
+            set_extra.push_back(uint32_t(extra.size()));
+            extra.push_back(std::move(name));
+        } else {
+            set_classes.resize(first);
+        }
+        keys[node] = kExtra | set_extra[id];
+    }
+    set_ids = {};
+    set_classes = {};
+
+    // Merge the extra names into the class names' order; equal names become one kind.
+    const std::vector<uint32_t> extra_order =
+        order_by_text(extra.size(), [&](uint32_t i) -> std::string_view { return extra[i]; });
+    std::vector<uint32_t> class_rank(class_text.size()), extra_rank(extra.size());
+    Kinds kinds;
+    kinds.ordered = true;
+    kinds.names.reserve(class_text.size() + extra.size());
+    size_t c = 0, e = 0;
+    while (c < class_text.size() || e < extra.size()) {
+        const bool take_extra = c == class_text.size() ||
+                                (e < extra.size() && extra[extra_order[e]] < texts[class_text[c]]);
+        std::string_view name = take_extra ? extra[extra_order[e]] : texts[class_text[c]];
+        if (kinds.names.empty() || kinds.names.back() != name) kinds.names.emplace_back(name);
+        const uint32_t rank = uint32_t(kinds.names.size() - 1);
+        if (take_extra)
+            extra_rank[extra_order[e++]] = rank;
+        else
+            class_rank[c++] = rank;
+    }
+    for (uint32_t& key : keys) key = key & kExtra ? extra_rank[key & ~kExtra] : class_rank[key];
+    kinds.keys = std::move(keys);
+    return kinds;
+}
+
+} // namespace heapy::classify
