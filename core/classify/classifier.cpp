@@ -248,12 +248,14 @@ void for_each_node(const std::vector<uint32_t>* list, uint32_t reachable_end, F&
 std::vector<uint32_t> add_rows(report::Partition& table, std::vector<std::string>& names,
                                const std::vector<uint64_t>& size_of_kind,
                                const std::vector<uint32_t>& count_of_kind, bool by_identity) {
-    std::vector<uint32_t> rows;
+    // Kinds in name order, then stably by size descending.
+    std::vector<Keyed> by_size;
     for (uint32_t k = 0; k < names.size(); ++k)
-        if (count_of_kind[k] != 0) rows.push_back(k);
-    std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
-        return size_of_kind[a] != size_of_kind[b] ? size_of_kind[a] > size_of_kind[b] : a < b;
-    });
+        if (count_of_kind[k] != 0) by_size.push_back({~size_of_kind[k], k});
+    std::vector<Keyed> scratch;
+    sort_by_key(by_size, scratch);
+    std::vector<uint32_t> rows(by_size.size());
+    for (size_t r = 0; r < rows.size(); ++r) rows[r] = by_size[r].id;
     table.rows.reserve(rows.size());
     std::vector<uint32_t> row_of_kind(names.size());
     for (uint32_t r = 0; r < rows.size(); ++r) {

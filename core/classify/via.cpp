@@ -199,7 +199,8 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     // `extra` (with "" for objects nothing refers to) until merged into the order below.
     constexpr uint32_t kExtra = uint32_t{1} << 31;
     std::vector<uint32_t> keys(nodes.size());
-    std::vector<std::string> extra;
+    TextArena extra;
+    std::string name;                  // of the set being named
     std::vector<uint32_t> set_classes; // the classes of every distinct set, end to end
     std::vector<uint32_t> set_begin{0};
     std::vector<uint32_t> set_extra; // each set's number in `extra`
@@ -208,8 +209,7 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     for (size_t node = 0; node < nodes.size(); ++node) {
         if (begin[node] == begin[node + 1]) {
             if (nothing == UINT32_MAX) {
-                nothing = uint32_t(extra.size());
-                extra.emplace_back();
+                nothing = extra.add("");
             }
             keys[node] = kExtra | nothing;
             continue;
@@ -235,14 +235,13 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
             },
             uint32_t(set_extra.size()));
         if (added) {
-            std::string name;
+            name.clear();
             for (uint32_t c : classes) {
-                if (!name.empty()) name += ", ";
+                if (c != classes.front()) name += ", ";
                 name += texts[class_text[c]];
             }
             set_begin.push_back(uint32_t(set_classes.size()));
-            set_extra.push_back(uint32_t(extra.size()));
-            extra.push_back(std::move(name));
+            set_extra.push_back(extra.add(name));
         } else {
             set_classes.resize(first);
         }
