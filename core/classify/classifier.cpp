@@ -125,6 +125,11 @@ uint64_t clodo_key(const ClassifyContext& context, uint32_t node) {
     return kDictOfBit | context.graph.type_of(owner);
 }
 
+void ClassifyContext::checkpoint(std::string_view what, uint64_t done, uint64_t total) const {
+    if (interrupted && interrupted()) throw Interrupted();
+    if (progress) progress(what, done, total);
+}
+
 std::optional<ClassifierInfo> find_classifier(std::string_view name) {
     for (const auto& info : kClassifiers)
         if (iequals(info.name, name)) return info;

@@ -44,6 +44,11 @@ struct ClassifyContext {
     const heap::Referrers* referrers = nullptr; // Via, Rcs
     // Polled by long classifications (Via): true once the user asked to stop.
     std::function<bool()> interrupted = {};
+    // Told how a long classification is getting on (`done` of `total`).
+    std::function<void(std::string_view what, uint64_t done, uint64_t total)> progress = {};
+
+    // Throws heapy::Interrupted when the user asked to stop; else reports progress.
+    void checkpoint(std::string_view what, uint64_t done, uint64_t total) const;
 };
 
 // The Clodo kind name of one node: `str`, `dict of __main__.Foo`, `dict (no owner)`...

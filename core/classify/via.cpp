@@ -19,6 +19,8 @@ namespace heapy::classify {
 
 namespace {
 
+constexpr size_t kNodesPerCheckpoint = size_t{1} << 16;
+
 // A relation's identity: relations with equal keys have equal texts, so each text is made once.
 struct RelationKey {
     uint64_t kind_index;
@@ -207,6 +209,8 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     IdHashSet set_ids;
     uint32_t nothing = UINT32_MAX;
     for (size_t node = 0; node < nodes.size(); ++node) {
+        if (node % kNodesPerCheckpoint == 0)
+            context.checkpoint("grouping objects by how they are referred to", node, nodes.size());
         if (begin[node] == begin[node + 1]) {
             if (nothing == UINT32_MAX) {
                 nothing = extra.add("");

@@ -1,6 +1,5 @@
 #include "core/classify/via_edges.hpp"
 
-#include "core/errors.hpp"
 #include "core/heap/named_edges.hpp"
 #include "core/heap/second_thread.hpp"
 
@@ -161,7 +160,7 @@ struct ViaEdges::Worker {
 
 ViaEdges::ViaEdges(const ClassifyContext& context, std::span<const uint32_t> referrers,
                    const std::vector<uint32_t>* position)
-    : context_(context),
+    : context_(context), referrer_count_(referrers.size()),
       own_(std::make_unique<Decoding>(context, *context.decoder, referrers, position, cursor_)) {
     if (heap::second_thread_allowed(context.decoder->reader().memory())) {
         worker_ = std::make_unique<Worker>(context, referrers, position, cursor_);
@@ -172,7 +171,9 @@ ViaEdges::ViaEdges(const ClassifyContext& context, std::span<const uint32_t> ref
 ViaEdges::~ViaEdges() = default;
 
 bool ViaEdges::next(std::vector<FoundRelation>& chunk) {
-    if (context_.interrupted && context_.interrupted()) throw Interrupted();
+    context_.checkpoint("finding how objects are referred to",
+                        std::min(cursor_.load(std::memory_order_relaxed), referrer_count_),
+                        referrer_count_);
     if (!worker_) return own_->fill(chunk);
     return worker_->take(chunk, false) || own_->fill(chunk) || worker_->take(chunk, true);
 }

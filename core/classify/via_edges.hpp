@@ -35,14 +35,15 @@ class ViaEdges {
     ViaEdges(const ViaEdges&) = delete;
     ViaEdges& operator=(const ViaEdges&) = delete;
 
-    // Replaces `chunk` with the next relations; false at the end. Throws heapy::Interrupted when
-    // the context says so, and what the decoding thread threw.
+    // Replaces `chunk` with the next relations; false at the end. Reports progress to the
+    // context; throws heapy::Interrupted when it says so, and what the decoding thread threw.
     bool next(std::vector<FoundRelation>& chunk);
 
   private:
     struct Decoding;
     struct Worker;
     const ClassifyContext& context_;
+    const size_t referrer_count_;
     std::atomic<size_t> cursor_{0}; // the next referrer not claimed by either thread
     std::unique_ptr<Decoding> own_;
     std::unique_ptr<Worker> worker_;

@@ -34,8 +34,14 @@ class Analysis {
     const heap::ObjectGraph& graph() const { return graph_; }
     classify::TypeNamer& names() { return *namer_; }
     classify::ClassifyContext classify_context() {
-        return {graph_,  *namer_, dict_type_,           reachable_end_,
-                nullptr, nullptr, frontend_.interrupted};
+        return {graph_,
+                *namer_,
+                dict_type_,
+                reachable_end_,
+                nullptr,
+                nullptr,
+                frontend_.interrupted,
+                frontend_.progress};
     }
 
     // Node numbers of the reachable heap, in walk order.

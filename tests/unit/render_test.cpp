@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 
 using namespace heapy::test;
 using heapy::classify::Renderer;
@@ -334,6 +335,23 @@ TEST_CASE("by via of thousands of referrers, decoded in blocks", "[render][parti
     CHECK(count_of["'[4999]'"] == 1);
     CHECK(count_of["'[2]'"] == 1);
     CHECK(r.context.reachable_end - 1 == result.table.count);
+}
+
+TEST_CASE("by via tells how it is getting on", "[render][partition]") {
+    Program p;
+    PyHeap& h = p.h;
+    p.global("l", h.list({h.integer(5), h.new_str("v")}));
+    Walk w(h);
+    Rendering r(w);
+    heapy::classify::ClassifyContext context = r.context;
+    std::set<std::string> steps;
+    context.progress = [&](std::string_view what, uint64_t done, uint64_t total) {
+        CHECK(done <= total);
+        steps.emplace(what);
+    };
+    heapy::classify::partition(context, nullptr, *heapy::classify::find_classifier("via"));
+    CHECK(steps == std::set<std::string>{"finding how objects are referred to",
+                                         "grouping objects by how they are referred to"});
 }
 
 TEST_CASE("by via stops when the user interrupts", "[render][partition]") {
