@@ -29,13 +29,17 @@ struct Keyed {
 // skipping the passes where every key has the same digit (keys of texts with a common start).
 void sort_by_key(std::span<Keyed> items, std::vector<Keyed>& scratch);
 
-// The numbers 0..n-1 ordered by `text_of` (equal texts by number). Millions of texts, many with
-// a long common start (`"['customer-`), are sorted 8 bytes at a time as numbers: each run of
-// equal bytes so far is sorted again by its next 8 (a run is in number order, and the sort
-// keeps equal keys in order).
-template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
+// The numbers 0..n-1 ordered by sequences of parts (bytes of a text, numbers of a list), equal
+// sequences by number. `key_at(id, offset)`: the `step` parts of sequence `id` from `offset` as
+// one number, ordered as they are, parts past the end as 0 (a part that is itself 0 must then
+// sort like a missing one); `length_of(id)`: how many parts it has. Millions of sequences with a
+// long common start are sorted `step` parts at a time by radix: each run of sequences equal so
+// far is sorted again by its next parts (a run is in number order, and the sort keeps equal keys
+// in order); sequences equal but for trailing zero parts put the shorter first.
+template <class KeyAt, class LengthOf>
+std::vector<uint32_t> order_by_parts(size_t n, size_t step, KeyAt&& key_at, LengthOf&& length_of) {
     struct Run {
-        size_t begin, end, offset; // texts [begin, end) agree on their bytes before offset
+        size_t begin, end, offset; // sequences [begin, end) agree on their parts before offset
     };
     std::vector<Keyed> keyed(n);
     for (uint32_t i = 0; i < n; ++i) keyed[i] = {0, i};
@@ -46,22 +50,20 @@ template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& t
         runs.pop_back();
         const auto first = keyed.begin() + std::ptrdiff_t(run.begin);
         const auto last = keyed.begin() + std::ptrdiff_t(run.end);
-        for (auto it = first; it != last; ++it) it->key = text_key(text_of(it->id), run.offset);
+        for (auto it = first; it != last; ++it) it->key = key_at(it->id, run.offset);
         sort_by_key({keyed.data() + run.begin, run.end - run.begin}, scratch);
         for (auto a = first; a != last;) {
             auto b = a + 1;
             while (b != last && b->key == a->key) ++b;
             if (b - a > 1) {
-                const bool longer = std::any_of(a, b, [&](const Keyed& k) {
-                    return std::string_view(text_of(k.id)).size() > run.offset + 8;
-                });
+                const bool longer = std::any_of(
+                    a, b, [&](const Keyed& k) { return length_of(k.id) > run.offset + step; });
                 if (longer) {
                     runs.push_back(
-                        {size_t(a - keyed.begin()), size_t(b - keyed.begin()), run.offset + 8});
-                } else { // equal but for trailing NULs: the shorter first
+                        {size_t(a - keyed.begin()), size_t(b - keyed.begin()), run.offset + step});
+                } else {
                     std::sort(a, b, [&](const Keyed& x, const Keyed& y) {
-                        const size_t xs = std::string_view(text_of(x.id)).size();
-                        const size_t ys = std::string_view(text_of(y.id)).size();
+                        const size_t xs = length_of(x.id), ys = length_of(y.id);
                         return xs != ys ? xs < ys : x.id < y.id;
                     });
                 }
@@ -72,6 +74,13 @@ template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& t
     std::vector<uint32_t> order(n);
     for (uint32_t i = 0; i < n; ++i) order[i] = keyed[i].id;
     return order;
+}
+
+// The numbers 0..n-1 ordered by `text_of` (equal texts by number), 8 bytes at a time.
+template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
+    return order_by_parts(
+        n, 8, [&](uint32_t id, size_t offset) { return text_key(text_of(id), offset); },
+        [&](uint32_t id) { return std::string_view(text_of(id)).size(); });
 }
 
 // Strings stored end to end, numbered in the order added.

@@ -197,15 +197,16 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     found = {};
     class_of = {};
 
-    // Most objects have one class; the others a set of them, named "a, b" and kept apart in
-    // `extra` (with "" for objects nothing refers to) until merged into the order below.
-    constexpr uint32_t kExtra = uint32_t{1} << 31;
-    std::vector<uint32_t> keys(nodes.size());
-    TextArena extra;
-    std::string name;                  // of the set being named
-    std::vector<uint32_t> set_classes; // the classes of every distinct set, end to end
+    // Most objects have one class; the others a distinct set of them, its classes end to end in
+    // `set_classes` (the empty set for objects nothing refers to).
+    constexpr uint32_t kSet = uint32_t{1} << 31;
+    std::vector<uint32_t> keys(nodes.size()); // a class, or kSet | a set
+    std::vector<uint32_t> set_classes;
     std::vector<uint32_t> set_begin{0};
-    std::vector<uint32_t> set_extra; // each set's number in `extra`
+    auto set_of = [&](uint32_t set) {
+        return std::span<const uint32_t>(set_classes.data() + set_begin[set],
+                                         set_begin[set + 1] - set_begin[set]);
+    };
     IdHashSet set_ids;
     uint32_t nothing = UINT32_MAX;
     for (size_t node = 0; node < nodes.size(); ++node) {
@@ -213,9 +214,14 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
             context.checkpoint("grouping objects by how they are referred to", node, nodes.size());
         if (begin[node] == begin[node + 1]) {
             if (nothing == UINT32_MAX) {
-                nothing = extra.add("");
+                nothing = uint32_t(set_begin.size() - 1);
+                set_begin.push_back(uint32_t(set_classes.size()));
             }
-            keys[node] = kExtra | nothing;
+            keys[node] = kSet | nothing;
+            continue;
+        }
+        if (begin[node] + 1 == begin[node + 1]) { // most objects: one referrer, one relation
+            keys[node] = grouped[begin[node]];
             continue;
         }
         const size_t first = set_classes.size();
@@ -232,48 +238,52 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
         }
         auto [id, added] = set_ids.insert(
             hash_words(classes),
-            [&](uint32_t known) {
-                return std::ranges::equal(
-                    classes, std::span<const uint32_t>(set_classes.data() + set_begin[known],
-                                                       set_begin[known + 1] - set_begin[known]));
-            },
-            uint32_t(set_extra.size()));
-        if (added) {
-            name.clear();
-            for (uint32_t c : classes) {
-                if (c != classes.front()) name += ", ";
-                name += texts[class_text[c]];
-            }
+            [&](uint32_t known) { return std::ranges::equal(classes, set_of(known)); },
+            uint32_t(set_begin.size() - 1));
+        if (added)
             set_begin.push_back(uint32_t(set_classes.size()));
-            set_extra.push_back(extra.add(name));
-        } else {
+        else
             set_classes.resize(first);
-        }
-        keys[node] = kExtra | set_extra[id];
+        keys[node] = kSet | id;
     }
     set_ids = {};
-    set_classes = {};
+    context.checkpoint("grouping objects by how they are referred to", nodes.size(), nodes.size());
 
-    // Merge the extra names into the class names' order; equal names become one kind.
-    const std::vector<uint32_t> extra_order =
-        order_by_text(extra.size(), [&](uint32_t i) -> std::string_view { return extra[i]; });
-    std::vector<uint32_t> class_rank(class_text.size()), extra_rank(extra.size());
+    // A set is named by its class texts in order, joined by ", ". The texts are reprs of strings,
+    // so none is the start of another: names compare as their class numbers do, a set before the
+    // sets it is the start of (and the empty set first).
+    const size_t set_count = set_begin.size() - 1;
+    const std::vector<uint32_t> set_order = order_by_parts(
+        set_count, 2,
+        [&](uint32_t set, size_t offset) {
+            const std::span<const uint32_t> classes = set_of(set);
+            auto part = [&](size_t i) -> uint64_t {
+                return i < classes.size() ? classes[i] + 1 : 0;
+            };
+            return part(offset) << 32 | part(offset + 1);
+        },
+        [&](uint32_t set) { return size_t(set_begin[set + 1] - set_begin[set]); });
+    // Sets merge into the classes' order: a set goes before a class when its first class does.
+    std::vector<uint32_t> class_rank(class_text.size()), set_rank(set_count);
     Kinds kinds;
     kinds.ordered = true;
-    kinds.names.reserve(class_text.size() + extra.size());
+    kinds.names.reserve(class_text.size() + set_count);
     size_t c = 0, e = 0;
-    while (c < class_text.size() || e < extra.size()) {
-        const bool take_extra = c == class_text.size() ||
-                                (e < extra.size() && extra[extra_order[e]] < texts[class_text[c]]);
-        std::string_view name = take_extra ? extra[extra_order[e]] : texts[class_text[c]];
-        if (kinds.names.empty() || kinds.names.back() != name) kinds.names.emplace_back(name);
-        const uint32_t rank = uint32_t(kinds.names.size() - 1);
-        if (take_extra)
-            extra_rank[extra_order[e++]] = rank;
-        else
-            class_rank[c++] = rank;
+    while (c < class_text.size() || e < set_count) {
+        if (c == class_text.size() ||
+            (e < set_count && (set_of(set_order[e]).empty() || set_of(set_order[e])[0] < c))) {
+            std::string& name = kinds.names.emplace_back();
+            for (uint32_t member : set_of(set_order[e])) {
+                if (!name.empty()) name += ", ";
+                name += texts[class_text[member]];
+            }
+            set_rank[set_order[e++]] = uint32_t(kinds.names.size() - 1);
+        } else {
+            kinds.names.emplace_back(texts[class_text[c]]);
+            class_rank[c++] = uint32_t(kinds.names.size() - 1);
+        }
     }
-    for (uint32_t& key : keys) key = key & kExtra ? extra_rank[key & ~kExtra] : class_rank[key];
+    for (uint32_t& key : keys) key = key & kSet ? set_rank[key & ~kSet] : class_rank[key];
     kinds.keys = std::move(keys);
     return kinds;
 }

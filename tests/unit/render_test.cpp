@@ -314,6 +314,49 @@ TEST_CASE("by via rows of equal size come in name order when there are thousands
     CHECK(kinds == sorted);
 }
 
+TEST_CASE("by via rows of sets of relations come in name order among single relations",
+          "[render][partition]") {
+    // Ints of one size, each referred to by a different mix of dict keys and list items: the
+    // rows tie on size, so they come in name order, a set after the relation it starts with
+    // ("['ab']" alone sorts after the sets that start with "['a']").
+    Program p;
+    PyHeap& h = p.h;
+    std::vector<uint64_t> ints;
+    for (int i = 0; i < 7; ++i) ints.push_back(h.integer(200000 + i));
+    auto key = [&](const char* text) { return h.new_str(text); };
+    p.global("d1", h.dict({{key("a"), ints[0]},
+                           {key("b"), ints[1]},
+                           {key("ab"), ints[2]},
+                           {key("a b"), ints[3]}}));
+    p.global("d2", h.dict({{key("a"), ints[1]}, {key("b"), ints[4]}}));
+    p.global("l", h.list({ints[4], ints[3], ints[5]}));
+    p.global("t", h.tuple({ints[0], ints[1]}));
+    p.global("d3", h.dict({{key("a"), ints[6]}}));
+    Walk w(h);
+    Rendering r(w);
+    std::vector<uint32_t> nodes;
+    for (uint64_t value : ints) nodes.push_back(r.node(value));
+    const heapy::heap::Referrers referrers(w.graph);
+    heapy::classify::ClassifyContext context = r.context;
+    context.referrers = &referrers;
+    const auto result =
+        heapy::classify::partition(context, nodes, *heapy::classify::find_classifier("via"));
+    std::vector<std::string> kinds;
+    for (const auto& row : result.table.rows) kinds.push_back(row.kind);
+    std::vector<std::string> sorted = kinds;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(kinds == sorted);
+    CHECK(kinds == std::vector<std::string>{
+                       "\"['a b']\", '[1]'",          // ints[3] (' ' sorts before "'")
+                       "\"['a']\"",                   // ints[6]
+                       "\"['a']\", \"['b']\", '[1]'", // ints[1]
+                       "\"['a']\", '[0]'",            // ints[0]
+                       "\"['ab']\"",                  // ints[2]
+                       "\"['b']\", '[0]'",            // ints[4]
+                       "'[2]'",                       // ints[5]
+                   });
+}
+
 TEST_CASE("by via of thousands of referrers, decoded in blocks", "[render][partition]") {
     // 5000 tuples (x, n): x is referred to via [0] by all, each n via [1] by one, each tuple via
     // its index by the list. With HEAPY_TEST_CONCURRENT_IMAGES=1 two threads share the blocks.
