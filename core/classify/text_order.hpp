@@ -96,6 +96,12 @@ class TextArena {
         return std::string_view(bytes_).substr(begin, ends_[id] - begin);
     }
     size_t size() const { return ends_.size(); }
+    // Adds the texts of `other` after these, numbered on.
+    void append(const TextArena& other) {
+        const size_t offset = bytes_.size();
+        bytes_.append(other.bytes_);
+        for (size_t end : other.ends_) ends_.push_back(offset + end);
+    }
 
   private:
     std::string bytes_;

@@ -3,10 +3,8 @@
 #include "core/classify/id_hash_set.hpp"
 #include "core/classify/text_order.hpp"
 #include "core/classify/via_edges.hpp"
+#include "core/classify/via_relations.hpp"
 #include "core/errors.hpp"
-#include "core/heap/named_edges.hpp"
-#include "core/heap/relation_text.hpp"
-#include "core/report/pyrepr.hpp"
 
 #include <algorithm>
 #include <span>
@@ -20,106 +18,6 @@ namespace heapy::classify {
 namespace {
 
 constexpr size_t kNodesPerCheckpoint = size_t{1} << 16;
-
-// A relation's identity: relations with equal keys have equal texts, so each text is made once.
-struct RelationKey {
-    uint64_t kind_index;
-    uint64_t name;
-    uint64_t object;
-    bool operator==(const RelationKey&) const = default;
-};
-struct RelationKeyHash {
-    size_t operator()(const RelationKey& k) const {
-        uint64_t h =
-            k.kind_index * 0x9e3779b97f4a7c15ULL ^ k.name * 0xc2b2ae3d27d4eb4fULL ^ k.object;
-        return size_t(h ^ (h >> 29));
-    }
-};
-
-RelationKey relation_key(const FoundRelation& edge) {
-    const cpython::Relation& r = edge.relation;
-    uint64_t name = r.kind == cpython::RelationKind::Root
-                        ? uint64_t(uintptr_t(edge.root_name.data()))
-                        : uint64_t(uintptr_t(r.name));
-    return {uint64_t(r.kind) << 32 | r.index, name, r.object};
-}
-
-// Numbers the distinct relations by text. Relations with equal keys have equal texts, so each
-// text is made once per key; equal texts of different keys are merged later, by the sort.
-class RelationTexts {
-  public:
-    explicit RelationTexts(cpython::ObjectDecoder& decoder) : decoder_(decoder) {}
-
-    uint32_t id(const FoundRelation& found) {
-        const cpython::Relation& r = found.relation;
-        // Indices (list items, dict keys, stack slots, set members) are numbered by a table.
-        const size_t numbered = numbered_kind(r.kind);
-        if (numbered < kNumberedKinds && !r.name && !r.object && r.index < kMaxNumbered) {
-            std::vector<uint32_t>& ids = by_index_[numbered];
-            if (r.index >= ids.size())
-                ids.resize(std::max<size_t>(r.index + 1, ids.size() * 2), kNone);
-            uint32_t& id = ids[r.index];
-            if (id == kNone) id = add(found);
-            return id;
-        }
-        const RelationKey key = relation_key(found);
-        auto [id, added] = ids_.insert(
-            RelationKeyHash{}(key), [&](uint32_t known) { return keys_[known] == key; },
-            uint32_t(texts_.size()));
-        if (added) {
-            keys_.resize(texts_.size());
-            keys_.push_back(key);
-            add(found);
-        }
-        return id;
-    }
-
-    // Starts loading what id() will look at for `found`.
-    void prefetch(const FoundRelation& found) const {
-        const cpython::Relation& r = found.relation;
-        const size_t numbered = numbered_kind(r.kind);
-        if (numbered < kNumberedKinds) {
-            if (r.index < by_index_[numbered].size())
-                __builtin_prefetch(&by_index_[numbered][r.index]);
-            return;
-        }
-        ids_.prefetch(RelationKeyHash{}(relation_key(found)));
-    }
-
-    size_t size() const { return texts_.size(); }
-    std::string_view operator[](uint32_t id) const { return texts_[id]; }
-
-  private:
-    static constexpr uint32_t kNone = UINT32_MAX;
-    static constexpr size_t kNumberedKinds = 4;
-    static constexpr uint32_t kMaxNumbered = uint32_t{1} << 24;
-
-    static size_t numbered_kind(cpython::RelationKind kind) {
-        switch (kind) {
-        case cpython::RelationKind::Index:
-            return 0;
-        case cpython::RelationKind::DictKey:
-            return 1;
-        case cpython::RelationKind::Stack:
-            return 2;
-        case cpython::RelationKind::SetMember:
-            return 3;
-        default:
-            return kNumberedKinds;
-        }
-    }
-
-    uint32_t add(const FoundRelation& found) {
-        const heap::NamedEdge edge{0, found.relation, found.root_name};
-        return texts_.add(report::py_repr_str(heap::via_text(decoder_, edge)));
-    }
-
-    cpython::ObjectDecoder& decoder_;
-    TextArena texts_;
-    std::vector<uint32_t> by_index_[kNumberedKinds];
-    std::vector<RelationKey> keys_; // by text number (unused for numbered relations)
-    IdHashSet ids_;
-};
 
 uint64_t hash_words(std::span<const uint32_t> words) {
     uint64_t h = words.size();
@@ -154,26 +52,28 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
         std::sort(to_decode.begin(), to_decode.end());
     }
 
-    // Each distinct relation gets a text number; its text is made once.
-    RelationTexts texts(*context.decoder);
-    std::vector<std::pair<uint32_t, uint32_t>> found; // (position in nodes, text number)
+    // Each distinct relation gets a number; its text is made once, after.
+    RelationIds relations;
+    std::vector<std::pair<uint32_t, uint32_t>> found; // (position in nodes, relation number)
     size_t edges = 0;
     for (uint32_t referrer : to_decode)
         edges += graph.edge_begin[referrer + 1] - graph.edge_begin[referrer];
     found.reserve(edges);
     {
-        ViaEdges relations(context, to_decode, whole_heap ? nullptr : &position);
+        ViaEdges relations_found(context, to_decode, whole_heap ? nullptr : &position);
         std::vector<FoundRelation> chunk;
-        while (relations.next(chunk)) {
+        while (relations_found.next(chunk)) {
             constexpr size_t kAhead = 8;
             for (size_t i = 0; i < chunk.size(); ++i) {
-                if (i + kAhead < chunk.size()) texts.prefetch(chunk[i + kAhead]);
-                found.emplace_back(chunk[i].at, texts.id(chunk[i]));
+                if (i + kAhead < chunk.size()) relations.prefetch(chunk[i + kAhead]);
+                found.emplace_back(chunk[i].at, relations.id(chunk[i]));
             }
         }
     }
     position = {};
     to_decode = {};
+    const TextArena texts = relation_texts(context, relations.keys());
+    relations = {};
 
     // Equal texts (from different relations) are one class; classes are numbered in text order.
     std::vector<uint32_t> order = order_by_text(texts.size(), [&](uint32_t i) { return texts[i]; });

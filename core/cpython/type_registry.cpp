@@ -87,6 +87,13 @@ TypeRegistry::TypeRegistry(Reader& reader, const Layout& layout, const memory::S
     if (auto address = symbols.lookup("PyType_Type")) type_type_ = *address;
 }
 
+std::unique_ptr<TypeRegistry> TypeRegistry::fork(Reader& reader) const {
+    std::unique_ptr<TypeRegistry> copy(new TypeRegistry(reader, layout_));
+    copy->kind_by_address_ = kind_by_address_;
+    copy->type_type_ = type_type_;
+    return copy;
+}
+
 uint64_t TypeRegistry::address_of(Kind kind) const {
     for (const auto& [address, k] : kind_by_address_)
         if (k == kind) return address;

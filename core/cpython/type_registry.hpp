@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -52,6 +53,9 @@ struct TypeInfo {
 class TypeRegistry {
   public:
     TypeRegistry(Reader& reader, const Layout& layout, const memory::Symbols& symbols);
+    // A registry for another thread: reads through `reader`, knows the same built-in types, has
+    // loaded none yet.
+    std::unique_ptr<TypeRegistry> fork(Reader& reader) const;
 
     // The type at `address`, or nullptr when it is not a plausible type object.
     const TypeInfo* get(uint64_t address) {
@@ -72,6 +76,8 @@ class TypeRegistry {
     uint64_t address_of(Kind kind) const;
 
   private:
+    TypeRegistry(Reader& reader, const Layout& layout) : reader_(reader), layout_(layout) {}
+
     static constexpr uint32_t kInvalid = UINT32_MAX;
     const TypeInfo* load(uint64_t address, int depth);
     Kind static_kind(uint64_t address, const std::string& tp_name) const;

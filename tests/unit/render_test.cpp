@@ -393,8 +393,33 @@ TEST_CASE("by via tells how it is getting on", "[render][partition]") {
         steps.emplace(what);
     };
     heapy::classify::partition(context, nullptr, *heapy::classify::find_classifier("via"));
-    CHECK(steps == std::set<std::string>{"finding how objects are referred to",
+    CHECK(steps == std::set<std::string>{"finding how objects are referred to", "naming relations",
                                          "grouping objects by how they are referred to"});
+}
+
+TEST_CASE("by via names tens of thousands of relations", "[render][partition]") {
+    // More distinct relations than one thread names alone: with HEAPY_TEST_CONCURRENT_IMAGES=1
+    // the second half is named by a thread with a type registry of its own.
+    Program p;
+    PyHeap& h = p.h;
+    constexpr int kItems = 70000;
+    std::vector<uint64_t> items;
+    for (int i = 0; i < kItems; ++i) items.push_back(h.integer(300000 + i));
+    std::vector<std::pair<uint64_t, uint64_t>> named;
+    for (int i = 0; i < 3; ++i) named.emplace_back(h.new_str(fmt::format("key{}", i)), items[i]);
+    p.global("l", h.list(items));
+    p.global("d", h.dict(named));
+    Walk w(h);
+    Rendering r(w);
+    const auto result =
+        heapy::classify::partition(r.context, nullptr, *heapy::classify::find_classifier("via"));
+    std::map<std::string, uint64_t> count_of;
+    for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
+    CHECK(count_of["'[69999]'"] == 1);
+    CHECK(count_of["'[35000]'"] == 1);
+    CHECK(count_of["\"['key2']\", '[2]'"] == 1);
+    CHECK(count_of["\"['key0']\", '[0]'"] == 1);
+    CHECK(count_of.size() >= size_t(kItems));
 }
 
 TEST_CASE("by via stops when the user interrupts", "[render][partition]") {
