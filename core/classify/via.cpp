@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <span>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,173 +18,231 @@ namespace {
 
 constexpr size_t kNodesPerCheckpoint = size_t{1} << 16;
 
+// The referrers whose relations count for `nodes`, in node order; for a listed set also the
+// position of each node in it (`position`, UINT32_MAX for the others).
+std::vector<uint32_t> referrers_of(const ClassifyContext& context,
+                                   const std::vector<uint32_t>& nodes, bool whole_heap,
+                                   std::vector<uint32_t>& position) {
+    const heap::ObjectGraph& graph = context.graph;
+    std::vector<uint32_t> referrers;
+    if (whole_heap) {
+        for (uint32_t node = 0; node < context.reachable_end; ++node)
+            if (graph.edge_begin[node] != graph.edge_begin[node + 1]) referrers.push_back(node);
+        return referrers;
+    }
+    if (!context.referrers) throw Error("internal error: by via without referrers");
+    position.assign(graph.nodes.size(), UINT32_MAX);
+    for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
+    std::vector<bool> listed(graph.nodes.size(), false);
+    for (uint32_t node : nodes)
+        for_each_referrer(context, node, [&](uint32_t referrer) {
+            if (!listed[referrer]) {
+                listed[referrer] = true;
+                referrers.push_back(referrer);
+            }
+        });
+    std::sort(referrers.begin(), referrers.end());
+    return referrers;
+}
+
+// Every relation the referrers refer to the set by: its target's position in the set and the
+// relation's number; and the text of each number.
+struct Relations {
+    std::vector<std::pair<uint32_t, uint32_t>> found;
+    TextArena texts;
+};
+
+Relations find_relations(const ClassifyContext& context, std::span<const uint32_t> referrers,
+                         const std::vector<uint32_t>* position) {
+    Relations out;
+    size_t edges = 0;
+    for (uint32_t referrer : referrers)
+        edges += context.graph.edge_begin[referrer + 1] - context.graph.edge_begin[referrer];
+    out.found.reserve(edges);
+    RelationIds ids;
+    {
+        ViaEdges decoded(context, referrers, position);
+        std::vector<FoundRelation> chunk;
+        while (decoded.next(chunk)) {
+            constexpr size_t kAhead = 8;
+            for (size_t i = 0; i < chunk.size(); ++i) {
+                if (i + kAhead < chunk.size()) ids.prefetch(chunk[i + kAhead]);
+                out.found.emplace_back(chunk[i].at, ids.id(chunk[i]));
+            }
+        }
+    }
+    out.texts = relation_texts(context, ids.keys());
+    return out;
+}
+
+// Relations with equal texts (from different keys) are one class; classes are numbered in text
+// order.
+struct Classes {
+    std::vector<uint32_t> of_relation;
+    std::vector<uint32_t> text; // the text (a relation number) of each class
+};
+
+Classes classes_by_text(const TextArena& texts) {
+    Classes out;
+    const std::vector<uint32_t> order =
+        order_by_text(texts.size(), [&](uint32_t i) { return texts[i]; });
+    out.of_relation.resize(texts.size());
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        if (i == 0 || texts[order[i]] != texts[out.text.back()]) out.text.push_back(order[i]);
+        out.of_relation[order[i]] = uint32_t(out.text.size() - 1);
+    }
+    return out;
+}
+
+// The classes each node is referred to by: classes[begin[i], begin[i + 1]) for node i (a
+// counting sort of the relations found: few per node).
+struct ClassesByNode {
+    std::vector<uint32_t> begin;
+    std::vector<uint32_t> classes;
+};
+
+ClassesByNode group_by_node(size_t node_count,
+                            const std::vector<std::pair<uint32_t, uint32_t>>& found,
+                            const std::vector<uint32_t>& class_of) {
+    ClassesByNode out;
+    out.begin.assign(node_count + 1, 0);
+    for (const auto& f : found) ++out.begin[f.first + 1];
+    for (size_t i = 1; i < out.begin.size(); ++i) out.begin[i] += out.begin[i - 1];
+    out.classes.resize(found.size());
+    std::vector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
+    for (const auto& f : found) out.classes[fill[f.first]++] = class_of[f.second];
+    return out;
+}
+
 uint64_t hash_words(std::span<const uint32_t> words) {
     uint64_t h = words.size();
     for (uint32_t w : words) h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
     return h;
 }
 
-} // namespace
+// Most nodes are referred to by one class; the others by a distinct set of classes (the empty
+// set for nodes nothing refers to). keys[i]: node i's class, or kSet | its set.
+struct Sets {
+    static constexpr uint32_t kSet = uint32_t{1} << 31;
+    std::vector<uint32_t> keys;
+    std::vector<uint32_t> classes; // of every set, in order, end to end
+    std::vector<uint32_t> begin{0};
 
-// Millions of distinct texts are normal (every list index, every dict key): each is made once,
-// sorted once, and the kinds come out already ranked in name order.
-Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
-                bool whole_heap) {
-    const heap::ObjectGraph& graph = context.graph;
-    std::vector<uint32_t> position;
-    std::vector<uint32_t> to_decode;
-    if (whole_heap) {
-        for (uint32_t node = 0; node < context.reachable_end; ++node)
-            if (graph.edge_begin[node] != graph.edge_begin[node + 1]) to_decode.push_back(node);
-    } else {
-        if (!context.referrers) throw Error("internal error: by via without referrers");
-        position.assign(graph.nodes.size(), UINT32_MAX);
-        for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
-        std::vector<bool> decoded(graph.nodes.size(), false);
-        for (uint32_t node : nodes)
-            for_each_referrer(context, node, [&](uint32_t referrer) {
-                if (!decoded[referrer]) {
-                    decoded[referrer] = true;
-                    to_decode.push_back(referrer);
-                }
-            });
-        std::sort(to_decode.begin(), to_decode.end());
+    size_t size() const { return begin.size() - 1; }
+    std::span<const uint32_t> of(uint32_t set) const {
+        return {classes.data() + begin[set], begin[set + 1] - begin[set]};
     }
+};
 
-    // Each distinct relation gets a number; its text is made once, after.
-    RelationIds relations;
-    std::vector<std::pair<uint32_t, uint32_t>> found; // (position in nodes, relation number)
-    size_t edges = 0;
-    for (uint32_t referrer : to_decode)
-        edges += graph.edge_begin[referrer + 1] - graph.edge_begin[referrer];
-    found.reserve(edges);
-    {
-        ViaEdges relations_found(context, to_decode, whole_heap ? nullptr : &position);
-        std::vector<FoundRelation> chunk;
-        while (relations_found.next(chunk)) {
-            constexpr size_t kAhead = 8;
-            for (size_t i = 0; i < chunk.size(); ++i) {
-                if (i + kAhead < chunk.size()) relations.prefetch(chunk[i + kAhead]);
-                found.emplace_back(chunk[i].at, relations.id(chunk[i]));
-            }
-        }
-    }
-    position = {};
-    to_decode = {};
-    const TextArena texts = relation_texts(context, relations.keys());
-    relations = {};
-
-    // Equal texts (from different relations) are one class; classes are numbered in text order.
-    std::vector<uint32_t> order = order_by_text(texts.size(), [&](uint32_t i) { return texts[i]; });
-    std::vector<uint32_t> class_of(texts.size());
-    std::vector<uint32_t> class_text; // a text number of each class
-    for (uint32_t i = 0; i < order.size(); ++i) {
-        if (i == 0 || texts[order[i]] != texts[class_text.back()]) class_text.push_back(order[i]);
-        class_of[order[i]] = uint32_t(class_text.size() - 1);
-    }
-    order = {};
-
-    // Group by node with a counting sort (E entries, few per node).
-    std::vector<uint32_t> begin(nodes.size() + 1, 0);
-    for (const auto& f : found) ++begin[f.first + 1];
-    for (size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
-    std::vector<uint32_t> grouped(found.size());
-    {
-        std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
-        for (const auto& f : found) grouped[fill[f.first]++] = class_of[f.second];
-    }
-    found = {};
-    class_of = {};
-
-    // Most objects have one class; the others a distinct set of them, its classes end to end in
-    // `set_classes` (the empty set for objects nothing refers to).
-    constexpr uint32_t kSet = uint32_t{1} << 31;
-    std::vector<uint32_t> keys(nodes.size()); // a class, or kSet | a set
-    std::vector<uint32_t> set_classes;
-    std::vector<uint32_t> set_begin{0};
-    auto set_of = [&](uint32_t set) {
-        return std::span<const uint32_t>(set_classes.data() + set_begin[set],
-                                         set_begin[set + 1] - set_begin[set]);
-    };
+Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node) {
+    const size_t node_count = by_node.begin.size() - 1;
+    Sets sets;
+    sets.keys.resize(node_count);
     IdHashSet set_ids;
     uint32_t nothing = UINT32_MAX;
-    for (size_t node = 0; node < nodes.size(); ++node) {
+    for (size_t node = 0; node < node_count; ++node) {
         if (node % kNodesPerCheckpoint == 0)
-            context.checkpoint("grouping objects by how they are referred to", node, nodes.size());
-        if (begin[node] == begin[node + 1]) {
+            context.checkpoint("grouping objects by how they are referred to", node, node_count);
+        const uint32_t begin = by_node.begin[node], end = by_node.begin[node + 1];
+        if (begin == end) {
             if (nothing == UINT32_MAX) {
-                nothing = uint32_t(set_begin.size() - 1);
-                set_begin.push_back(uint32_t(set_classes.size()));
+                nothing = uint32_t(sets.size());
+                sets.begin.push_back(uint32_t(sets.classes.size()));
             }
-            keys[node] = kSet | nothing;
+            sets.keys[node] = Sets::kSet | nothing;
             continue;
         }
-        if (begin[node] + 1 == begin[node + 1]) { // most objects: one referrer, one relation
-            keys[node] = grouped[begin[node]];
+        if (begin + 1 == end) { // most nodes: one referrer, one relation
+            sets.keys[node] = by_node.classes[begin];
             continue;
         }
-        const size_t first = set_classes.size();
-        set_classes.insert(set_classes.end(), grouped.begin() + begin[node],
-                           grouped.begin() + begin[node + 1]);
-        std::sort(set_classes.begin() + first, set_classes.end());
-        set_classes.erase(std::unique(set_classes.begin() + first, set_classes.end()),
-                          set_classes.end());
-        std::span<const uint32_t> classes(set_classes.data() + first, set_classes.size() - first);
+        const size_t first = sets.classes.size();
+        sets.classes.insert(sets.classes.end(), by_node.classes.begin() + begin,
+                            by_node.classes.begin() + end);
+        std::sort(sets.classes.begin() + first, sets.classes.end());
+        sets.classes.erase(std::unique(sets.classes.begin() + first, sets.classes.end()),
+                           sets.classes.end());
+        const std::span<const uint32_t> classes(sets.classes.data() + first,
+                                                sets.classes.size() - first);
         if (classes.size() == 1) {
-            keys[node] = classes.front();
-            set_classes.resize(first);
+            sets.keys[node] = classes.front();
+            sets.classes.resize(first);
             continue;
         }
         auto [id, added] = set_ids.insert(
             hash_words(classes),
-            [&](uint32_t known) { return std::ranges::equal(classes, set_of(known)); },
-            uint32_t(set_begin.size() - 1));
+            [&](uint32_t known) { return std::ranges::equal(classes, sets.of(known)); },
+            uint32_t(sets.size()));
         if (added)
-            set_begin.push_back(uint32_t(set_classes.size()));
+            sets.begin.push_back(uint32_t(sets.classes.size()));
         else
-            set_classes.resize(first);
-        keys[node] = kSet | id;
+            sets.classes.resize(first);
+        sets.keys[node] = Sets::kSet | id;
     }
-    set_ids = {};
-    context.checkpoint("grouping objects by how they are referred to", nodes.size(), nodes.size());
+    context.checkpoint("grouping objects by how they are referred to", node_count, node_count);
+    return sets;
+}
 
-    // A set is named by its class texts in order, joined by ", ". The texts are reprs of strings,
-    // so none is the start of another: names compare as their class numbers do, a set before the
-    // sets it is the start of (and the empty set first).
-    const size_t set_count = set_begin.size() - 1;
+// The kinds in name order: each class is named by its text, each set by its classes' texts
+// joined by ", ". The texts are reprs of strings, so none is the start of another: set names
+// compare as their class numbers do, a set after the sets and the class it starts with (and the
+// empty set first). Equal names do not occur.
+Kinds ranked_kinds(const TextArena& texts, const Classes& classes, Sets& sets) {
     const std::vector<uint32_t> set_order = order_by_parts(
-        set_count, 2,
+        sets.size(), 2,
         [&](uint32_t set, size_t offset) {
-            const std::span<const uint32_t> classes = set_of(set);
+            const std::span<const uint32_t> members = sets.of(set);
             auto part = [&](size_t i) -> uint64_t {
-                return i < classes.size() ? classes[i] + 1 : 0;
+                return i < members.size() ? members[i] + 1 : 0;
             };
             return part(offset) << 32 | part(offset + 1);
         },
-        [&](uint32_t set) { return size_t(set_begin[set + 1] - set_begin[set]); });
-    // Sets merge into the classes' order: a set goes before a class when its first class does.
-    std::vector<uint32_t> class_rank(class_text.size()), set_rank(set_count);
+        [&](uint32_t set) { return sets.of(set).size(); });
+    std::vector<uint32_t> class_rank(classes.text.size()), set_rank(sets.size());
     Kinds kinds;
     kinds.ordered = true;
-    kinds.names.reserve(class_text.size() + set_count);
-    size_t c = 0, e = 0;
-    while (c < class_text.size() || e < set_count) {
-        if (c == class_text.size() ||
-            (e < set_count && (set_of(set_order[e]).empty() || set_of(set_order[e])[0] < c))) {
+    kinds.names.reserve(classes.text.size() + sets.size());
+    size_t c = 0, s = 0;
+    while (c < classes.text.size() || s < sets.size()) {
+        const bool take_set =
+            c == classes.text.size() || (s < sets.size() && (sets.of(set_order[s]).empty() ||
+                                                             sets.of(set_order[s]).front() < c));
+        if (take_set) {
             std::string& name = kinds.names.emplace_back();
-            for (uint32_t member : set_of(set_order[e])) {
+            for (uint32_t member : sets.of(set_order[s])) {
                 if (!name.empty()) name += ", ";
-                name += texts[class_text[member]];
+                name += texts[classes.text[member]];
             }
-            set_rank[set_order[e++]] = uint32_t(kinds.names.size() - 1);
+            set_rank[set_order[s++]] = uint32_t(kinds.names.size() - 1);
         } else {
-            kinds.names.emplace_back(texts[class_text[c]]);
+            kinds.names.emplace_back(texts[classes.text[c]]);
             class_rank[c++] = uint32_t(kinds.names.size() - 1);
         }
     }
-    for (uint32_t& key : keys) key = key & kSet ? set_rank[key & ~kSet] : class_rank[key];
-    kinds.keys = std::move(keys);
+    for (uint32_t& key : sets.keys)
+        key = key & Sets::kSet ? set_rank[key & ~Sets::kSet] : class_rank[key];
+    kinds.keys = std::move(sets.keys);
     return kinds;
+}
+
+} // namespace
+
+// Millions of distinct relations are normal (every list index, every dict key): each text is
+// made once, sorted once, and the kinds come out already ranked in name order.
+Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
+                bool whole_heap) {
+    std::vector<uint32_t> position;
+    std::vector<uint32_t> referrers = referrers_of(context, nodes, whole_heap, position);
+    Relations relations = find_relations(context, referrers, whole_heap ? nullptr : &position);
+    referrers = {};
+    position = {};
+    Classes classes = classes_by_text(relations.texts);
+    ClassesByNode by_node = group_by_node(nodes.size(), relations.found, classes.of_relation);
+    relations.found = {};
+    classes.of_relation = {};
+    Sets sets = sets_of_nodes(context, by_node);
+    by_node = {};
+    return ranked_kinds(relations.texts, classes, sets);
 }
 
 } // namespace heapy::classify
