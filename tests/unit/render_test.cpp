@@ -238,8 +238,25 @@ TEST_CASE("a partition of the whole heap has the rows and members of the listed 
 
 namespace {
 
-// The (kind, count) rows of the by-via table of the values of one dict with `keys`: every value
-// an int of the same size, so rows tie on size and come in name order.
+// The (kind, count) rows of the by-via table of `objects` (a listed set) of the heap.
+std::vector<std::pair<std::string, uint64_t>> via_rows_of(PyHeap& h,
+                                                          const std::vector<uint64_t>& objects) {
+    Walk w(h);
+    Rendering r(w);
+    std::vector<uint32_t> nodes;
+    for (uint64_t object : objects) nodes.push_back(r.node(object));
+    const heapy::heap::Referrers referrers(w.graph);
+    heapy::classify::ClassifyContext context = r.context;
+    context.referrers = &referrers;
+    const auto result =
+        heapy::classify::partition(context, nodes, *heapy::classify::find_classifier("via"));
+    std::vector<std::pair<std::string, uint64_t>> rows;
+    for (const auto& row : result.table.rows) rows.emplace_back(row.kind, row.count);
+    return rows;
+}
+
+// The by-via rows of the values of one dict with `keys`: every value an int of the same size,
+// so rows tie on size and come in name order.
 std::vector<std::pair<std::string, uint64_t>>
 via_rows_of_dict_values(const std::vector<std::string>& keys) {
     Program p;
@@ -251,19 +268,25 @@ via_rows_of_dict_values(const std::vector<std::string>& keys) {
         items.emplace_back(h.new_str(key), values.back());
     }
     p.global("d", h.dict(items));
-    Walk w(h);
-    Rendering r(w);
-    std::vector<uint32_t> nodes;
-    for (uint64_t value : values) nodes.push_back(r.node(value));
-    const heapy::heap::Referrers referrers(w.graph);
-    heapy::classify::ClassifyContext context = r.context;
-    context.referrers = &referrers;
-    const auto result =
-        heapy::classify::partition(context, nodes, *heapy::classify::find_classifier("via"));
-    std::vector<std::pair<std::string, uint64_t>> rows;
-    for (const auto& row : result.table.rows) rows.emplace_back(row.kind, row.count);
-    return rows;
+    return via_rows_of(h, values);
 }
+
+// The by-via table of the whole reachable heap: the count of each kind, the table's count and
+// how many objects are reachable.
+struct WholeHeapVia {
+    explicit WholeHeapVia(PyHeap& h) {
+        Walk w(h);
+        Rendering r(w);
+        const auto result = heapy::classify::partition(r.context, nullptr,
+                                                       *heapy::classify::find_classifier("via"));
+        for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
+        total = result.table.count;
+        reachable = r.context.reachable_end - 1;
+    }
+    std::map<std::string, uint64_t> count_of;
+    uint64_t total = 0;
+    uint64_t reachable = 0;
+};
 
 std::vector<std::string> kinds_of(const std::vector<std::pair<std::string, uint64_t>>& rows) {
     std::vector<std::string> kinds;
@@ -332,17 +355,7 @@ TEST_CASE("by via rows of sets of relations come in name order among single rela
     p.global("l", h.list({ints[4], ints[3], ints[5]}));
     p.global("t", h.tuple({ints[0], ints[1]}));
     p.global("d3", h.dict({{key("a"), ints[6]}}));
-    Walk w(h);
-    Rendering r(w);
-    std::vector<uint32_t> nodes;
-    for (uint64_t value : ints) nodes.push_back(r.node(value));
-    const heapy::heap::Referrers referrers(w.graph);
-    heapy::classify::ClassifyContext context = r.context;
-    context.referrers = &referrers;
-    const auto result =
-        heapy::classify::partition(context, nodes, *heapy::classify::find_classifier("via"));
-    std::vector<std::string> kinds;
-    for (const auto& row : result.table.rows) kinds.push_back(row.kind);
+    const std::vector<std::string> kinds = kinds_of(via_rows_of(h, ints));
     std::vector<std::string> sorted = kinds;
     std::sort(sorted.begin(), sorted.end());
     CHECK(kinds == sorted);
@@ -367,34 +380,12 @@ TEST_CASE("by via of thousands of referrers, decoded in blocks", "[render][parti
     std::vector<uint64_t> tuples;
     for (int i = 0; i < kTuples; ++i) tuples.push_back(h.tuple({x, h.integer(100000 + i)}));
     p.global("tuples", h.list(tuples));
-    Walk w(h);
-    Rendering r(w);
-    const auto result =
-        heapy::classify::partition(r.context, nullptr, *heapy::classify::find_classifier("via"));
-    std::map<std::string, uint64_t> count_of;
-    for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
-    CHECK(count_of["'[1]'"] == kTuples + 1); // the ints and tuples[1]
-    CHECK(count_of["'[0]'"] == 2);           // x and tuples[0]
-    CHECK(count_of["'[4999]'"] == 1);
-    CHECK(count_of["'[2]'"] == 1);
-    CHECK(r.context.reachable_end - 1 == result.table.count);
-}
-
-TEST_CASE("by via tells how it is getting on", "[render][partition]") {
-    Program p;
-    PyHeap& h = p.h;
-    p.global("l", h.list({h.integer(5), h.new_str("v")}));
-    Walk w(h);
-    Rendering r(w);
-    heapy::classify::ClassifyContext context = r.context;
-    std::set<std::string> steps;
-    context.progress = [&](std::string_view what, uint64_t done, uint64_t total) {
-        CHECK(done <= total);
-        steps.emplace(what);
-    };
-    heapy::classify::partition(context, nullptr, *heapy::classify::find_classifier("via"));
-    CHECK(steps == std::set<std::string>{"finding how objects are referred to", "naming relations",
-                                         "grouping objects by how they are referred to"});
+    WholeHeapVia via(h);
+    CHECK(via.count_of["'[1]'"] == kTuples + 1); // the ints and tuples[1]
+    CHECK(via.count_of["'[0]'"] == 2);           // x and tuples[0]
+    CHECK(via.count_of["'[4999]'"] == 1);
+    CHECK(via.count_of["'[2]'"] == 1);
+    CHECK(via.total == via.reachable);
 }
 
 TEST_CASE("by via names tens of thousands of relations", "[render][partition]") {
@@ -409,32 +400,40 @@ TEST_CASE("by via names tens of thousands of relations", "[render][partition]") 
     for (int i = 0; i < 3; ++i) named.emplace_back(h.new_str(fmt::format("key{}", i)), items[i]);
     p.global("l", h.list(items));
     p.global("d", h.dict(named));
-    Walk w(h);
-    Rendering r(w);
-    const auto result =
-        heapy::classify::partition(r.context, nullptr, *heapy::classify::find_classifier("via"));
-    std::map<std::string, uint64_t> count_of;
-    for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
-    CHECK(count_of["'[69999]'"] == 1);
-    CHECK(count_of["'[35000]'"] == 1);
-    CHECK(count_of["\"['key2']\", '[2]'"] == 1);
-    CHECK(count_of["\"['key0']\", '[0]'"] == 1);
-    CHECK(count_of.size() >= size_t(kItems));
+    WholeHeapVia via(h);
+    CHECK(via.count_of["'[69999]'"] == 1);
+    CHECK(via.count_of["'[35000]'"] == 1);
+    CHECK(via.count_of["\"['key2']\", '[2]'"] == 1);
+    CHECK(via.count_of["\"['key0']\", '[0]'"] == 1);
+    CHECK(via.count_of.size() >= size_t(kItems));
 }
 
-TEST_CASE("by via stops when the user interrupts", "[render][partition]") {
+TEST_CASE("by via tells how it is getting on, and stops when the user interrupts",
+          "[render][partition]") {
     Program p;
     PyHeap& h = p.h;
     p.global("l", h.list({h.integer(5), h.new_str("v")}));
     Walk w(h);
     Rendering r(w);
     heapy::classify::ClassifyContext context = r.context;
-    int polls = 0;
-    context.interrupted = [&] { return ++polls > 0; };
-    CHECK_THROWS_AS(
-        heapy::classify::partition(context, nullptr, *heapy::classify::find_classifier("via")),
-        heapy::Interrupted);
-    CHECK(polls > 0);
+    const auto via = *heapy::classify::find_classifier("via");
+    SECTION("progress") {
+        std::set<std::string> steps;
+        context.progress = [&](std::string_view what, uint64_t done, uint64_t total) {
+            CHECK(done <= total);
+            steps.emplace(what);
+        };
+        heapy::classify::partition(context, nullptr, via);
+        CHECK(steps == std::set<std::string>{"finding how objects are referred to",
+                                             "naming relations",
+                                             "grouping objects by how they are referred to"});
+    }
+    SECTION("Ctrl-C") {
+        int polls = 0;
+        context.interrupted = [&] { return ++polls > 0; };
+        CHECK_THROWS_AS(heapy::classify::partition(context, nullptr, via), heapy::Interrupted);
+        CHECK(polls > 0);
+    }
 }
 
 #endif // tests/unit/support
