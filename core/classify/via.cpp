@@ -63,13 +63,9 @@ Relations find_relations(const ClassifyContext& context, std::span<const uint32_
     {
         ViaEdges decoded(context, referrers, position);
         std::vector<FoundRelation> chunk;
-        while (decoded.next(chunk)) {
-            constexpr size_t kAhead = 8;
-            for (size_t i = 0; i < chunk.size(); ++i) {
-                if (i + kAhead < chunk.size()) ids.prefetch(chunk[i + kAhead]);
-                out.found.emplace_back(chunk[i].at, ids.id(chunk[i]));
-            }
-        }
+        while (decoded.next(chunk))
+            for (const FoundRelation& relation : chunk)
+                out.found.emplace_back(relation.at, ids.id(relation));
     }
     out.texts = relation_texts(context, ids.keys());
     return out;

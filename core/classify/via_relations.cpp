@@ -1,6 +1,5 @@
 #include "core/classify/via_relations.hpp"
 
-#include "core/errors.hpp"
 #include "core/heap/named_edges.hpp"
 #include "core/heap/relation_text.hpp"
 #include "core/heap/second_thread.hpp"
@@ -123,16 +122,6 @@ uint32_t RelationIds::id(const FoundRelation& found) {
         hash_of(key), [&](uint32_t known) { return keys_[known] == key; }, uint32_t(keys_.size()));
     if (added) keys_.push_back(key);
     return id;
-}
-
-void RelationIds::prefetch(const FoundRelation& found) const {
-    const cpython::Relation& r = found.relation;
-    const size_t numbered = numbered_kind(r.kind);
-    if (numbered < kNumberedKinds) {
-        if (r.index < by_index_[numbered].size()) __builtin_prefetch(&by_index_[numbered][r.index]);
-        return;
-    }
-    ids_.prefetch(hash_of(key_of(found)));
 }
 
 TextArena relation_texts(const ClassifyContext& context, const std::vector<RelationKey>& keys) {

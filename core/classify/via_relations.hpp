@@ -24,8 +24,6 @@ struct RelationKey {
 class RelationIds {
   public:
     uint32_t id(const FoundRelation& found);
-    // Starts loading what id() will look at for `found` (a table of millions misses the cache).
-    void prefetch(const FoundRelation& found) const;
     size_t size() const { return keys_.size(); }
     // The key of each number.
     const std::vector<RelationKey>& keys() const { return keys_; }

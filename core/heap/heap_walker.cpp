@@ -9,9 +9,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <exception>
-#include <string_view>
 #include <thread>
 #include <unordered_set>
 
