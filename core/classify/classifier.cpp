@@ -75,6 +75,9 @@ std::vector<uint32_t> rcs_keys(const ClassifyContext& context, const std::vector
     std::vector<uint64_t> referrer_kinds;
     std::map<std::vector<uint64_t>, uint32_t> set_ids;
     for (uint32_t node : nodes) {
+        if (keys.size() % kNodesPerCheckpoint == 0)
+            context.checkpoint("grouping objects by their referrers' kinds", keys.size(),
+                               nodes.size());
         referrer_kinds.clear();
         for_each_referrer(context, node, [&](uint32_t referrer) {
             referrer_kinds.push_back(clodo_key(context, referrer));

@@ -2,11 +2,15 @@
 
 #include "core/classify/classifier.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace heapy::classify {
+
+// Long classifications report progress and poll for Ctrl-C once per this many nodes.
+constexpr size_t kNodesPerCheckpoint = size_t{1} << 16;
 
 // The kind of every node: keys[i] for nodes[i], names[key] its name. `ordered`: the keys are
 // ranks, names sorted and distinct.

@@ -16,8 +16,6 @@ namespace heapy::classify {
 
 namespace {
 
-constexpr size_t kNodesPerCheckpoint = size_t{1} << 16;
-
 // The referrers whose relations count for `nodes`, in node order; for a listed set also the
 // position of each node in it (`position`, UINT32_MAX for the others).
 std::vector<uint32_t> referrers_of(const ClassifyContext& context,

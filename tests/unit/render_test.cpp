@@ -408,7 +408,7 @@ TEST_CASE("by via names tens of thousands of relations", "[render][partition]") 
     CHECK(via.count_of.size() >= size_t(kItems));
 }
 
-TEST_CASE("by via tells how it is getting on, and stops when the user interrupts",
+TEST_CASE("by via and by rcs tell how they are getting on, and stop when the user interrupts",
           "[render][partition]") {
     Program p;
     PyHeap& h = p.h;
@@ -433,6 +433,17 @@ TEST_CASE("by via tells how it is getting on, and stops when the user interrupts
         context.interrupted = [&] { return ++polls > 0; };
         CHECK_THROWS_AS(heapy::classify::partition(context, nullptr, via), heapy::Interrupted);
         CHECK(polls > 0);
+    }
+    SECTION("by rcs too") {
+        const heapy::heap::Referrers referrers(w.graph);
+        context.referrers = &referrers;
+        const auto rcs = *heapy::classify::find_classifier("rcs");
+        std::set<std::string> steps;
+        context.progress = [&](std::string_view what, uint64_t, uint64_t) { steps.emplace(what); };
+        heapy::classify::partition(context, nullptr, rcs);
+        CHECK(steps == std::set<std::string>{"grouping objects by their referrers' kinds"});
+        context.interrupted = [] { return true; };
+        CHECK_THROWS_AS(heapy::classify::partition(context, nullptr, rcs), heapy::Interrupted);
     }
 }
 
