@@ -6,15 +6,19 @@
 #include "core/classify/text_order.hpp"
 #include "core/classify/via.hpp"
 #include "core/errors.hpp"
+#include "core/heap/second_thread.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <exception>
 #include <functional>
 #include <map>
 #include <numeric>
 #include <span>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -66,39 +70,93 @@ class Interner {
     std::vector<std::string> names_;
 };
 
-// Rcs: for every node, the sorted set of the Clodo kinds of its referrers.
+// The distinct sets of Clodo kinds of the referrers of some nodes, numbered in the order met,
+// and the number of each node's set.
+struct ReferrerKindSets {
+    std::vector<uint32_t> of_node;
+    std::map<std::vector<uint64_t>, uint32_t> numbers;
+    std::vector<const std::vector<uint64_t>*> sets; // by number
+
+    // `stop`: polled between groups of nodes; true ends the work early.
+    void add(const ClassifyContext& context, std::span<const uint32_t> nodes,
+             const std::function<bool(size_t done)>& stop) {
+        of_node.reserve(nodes.size());
+        std::vector<uint64_t> kinds;
+        for (uint32_t node : nodes) {
+            if (of_node.size() % kNodesPerCheckpoint == 0 && stop(of_node.size())) return;
+            kinds.clear();
+            for_each_referrer(context, node, [&](uint32_t referrer) {
+                kinds.push_back(clodo_key(context, referrer));
+            });
+            std::sort(kinds.begin(), kinds.end());
+            kinds.erase(std::unique(kinds.begin(), kinds.end()), kinds.end());
+            auto [it, added] = numbers.emplace(kinds, uint32_t(sets.size()));
+            if (added) sets.push_back(&it->first);
+            of_node.push_back(it->second);
+        }
+    }
+};
+
+// Rcs: for every node, the sorted set of the Clodo kinds of its referrers. The sets are found in
+// two threads when there are many nodes (the second takes the second half), then named here.
 std::vector<uint32_t> rcs_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
                                Interner& names) {
-    std::unordered_map<uint64_t, std::string> kind_names;
-    std::vector<uint32_t> keys;
-    keys.reserve(nodes.size());
-    std::vector<uint64_t> referrer_kinds;
-    std::map<std::vector<uint64_t>, uint32_t> set_ids;
-    for (uint32_t node : nodes) {
-        if (keys.size() % kNodesPerCheckpoint == 0)
-            context.checkpoint("grouping objects by their referrers' kinds", keys.size(),
-                               nodes.size());
-        referrer_kinds.clear();
-        for_each_referrer(context, node, [&](uint32_t referrer) {
-            referrer_kinds.push_back(clodo_key(context, referrer));
+    constexpr size_t kNodesForTwoThreads = size_t{1} << 17;
+    const std::span<const uint32_t> all(nodes);
+    size_t split = nodes.size();
+    ReferrerKindSets first, second;
+    std::atomic<bool> stop{false};
+    std::exception_ptr error;
+    std::thread thread;
+    if (nodes.size() >= kNodesForTwoThreads && heap::second_thread_allowed()) {
+        split = nodes.size() / 2;
+        thread = heap::start_quiet_thread([&] {
+            try {
+                second.add(context, all.subspan(split),
+                           [&](size_t) { return stop.load(std::memory_order_relaxed); });
+            } catch (...) {
+                error = std::current_exception();
+            }
         });
-        std::sort(referrer_kinds.begin(), referrer_kinds.end());
-        referrer_kinds.erase(std::unique(referrer_kinds.begin(), referrer_kinds.end()),
-                             referrer_kinds.end());
-        auto it = set_ids.find(referrer_kinds);
-        if (it == set_ids.end()) {
+        if (!thread.joinable()) split = nodes.size();
+    }
+    struct Join {
+        std::thread& thread;
+        std::atomic<bool>& stop;
+        ~Join() {
+            stop.store(true, std::memory_order_relaxed);
+            if (thread.joinable()) thread.join();
+        }
+    } join{thread, stop};
+    first.add(context, all.first(split), [&](size_t done) {
+        const size_t both = split < nodes.size() ? 2 * done : done; // the other half as far
+        context.checkpoint("grouping objects by their referrers' kinds", both, nodes.size());
+        return false;
+    });
+    if (thread.joinable()) thread.join();
+    if (error) std::rethrow_exception(error);
+
+    std::unordered_map<uint64_t, std::string> kind_names;
+    auto name_ids = [&](const ReferrerKindSets& found) {
+        std::vector<uint32_t> ids;
+        for (const std::vector<uint64_t>* kinds : found.sets) {
             std::vector<std::string> parts;
-            for (uint64_t kind : referrer_kinds) {
+            for (uint64_t kind : *kinds) {
                 auto [name, inserted] = kind_names.emplace(kind, std::string());
                 if (inserted) name->second = clodo_key_name(context, kind);
                 parts.push_back(name->second);
             }
             std::sort(parts.begin(), parts.end());
-            std::string text =
-                parts.empty() ? "<Nothing>" : fmt::format("{}", fmt::join(parts, ", "));
-            it = set_ids.emplace(referrer_kinds, names.id(text)).first;
+            ids.push_back(
+                names.id(parts.empty() ? "<Nothing>" : fmt::format("{}", fmt::join(parts, ", "))));
         }
-        keys.push_back(it->second);
+        return ids;
+    };
+    std::vector<uint32_t> keys;
+    keys.reserve(nodes.size());
+    for (const ReferrerKindSets* found : {&first, &second}) {
+        const std::vector<uint32_t> ids = name_ids(*found);
+        for (uint32_t number : found->of_node) keys.push_back(ids[number]);
     }
     return keys;
 }

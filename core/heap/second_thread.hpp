@@ -13,12 +13,16 @@
 
 namespace heapy::heap {
 
-// Whether work over `memory` may be split with a second thread: the memory allows concurrent
-// reads (a core file) and HEAPY_WALK_THREADS is not 1.
-inline bool second_thread_allowed(memory::Memory& memory) {
-    if (!memory.concurrent_reads()) return false;
+// Whether work may be split with a second thread: HEAPY_WALK_THREADS is not 1.
+inline bool second_thread_allowed() {
     const char* threads = std::getenv("HEAPY_WALK_THREADS");
     return !threads || std::string_view(threads) != "1";
+}
+
+// Whether work that reads `memory` may be split with a second thread: besides, the memory allows
+// concurrent reads (a core file).
+inline bool second_thread_allowed(memory::Memory& memory) {
+    return memory.concurrent_reads() && second_thread_allowed();
 }
 
 // Starts `work` in a thread that receives no signals: the debugger's Ctrl-C stays with its own

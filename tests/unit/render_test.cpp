@@ -408,6 +408,29 @@ TEST_CASE("by via names tens of thousands of relations", "[render][partition]") 
     CHECK(via.count_of.size() >= size_t(kItems));
 }
 
+TEST_CASE("by rcs of more objects than one thread groups alone", "[render][partition]") {
+    // The referrers' kinds of the second half of the nodes are found in a second thread.
+    Program p;
+    PyHeap& h = p.h;
+    constexpr int kItems = 140000;
+    std::vector<uint64_t> items;
+    for (int i = 0; i < kItems; ++i) items.push_back(h.integer(400000 + i));
+    p.global("l", h.list(items));
+    p.global("t", h.tuple({items[0], items[kItems - 1]}));
+    Walk w(h);
+    Rendering r(w);
+    const heapy::heap::Referrers referrers(w.graph);
+    heapy::classify::ClassifyContext context = r.context;
+    context.referrers = &referrers;
+    const auto result =
+        heapy::classify::partition(context, nullptr, *heapy::classify::find_classifier("rcs"));
+    std::map<std::string, uint64_t> count_of;
+    for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
+    CHECK(count_of["builtins.list"] == kItems - 2);
+    CHECK(count_of["builtins.list, tuple"] == 2); // the first and the last, one in each half
+    CHECK(result.table.count == r.context.reachable_end - 1);
+}
+
 TEST_CASE("by via and by rcs tell how they are getting on, and stop when the user interrupts",
           "[render][partition]") {
     Program p;
