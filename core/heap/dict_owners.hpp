@@ -3,6 +3,7 @@
 #include "core/heap/node_map.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -88,7 +89,8 @@ class DictOwners {
     const Entry* find_appended(uint32_t node) const {
         if (appended_.empty() || node < appended_.front().first || node > appended_.back().first)
             return nullptr;
-        size_t i = hint_ < appended_.size() && appended_[hint_].first <= node ? hint_ : 0;
+        const size_t hint = hint_.load(std::memory_order_relaxed);
+        size_t i = hint < appended_.size() && appended_[hint].first <= node ? hint : 0;
         for (int step = 0; step < 4 && i < appended_.size() && appended_[i].first < node; ++step)
             ++i;
         if (appended_[i].first < node)
@@ -96,7 +98,7 @@ class DictOwners {
                                         node,
                                         [](const Entry& e, uint32_t n) { return e.first < n; }) -
                        appended_.begin());
-        hint_ = i;
+        hint_.store(i, std::memory_order_relaxed);
         return appended_[i].first == node ? &appended_[i] : nullptr;
     }
 
@@ -114,7 +116,17 @@ class DictOwners {
     std::vector<uint32_t> owners_;
     uint32_t frozen_nodes_ = 0;
     std::vector<Entry> appended_; // increasing nodes
-    mutable size_t hint_ = 0;     // where find_appended last looked
+    // Where find_appended last looked: any value is a correct start, so threads that read the
+    // owners together may overwrite each other's (atomically: copied as a plain number).
+    struct Hint : std::atomic<size_t> {
+        Hint() : std::atomic<size_t>(0) {}
+        Hint(const Hint& other) : std::atomic<size_t>(other.load(std::memory_order_relaxed)) {}
+        Hint& operator=(const Hint& other) {
+            store(other.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            return *this;
+        }
+    };
+    mutable Hint hint_;
     NodeMap<uint32_t> recent_;
 };
 
