@@ -271,14 +271,17 @@ via_rows_of_dict_values(const std::vector<std::string>& keys) {
     return via_rows_of(h, values);
 }
 
-// The by-via table of the whole reachable heap: the count of each kind, the table's count and
-// how many objects are reachable.
-struct WholeHeapVia {
-    explicit WholeHeapVia(PyHeap& h) {
+// A table of the whole reachable heap by `classifier`: the count of each kind, the table's count
+// and how many objects are reachable.
+struct WholeHeapTable {
+    WholeHeapTable(PyHeap& h, std::string_view classifier) {
         Walk w(h);
         Rendering r(w);
-        const auto result = heapy::classify::partition(r.context, nullptr,
-                                                       *heapy::classify::find_classifier("via"));
+        const auto info = *heapy::classify::find_classifier(classifier);
+        const heapy::heap::Referrers referrers(w.graph);
+        heapy::classify::ClassifyContext context = r.context;
+        if (heapy::classify::needs_referrers(info.classifier, true)) context.referrers = &referrers;
+        const auto result = heapy::classify::partition(context, nullptr, info);
         for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
         total = result.table.count;
         reachable = r.context.reachable_end - 1;
@@ -287,6 +290,13 @@ struct WholeHeapVia {
     uint64_t total = 0;
     uint64_t reachable = 0;
 };
+
+// `count` ints of one size, from `first` on.
+std::vector<uint64_t> ints_from(PyHeap& h, int64_t first, int count) {
+    std::vector<uint64_t> ints;
+    for (int i = 0; i < count; ++i) ints.push_back(h.integer(first + i));
+    return ints;
+}
 
 std::vector<std::string> kinds_of(const std::vector<std::pair<std::string, uint64_t>>& rows) {
     std::vector<std::string> kinds;
@@ -344,8 +354,7 @@ TEST_CASE("by via rows of sets of relations come in name order among single rela
     // ("['ab']" alone sorts after the sets that start with "['a']").
     Program p;
     PyHeap& h = p.h;
-    std::vector<uint64_t> ints;
-    for (int i = 0; i < 7; ++i) ints.push_back(h.integer(200000 + i));
+    const std::vector<uint64_t> ints = ints_from(h, 200000, 7);
     auto key = [&](const char* text) { return h.new_str(text); };
     p.global("d1", h.dict({{key("a"), ints[0]},
                            {key("b"), ints[1]},
@@ -380,7 +389,7 @@ TEST_CASE("by via of thousands of referrers, decoded in blocks", "[render][parti
     std::vector<uint64_t> tuples;
     for (int i = 0; i < kTuples; ++i) tuples.push_back(h.tuple({x, h.integer(100000 + i)}));
     p.global("tuples", h.list(tuples));
-    WholeHeapVia via(h);
+    WholeHeapTable via(h, "via");
     CHECK(via.count_of["'[1]'"] == kTuples + 1); // the ints and tuples[1]
     CHECK(via.count_of["'[0]'"] == 2);           // x and tuples[0]
     CHECK(via.count_of["'[4999]'"] == 1);
@@ -394,13 +403,12 @@ TEST_CASE("by via names tens of thousands of relations", "[render][partition]") 
     Program p;
     PyHeap& h = p.h;
     constexpr int kItems = 70000;
-    std::vector<uint64_t> items;
-    for (int i = 0; i < kItems; ++i) items.push_back(h.integer(300000 + i));
+    const std::vector<uint64_t> items = ints_from(h, 300000, kItems);
     std::vector<std::pair<uint64_t, uint64_t>> named;
     for (int i = 0; i < 3; ++i) named.emplace_back(h.new_str(fmt::format("key{}", i)), items[i]);
     p.global("l", h.list(items));
     p.global("d", h.dict(named));
-    WholeHeapVia via(h);
+    WholeHeapTable via(h, "via");
     CHECK(via.count_of["'[69999]'"] == 1);
     CHECK(via.count_of["'[35000]'"] == 1);
     CHECK(via.count_of["\"['key2']\", '[2]'"] == 1);
@@ -413,22 +421,13 @@ TEST_CASE("by rcs of more objects than one thread groups alone", "[render][parti
     Program p;
     PyHeap& h = p.h;
     constexpr int kItems = 140000;
-    std::vector<uint64_t> items;
-    for (int i = 0; i < kItems; ++i) items.push_back(h.integer(400000 + i));
+    const std::vector<uint64_t> items = ints_from(h, 400000, kItems);
     p.global("l", h.list(items));
     p.global("t", h.tuple({items[0], items[kItems - 1]}));
-    Walk w(h);
-    Rendering r(w);
-    const heapy::heap::Referrers referrers(w.graph);
-    heapy::classify::ClassifyContext context = r.context;
-    context.referrers = &referrers;
-    const auto result =
-        heapy::classify::partition(context, nullptr, *heapy::classify::find_classifier("rcs"));
-    std::map<std::string, uint64_t> count_of;
-    for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
-    CHECK(count_of["builtins.list"] == kItems - 2);
-    CHECK(count_of["builtins.list, tuple"] == 2); // the first and the last, one in each half
-    CHECK(result.table.count == r.context.reachable_end - 1);
+    WholeHeapTable rcs(h, "rcs");
+    CHECK(rcs.count_of["builtins.list"] == kItems - 2);
+    CHECK(rcs.count_of["builtins.list, tuple"] == 2); // the first and the last, one in each half
+    CHECK(rcs.total == rcs.reachable);
 }
 
 TEST_CASE("by via and by rcs tell how they are getting on, and stop when the user interrupts",
