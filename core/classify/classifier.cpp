@@ -99,8 +99,8 @@ struct ReferrerKindSets {
 
 // Rcs: for every node, the sorted set of the Clodo kinds of its referrers. The sets are found in
 // two threads when there are many nodes (the second takes the second half), then named here.
-std::vector<uint32_t> rcs_keys(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
-                               Interner& names) {
+heap::BigVector<uint32_t> rcs_keys(const ClassifyContext& context,
+                                   const std::vector<uint32_t>& nodes, Interner& names) {
     constexpr size_t kNodesForTwoThreads = size_t{1} << 17;
     const std::span<const uint32_t> all(nodes);
     size_t split = nodes.size();
@@ -152,7 +152,7 @@ std::vector<uint32_t> rcs_keys(const ClassifyContext& context, const std::vector
         }
         return ids;
     };
-    std::vector<uint32_t> keys;
+    heap::BigVector<uint32_t> keys;
     keys.reserve(nodes.size());
     for (const ReferrerKindSets* found : {&first, &second}) {
         const std::vector<uint32_t> ids = name_ids(*found);
@@ -222,7 +222,7 @@ std::string clodo_name(const ClassifyContext& context, uint32_t node) {
 
 namespace {
 
-Kinds interned_kinds(std::vector<uint32_t> keys, Interner& interned) {
+Kinds interned_kinds(heap::BigVector<uint32_t> keys, Interner& interned) {
     Kinds kinds;
     kinds.keys = std::move(keys);
     kinds.names = interned.take_names();
@@ -232,7 +232,7 @@ Kinds interned_kinds(std::vector<uint32_t> keys, Interner& interned) {
 // Puts `names` in order and returns the new number of each old one (equal names stay apart:
 // they are different kinds).
 std::vector<uint32_t> sort_names(std::vector<std::string>& names) {
-    const std::vector<uint32_t> order =
+    const auto order =
         order_by_text(names.size(), [&](uint32_t i) -> std::string_view { return names[i]; });
     std::vector<uint32_t> rank(order.size());
     std::vector<std::string> sorted(order.size());
@@ -254,7 +254,7 @@ void rank_by_name(Kinds& kinds) {
 Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
                const ClassifierInfo& classifier, bool whole_heap) {
     Interner interned;
-    std::vector<uint32_t> keys; // interned names' numbers
+    heap::BigVector<uint32_t> keys; // interned names' numbers
     switch (classifier.classifier) {
     case Classifier::Via:
         return via_kinds(context, nodes, whole_heap);
@@ -315,10 +315,10 @@ std::vector<uint32_t> add_rows(report::Partition& table, std::vector<std::string
                                const std::vector<uint64_t>& size_of_kind,
                                const std::vector<uint32_t>& count_of_kind, bool by_identity) {
     // Kinds in name order, then stably by size descending.
-    std::vector<Keyed> by_size;
+    heap::BigVector<Keyed> by_size;
     for (uint32_t k = 0; k < names.size(); ++k)
         if (count_of_kind[k] != 0) by_size.push_back({~size_of_kind[k], k});
-    std::vector<Keyed> scratch;
+    heap::BigVector<Keyed> scratch;
     sort_by_key(by_size, scratch);
     std::vector<uint32_t> rows(by_size.size());
     for (size_t r = 0; r < rows.size(); ++r) rows[r] = by_size[r].id;

@@ -2,6 +2,7 @@
 
 #include "core/classify/type_namer.hpp"
 #include "core/cpython/object_decoder.hpp"
+#include "core/heap/huge_pages.hpp"
 #include "core/heap/object_graph.hpp"
 #include "core/heap/referrers.hpp"
 #include "core/report/set_format.hpp"
@@ -61,9 +62,9 @@ using SharedNodes = std::shared_ptr<const std::vector<uint32_t>>;
 // A partition of a set, and the row each node of the set is in (rows as in the table).
 struct PartitionResult {
     report::Partition table;
-    SharedNodes nodes;            // the set partitioned (null: the reachable heap)
-    uint32_t reachable_end = 0;   // with a null `nodes`
-    std::vector<uint32_t> row_of; // row_of[i]: the row of (*nodes)[i]
+    SharedNodes nodes;                // the set partitioned (null: the reachable heap)
+    uint32_t reachable_end = 0;       // with a null `nodes`
+    heap::BigVector<uint32_t> row_of; // row_of[i]: the row of (*nodes)[i]
     // Without row_of: the row of a node, worked out again (cheap classifiers).
     std::function<uint32_t(uint32_t node)> row_of_node;
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/heap/huge_pages.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -44,7 +46,7 @@ class IdHashSet {
     };
 
     void grow() {
-        std::vector<Slot> old(slots_.size() * 2);
+        heap::BigVector<Slot> old(slots_.size() * 2);
         old.swap(slots_);
         const size_t mask = slots_.size() - 1;
         for (const Slot& slot : old) {
@@ -55,7 +57,7 @@ class IdHashSet {
         }
     }
 
-    std::vector<Slot> slots_;
+    heap::BigVector<Slot> slots_;
     size_t size_ = 0;
 };
 

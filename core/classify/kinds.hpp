@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/classify/classifier.hpp"
+#include "core/heap/huge_pages.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +16,7 @@ constexpr size_t kNodesPerCheckpoint = size_t{1} << 16;
 // The kind of every node: keys[i] for nodes[i], names[key] its name. `ordered`: the keys are
 // ranks, names sorted and distinct.
 struct Kinds {
-    std::vector<uint32_t> keys;
+    heap::BigVector<uint32_t> keys;
     std::vector<std::string> names;
     bool ordered = false;
 };

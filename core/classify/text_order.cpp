@@ -6,7 +6,7 @@ namespace heapy::classify {
 
 // Sorts `items` by key; equal keys keep their order. Long runs go by radix, 16 bits a pass,
 // skipping the passes where every key has the same digit (keys of texts with a common start).
-void sort_by_key(std::span<Keyed> items, std::vector<Keyed>& scratch) {
+void sort_by_key(std::span<Keyed> items, heap::BigVector<Keyed>& scratch) {
     constexpr size_t kRadixFrom = 4096;
     if (items.size() < kRadixFrom) {
         std::stable_sort(items.begin(), items.end(),

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/heap/huge_pages.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +29,7 @@ struct Keyed {
 
 // Sorts `items` by key; equal keys keep their order. Long runs go by radix, 16 bits a pass,
 // skipping the passes where every key has the same digit (keys of texts with a common start).
-void sort_by_key(std::span<Keyed> items, std::vector<Keyed>& scratch);
+void sort_by_key(std::span<Keyed> items, heap::BigVector<Keyed>& scratch);
 
 // The numbers 0..n-1 ordered by sequences of parts (bytes of a text, numbers of a list), equal
 // sequences by number. `key_at(id, offset)`: the `step` parts of sequence `id` from `offset` as
@@ -37,14 +39,15 @@ void sort_by_key(std::span<Keyed> items, std::vector<Keyed>& scratch);
 // far is sorted again by its next parts (a run is in number order, and the sort keeps equal keys
 // in order); sequences equal but for trailing zero parts put the shorter first.
 template <class KeyAt, class LengthOf>
-std::vector<uint32_t> order_by_parts(size_t n, size_t step, KeyAt&& key_at, LengthOf&& length_of) {
+heap::BigVector<uint32_t> order_by_parts(size_t n, size_t step, KeyAt&& key_at,
+                                         LengthOf&& length_of) {
     struct Run {
         size_t begin, end, offset; // sequences [begin, end) agree on their parts before offset
     };
-    std::vector<Keyed> keyed(n);
+    heap::BigVector<Keyed> keyed(n);
     for (uint32_t i = 0; i < n; ++i) keyed[i] = {0, i};
     std::vector<Run> runs{{0, n, 0}};
-    std::vector<Keyed> scratch;
+    heap::BigVector<Keyed> scratch;
     while (!runs.empty()) {
         const Run run = runs.back();
         runs.pop_back();
@@ -71,13 +74,13 @@ std::vector<uint32_t> order_by_parts(size_t n, size_t step, KeyAt&& key_at, Leng
             a = b;
         }
     }
-    std::vector<uint32_t> order(n);
+    heap::BigVector<uint32_t> order(n);
     for (uint32_t i = 0; i < n; ++i) order[i] = keyed[i].id;
     return order;
 }
 
 // The numbers 0..n-1 ordered by `text_of` (equal texts by number), 8 bytes at a time.
-template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
+template <class TextOf> heap::BigVector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
     return order_by_parts(
         n, 8, [&](uint32_t id, size_t offset) { return text_key(text_of(id), offset); },
         [&](uint32_t id) { return std::string_view(text_of(id)).size(); });
@@ -87,25 +90,25 @@ template <class TextOf> std::vector<uint32_t> order_by_text(size_t n, TextOf&& t
 class TextArena {
   public:
     uint32_t add(std::string_view text) {
-        bytes_.append(text);
+        bytes_.insert(bytes_.end(), text.begin(), text.end());
         ends_.push_back(bytes_.size());
         return uint32_t(ends_.size() - 1);
     }
     std::string_view operator[](uint32_t id) const {
         size_t begin = id == 0 ? 0 : ends_[id - 1];
-        return std::string_view(bytes_).substr(begin, ends_[id] - begin);
+        return std::string_view(bytes_.data() + begin, ends_[id] - begin);
     }
     size_t size() const { return ends_.size(); }
     // Adds the texts of `other` after these, numbered on.
     void append(const TextArena& other) {
         const size_t offset = bytes_.size();
-        bytes_.append(other.bytes_);
+        bytes_.insert(bytes_.end(), other.bytes_.begin(), other.bytes_.end());
         for (size_t end : other.ends_) ends_.push_back(offset + end);
     }
 
   private:
-    std::string bytes_;
-    std::vector<size_t> ends_;
+    heap::BigVector<char> bytes_;
+    heap::BigVector<size_t> ends_;
 };
 
 } // namespace heapy::classify

@@ -18,11 +18,11 @@ namespace {
 
 // The referrers whose relations count for `nodes`, in node order; for a listed set also the
 // position of each node in it (`position`, UINT32_MAX for the others).
-std::vector<uint32_t> referrers_of(const ClassifyContext& context,
-                                   const std::vector<uint32_t>& nodes, bool whole_heap,
-                                   std::vector<uint32_t>& position) {
+heap::BigVector<uint32_t> referrers_of(const ClassifyContext& context,
+                                       const std::vector<uint32_t>& nodes, bool whole_heap,
+                                       heap::BigVector<uint32_t>& position) {
     const heap::ObjectGraph& graph = context.graph;
-    std::vector<uint32_t> referrers;
+    heap::BigVector<uint32_t> referrers;
     if (whole_heap) {
         for (uint32_t node = 0; node < context.reachable_end; ++node)
             if (graph.edge_begin[node] != graph.edge_begin[node + 1]) referrers.push_back(node);
@@ -46,12 +46,12 @@ std::vector<uint32_t> referrers_of(const ClassifyContext& context,
 // Every relation the referrers refer to the set by: its target's position in the set and the
 // relation's number; and the text of each number.
 struct Relations {
-    std::vector<std::pair<uint32_t, uint32_t>> found;
+    heap::BigVector<std::pair<uint32_t, uint32_t>> found;
     TextArena texts;
 };
 
 Relations find_relations(const ClassifyContext& context, std::span<const uint32_t> referrers,
-                         const std::vector<uint32_t>* position) {
+                         const heap::BigVector<uint32_t>* position) {
     Relations out;
     size_t edges = 0;
     for (uint32_t referrer : referrers)
@@ -72,14 +72,13 @@ Relations find_relations(const ClassifyContext& context, std::span<const uint32_
 // Relations with equal texts (from different keys) are one class; classes are numbered in text
 // order.
 struct Classes {
-    std::vector<uint32_t> of_relation;
-    std::vector<uint32_t> text; // the text (a relation number) of each class
+    heap::BigVector<uint32_t> of_relation;
+    heap::BigVector<uint32_t> text; // the text (a relation number) of each class
 };
 
 Classes classes_by_text(const TextArena& texts) {
     Classes out;
-    const std::vector<uint32_t> order =
-        order_by_text(texts.size(), [&](uint32_t i) { return texts[i]; });
+    const auto order = order_by_text(texts.size(), [&](uint32_t i) { return texts[i]; });
     out.of_relation.resize(texts.size());
     for (uint32_t i = 0; i < order.size(); ++i) {
         if (i == 0 || texts[order[i]] != texts[out.text.back()]) out.text.push_back(order[i]);
@@ -91,19 +90,19 @@ Classes classes_by_text(const TextArena& texts) {
 // The classes each node is referred to by: classes[begin[i], begin[i + 1]) for node i (a
 // counting sort of the relations found: few per node).
 struct ClassesByNode {
-    std::vector<uint32_t> begin;
-    std::vector<uint32_t> classes;
+    heap::BigVector<uint32_t> begin;
+    heap::BigVector<uint32_t> classes;
 };
 
 ClassesByNode group_by_node(size_t node_count,
-                            const std::vector<std::pair<uint32_t, uint32_t>>& found,
-                            const std::vector<uint32_t>& class_of) {
+                            const heap::BigVector<std::pair<uint32_t, uint32_t>>& found,
+                            const heap::BigVector<uint32_t>& class_of) {
     ClassesByNode out;
     out.begin.assign(node_count + 1, 0);
     for (const auto& f : found) ++out.begin[f.first + 1];
     for (size_t i = 1; i < out.begin.size(); ++i) out.begin[i] += out.begin[i - 1];
     out.classes.resize(found.size());
-    std::vector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
+    heap::BigVector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
     for (const auto& f : found) out.classes[fill[f.first]++] = class_of[f.second];
     return out;
 }
@@ -118,9 +117,9 @@ uint64_t hash_words(std::span<const uint32_t> words) {
 // set for nodes nothing refers to). keys[i]: node i's class, or kSet | its set.
 struct Sets {
     static constexpr uint32_t kSet = uint32_t{1} << 31;
-    std::vector<uint32_t> keys;
-    std::vector<uint32_t> classes; // of every set, in order, end to end
-    std::vector<uint32_t> begin{0};
+    heap::BigVector<uint32_t> keys;
+    heap::BigVector<uint32_t> classes; // of every set, in order, end to end
+    heap::BigVector<uint32_t> begin{0};
 
     size_t size() const { return begin.size() - 1; }
     std::span<const uint32_t> of(uint32_t set) const {
@@ -182,7 +181,7 @@ Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node)
 // compare as their class numbers do, a set after the sets and the class it starts with (and the
 // empty set first). Equal names do not occur.
 Kinds ranked_kinds(const TextArena& texts, const Classes& classes, Sets& sets) {
-    const std::vector<uint32_t> set_order = order_by_parts(
+    const auto set_order = order_by_parts(
         sets.size(), 2,
         [&](uint32_t set, size_t offset) {
             const std::span<const uint32_t> members = sets.of(set);
@@ -192,7 +191,7 @@ Kinds ranked_kinds(const TextArena& texts, const Classes& classes, Sets& sets) {
             return part(offset) << 32 | part(offset + 1);
         },
         [&](uint32_t set) { return sets.of(set).size(); });
-    std::vector<uint32_t> class_rank(classes.text.size()), set_rank(sets.size());
+    heap::BigVector<uint32_t> class_rank(classes.text.size()), set_rank(sets.size());
     Kinds kinds;
     kinds.ordered = true;
     kinds.names.reserve(classes.text.size() + sets.size());
@@ -225,8 +224,8 @@ Kinds ranked_kinds(const TextArena& texts, const Classes& classes, Sets& sets) {
 // made once, sorted once, and the kinds come out already ranked in name order.
 Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nodes,
                 bool whole_heap) {
-    std::vector<uint32_t> position;
-    std::vector<uint32_t> referrers = referrers_of(context, nodes, whole_heap, position);
+    heap::BigVector<uint32_t> position;
+    heap::BigVector<uint32_t> referrers = referrers_of(context, nodes, whole_heap, position);
     Relations relations = find_relations(context, referrers, whole_heap ? nullptr : &position);
     referrers = {};
     position = {};

@@ -31,7 +31,7 @@ bool is_class_pointer(const cpython::Relation& r) {
 // shared by both threads.
 struct ViaEdges::Decoding {
     Decoding(const ClassifyContext& context, cpython::ObjectDecoder& decoder,
-             std::span<const uint32_t> referrers, const std::vector<uint32_t>* position,
+             std::span<const uint32_t> referrers, const heap::BigVector<uint32_t>* position,
              std::atomic<size_t>& cursor)
         : graph(context.graph), decoder(decoder), reachable_end(context.reachable_end),
           referrers(referrers), position(position), cursor(cursor) {}
@@ -72,7 +72,7 @@ struct ViaEdges::Decoding {
     cpython::ObjectDecoder& decoder;
     const uint32_t reachable_end;
     const std::span<const uint32_t> referrers;
-    const std::vector<uint32_t>* const position;
+    const heap::BigVector<uint32_t>* const position;
     std::atomic<size_t>& cursor;
     std::vector<heap::NamedEdge> edges;
 };
@@ -81,7 +81,7 @@ struct ViaEdges::Decoding {
 // ahead of the caller (which decodes too when none is ready).
 struct ViaEdges::Worker {
     Worker(const ClassifyContext& context, std::span<const uint32_t> referrers,
-           const std::vector<uint32_t>* position, std::atomic<size_t>& cursor)
+           const heap::BigVector<uint32_t>* position, std::atomic<size_t>& cursor)
         : reader(context.decoder->reader().memory()),
           decoder(reader, context.decoder->layout(), context.decoder->types()),
           decoding(context, decoder, referrers, position, cursor) {
@@ -159,7 +159,7 @@ struct ViaEdges::Worker {
 };
 
 ViaEdges::ViaEdges(const ClassifyContext& context, std::span<const uint32_t> referrers,
-                   const std::vector<uint32_t>* position)
+                   const heap::BigVector<uint32_t>* position)
     : context_(context), referrer_count_(referrers.size()),
       own_(std::make_unique<Decoding>(context, *context.decoder, referrers, position, cursor_)) {
     if (heap::second_thread_allowed(context.decoder->reader().memory())) {

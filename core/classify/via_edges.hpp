@@ -2,6 +2,7 @@
 
 #include "core/classify/classifier.hpp"
 #include "core/cpython/relation.hpp"
+#include "core/heap/huge_pages.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -30,7 +31,7 @@ struct FoundRelation {
 class ViaEdges {
   public:
     ViaEdges(const ClassifyContext& context, std::span<const uint32_t> referrers,
-             const std::vector<uint32_t>* position);
+             const heap::BigVector<uint32_t>* position);
     ~ViaEdges();
     ViaEdges(const ViaEdges&) = delete;
     ViaEdges& operator=(const ViaEdges&) = delete;

@@ -45,8 +45,8 @@ heap::NamedEdge edge_of(const RelationKey& key) {
 }
 
 // Texts [begin, end) of `keys` into `out`; stops early once `stop` is set.
-void make_texts(cpython::ObjectDecoder& decoder, const std::vector<RelationKey>& keys, size_t begin,
-                size_t end, TextArena& out, const std::atomic<bool>& stop) {
+void make_texts(cpython::ObjectDecoder& decoder, const heap::BigVector<RelationKey>& keys,
+                size_t begin, size_t end, TextArena& out, const std::atomic<bool>& stop) {
     for (size_t i = begin; i < end; ++i) {
         if (i % kTextsPerCheckpoint == 0 && stop.load(std::memory_order_relaxed)) return;
         out.add(report::py_repr_str(heap::via_text(decoder, edge_of(keys[i]))));
@@ -55,7 +55,7 @@ void make_texts(cpython::ObjectDecoder& decoder, const std::vector<RelationKey>&
 
 // The second half of the texts, made in a thread of its own.
 struct TextWorker {
-    TextWorker(cpython::ObjectDecoder& main, const std::vector<RelationKey>& keys, size_t begin)
+    TextWorker(cpython::ObjectDecoder& main, const heap::BigVector<RelationKey>& keys, size_t begin)
         : reader(main.reader().memory()), types(main.types().fork(reader)),
           decoder(reader, main.layout(), *types) {
         decoder.set_interpreter(main.interpreter());
@@ -108,7 +108,7 @@ uint32_t RelationIds::id(const FoundRelation& found) {
     const cpython::Relation& r = found.relation;
     const size_t numbered = numbered_kind(r.kind);
     if (numbered < kNumberedKinds && !r.name && !r.object && r.index < kMaxNumbered) {
-        std::vector<uint32_t>& ids = by_index_[numbered];
+        heap::BigVector<uint32_t>& ids = by_index_[numbered];
         if (r.index >= ids.size()) ids.resize(std::max<size_t>(r.index + 1, ids.size() * 2), kNone);
         uint32_t& id = ids[r.index];
         if (id == kNone) {
@@ -124,7 +124,7 @@ uint32_t RelationIds::id(const FoundRelation& found) {
     return id;
 }
 
-TextArena relation_texts(const ClassifyContext& context, const std::vector<RelationKey>& keys) {
+TextArena relation_texts(const ClassifyContext& context, const heap::BigVector<RelationKey>& keys) {
     cpython::ObjectDecoder& decoder = *context.decoder;
     size_t split = keys.size();
     std::unique_ptr<TextWorker> worker;

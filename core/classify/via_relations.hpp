@@ -26,7 +26,7 @@ class RelationIds {
     uint32_t id(const FoundRelation& found);
     size_t size() const { return keys_.size(); }
     // The key of each number.
-    const std::vector<RelationKey>& keys() const { return keys_; }
+    const heap::BigVector<RelationKey>& keys() const { return keys_; }
 
   private:
     static constexpr uint32_t kNone = UINT32_MAX;
@@ -35,14 +35,14 @@ class RelationIds {
     static size_t numbered_kind(cpython::RelationKind kind);
 
     // Indices (list items, dict keys, stack slots, set members) are numbered by a table.
-    std::vector<uint32_t> by_index_[kNumberedKinds];
-    std::vector<RelationKey> keys_;
+    heap::BigVector<uint32_t> by_index_[kNumberedKinds];
+    heap::BigVector<RelationKey> keys_;
     IdHashSet ids_;
 };
 
 // The text of each relation, as heapy's Via names it (the repr of `.name`, `['key']`, `[3]`...),
 // numbered as `keys`. Made in two threads when the memory allows (the second with a reader,
 // type registry and decoder of its own); polls the context for Ctrl-C.
-TextArena relation_texts(const ClassifyContext& context, const std::vector<RelationKey>& keys);
+TextArena relation_texts(const ClassifyContext& context, const heap::BigVector<RelationKey>& keys);
 
 } // namespace heapy::classify

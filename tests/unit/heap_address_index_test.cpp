@@ -1,11 +1,13 @@
 #include "core/heap/address_index.hpp"
 #include "core/heap/dict_owners.hpp"
+#include "core/heap/huge_pages.hpp"
 #include "core/heap/node_map.hpp"
 #include "core/heap/object_graph.hpp"
 #include "core/heap/pod_array.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <unordered_map>
 
@@ -124,6 +126,23 @@ TEST_CASE("pod array: pinned, its elements stay where they are up to the limit",
     CHECK_FALSE(huge.pin(size_t{1} << 62));
     CHECK_FALSE(huge.pinned());
     CHECK(huge[0] == 1);
+}
+
+TEST_CASE("big vector: big blocks on 2 MiB boundaries, small ones as usual; contents kept",
+          "[heap][index]") {
+    heapy::heap::BigVector<uint32_t> small(1000, 7);
+    heapy::heap::BigVector<uint32_t> big;
+    for (uint32_t i = 0; i < 3'000'000; ++i) big.push_back(i); // grows through both kinds
+    REQUIRE(reinterpret_cast<uintptr_t>(big.data()) % heapy::heap::kHugePageBytes == 0);
+    for (uint32_t i = 0; i < big.size(); i += 4099) REQUIRE(big[i] == i);
+    REQUIRE(big.back() == 2'999'999);
+    REQUIRE(std::count(small.begin(), small.end(), 7u) == 1000);
+    big.resize(10);      // shrinking keeps the block
+    big.shrink_to_fit(); // back to a small one
+    REQUIRE(big.size() == 10);
+    REQUIRE(big[9] == 9);
+    heapy::heap::BigVector<uint32_t> moved = std::move(small);
+    REQUIRE(moved.size() == 1000);
 }
 
 TEST_CASE("node map: keeps values of the nodes that have one", "[heap][index]") {
