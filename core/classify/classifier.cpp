@@ -309,29 +309,44 @@ void for_each_node(const std::vector<uint32_t>* list, uint32_t reachable_end, F&
     }
 }
 
-// Table rows for the kinds that have nodes, in heapy's order: size descending, then name
-// (`names` are in name order). Returns the row of each kind.
-std::vector<uint32_t> add_rows(report::Partition& table, std::vector<std::string>& names,
-                               const std::vector<uint64_t>& size_of_kind,
-                               const std::vector<uint32_t>& count_of_kind, bool by_identity) {
+// The rows of a table, and which kind each is.
+struct Rows {
+    heap::BigVector<uint32_t> kind_of_row;
+    heap::BigVector<uint32_t> row_of_kind;
+};
+
+// Table rows, not yet named, for the kinds that have nodes, in heapy's order: size descending,
+// then name (kinds are numbered in name order).
+Rows add_rows(report::Partition& table, const std::vector<uint64_t>& size_of_kind,
+              const std::vector<uint32_t>& count_of_kind) {
     // Kinds in name order, then stably by size descending.
     heap::BigVector<Keyed> by_size;
-    for (uint32_t k = 0; k < names.size(); ++k)
+    for (uint32_t k = 0; k < size_of_kind.size(); ++k)
         if (count_of_kind[k] != 0) by_size.push_back({~size_of_kind[k], k});
     heap::BigVector<Keyed> scratch;
     sort_by_key(by_size, scratch);
-    std::vector<uint32_t> rows(by_size.size());
-    for (size_t r = 0; r < rows.size(); ++r) rows[r] = by_size[r].id;
-    table.rows.reserve(rows.size());
-    std::vector<uint32_t> row_of_kind(names.size());
-    for (uint32_t r = 0; r < rows.size(); ++r) {
-        const uint32_t k = rows[r];
-        row_of_kind[k] = r;
-        std::string& name = names[k];
-        if (by_identity) name.resize(std::min(name.size(), name.find('\0')));
-        table.rows.push_back({std::move(name), count_of_kind[k], size_of_kind[k]});
+    Rows rows;
+    rows.kind_of_row.resize(by_size.size());
+    rows.row_of_kind.resize(size_of_kind.size());
+    table.rows.resize(by_size.size());
+    for (uint32_t r = 0; r < by_size.size(); ++r) {
+        const uint32_t k = by_size[r].id;
+        rows.kind_of_row[r] = k;
+        rows.row_of_kind[k] = r;
+        table.rows[r].count = count_of_kind[k];
+        table.rows[r].size = size_of_kind[k];
     }
-    return row_of_kind;
+    return rows;
+}
+
+// Names the rows by `names` (of the kinds), moved out; by identity, cut at the NUL.
+void name_rows(report::Partition& table, const Rows& rows, std::vector<std::string>& names,
+               bool by_identity) {
+    for (size_t r = 0; r < table.rows.size(); ++r) {
+        std::string& name = names[rows.kind_of_row[r]];
+        if (by_identity) name.resize(std::min(name.size(), name.find('\0')));
+        table.rows[r].kind = std::move(name);
+    }
 }
 
 // A partition by a number each node's kind is cheap to work out from (type, Clodo): counted in
@@ -375,10 +390,10 @@ PartitionResult numbered_partition(const ClassifyContext& context, SharedNodes s
         ranked_sizes[rank[k]] = size_of_kind[k];
         ranked_counts[rank[k]] = count_of_kind[k];
     }
-    const std::vector<uint32_t> row_of_kind =
-        add_rows(out.table, names, ranked_sizes, ranked_counts, false);
+    const Rows rows = add_rows(out.table, ranked_sizes, ranked_counts);
+    name_rows(out.table, rows, names, false);
     std::unordered_map<uint64_t, uint32_t> row_of_key;
-    for (size_t k = 0; k < keys.size(); ++k) row_of_key.emplace(keys[k], row_of_kind[rank[k]]);
+    for (size_t k = 0; k < keys.size(); ++k) row_of_key.emplace(keys[k], rows.row_of_kind[rank[k]]);
     out.row_of_node = [key_of = std::move(key_of),
                        row_of_key = std::move(row_of_key)](uint32_t node) {
         auto it = row_of_key.find(key_of(node));
@@ -413,7 +428,7 @@ PartitionResult partition(const ClassifyContext& context, SharedNodes set,
         const std::vector<uint32_t>& nodes = *set;
         Kinds kinds = kinds_of(context, nodes, classifier, whole_heap);
         if (!kinds.ordered) rank_by_name(kinds);
-        const size_t kind_count = kinds.names.size();
+        const size_t kind_count = kinds.size();
         std::vector<uint64_t> size_of_kind(kind_count, 0);
         std::vector<uint32_t> count_of_kind(kind_count, 0);
         for (size_t i = 0; i < nodes.size(); ++i) {
@@ -425,9 +440,16 @@ PartitionResult partition(const ClassifyContext& context, SharedNodes set,
         out.table.count = nodes.size();
         const bool by_identity =
             classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id;
-        const std::vector<uint32_t> row_of_kind =
-            add_rows(out.table, kinds.names, size_of_kind, count_of_kind, by_identity);
-        for (uint32_t& key : kinds.keys) key = row_of_kind[key];
+        Rows rows = add_rows(out.table, size_of_kind, count_of_kind);
+        if (kinds.name_of)
+            out.table.name_row = [name_of = std::move(kinds.name_of),
+                                  kind_of_row = std::make_shared<const heap::BigVector<uint32_t>>(
+                                      std::move(rows.kind_of_row))](size_t row) {
+                return name_of((*kind_of_row)[row]);
+            };
+        else
+            name_rows(out.table, rows, kinds.names, by_identity);
+        for (uint32_t& key : kinds.keys) key = rows.row_of_kind[key];
         out.row_of = std::move(kinds.keys);
         out.nodes = std::move(set);
         break;

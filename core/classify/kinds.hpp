@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ struct Kinds {
     heap::BigVector<uint32_t> keys;
     std::vector<std::string> names;
     bool ordered = false;
+    // Instead of `names`, for millions of kinds (by via): `count` kinds, ordered, each named by
+    // `name_of` only when shown.
+    uint32_t count = 0;
+    std::function<std::string(uint32_t key)> name_of;
+
+    size_t size() const { return name_of ? count : names.size(); }
 };
 
 // Referrers heapy would count for `node`: for a reachable object only reachable referrers (and

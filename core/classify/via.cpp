@@ -7,6 +7,7 @@
 #include "core/errors.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -176,11 +177,29 @@ Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node)
     return sets;
 }
 
-// The kinds in name order: each class is named by its text, each set by its classes' texts
-// joined by ", ". The texts are reprs of strings, so none is the start of another: set names
-// compare as their class numbers do, a set after the sets and the class it starts with (and the
-// empty set first). Equal names do not occur.
-Kinds ranked_kinds(const TextArena& texts, const Classes& classes, Sets& sets) {
+// What names the kinds: a class its text, a set its classes' texts joined by ", ".
+struct KindNames {
+    TextArena texts;
+    heap::BigVector<uint32_t> class_text;
+    Sets sets;                         // without keys
+    heap::BigVector<uint32_t> of_rank; // a class, or Sets::kSet | a set
+
+    std::string name(uint32_t rank) const {
+        const uint32_t kind = of_rank[rank];
+        if (!(kind & Sets::kSet)) return std::string(texts[class_text[kind]]);
+        std::string name;
+        for (uint32_t member : sets.of(kind & ~Sets::kSet)) {
+            if (!name.empty()) name += ", ";
+            name += texts[class_text[member]];
+        }
+        return name;
+    }
+};
+
+// The kinds in name order, named only when shown. The texts are reprs of strings, so none is the
+// start of another: set names compare as their class numbers do, a set after the sets and the
+// class it starts with (and the empty set first). Equal names do not occur.
+Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& sets) {
     const auto set_order = order_by_parts(
         sets.size(), 2,
         [&](uint32_t set, size_t offset) {
@@ -191,30 +210,34 @@ Kinds ranked_kinds(const TextArena& texts, const Classes& classes, Sets& sets) {
             return part(offset) << 32 | part(offset + 1);
         },
         [&](uint32_t set) { return sets.of(set).size(); });
-    heap::BigVector<uint32_t> class_rank(classes.text.size()), set_rank(sets.size());
-    Kinds kinds;
-    kinds.ordered = true;
-    kinds.names.reserve(classes.text.size() + sets.size());
+    auto names = std::make_shared<KindNames>();
+    heap::BigVector<uint32_t> rank_of_class(classes.text.size()), rank_of_set(sets.size());
+    names->of_rank.reserve(classes.text.size() + sets.size());
     size_t c = 0, s = 0;
     while (c < classes.text.size() || s < sets.size()) {
         const bool take_set =
             c == classes.text.size() || (s < sets.size() && (sets.of(set_order[s]).empty() ||
                                                              sets.of(set_order[s]).front() < c));
         if (take_set) {
-            std::string& name = kinds.names.emplace_back();
-            for (uint32_t member : sets.of(set_order[s])) {
-                if (!name.empty()) name += ", ";
-                name += texts[classes.text[member]];
-            }
-            set_rank[set_order[s++]] = uint32_t(kinds.names.size() - 1);
+            rank_of_set[set_order[s]] = uint32_t(names->of_rank.size());
+            names->of_rank.push_back(Sets::kSet | set_order[s++]);
         } else {
-            kinds.names.emplace_back(texts[classes.text[c]]);
-            class_rank[c++] = uint32_t(kinds.names.size() - 1);
+            rank_of_class[c] = uint32_t(names->of_rank.size());
+            names->of_rank.push_back(uint32_t(c++));
         }
     }
-    for (uint32_t& key : sets.keys)
-        key = key & Sets::kSet ? set_rank[key & ~Sets::kSet] : class_rank[key];
+    Kinds kinds;
+    kinds.ordered = true;
+    kinds.count = uint32_t(names->of_rank.size());
     kinds.keys = std::move(sets.keys);
+    for (uint32_t& key : kinds.keys)
+        key = key & Sets::kSet ? rank_of_set[key & ~Sets::kSet] : rank_of_class[key];
+    names->texts = std::move(texts);
+    names->class_text = std::move(classes.text);
+    names->sets = std::move(sets);
+    kinds.name_of = [names = std::shared_ptr<const KindNames>(std::move(names))](uint32_t key) {
+        return names->name(key);
+    };
     return kinds;
 }
 
@@ -235,7 +258,7 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     classes.of_relation = {};
     Sets sets = sets_of_nodes(context, by_node);
     by_node = {};
-    return ranked_kinds(relations.texts, classes, sets);
+    return ranked_kinds(std::move(relations.texts), std::move(classes), std::move(sets));
 }
 
 } // namespace heapy::classify

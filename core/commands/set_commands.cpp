@@ -90,7 +90,8 @@ std::string cmd_select(SessionState& state, const Arguments& args) {
     NodeSet nodes;
     bool found = false;
     for (size_t i = 0; i < last->table.rows.size(); ++i) {
-        std::string_view kind = last->table.rows[i].kind;
+        const std::string name_of_row = last->table.kind(i);
+        std::string_view kind = name_of_row;
         // Size kinds are printed right-aligned; accept them without the padding.
         if (kind == name || kind.substr(kind.find_first_not_of(' ') == std::string_view::npos
                                             ? 0

@@ -82,10 +82,10 @@ std::string py_repr_str(std::string_view utf8) {
         return static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x7F;
     });
     if (!plain) return repr_code_points(to_code_points(utf8));
-    const char quote = utf8.find('\'') != std::string_view::npos &&
-                               utf8.find('"') == std::string_view::npos
-                           ? '"'
-                           : '\'';
+    const char quote =
+        utf8.find('\'') != std::string_view::npos && utf8.find('"') == std::string_view::npos
+            ? '"'
+            : '\'';
     std::string out;
     out.reserve(utf8.size() + 2);
     out.push_back(quote);

@@ -89,7 +89,7 @@ PageSource partition_source(const Partition& p) {
     src.line = [&p, cumul](size_t i) {
         const PartitionRow& r = p.rows[i];
         return format_set_row(static_cast<int64_t>(i), s64(r.count), s64(r.size), s64((*cumul)[i]),
-                              s64(p.count), s64(p.size), r.kind);
+                              s64(p.count), s64(p.size), p.kind(i));
     };
     const size_t n = p.rows.size();
     src.more_msg = [n](size_t, size_t last) {
@@ -120,7 +120,7 @@ std::string format_partition_row_set(const Partition& parent, size_t row) {
     src.num_lines = 1;
     src.line = [&](size_t) {
         return format_set_row(static_cast<int64_t>(row), s64(r.count), s64(r.size), s64(cumulative),
-                              s64(r.count), s64(r.size), r.kind);
+                              s64(r.count), s64(r.size), parent.kind(row));
     };
     src.more_msg = [](size_t, size_t last) { return more_rows_msg(-static_cast<int64_t>(last)); };
     return render_page(src).text;
@@ -133,12 +133,11 @@ std::string partition_json(const Partition& partition) {
     };
     std::string out = fmt::format("{{\"count\": {}, \"size\": {}, \"classifier\": {}, \"rows\": [",
                                   partition.count, partition.size, str(partition.classifier));
-    bool first = true;
-    for (const PartitionRow& r : partition.rows) {
-        if (!first) out += ", ";
-        first = false;
-        out += fmt::format("{{\"kind\": {}, \"count\": {}, \"size\": {}}}", str(r.kind), r.count,
-                           r.size);
+    for (size_t i = 0; i < partition.rows.size(); ++i) {
+        const PartitionRow& r = partition.rows[i];
+        if (i != 0) out += ", ";
+        out += fmt::format("{{\"kind\": {}, \"count\": {}, \"size\": {}}}", str(partition.kind(i)),
+                           r.count, r.size);
     }
     out += "]}";
     return out;

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,7 +11,8 @@ namespace heapy::report {
 
 // One row of a partition: a kind and the objects in it.
 struct PartitionRow {
-    std::string kind; // the classifier's name for the kind, e.g. "dict of __main__.Foo"
+    std::string kind; // the classifier's name for the kind, e.g. "dict of __main__.Foo" (see
+                      // Partition::name_row)
     uint64_t count = 0;
     uint64_t size = 0;
 };
@@ -22,6 +24,12 @@ struct Partition {
     std::string classifier; // short name for JSON, e.g. "clodo", "type"
     std::string header;     // the classifier's column header, e.g. "Kind (class / dict of class)"
     std::vector<PartitionRow> rows;
+    // Set when the rows' `kind` is left empty and each is named when asked for: a partition of
+    // millions of rows (by via) names only the rows it shows.
+    std::function<std::string(size_t row)> name_row = {};
+
+    // The name of row `row`'s kind.
+    std::string kind(size_t row) const { return name_row ? name_row(row) : rows[row].kind; }
 };
 
 // heapy's rows-per-page (`max_more_lines`).

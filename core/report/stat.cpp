@@ -32,9 +32,10 @@ Stat partition_stat(const Partition& partition, double timemade) {
     st.kindheader = partition.header;
     st.numrows = static_cast<int64_t>(partition.rows.size());
     st.rows.reserve(partition.rows.size());
-    for (const PartitionRow& r : partition.rows) {
-        st.rows.push_back(
-            StatRow{static_cast<int64_t>(r.count), static_cast<int64_t>(r.size), r.kind});
+    for (size_t i = 0; i < partition.rows.size(); ++i) {
+        const PartitionRow& r = partition.rows[i];
+        st.rows.push_back(StatRow{static_cast<int64_t>(r.count), static_cast<int64_t>(r.size),
+                                  partition.kind(i)});
     }
     return st;
 }

@@ -226,7 +226,7 @@ TEST_CASE("a partition of the whole heap has the rows and members of the listed 
         CHECK(whole.table.count == listed.size());
         CHECK(whole.table.size == list.table.size);
         for (size_t row = 0; row < list.table.rows.size(); ++row) {
-            CHECK(whole.table.rows[row].kind == list.table.rows[row].kind);
+            CHECK(whole.table.kind(row) == list.table.kind(row));
             CHECK(whole.table.rows[row].count == list.table.rows[row].count);
             CHECK(whole.members(row) == list.members(row));
             CHECK(whole.members(row).size() == whole.table.rows[row].count);
@@ -250,8 +250,10 @@ std::vector<std::pair<std::string, uint64_t>> via_rows_of(PyHeap& h,
     context.referrers = &referrers;
     const auto result =
         heapy::classify::partition(context, nodes, *heapy::classify::find_classifier("via"));
+    CHECK(result.table.name_row); // rows named when shown
     std::vector<std::pair<std::string, uint64_t>> rows;
-    for (const auto& row : result.table.rows) rows.emplace_back(row.kind, row.count);
+    for (size_t i = 0; i < result.table.rows.size(); ++i)
+        rows.emplace_back(result.table.kind(i), result.table.rows[i].count);
     return rows;
 }
 
@@ -282,7 +284,8 @@ struct WholeHeapTable {
         heapy::classify::ClassifyContext context = r.context;
         if (heapy::classify::needs_referrers(info.classifier, true)) context.referrers = &referrers;
         const auto result = heapy::classify::partition(context, nullptr, info);
-        for (const auto& row : result.table.rows) count_of[row.kind] = row.count;
+        for (size_t i = 0; i < result.table.rows.size(); ++i)
+            count_of[result.table.kind(i)] = result.table.rows[i].count;
         total = result.table.count;
         reachable = r.context.reachable_end - 1;
     }

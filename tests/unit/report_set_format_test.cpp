@@ -8,25 +8,38 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace heapy::report;
 
 namespace {
-// Checks the top page, every `.more` page heapy printed, `.all`, and the same through a Stat.
-void check_pages(const Partition& p, const std::vector<std::string>& pages,
+// The same partition with its rows named only when shown (as by via names them).
+Partition named_when_shown(Partition p) {
+    std::vector<std::string> names;
+    for (PartitionRow& row : p.rows) names.push_back(std::exchange(row.kind, ""));
+    p.name_row = [names](size_t row) { return names.at(row); };
+    return p;
+}
+
+// Checks the top page, every `.more` page heapy printed, `.all`, and the same through a Stat;
+// with rows named up front and when shown.
+void check_pages(const Partition& named, const std::vector<std::string>& pages,
                  const std::string& all) {
-    size_t first = 0;
-    for (size_t k = 0; k < pages.size(); ++k) {
-        INFO("page " << k);
-        CHECK(format_partition(p, first, kRowsPerPage, k == 0) == pages[k]);
-        Stat st = partition_stat(p, 1795271536.458642);
-        CHECK(format_stat(st, first, kRowsPerPage, k == 0) == pages[k]);
-        CHECK(stat_page_end(st, first) == partition_page_end(p, first));
-        first = partition_page_end(p, first);
+    for (const Partition& p : {named, named_when_shown(named)}) {
+        INFO((p.name_row ? "named when shown" : "named up front"));
+        size_t first = 0;
+        for (size_t k = 0; k < pages.size(); ++k) {
+            INFO("page " << k);
+            CHECK(format_partition(p, first, kRowsPerPage, k == 0) == pages[k]);
+            Stat st = partition_stat(p, 1795271536.458642);
+            CHECK(format_stat(st, first, kRowsPerPage, k == 0) == pages[k]);
+            CHECK(stat_page_end(st, first) == partition_page_end(p, first));
+            first = partition_page_end(p, first);
+        }
+        CHECK(format_partition(p, 0, SIZE_MAX, true) == all);
+        CHECK(format_stat(partition_stat(p, 0), 0, SIZE_MAX, true) == all);
     }
-    CHECK(format_partition(p, 0, SIZE_MAX, true) == all);
-    CHECK(format_stat(partition_stat(p, 0), 0, SIZE_MAX, true) == all);
 }
 } // namespace
 
