@@ -13,12 +13,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <exception>
 #include <functional>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <span>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -105,36 +104,24 @@ heap::BigVector<uint32_t> rcs_keys(const ClassifyContext& context,
     const std::span<const uint32_t> all(nodes);
     size_t split = nodes.size();
     ReferrerKindSets first, second;
-    std::atomic<bool> stop{false};
-    std::exception_ptr error;
-    std::thread thread;
+    std::optional<heap::SecondThread> thread;
     if (nodes.size() >= kNodesForTwoThreads && heap::second_thread_allowed()) {
         split = nodes.size() / 2;
-        thread = heap::start_quiet_thread([&] {
-            try {
-                second.add(context, all.subspan(split),
-                           [&](size_t) { return stop.load(std::memory_order_relaxed); });
-            } catch (...) {
-                error = std::current_exception();
-            }
+        thread.emplace([&](const std::atomic<bool>& stop) {
+            second.add(context, all.subspan(split),
+                       [&](size_t) { return stop.load(std::memory_order_relaxed); });
         });
-        if (!thread.joinable()) split = nodes.size();
-    }
-    struct Join {
-        std::thread& thread;
-        std::atomic<bool>& stop;
-        ~Join() {
-            stop.store(true, std::memory_order_relaxed);
-            if (thread.joinable()) thread.join();
+        if (!thread->started()) {
+            thread.reset();
+            split = nodes.size();
         }
-    } join{thread, stop};
+    }
     first.add(context, all.first(split), [&](size_t done) {
         const size_t both = split < nodes.size() ? 2 * done : done; // the other half as far
         context.checkpoint("grouping objects by their referrers' kinds", both, nodes.size());
         return false;
     });
-    if (thread.joinable()) thread.join();
-    if (error) std::rethrow_exception(error);
+    if (thread) thread->finish();
 
     std::unordered_map<uint64_t, std::string> kind_names;
     auto name_ids = [&](const ReferrerKindSets& found) {

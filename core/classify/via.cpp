@@ -51,23 +51,10 @@ struct Relations {
     TextArena texts;
 };
 
-Relations find_relations(const ClassifyContext& context, std::span<const uint32_t> referrers,
-                         const heap::BigVector<uint32_t>* position) {
-    Relations out;
-    size_t edges = 0;
-    for (uint32_t referrer : referrers)
-        edges += context.graph.edge_begin[referrer + 1] - context.graph.edge_begin[referrer];
-    out.found.reserve(edges);
-    RelationIds ids;
-    {
-        ViaEdges decoded(context, referrers, position);
-        std::vector<FoundRelation> chunk;
-        while (decoded.next(chunk))
-            for (const FoundRelation& relation : chunk)
-                out.found.emplace_back(relation.at, ids.id(relation));
-    }
-    out.texts = relation_texts(context, ids.keys());
-    return out;
+Relations relations_of(const ClassifyContext& context, std::span<const uint32_t> referrers,
+                       const heap::BigVector<uint32_t>* position) {
+    NumberedRelations numbered = find_relations(context, referrers, position);
+    return {std::move(numbered.found), relation_texts(context, numbered.keys)};
 }
 
 // Relations with equal texts (from different keys) are one class; classes are numbered in text
@@ -249,7 +236,7 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
                 bool whole_heap) {
     heap::BigVector<uint32_t> position;
     heap::BigVector<uint32_t> referrers = referrers_of(context, nodes, whole_heap, position);
-    Relations relations = find_relations(context, referrers, whole_heap ? nullptr : &position);
+    Relations relations = relations_of(context, referrers, whole_heap ? nullptr : &position);
     referrers = {};
     position = {};
     Classes classes = classes_by_text(relations.texts);

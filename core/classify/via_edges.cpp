@@ -4,20 +4,17 @@
 #include "core/heap/second_thread.hpp"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <exception>
-#include <mutex>
+#include <atomic>
+#include <optional>
 #include <string_view>
-#include <thread>
+#include <vector>
 
 namespace heapy::classify {
 
 namespace {
 
-constexpr size_t kChunkRelations = 16384;
 constexpr size_t kBlockReferrers = 1024;
-constexpr size_t kChunksAhead = 4;
+constexpr size_t kBlocksPerCheckpoint = 16;
 
 // heapy's Via leaves out the class pointer of instances.
 bool is_class_pointer(const cpython::Relation& r) {
@@ -25,33 +22,27 @@ bool is_class_pointer(const cpython::Relation& r) {
            std::string_view(r.name) == "ob_type";
 }
 
-} // namespace
-
-// Decodes referrers with one decoder, a block at a time: the blocks are claimed from a cursor
-// shared by both threads.
-struct ViaEdges::Decoding {
-    Decoding(const ClassifyContext& context, cpython::ObjectDecoder& decoder,
-             std::span<const uint32_t> referrers, const heap::BigVector<uint32_t>* position,
-             std::atomic<size_t>& cursor)
+// One thread's share: blocks of referrers claimed from a cursor shared by both threads, decoded
+// with one decoder, the relations found numbered by this share's own RelationIds.
+struct Share {
+    Share(const ClassifyContext& context, cpython::ObjectDecoder& decoder,
+          std::span<const uint32_t> referrers, const heap::BigVector<uint32_t>* position,
+          std::atomic<size_t>& cursor, size_t edges)
         : graph(context.graph), decoder(decoder), reachable_end(context.reachable_end),
-          referrers(referrers), position(position), cursor(cursor) {}
-
-    // The relations of the next blocks of referrers, about kChunkRelations of them; false when
-    // every referrer was claimed.
-    bool fill(std::vector<FoundRelation>& chunk) {
-        chunk.clear();
-        bool claimed = false;
-        while (chunk.size() < kChunkRelations) {
-            const size_t begin = cursor.fetch_add(kBlockReferrers, std::memory_order_relaxed);
-            if (begin >= referrers.size()) break;
-            claimed = true;
-            const size_t end = std::min(begin + kBlockReferrers, referrers.size());
-            for (size_t i = begin; i < end; ++i) add_relations(referrers[i], chunk);
-        }
-        return claimed;
+          referrers(referrers), position(position), cursor(cursor) {
+        found.reserve(edges); // address space only: untouched pages cost nothing
     }
 
-    void add_relations(uint32_t referrer, std::vector<FoundRelation>& chunk) {
+    // Decodes the next block; false when every block was claimed.
+    bool next_block() {
+        const size_t begin = cursor.fetch_add(kBlockReferrers, std::memory_order_relaxed);
+        if (begin >= referrers.size()) return false;
+        const size_t end = std::min(begin + kBlockReferrers, referrers.size());
+        for (size_t i = begin; i < end; ++i) add_relations(referrers[i]);
+        return true;
+    }
+
+    void add_relations(uint32_t referrer) {
         heap::named_edges(decoder, graph, referrer, edges);
         const bool unreachable_referrer = referrer >= reachable_end;
         for (const heap::NamedEdge& edge : edges) {
@@ -59,7 +50,7 @@ struct ViaEdges::Decoding {
             if (at == UINT32_MAX || (unreachable_referrer && edge.target < reachable_end) ||
                 is_class_pointer(edge.relation))
                 continue;
-            chunk.push_back({at, edge.relation, edge.root_name});
+            found.emplace_back(at, ids.id(RelationKey::of(edge.relation, edge.root_name)));
         }
     }
 
@@ -75,107 +66,67 @@ struct ViaEdges::Decoding {
     const heap::BigVector<uint32_t>* const position;
     std::atomic<size_t>& cursor;
     std::vector<heap::NamedEdge> edges;
+    heap::BigVector<std::pair<uint32_t, uint32_t>> found;
+    RelationIds ids;
 };
 
-// A second thread that decodes with a reader and decoder of its own, up to kChunksAhead chunks
-// ahead of the caller (which decodes too when none is ready).
-struct ViaEdges::Worker {
-    Worker(const ClassifyContext& context, std::span<const uint32_t> referrers,
-           const heap::BigVector<uint32_t>* position, std::atomic<size_t>& cursor)
+// The second thread's share, with a reader and decoder of its own.
+struct SecondShare {
+    SecondShare(const ClassifyContext& context, std::span<const uint32_t> referrers,
+                const heap::BigVector<uint32_t>* position, std::atomic<size_t>& cursor,
+                size_t edges)
         : reader(context.decoder->reader().memory()),
           decoder(reader, context.decoder->layout(), context.decoder->types()),
-          decoding(context, decoder, referrers, position, cursor) {
-        decoder.set_interpreter(context.decoder->interpreter());
-    }
-    ~Worker() {
-        {
-            std::lock_guard lock(mutex);
-            stopping = true;
-        }
-        changed.notify_all();
-        if (thread.joinable()) thread.join();
-    }
-
-    bool start() {
-        thread = heap::start_quiet_thread([this] { run(); });
-        return thread.joinable();
-    }
-
-    void run() {
-        std::vector<FoundRelation> chunk;
-        try {
-            for (;;) {
-                {
-                    std::unique_lock lock(mutex);
-                    changed.wait(lock, [&] { return stopping || ready.size() < kChunksAhead; });
-                    if (stopping) return;
-                    if (!spare.empty()) {
-                        chunk = std::move(spare.back());
-                        spare.pop_back();
-                    }
-                }
-                const bool more = decoding.fill(chunk);
-                std::lock_guard lock(mutex);
-                if (!more) break;
-                ready.push_back(std::move(chunk));
-                changed.notify_all();
-            }
-        } catch (...) {
-            std::lock_guard lock(mutex);
-            error = std::current_exception();
-        }
-        std::lock_guard lock(mutex);
-        ended = true;
-        changed.notify_all();
-    }
-
-    // Swaps `chunk` for a decoded one: when one is ready, or (`wait`) once one is, and false when
-    // the thread ended without one.
-    bool take(std::vector<FoundRelation>& chunk, bool wait) {
-        std::unique_lock lock(mutex);
-        if (wait) changed.wait(lock, [&] { return !ready.empty() || ended; });
-        if (ready.empty()) {
-            if (error) std::rethrow_exception(error);
-            return false;
-        }
-        if (chunk.capacity() != 0) spare.push_back(std::move(chunk));
-        chunk = std::move(ready.front());
-        ready.pop_front();
-        changed.notify_all();
-        return true;
-    }
+          share(context, decoder, referrers, position, cursor, edges),
+          thread([this, interpreter = context.decoder->interpreter()](const auto& stop) {
+              decoder.set_interpreter(interpreter);
+              while (!stop.load(std::memory_order_relaxed) && share.next_block()) {
+              }
+          }) {}
 
     cpython::Reader reader;
     cpython::ObjectDecoder decoder;
-    Decoding decoding;
-    std::thread thread;
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::deque<std::vector<FoundRelation>> ready;  // decoded, in order
-    std::vector<std::vector<FoundRelation>> spare; // handed back, to be filled again
-    bool stopping = false;
-    bool ended = false;
-    std::exception_ptr error;
+    Share share;
+    heap::SecondThread thread; // last: it uses the others
 };
 
-ViaEdges::ViaEdges(const ClassifyContext& context, std::span<const uint32_t> referrers,
-                   const heap::BigVector<uint32_t>* position)
-    : context_(context), referrer_count_(referrers.size()),
-      own_(std::make_unique<Decoding>(context, *context.decoder, referrers, position, cursor_)) {
-    if (heap::second_thread_allowed(context.decoder->reader().memory())) {
-        worker_ = std::make_unique<Worker>(context, referrers, position, cursor_);
-        if (!worker_->start()) worker_.reset();
-    }
+// Adds what `other` found to `into`, renumbered by `into`'s numbers.
+void merge(Share& into, Share& other) {
+    const heap::BigVector<RelationKey> keys = other.ids.take_keys();
+    heap::BigVector<uint32_t> renumbered(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) renumbered[i] = into.ids.id(keys[i]);
+    for (const auto& [at, id] : other.found) into.found.emplace_back(at, renumbered[id]);
+    other.found = {};
 }
 
-ViaEdges::~ViaEdges() = default;
+} // namespace
 
-bool ViaEdges::next(std::vector<FoundRelation>& chunk) {
-    context_.checkpoint("finding how objects are referred to",
-                        std::min(cursor_.load(std::memory_order_relaxed), referrer_count_),
-                        referrer_count_);
-    if (!worker_) return own_->fill(chunk);
-    return worker_->take(chunk, false) || own_->fill(chunk) || worker_->take(chunk, true);
+NumberedRelations find_relations(const ClassifyContext& context,
+                                 std::span<const uint32_t> referrers,
+                                 const heap::BigVector<uint32_t>* position) {
+    size_t edges = 0;
+    for (uint32_t referrer : referrers)
+        edges += context.graph.edge_begin[referrer + 1] - context.graph.edge_begin[referrer];
+    std::atomic<size_t> cursor{0};
+    Share own(context, *context.decoder, referrers, position, cursor, edges);
+    std::optional<SecondShare> second;
+    if (heap::second_thread_allowed(context.decoder->reader().memory())) {
+        second.emplace(context, referrers, position, cursor, edges);
+        if (!second->thread.started()) second.reset();
+    }
+    for (size_t blocks = 0;; ++blocks) {
+        if (blocks % kBlocksPerCheckpoint == 0)
+            context.checkpoint("finding how objects are referred to",
+                               std::min(cursor.load(std::memory_order_relaxed), referrers.size()),
+                               referrers.size());
+        if (!own.next_block()) break;
+    }
+    if (second) {
+        second->thread.finish();
+        merge(own, second->share);
+        second.reset();
+    }
+    return {std::move(own.found), own.ids.take_keys()};
 }
 
 } // namespace heapy::classify

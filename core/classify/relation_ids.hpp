@@ -1,0 +1,46 @@
+#pragma once
+
+#include "core/classify/id_hash_set.hpp"
+#include "core/cpython/relation.hpp"
+#include "core/heap/huge_pages.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace heapy::classify {
+
+// A relation's identity: relations with equal keys have equal texts, so each text is made once.
+// `name` is the C string of Attribute and InterAttribute, the root name of Root.
+struct RelationKey {
+    uint64_t kind_index; // kind << 32 | index
+    uint64_t name;
+    uint64_t object;
+    bool operator==(const RelationKey&) const = default;
+
+    // `root_name`: of the root's edges, heapy's RootState attribute name.
+    static RelationKey of(const cpython::Relation& relation, std::string_view root_name);
+};
+
+// Numbers the distinct relations by key, in the order first seen. Equal texts of different keys
+// (two str objects "a" as dict keys) are merged later, when the texts are sorted.
+class RelationIds {
+  public:
+    uint32_t id(const RelationKey& key);
+    size_t size() const { return keys_.size(); }
+    // The key of each number.
+    const heap::BigVector<RelationKey>& keys() const { return keys_; }
+    heap::BigVector<RelationKey> take_keys() { return std::move(keys_); }
+
+  private:
+    static constexpr uint32_t kNone = UINT32_MAX;
+    static constexpr size_t kNumberedKinds = 4;
+    static constexpr uint32_t kMaxNumbered = uint32_t{1} << 24;
+    static size_t numbered_kind(cpython::RelationKind kind);
+
+    // Indices (list items, dict keys, stack slots, set members) are numbered by a table.
+    heap::BigVector<uint32_t> by_index_[kNumberedKinds];
+    heap::BigVector<RelationKey> keys_;
+    IdHashSet ids_;
+};
+
+} // namespace heapy::classify
