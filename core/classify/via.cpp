@@ -5,9 +5,12 @@
 #include "core/classify/via_edges.hpp"
 #include "core/classify/via_relations.hpp"
 #include "core/errors.hpp"
+#include "core/heap/second_thread.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -101,66 +104,103 @@ uint64_t hash_words(std::span<const uint32_t> words) {
     return h;
 }
 
+// Distinct sets of classes, numbered as found.
+class SetTable {
+  public:
+    SetTable() = default;
+    SetTable(SetTable&&) = default;
+    SetTable& operator=(SetTable&&) = default;
+
+    size_t size() const { return begin_.size() - 1; }
+    std::span<const uint32_t> of(uint32_t set) const {
+        return {classes_.data() + begin_[set], begin_[set + 1] - begin_[set]};
+    }
+    // The number of the set `members` (sorted, distinct), added when new.
+    uint32_t number(std::span<const uint32_t> members) {
+        auto [id, added] = ids_.insert(
+            hash_words(members),
+            [&](uint32_t known) { return std::ranges::equal(members, of(known)); },
+            uint32_t(size()));
+        if (added) {
+            classes_.insert(classes_.end(), members.begin(), members.end());
+            begin_.push_back(uint32_t(classes_.size()));
+        }
+        return id;
+    }
+    // Keeps the sets, drops what finds them.
+    void freeze() { ids_ = IdHashSet(); }
+
+  private:
+    heap::BigVector<uint32_t> classes_; // of every set, in order, end to end
+    heap::BigVector<uint32_t> begin_{0};
+    IdHashSet ids_;
+};
+
 // Most nodes are referred to by one class; the others by a distinct set of classes (the empty
 // set for nodes nothing refers to). keys[i]: node i's class, or kSet | its set.
 struct Sets {
     static constexpr uint32_t kSet = uint32_t{1} << 31;
     heap::BigVector<uint32_t> keys;
-    heap::BigVector<uint32_t> classes; // of every set, in order, end to end
-    heap::BigVector<uint32_t> begin{0};
-
-    size_t size() const { return begin.size() - 1; }
-    std::span<const uint32_t> of(uint32_t set) const {
-        return {classes.data() + begin[set], begin[set + 1] - begin[set]};
-    }
+    SetTable table;
 };
+
+// The keys of nodes [first, last) into `keys`, sets numbered in `table`; `stop(done)` is asked
+// every kNodesPerCheckpoint nodes, and true ends the work early.
+template <class Stop>
+void key_nodes(const ClassesByNode& by_node, size_t first, size_t last, SetTable& table,
+               heap::BigVector<uint32_t>& keys, Stop&& stop) {
+    std::vector<uint32_t> members;
+    for (size_t node = first; node < last; ++node) {
+        if ((node - first) % kNodesPerCheckpoint == 0 && stop(node - first)) return;
+        const uint32_t begin = by_node.begin[node], end = by_node.begin[node + 1];
+        if (begin + 1 == end) { // most nodes: one referrer, one relation
+            keys[node] = by_node.classes[begin];
+            continue;
+        }
+        members.assign(by_node.classes.begin() + begin, by_node.classes.begin() + end);
+        std::sort(members.begin(), members.end());
+        members.erase(std::unique(members.begin(), members.end()), members.end());
+        keys[node] = members.size() == 1 ? members.front() : Sets::kSet | table.number(members);
+    }
+}
+
+// From this many nodes, the second half are keyed in a second thread.
+constexpr size_t kNodesForTwoThreads = size_t{1} << 17;
 
 Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node) {
     const size_t node_count = by_node.begin.size() - 1;
     Sets sets;
     sets.keys.resize(node_count);
-    IdHashSet set_ids;
-    uint32_t nothing = UINT32_MAX;
-    for (size_t node = 0; node < node_count; ++node) {
-        if (node % kNodesPerCheckpoint == 0)
-            context.checkpoint("grouping objects by how they are referred to", node, node_count);
-        const uint32_t begin = by_node.begin[node], end = by_node.begin[node + 1];
-        if (begin == end) {
-            if (nothing == UINT32_MAX) {
-                nothing = uint32_t(sets.size());
-                sets.begin.push_back(uint32_t(sets.classes.size()));
-            }
-            sets.keys[node] = Sets::kSet | nothing;
-            continue;
+    size_t split = node_count;
+    SetTable second_table;
+    std::optional<heap::SecondThread> second;
+    if (node_count >= kNodesForTwoThreads && heap::second_thread_allowed()) {
+        split = node_count / 2;
+        second.emplace([&](const std::atomic<bool>& stop) {
+            key_nodes(by_node, split, node_count, second_table, sets.keys,
+                      [&](size_t) { return stop.load(std::memory_order_relaxed); });
+        });
+        if (!second->started()) {
+            second.reset();
+            split = node_count;
         }
-        if (begin + 1 == end) { // most nodes: one referrer, one relation
-            sets.keys[node] = by_node.classes[begin];
-            continue;
-        }
-        const size_t first = sets.classes.size();
-        sets.classes.insert(sets.classes.end(), by_node.classes.begin() + begin,
-                            by_node.classes.begin() + end);
-        std::sort(sets.classes.begin() + first, sets.classes.end());
-        sets.classes.erase(std::unique(sets.classes.begin() + first, sets.classes.end()),
-                           sets.classes.end());
-        const std::span<const uint32_t> classes(sets.classes.data() + first,
-                                                sets.classes.size() - first);
-        if (classes.size() == 1) {
-            sets.keys[node] = classes.front();
-            sets.classes.resize(first);
-            continue;
-        }
-        auto [id, added] = set_ids.insert(
-            hash_words(classes),
-            [&](uint32_t known) { return std::ranges::equal(classes, sets.of(known)); },
-            uint32_t(sets.size()));
-        if (added)
-            sets.begin.push_back(uint32_t(sets.classes.size()));
-        else
-            sets.classes.resize(first);
-        sets.keys[node] = Sets::kSet | id;
+    }
+    key_nodes(by_node, 0, split, sets.table, sets.keys, [&](size_t done) {
+        const size_t both = split < node_count ? 2 * done : done; // the other half as far
+        context.checkpoint("grouping objects by how they are referred to", both, node_count);
+        return false;
+    });
+    if (second) {
+        second->finish();
+        heap::BigVector<uint32_t> renumbered(second_table.size());
+        for (uint32_t set = 0; set < second_table.size(); ++set)
+            renumbered[set] = sets.table.number(second_table.of(set));
+        for (size_t node = split; node < node_count; ++node)
+            if (sets.keys[node] & Sets::kSet)
+                sets.keys[node] = Sets::kSet | renumbered[sets.keys[node] & ~Sets::kSet];
     }
     context.checkpoint("grouping objects by how they are referred to", node_count, node_count);
+    sets.table.freeze();
     return sets;
 }
 
@@ -168,7 +208,7 @@ Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node)
 struct KindNames {
     TextArena texts;
     heap::BigVector<uint32_t> class_text;
-    Sets sets;                         // without keys
+    SetTable sets;
     heap::BigVector<uint32_t> of_rank; // a class, or Sets::kSet | a set
 
     std::string name(uint32_t rank) const {
@@ -186,7 +226,8 @@ struct KindNames {
 // The kinds in name order, named only when shown. The texts are reprs of strings, so none is the
 // start of another: set names compare as their class numbers do, a set after the sets and the
 // class it starts with (and the empty set first). Equal names do not occur.
-Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& sets) {
+Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& nodes) {
+    SetTable& sets = nodes.table;
     const auto set_order = order_by_parts(
         sets.size(), 2,
         [&](uint32_t set, size_t offset) {
@@ -216,7 +257,7 @@ Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& sets) {
     Kinds kinds;
     kinds.ordered = true;
     kinds.count = uint32_t(names->of_rank.size());
-    kinds.keys = std::move(sets.keys);
+    kinds.keys = std::move(nodes.keys);
     for (uint32_t& key : kinds.keys)
         key = key & Sets::kSet ? rank_of_set[key & ~Sets::kSet] : rank_of_class[key];
     names->texts = std::move(texts);

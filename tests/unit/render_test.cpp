@@ -433,6 +433,28 @@ TEST_CASE("by rcs of more objects than one thread groups alone", "[render][parti
     CHECK(rcs.total == rcs.reachable);
 }
 
+TEST_CASE("by via of more objects than one thread groups alone", "[render][partition]") {
+    // The sets of relations of the second half of the nodes are found in a second thread and
+    // numbered apart. Walked breadth first, the ts fall on both sides of the middle: their one
+    // set of relations must still be one row.
+    Program p;
+    PyHeap& h = p.h;
+    constexpr int kItems = 50000;
+    const std::vector<uint64_t> xs = ints_from(h, 400000, kItems);
+    std::vector<uint64_t> cs;
+    for (uint64_t x : xs) {
+        const uint64_t t = h.tuple({x});
+        cs.push_back(h.tuple({t, t}));
+    }
+    p.global("l", h.list(cs));
+    WholeHeapTable via(h, "via");
+    REQUIRE(via.reachable >= 3 * kItems);
+    CHECK(via.count_of["'[0]', '[1]'"] == kItems); // every t, as c[0] and c[1]
+    CHECK(via.count_of["'[0]'"] == kItems + 1);    // every x, as t[0], and l[0]
+    CHECK(via.count_of["'[49999]'"] == 1);
+    CHECK(via.total == via.reachable);
+}
+
 TEST_CASE("by via and by rcs tell how they are getting on, and stop when the user interrupts",
           "[render][partition]") {
     Program p;
