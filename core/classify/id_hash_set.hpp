@@ -22,10 +22,7 @@ class IdHashSet {
     // The id whose key equals the probed one (`equals(id)`), or `new_id` after adding it.
     template <class Equals>
     std::pair<uint32_t, bool> insert(uint64_t hash, Equals&& equals, uint32_t new_id) {
-        hash ^= hash >> 33;
-        hash *= 0xff51afd7ed558ccdULL;
-        hash ^= hash >> 33;
-        const uint32_t short_hash = uint32_t(hash);
+        const uint32_t short_hash = shorten(hash);
         for (size_t i = short_hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
             Slot& slot = slots_[i];
             if (slot.id == kNone) {
@@ -37,9 +34,22 @@ class IdHashSet {
         }
     }
 
+    // Asks the CPU to start loading the slot where a key with `hash` goes (a hint: nothing
+    // changes): a table of millions of slots misses the cache on nearly every probe.
+    void prefetch(uint64_t hash) const {
+        __builtin_prefetch(&slots_[shorten(hash) & (slots_.size() - 1)]);
+    }
+
     size_t size() const { return size_; }
 
   private:
+    static uint32_t shorten(uint64_t hash) {
+        hash ^= hash >> 33;
+        hash *= 0xff51afd7ed558ccdULL;
+        hash ^= hash >> 33;
+        return uint32_t(hash);
+    }
+
     struct Slot {
         uint32_t id = kNone;
         uint32_t hash = 0;

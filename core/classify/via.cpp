@@ -8,6 +8,7 @@
 #include "core/heap/second_thread.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -115,11 +116,11 @@ class SetTable {
     std::span<const uint32_t> of(uint32_t set) const {
         return {classes_.data() + begin_[set], begin_[set + 1] - begin_[set]};
     }
-    // The number of the set `members` (sorted, distinct), added when new.
-    uint32_t number(std::span<const uint32_t> members) {
+    // The number of the set `members` (sorted, distinct; `hash` = hash_words(members)), added
+    // when new.
+    uint32_t number(std::span<const uint32_t> members, uint64_t hash) {
         auto [id, added] = ids_.insert(
-            hash_words(members),
-            [&](uint32_t known) { return std::ranges::equal(members, of(known)); },
+            hash, [&](uint32_t known) { return std::ranges::equal(members, of(known)); },
             uint32_t(size()));
         if (added) {
             classes_.insert(classes_.end(), members.begin(), members.end());
@@ -127,6 +128,10 @@ class SetTable {
         }
         return id;
     }
+    uint32_t number(std::span<const uint32_t> members) {
+        return number(members, hash_words(members));
+    }
+    void prefetch(uint64_t hash) const { ids_.prefetch(hash); }
     // Keeps the sets, drops what finds them.
     void freeze() { ids_ = IdHashSet(); }
 
@@ -149,7 +154,26 @@ struct Sets {
 template <class Stop>
 void key_nodes(const ClassesByNode& by_node, size_t first, size_t last, SetTable& table,
                heap::BigVector<uint32_t>& keys, Stop&& stop) {
+    // Sets of several classes are numbered in batches, the table slots of a batch loaded ahead
+    // together: millions of distinct sets make a table far bigger than the caches.
+    struct Pending {
+        size_t node;
+        uint32_t begin, end; // in `members`
+        uint64_t hash;
+    };
+    constexpr size_t kBatch = 16;
+    std::array<Pending, kBatch> pending;
+    size_t pending_count = 0;
     std::vector<uint32_t> members;
+    auto number_pending = [&] {
+        for (size_t i = 0; i < pending_count; ++i) {
+            const Pending& p = pending[i];
+            keys[p.node] =
+                Sets::kSet | table.number({members.data() + p.begin, p.end - p.begin}, p.hash);
+        }
+        pending_count = 0;
+        members.clear();
+    };
     for (size_t node = first; node < last; ++node) {
         if ((node - first) % kNodesPerCheckpoint == 0 && stop(node - first)) return;
         const uint32_t begin = by_node.begin[node], end = by_node.begin[node + 1];
@@ -157,11 +181,23 @@ void key_nodes(const ClassesByNode& by_node, size_t first, size_t last, SetTable
             keys[node] = by_node.classes[begin];
             continue;
         }
-        members.assign(by_node.classes.begin() + begin, by_node.classes.begin() + end);
-        std::sort(members.begin(), members.end());
-        members.erase(std::unique(members.begin(), members.end()), members.end());
-        keys[node] = members.size() == 1 ? members.front() : Sets::kSet | table.number(members);
+        const auto start = members.end() - members.begin();
+        members.insert(members.end(), by_node.classes.begin() + begin,
+                       by_node.classes.begin() + end);
+        std::sort(members.begin() + start, members.end());
+        members.erase(std::unique(members.begin() + start, members.end()), members.end());
+        const std::span<const uint32_t> set(members.data() + start, members.size() - size_t(start));
+        if (set.size() == 1) {
+            keys[node] = set.front();
+            members.resize(size_t(start));
+            continue;
+        }
+        const uint64_t hash = hash_words(set);
+        table.prefetch(hash);
+        pending[pending_count++] = {node, uint32_t(start), uint32_t(members.size()), hash};
+        if (pending_count == kBatch) number_pending();
     }
+    number_pending();
 }
 
 // From this many nodes, the second half are keyed in a second thread.
