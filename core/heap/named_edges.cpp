@@ -31,9 +31,14 @@ bool names_a_field(const Relation& r) {
 // (heapu's garbage/held split) and print every path through the field twice.
 class Collector final : public cpython::EdgeSink {
   public:
-    Collector(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, bool references_only,
-              std::vector<NamedEdge>& edges)
-        : edges(edges), decoder_(decoder), graph_(graph), references_only_(references_only) {}
+    Collector(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node,
+              bool references_only, std::vector<NamedEdge>& edges)
+        : edges(edges), decoder_(decoder), graph_(graph), references_only_(references_only) {
+        if (node + 1 < graph.edge_begin.size()) {
+            begin_ = next_ = graph.targets.begin() + graph.edge_begin[node];
+            end_ = graph.targets.begin() + graph.edge_begin[node + 1];
+        }
+    }
 
     void edge(uint64_t address, const Relation& relation, Referent referent, uint64_t) override {
         if (address == 0) return;
@@ -42,7 +47,7 @@ class Collector final : public cpython::EdgeSink {
             std::string_view(relation.name) == "ht_cached_keys")
             return;
         (void)referent;
-        uint32_t target = graph_.index.find(address);
+        uint32_t target = find(address);
         if (target == AddressIndex::kMissing) return;
         if (names_a_field(relation)) {
             // Few per object: compared only with the earlier fields naming the same target.
@@ -56,6 +61,14 @@ class Collector final : public cpython::EdgeSink {
     std::vector<NamedEdge>& edges;
 
   private:
+    // The node at `address`: most often the next of the edges the walk stored for this node (in
+    // the decoders' order; a referent repeated at once is stored once), else found by address.
+    uint32_t find(uint64_t address) {
+        if (next_ != end_ && graph_.nodes[*next_].address() == address) return *next_++;
+        if (next_ != begin_ && graph_.nodes[next_[-1]].address() == address) return next_[-1];
+        return graph_.index.find(address);
+    }
+
     std::string field_name(const Relation& r) {
         if (r.kind == RelationKind::AttributeCName)
             return decoder_.reader().c_string(r.object, 256).value_or("");
@@ -72,6 +85,9 @@ class Collector final : public cpython::EdgeSink {
     cpython::ObjectDecoder& decoder_;
     const ObjectGraph& graph_;
     bool references_only_;
+    const uint32_t* begin_ = nullptr; // the node's stored edges
+    const uint32_t* next_ = nullptr;
+    const uint32_t* end_ = nullptr;
     std::vector<size_t> fields_; // positions in `edges` of relations that name a field
 };
 
@@ -114,7 +130,7 @@ void named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint
         }
         return;
     }
-    Collector sink(decoder, graph, false, out);
+    Collector sink(decoder, graph, node, false, out);
     decode(decoder, graph, node, sink);
 }
 
@@ -128,7 +144,7 @@ std::vector<NamedEdge> named_edges(cpython::ObjectDecoder& decoder, const Object
 std::vector<uint32_t> counted_referents(cpython::ObjectDecoder& decoder, const ObjectGraph& graph,
                                         uint32_t node) {
     std::vector<NamedEdge> edges;
-    Collector sink(decoder, graph, true, edges);
+    Collector sink(decoder, graph, node, true, edges);
     if (node != ObjectGraph::kRoot) decode(decoder, graph, node, sink);
     std::vector<uint32_t> out;
     out.reserve(edges.size());
