@@ -6,8 +6,12 @@
 #include "core/report/pyrepr.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string_view>
 
 namespace heapy::classify {
@@ -31,12 +35,38 @@ heap::NamedEdge edge_of(const RelationKey& key) {
     return {0, r, {}};
 }
 
+// The text of a list index (`'[3]'`) or a dict key's place (`'.keys()[3]'`), most of the texts
+// of a big heap, written into `buffer` without the general path's strings; nullopt for the
+// other kinds. The same text as py_repr_str(via_text(...)): ASCII without quotes.
+std::optional<std::string_view> index_text(const RelationKey& key, std::span<char, 32> buffer) {
+    std::string_view start;
+    switch (cpython::RelationKind(key.kind_index >> 32)) {
+    case cpython::RelationKind::Index:
+        start = "'[";
+        break;
+    case cpython::RelationKind::DictKey:
+        start = "'.keys()[";
+        break;
+    default:
+        return std::nullopt;
+    }
+    char* end = std::copy(start.begin(), start.end(), buffer.data());
+    end = std::to_chars(end, buffer.data() + buffer.size(), uint32_t(key.kind_index)).ptr;
+    *end++ = ']';
+    *end++ = '\'';
+    return std::string_view(buffer.data(), size_t(end - buffer.data()));
+}
+
 // Texts [begin, end) of `keys` into `out`; stops early once `stop` is set.
 void make_texts(cpython::ObjectDecoder& decoder, const heap::BigVector<RelationKey>& keys,
                 size_t begin, size_t end, TextArena& out, const std::atomic<bool>& stop) {
+    std::array<char, 32> buffer;
     for (size_t i = begin; i < end; ++i) {
         if (i % kTextsPerCheckpoint == 0 && stop.load(std::memory_order_relaxed)) return;
-        out.add(report::py_repr_str(heap::via_text(decoder, edge_of(keys[i]))));
+        if (const auto text = index_text(keys[i], buffer))
+            out.add(*text);
+        else
+            out.add(report::py_repr_str(heap::via_text(decoder, edge_of(keys[i]))));
     }
 }
 
