@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/heap/huge_pages.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -23,7 +25,7 @@ struct Partition {
     uint64_t size = 0;      // bytes in the whole set
     std::string classifier; // short name for JSON, e.g. "clodo", "type"
     std::string header;     // the classifier's column header, e.g. "Kind (class / dict of class)"
-    std::vector<PartitionRow> rows;
+    heap::BigVector<PartitionRow> rows; // millions by via
     // Set when the rows' `kind` is left empty and each is named when asked for: a partition of
     // millions of rows (by via) names only the rows it shows.
     std::function<std::string(size_t row)> name_row = {};
