@@ -26,9 +26,7 @@ struct RelationKey {
 class RelationIds {
   public:
     uint32_t id(const RelationKey& key);
-    size_t size() const { return keys_.size(); }
-    // The key of each number.
-    const heap::BigVector<RelationKey>& keys() const { return keys_; }
+    // The key of each number, taken away.
     heap::BigVector<RelationKey> take_keys() { return std::move(keys_); }
 
   private:

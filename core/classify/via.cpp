@@ -108,10 +108,6 @@ uint64_t hash_words(std::span<const uint32_t> words) {
 // Distinct sets of classes, numbered as found.
 class SetTable {
   public:
-    SetTable() = default;
-    SetTable(SetTable&&) = default;
-    SetTable& operator=(SetTable&&) = default;
-
     size_t size() const { return begin_.size() - 1; }
     std::span<const uint32_t> of(uint32_t set) const {
         return {classes_.data() + begin_[set], begin_[set + 1] - begin_[set]};
