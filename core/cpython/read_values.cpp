@@ -6,8 +6,6 @@
 
 namespace heapy::cpython {
 
-namespace {} // namespace
-
 std::optional<std::string> ObjectDecoder::read_str(uint64_t address, size_t max_chars) {
     const Layout& l = layout_;
     if (address == 0 || (address & 7) != 0) return std::nullopt;
