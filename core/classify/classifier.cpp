@@ -6,12 +6,10 @@
 #include "core/classify/text_order.hpp"
 #include "core/classify/via.hpp"
 #include "core/errors.hpp"
-#include "core/heap/second_thread.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <functional>
 #include <map>
@@ -100,28 +98,12 @@ struct ReferrerKindSets {
 // two threads when there are many nodes (the second takes the second half), then named here.
 heap::BigVector<uint32_t> rcs_keys(const ClassifyContext& context,
                                    const std::vector<uint32_t>& nodes, Interner& names) {
-    constexpr size_t kNodesForTwoThreads = size_t{1} << 17;
     const std::span<const uint32_t> all(nodes);
-    size_t split = nodes.size();
-    ReferrerKindSets first, second;
-    std::optional<heap::SecondThread> thread;
-    if (nodes.size() >= kNodesForTwoThreads && heap::second_thread_allowed()) {
-        split = nodes.size() / 2;
-        thread.emplace([&](const std::atomic<bool>& stop) {
-            second.add(context, all.subspan(split),
-                       [&](size_t) { return stop.load(std::memory_order_relaxed); });
-        });
-        if (!thread->started()) {
-            thread.reset();
-            split = nodes.size();
-        }
-    }
-    first.add(context, all.first(split), [&](size_t done) {
-        const size_t both = split < nodes.size() ? 2 * done : done; // the other half as far
-        context.checkpoint("grouping objects by their referrers' kinds", both, nodes.size());
-        return false;
-    });
-    if (thread) thread->finish();
+    ReferrerKindSets halves[2];
+    in_two_halves(context, nodes.size(), "grouping objects by their referrers' kinds",
+                  [&](int half, size_t begin, size_t end, const auto& stop) {
+                      halves[half].add(context, all.subspan(begin, end - begin), stop);
+                  });
 
     std::unordered_map<uint64_t, std::string> kind_names;
     auto name_ids = [&](const ReferrerKindSets& found) {
@@ -141,9 +123,9 @@ heap::BigVector<uint32_t> rcs_keys(const ClassifyContext& context,
     };
     heap::BigVector<uint32_t> keys;
     keys.reserve(nodes.size());
-    for (const ReferrerKindSets* found : {&first, &second}) {
-        const std::vector<uint32_t> ids = name_ids(*found);
-        for (uint32_t number : found->of_node) keys.push_back(ids[number]);
+    for (const ReferrerKindSets& found : halves) {
+        const std::vector<uint32_t> ids = name_ids(found);
+        for (uint32_t number : found.of_node) keys.push_back(ids[number]);
     }
     return keys;
 }

@@ -2,17 +2,52 @@
 
 #include "core/classify/classifier.hpp"
 #include "core/heap/huge_pages.hpp"
+#include "core/heap/second_thread.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace heapy::classify {
 
 // Long classifications report progress and poll for Ctrl-C once per this many nodes.
 constexpr size_t kNodesPerCheckpoint = size_t{1} << 16;
+// From this many nodes, work that groups nodes without reading the target is split in two halves.
+constexpr size_t kNodesForTwoThreads = size_t{1} << 17;
+
+// Does `work(half, begin, end, stop)` over nodes [0, count): from kNodesForTwoThreads nodes on
+// (unless HEAPY_WALK_THREADS=1), half 1 = [count / 2, count) in a second thread while half 0 is
+// done here, else half 0 is everything. `stop(done)`, called by the work every
+// kNodesPerCheckpoint nodes, says whether to end early; in this thread it reports progress as
+// `step` and throws heapy::Interrupted at Ctrl-C. Returns where half 1 begins (count: no half 1).
+template <class Work>
+size_t in_two_halves(const ClassifyContext& context, size_t count, std::string_view step,
+                     Work&& work) {
+    size_t split = count;
+    std::optional<heap::SecondThread> second;
+    if (count >= kNodesForTwoThreads && heap::second_thread_allowed()) {
+        split = count / 2;
+        second.emplace([&](const std::atomic<bool>& stop) {
+            work(1, split, count, [&](size_t) { return stop.load(std::memory_order_relaxed); });
+        });
+        if (!second->started()) {
+            second.reset();
+            split = count;
+        }
+    }
+    work(0, 0, split, [&](size_t done) {
+        const size_t both = split < count ? 2 * done : done; // the other half as far
+        context.checkpoint(step, both, count);
+        return false;
+    });
+    if (second) second->finish();
+    return split;
+}
 
 // The kind of every node: keys[i] for nodes[i], names[key] its name. `ordered`: the keys are
 // ranks, names sorted and distinct.

@@ -5,13 +5,10 @@
 #include "core/classify/via_edges.hpp"
 #include "core/classify/via_relations.hpp"
 #include "core/errors.hpp"
-#include "core/heap/second_thread.hpp"
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -196,37 +193,21 @@ void key_nodes(const ClassesByNode& by_node, size_t first, size_t last, SetTable
     number_pending();
 }
 
-// From this many nodes, the second half are keyed in a second thread.
-constexpr size_t kNodesForTwoThreads = size_t{1} << 17;
-
 Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node) {
     const size_t node_count = by_node.begin.size() - 1;
     Sets sets;
     sets.keys.resize(node_count);
-    size_t split = node_count;
-    SetTable second_table;
-    std::optional<heap::SecondThread> second;
-    if (node_count >= kNodesForTwoThreads && heap::second_thread_allowed()) {
-        split = node_count / 2;
-        second.emplace([&](const std::atomic<bool>& stop) {
-            key_nodes(by_node, split, node_count, second_table, sets.keys,
-                      [&](size_t) { return stop.load(std::memory_order_relaxed); });
-        });
-        if (!second->started()) {
-            second.reset();
-            split = node_count;
-        }
-    }
-    key_nodes(by_node, 0, split, sets.table, sets.keys, [&](size_t done) {
-        const size_t both = split < node_count ? 2 * done : done; // the other half as far
-        context.checkpoint("grouping objects by how they are referred to", both, node_count);
-        return false;
-    });
-    if (second) {
-        second->finish();
-        heap::BigVector<uint32_t> renumbered(second_table.size());
-        for (uint32_t set = 0; set < second_table.size(); ++set)
-            renumbered[set] = sets.table.number(second_table.of(set));
+    SetTable tables[2]; // each half's sets, numbered apart
+    const size_t split =
+        in_two_halves(context, node_count, "grouping objects by how they are referred to",
+                      [&](int half, size_t begin, size_t end, const auto& stop) {
+                          key_nodes(by_node, begin, end, tables[half], sets.keys, stop);
+                      });
+    sets.table = std::move(tables[0]);
+    if (split < node_count) {
+        heap::BigVector<uint32_t> renumbered(tables[1].size());
+        for (uint32_t set = 0; set < tables[1].size(); ++set)
+            renumbered[set] = sets.table.number(tables[1].of(set));
         for (size_t node = split; node < node_count; ++node)
             if (sets.keys[node] & Sets::kSet)
                 sets.keys[node] = Sets::kSet | renumbered[sets.keys[node] & ~Sets::kSet];
