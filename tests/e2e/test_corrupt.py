@@ -616,12 +616,18 @@ class CorruptCores(unittest.TestCase):
         """Runs `heapy heap` on the working core with `patches` [(address, bytes)] applied."""
         for address, data in patches:
             self.assertTrue(self.patch.put(address, data), "%#x is not in the core" % address)
+        limit = SLOWDOWN * self.clean_heap_cpu + SLACK
         r = heapy(["heap", "--core", self.work], timeout)
+        if r.rc == 0 and r.cpu > limit:
+            # Once more before calling it slow: a stall of this VM costs as much as these runs
+            # (the clean time too is the least of its runs).
+            again = heapy(["heap", "--core", self.work], timeout)
+            if again.cpu < r.cpu:
+                r = again
         SUMMARY.setdefault("known_bugs", []).append(
             {"case": case, "rc": r.rc, "cpu": round(r.cpu, 2), "rss_mb": round(r.rss_mb),
              "error": r.err.strip()[:300]})
         self.finished(case, r, may_fail=False)
-        limit = SLOWDOWN * self.clean_heap_cpu + SLACK
         self.assertLessEqual(r.cpu, limit, "%s: %.2fs CPU:\n%s" % (case, r.cpu, r.describe()))
         return r
 
