@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <memory>
 #include <span>
 #include <string>
@@ -241,14 +242,17 @@ struct KindNames {
 // class it starts with (and the empty set first). Equal names do not occur.
 Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& nodes) {
     SetTable& sets = nodes.table;
+    // As many classes to a key as fit: fewer bits to sort by.
+    const auto part_bits = unsigned(std::bit_width(classes.text.size() + 1));
+    const size_t parts_per_key = 64 / part_bits;
     const auto set_order = order_by_parts(
-        sets.size(), 2,
+        sets.size(), parts_per_key,
         [&](uint32_t set, size_t offset) {
             const std::span<const uint32_t> members = sets.of(set);
-            auto part = [&](size_t i) -> uint64_t {
-                return i < members.size() ? members[i] + 1 : 0;
-            };
-            return part(offset) << 32 | part(offset + 1);
+            uint64_t key = 0;
+            for (size_t i = offset; i < offset + parts_per_key; ++i)
+                key = key << part_bits | (i < members.size() ? members[i] + 1 : 0);
+            return key;
         },
         [&](uint32_t set) { return sets.of(set).size(); });
     auto names = std::make_shared<KindNames>();
