@@ -10,8 +10,8 @@
 #include <atomic>
 #include <charconv>
 #include <memory>
-#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace heapy::classify {
@@ -35,10 +35,19 @@ heap::NamedEdge edge_of(const RelationKey& key) {
     return {0, r, {}};
 }
 
-// The text of a list index (`'[3]'`) or a dict key's place (`'.keys()[3]'`), most of the texts
-// of a big heap, written into `buffer` without the general path's strings; nullopt for the
-// other kinds. The same text as py_repr_str(via_text(...)): ASCII without quotes.
-std::optional<std::string_view> index_text(const RelationKey& key, std::span<char, 32> buffer) {
+// Whether the repr of a str is the str between single quotes, and `['s']` between double ones.
+bool plain_ascii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return c >= ' ' && c <= '~' && c != '\'' && c != '"' && c != '\\';
+    });
+}
+
+// The texts most of a big heap's relations have, written into `out` without the general path's
+// strings: a list index (`'[3]'`), a dict key's place (`'.keys()[3]'`), a dict value under a
+// short plain str key (`"['name']"`). False for the others. The same text as
+// py_repr_str(via_text(...)).
+bool direct_text(cpython::ObjectDecoder& decoder, const RelationKey& key, std::string& out) {
+    constexpr size_t kMaxKeyChars = 64;
     std::string_view start;
     switch (cpython::RelationKind(key.kind_index >> 32)) {
     case cpython::RelationKind::Index:
@@ -47,24 +56,30 @@ std::optional<std::string_view> index_text(const RelationKey& key, std::span<cha
     case cpython::RelationKind::DictKey:
         start = "'.keys()[";
         break;
-    default:
-        return std::nullopt;
+    case cpython::RelationKind::DictValue: {
+        const auto text = decoder.read_str(key.object, kMaxKeyChars);
+        if (!text || !plain_ascii(*text)) return false;
+        out.assign("\"['").append(*text).append("']\"");
+        return true;
     }
-    char* end = std::copy(start.begin(), start.end(), buffer.data());
-    end = std::to_chars(end, buffer.data() + buffer.size(), uint32_t(key.kind_index)).ptr;
-    *end++ = ']';
-    *end++ = '\'';
-    return std::string_view(buffer.data(), size_t(end - buffer.data()));
+    default:
+        return false;
+    }
+    std::array<char, 16> digits;
+    char* end =
+        std::to_chars(digits.data(), digits.data() + digits.size(), uint32_t(key.kind_index)).ptr;
+    out.assign(start).append(digits.data(), size_t(end - digits.data())).append("]'");
+    return true;
 }
 
 // Texts [begin, end) of `keys` into `out`; stops early once `stop` is set.
 void make_texts(cpython::ObjectDecoder& decoder, const heap::BigVector<RelationKey>& keys,
                 size_t begin, size_t end, TextArena& out, const std::atomic<bool>& stop) {
-    std::array<char, 32> buffer;
+    std::string text;
     for (size_t i = begin; i < end; ++i) {
         if (i % kTextsPerCheckpoint == 0 && stop.load(std::memory_order_relaxed)) return;
-        if (const auto text = index_text(keys[i], buffer))
-            out.add(*text);
+        if (direct_text(decoder, keys[i], text))
+            out.add(text);
         else
             out.add(report::py_repr_str(heap::via_text(decoder, edge_of(keys[i]))));
     }

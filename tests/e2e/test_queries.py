@@ -169,6 +169,7 @@ class QueriesTest(unittest.TestCase):
               "heapu --json", "heapu")
         g.add("tracked", "heap", "select __main__.Tracked --json",
               *["by %s --json" % k for k in KINDS], "by via --all", "by rcs")
+        g.add("odd keys", "heap", "select __main__.OddKeyed", "by via --json")
         g.add("referrers", "iso %s --json" % t["referrers"]["address"], "referrers --json",
               "by id --json")
         for label, want in sorted(t["referents"].items()):
@@ -318,6 +319,12 @@ class QueriesTest(unittest.TestCase):
         table = harness.find_table(text)
         self.assertEqual(table[1], " Index  Count   %     Size   % Cumulative  % Referred Via:")
         self.assertEqual(sorted(l[45:] for l in table[2:]), sorted(self.truth["via"]))
+
+    def test_by_via_names_odd_dict_keys(self):
+        """Keys with quotes, backslashes, tabs, non-ASCII or many characters, as Python's repr."""
+        result = self.json_of("odd keys", 2)
+        self.assertEqual({r["kind"]: r["count"] for r in result["rows"]}, self.truth["odd_via"],
+                         "by via rows of the OddKeyed objects (%s)" % self.where)
 
     def test_by_rcs(self):
         result = self.json_of("tracked", 2 + KINDS.index("rcs"))
