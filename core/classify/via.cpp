@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,12 +85,15 @@ Classes classes_by_text(const TextArena& texts) {
 struct ClassesByNode {
     heap::BigVector<uint32_t> begin;
     heap::BigVector<uint32_t> classes;
+    size_t class_count = 0; // of all nodes
 };
 
 ClassesByNode group_by_node(size_t node_count,
                             const heap::BigVector<std::pair<uint32_t, uint32_t>>& found,
-                            const heap::BigVector<uint32_t>& class_of) {
+                            const Classes& classes) {
+    const heap::BigVector<uint32_t>& class_of = classes.of_relation;
     ClassesByNode out;
+    out.class_count = classes.text.size();
     out.begin.assign(node_count + 1, 0);
     for (const auto& f : found) ++out.begin[f.first + 1];
     for (size_t i = 1; i < out.begin.size(); ++i) out.begin[i] += out.begin[i - 1];
@@ -122,12 +128,14 @@ class SetTable {
         }
         return id;
     }
-    uint32_t number(std::span<const uint32_t> members) {
-        return number(members, hash_words(members));
-    }
     void prefetch(uint64_t hash) const { ids_.prefetch(hash); }
     // Keeps the sets, drops what finds them.
     void freeze() { ids_ = IdHashSet(); }
+    // Adds a set to a frozen table, known to be distinct from those in it.
+    void append(std::span<const uint32_t> members) {
+        classes_.insert(classes_.end(), members.begin(), members.end());
+        begin_.push_back(uint32_t(classes_.size()));
+    }
 
   private:
     heap::BigVector<uint32_t> classes_; // of every set, in order, end to end
@@ -143,15 +151,33 @@ struct Sets {
     SetTable table;
 };
 
-// The keys of nodes [first, last) into `keys`, sets numbered in `table`; `stop(done)` is asked
-// every kNodesPerCheckpoint nodes, and true ends the work early.
-template <class Stop>
-void key_nodes(const ClassesByNode& by_node, size_t first, size_t last, SetTable& table,
-               heap::BigVector<uint32_t>& keys, Stop&& stop) {
+// Sorts a few numbers (a node's classes: mostly 2 or 3) without std::sort's set-up.
+template <class It> void sort_few(It first, It last) {
+    if (last - first > 16) return std::sort(first, last);
+    if (first == last) return;
+    for (It i = first + 1; i < last; ++i) {
+        const auto value = *i;
+        It j = i;
+        for (; j != first && value < j[-1]; --j) *j = j[-1];
+        *j = value;
+    }
+}
+
+// Which sets of several classes a pass over the nodes numbers: every one, or those whose hash
+// has its top bit 0 (besides every node of one class) or 1 (nothing else). Two threads split
+// the sets so; each then finds its sets apart from the other's.
+enum class SetShare { Every, TopBitZero, TopBitOne };
+
+// The keys of the nodes of `share`, sets numbered in `table`: a node of one class into `keys`,
+// a node of several by `set_key(node, set)`. `stop(done)` is asked every kNodesPerCheckpoint
+// nodes, and true ends the work early.
+template <class SetKey, class Stop>
+void key_nodes(const ClassesByNode& by_node, SetShare share, SetTable& table,
+               heap::BigVector<uint32_t>& keys, SetKey&& set_key, Stop&& stop) {
     // Sets of several classes are numbered in batches, the table slots of a batch loaded ahead
     // together: millions of distinct sets make a table far bigger than the caches.
     struct Pending {
-        size_t node;
+        uint32_t node;
         uint32_t begin, end; // in `members`
         uint64_t hash;
     };
@@ -159,34 +185,57 @@ void key_nodes(const ClassesByNode& by_node, size_t first, size_t last, SetTable
     std::array<Pending, kBatch> pending;
     size_t pending_count = 0;
     std::vector<uint32_t> members;
+    constexpr uint32_t kSortedUpTo = 32;
+    std::vector<uint64_t> seen; // a bit per class
     auto number_pending = [&] {
         for (size_t i = 0; i < pending_count; ++i) {
             const Pending& p = pending[i];
-            keys[p.node] =
-                Sets::kSet | table.number({members.data() + p.begin, p.end - p.begin}, p.hash);
+            set_key(p.node, table.number({members.data() + p.begin, p.end - p.begin}, p.hash));
         }
         pending_count = 0;
         members.clear();
     };
-    for (size_t node = first; node < last; ++node) {
-        if ((node - first) % kNodesPerCheckpoint == 0 && stop(node - first)) return;
+    const bool singles = share != SetShare::TopBitOne;
+    const size_t node_count = by_node.begin.size() - 1;
+    for (uint32_t node = 0; node < node_count; ++node) {
+        if (node % kNodesPerCheckpoint == 0 && stop(node)) return;
         const uint32_t begin = by_node.begin[node], end = by_node.begin[node + 1];
         if (begin + 1 == end) { // most nodes: one referrer, one relation
-            keys[node] = by_node.classes[begin];
+            if (singles) keys[node] = by_node.classes[begin];
             continue;
         }
         const auto start = members.end() - members.begin();
-        members.insert(members.end(), by_node.classes.begin() + begin,
-                       by_node.classes.begin() + end);
-        std::sort(members.begin() + start, members.end());
-        members.erase(std::unique(members.begin() + start, members.end()), members.end());
+        if (end - begin <= kSortedUpTo) {
+            members.insert(members.end(), by_node.classes.begin() + begin,
+                           by_node.classes.begin() + end);
+            sort_few(members.begin() + start, members.end());
+            members.erase(std::unique(members.begin() + start, members.end()), members.end());
+        } else {
+            // Objects referred to by millions (None, a dict key every instance has) have few
+            // distinct classes: marked, not sorted.
+            if (seen.empty()) seen.resize((by_node.class_count + 63) / 64);
+            for (uint32_t i = begin; i < end; ++i) {
+                const uint32_t c = by_node.classes[i];
+                if (!(seen[c / 64] >> (c % 64) & 1)) {
+                    seen[c / 64] |= uint64_t{1} << (c % 64);
+                    members.push_back(c);
+                }
+            }
+            for (auto c = members.begin() + start; c != members.end(); ++c)
+                seen[*c / 64] &= ~(uint64_t{1} << (*c % 64));
+            sort_few(members.begin() + start, members.end());
+        }
         const std::span<const uint32_t> set(members.data() + start, members.size() - size_t(start));
         if (set.size() == 1) {
-            keys[node] = set.front();
+            if (singles) keys[node] = set.front();
             members.resize(size_t(start));
             continue;
         }
         const uint64_t hash = hash_words(set);
+        if (share != SetShare::Every && (hash >> 63) != (share == SetShare::TopBitOne)) {
+            members.resize(size_t(start));
+            continue;
+        }
         table.prefetch(hash);
         pending[pending_count++] = {node, uint32_t(start), uint32_t(members.size()), hash};
         if (pending_count == kBatch) number_pending();
@@ -195,26 +244,39 @@ void key_nodes(const ClassesByNode& by_node, size_t first, size_t last, SetTable
 }
 
 Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node) {
+    constexpr std::string_view kStep = "grouping objects by how they are referred to";
     const size_t node_count = by_node.begin.size() - 1;
     Sets sets;
     sets.keys.resize(node_count);
-    SetTable tables[2]; // each half's sets, numbered apart
-    const size_t split =
-        in_two_halves(context, node_count, "grouping objects by how they are referred to",
-                      [&](int half, size_t begin, size_t end, const auto& stop) {
-                          key_nodes(by_node, begin, end, tables[half], sets.keys, stop);
-                      });
-    sets.table = std::move(tables[0]);
-    if (split < node_count) {
-        heap::BigVector<uint32_t> renumbered(tables[1].size());
-        for (uint32_t set = 0; set < tables[1].size(); ++set)
-            renumbered[set] = sets.table.number(tables[1].of(set));
-        for (size_t node = split; node < node_count; ++node)
-            if (sets.keys[node] & Sets::kSet)
-                sets.keys[node] = Sets::kSet | renumbered[sets.keys[node] & ~Sets::kSet];
+    auto set_key = [&](uint32_t node, uint32_t set) { sets.keys[node] = Sets::kSet | set; };
+    // From many nodes a second thread numbers the sets whose hash has its top bit 1: both
+    // threads go over every node, each numbering half the sets (whatever the nodes' order).
+    SetTable second_sets;
+    heap::BigVector<std::pair<uint32_t, uint32_t>> second_keys; // a node, its set
+    std::optional<heap::SecondThread> second;
+    if (node_count >= kNodesForTwoThreads && heap::second_thread_allowed()) {
+        second.emplace([&](const std::atomic<bool>& stop) {
+            key_nodes(
+                by_node, SetShare::TopBitOne, second_sets, sets.keys,
+                [&](uint32_t node, uint32_t set) { second_keys.emplace_back(node, set); },
+                [&](size_t) { return stop.load(std::memory_order_relaxed); });
+        });
+        if (!second->started()) second.reset();
     }
-    context.checkpoint("grouping objects by how they are referred to", node_count, node_count);
+    key_nodes(by_node, second ? SetShare::TopBitZero : SetShare::Every, sets.table, sets.keys,
+              set_key, [&](size_t done) {
+                  context.checkpoint(kStep, done, node_count);
+                  return false;
+              });
     sets.table.freeze();
+    if (second) {
+        second->finish();
+        const auto first = uint32_t(sets.table.size());
+        for (uint32_t set = 0; set < second_sets.size(); ++set)
+            sets.table.append(second_sets.of(set));
+        for (const auto& [node, set] : second_keys) set_key(node, first + set);
+    }
+    context.checkpoint(kStep, node_count, node_count);
     return sets;
 }
 
@@ -298,7 +360,7 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     referrers = {};
     position = {};
     Classes classes = classes_by_text(relations.texts);
-    ClassesByNode by_node = group_by_node(nodes.size(), relations.found, classes.of_relation);
+    ClassesByNode by_node = group_by_node(nodes.size(), relations.found, classes);
     relations.found = {};
     classes.of_relation = {};
     Sets sets = sets_of_nodes(context, by_node);

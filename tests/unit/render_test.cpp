@@ -9,8 +9,11 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 using namespace heapy::test;
 using heapy::classify::Renderer;
@@ -434,9 +437,9 @@ TEST_CASE("by rcs of more objects than one thread groups alone", "[render][parti
 }
 
 TEST_CASE("by via of more objects than one thread groups alone", "[render][partition]") {
-    // The sets of relations of the second half of the nodes are found in a second thread and
-    // numbered apart. Walked breadth first, the ts fall on both sides of the middle: their one
-    // set of relations must still be one row.
+    // Two threads go over every node, each numbering the sets of relations whose hash falls to
+    // it. The ts (walked breadth first, on both sides of the middle) have one set of relations:
+    // one row.
     Program p;
     PyHeap& h = p.h;
     constexpr int kItems = 50000;
@@ -453,6 +456,48 @@ TEST_CASE("by via of more objects than one thread groups alone", "[render][parti
     CHECK(via.count_of["'[0]'"] == kItems + 1);    // every x, as t[0], and l[0]
     CHECK(via.count_of["'[49999]'"] == 1);
     CHECK(via.total == via.reachable);
+}
+
+TEST_CASE("by via of many distinct sets numbers them in two threads", "[render][partition]") {
+    // Each x is l[i] and t[0] of its own tuple: kItems - 1 distinct sets of two relations, which
+    // the two threads share by their hash; every one must be its own row.
+    Program p;
+    PyHeap& h = p.h;
+    constexpr int kItems = 70000;
+    const std::vector<uint64_t> xs = ints_from(h, 400000, kItems);
+    std::vector<uint64_t> ts;
+    for (uint64_t x : xs) ts.push_back(h.tuple({x}));
+    p.global("l", h.list(xs));
+    p.global("ts", h.list(ts));
+    WholeHeapTable via(h, "via");
+    REQUIRE(via.reachable >= 2 * kItems);
+    size_t wrong = 0;
+    for (int i = 1; i < kItems; ++i) wrong += via.count_of[fmt::format("'[0]', '[{}]'", i)] != 1;
+    CHECK(wrong == 0);
+    CHECK(via.count_of["'[0]'"] == 2); // x0 (l[0] and t[0]), and ts[0]
+    CHECK(via.total == via.reachable);
+}
+
+TEST_CASE("by via of objects referred to many times: each class once in the set",
+          "[render][partition]") {
+    // z is t[0] of 40 tuples and l[0], l[1] of a list: 42 relations, two classes. y is l2[i]
+    // for 50 places: 50 classes.
+    Program p;
+    PyHeap& h = p.h;
+    const uint64_t z = h.integer(700001), y = h.integer(700002);
+    std::vector<uint64_t> ts;
+    for (int i = 0; i < 40; ++i) ts.push_back(h.tuple({z}));
+    p.global("ts", h.list(ts));
+    p.global("l", h.list({z, z}));
+    p.global("l2", h.list(std::vector<uint64_t>(50, y)));
+    WholeHeapTable via(h, "via");
+    CHECK(via.count_of["'[0]', '[1]'"] == 1);
+    std::vector<std::string> classes; // in text order: '[10]' before '[1]' (digits before "]")
+    for (int i = 0; i < 50; ++i) classes.push_back(fmt::format("'[{}]'", i));
+    std::sort(classes.begin(), classes.end());
+    std::string fifty;
+    for (const std::string& c : classes) fifty += (fifty.empty() ? "" : ", ") + c;
+    CHECK(via.count_of[fifty] == 1);
 }
 
 TEST_CASE("by via and by rcs tell how they are getting on, and stop when the user interrupts",
