@@ -299,39 +299,78 @@ struct KindNames {
     }
 };
 
+// The sets grouped by the class they start with, each group in name order: group 0 the empty
+// set, group c + 1 the sets that start with class c, sets[begin[g], begin[g + 1]). A counting
+// sort: millions of sets, mostly one to a group.
+struct SetGroups {
+    heap::BigVector<uint32_t> sets;
+    heap::BigVector<uint32_t> begin;
+};
+
+SetGroups group_sets(const SetTable& sets, size_t class_count) {
+    constexpr size_t kSortedUpTo = 64;
+    auto group = [&](uint32_t set) {
+        const std::span<const uint32_t> members = sets.of(set);
+        return members.empty() ? 0 : members.front() + 1;
+    };
+    SetGroups out;
+    out.begin.assign(class_count + 2, 0);
+    for (uint32_t set = 0; set < sets.size(); ++set) ++out.begin[group(set) + 1];
+    for (size_t g = 1; g < out.begin.size(); ++g) out.begin[g] += out.begin[g - 1];
+    out.sets.resize(sets.size());
+    heap::BigVector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
+    for (uint32_t set = 0; set < sets.size(); ++set) out.sets[fill[group(set)]++] = set;
+    // Within a group, by the classes after the first (a set that ends sooner first).
+    const auto part_bits = unsigned(std::bit_width(class_count + 1));
+    const size_t parts_per_key = 64 / part_bits;
+    for (size_t g = 1; g + 1 < out.begin.size(); ++g) {
+        const std::span<uint32_t> members(out.sets.data() + out.begin[g],
+                                          out.begin[g + 1] - out.begin[g]);
+        if (members.size() < 2) continue;
+        if (members.size() <= kSortedUpTo) {
+            std::sort(members.begin(), members.end(), [&](uint32_t a, uint32_t b) {
+                return std::ranges::lexicographical_compare(sets.of(a).subspan(1),
+                                                            sets.of(b).subspan(1));
+            });
+            continue;
+        }
+        // As many classes to a radix key as fit: fewer bits to sort by.
+        const auto order = order_by_parts(
+            members.size(), parts_per_key,
+            [&](uint32_t i, size_t offset) {
+                const std::span<const uint32_t> classes = sets.of(members[i]);
+                uint64_t key = 0;
+                for (size_t at = 1 + offset; at < 1 + offset + parts_per_key; ++at)
+                    key = key << part_bits | (at < classes.size() ? classes[at] + 1 : 0);
+                return key;
+            },
+            [&](uint32_t i) { return sets.of(members[i]).size() - 1; });
+        const std::vector<uint32_t> unordered(members.begin(), members.end());
+        for (size_t i = 0; i < order.size(); ++i) members[i] = unordered[order[i]];
+    }
+    return out;
+}
+
 // The kinds in name order, named only when shown. The texts are reprs of strings, so none is the
 // start of another: set names compare as their class numbers do, a set after the sets and the
 // class it starts with (and the empty set first). Equal names do not occur.
 Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& nodes) {
     SetTable& sets = nodes.table;
-    // As many classes to a key as fit: fewer bits to sort by.
-    const auto part_bits = unsigned(std::bit_width(classes.text.size() + 1));
-    const size_t parts_per_key = 64 / part_bits;
-    const auto set_order = order_by_parts(
-        sets.size(), parts_per_key,
-        [&](uint32_t set, size_t offset) {
-            const std::span<const uint32_t> members = sets.of(set);
-            uint64_t key = 0;
-            for (size_t i = offset; i < offset + parts_per_key; ++i)
-                key = key << part_bits | (i < members.size() ? members[i] + 1 : 0);
-            return key;
-        },
-        [&](uint32_t set) { return sets.of(set).size(); });
+    const SetGroups groups = group_sets(sets, classes.text.size());
     auto names = std::make_shared<KindNames>();
     heap::BigVector<uint32_t> rank_of_class(classes.text.size()), rank_of_set(sets.size());
     names->of_rank.reserve(classes.text.size() + sets.size());
-    size_t c = 0, s = 0;
-    while (c < classes.text.size() || s < sets.size()) {
-        const bool take_set =
-            c == classes.text.size() || (s < sets.size() && (sets.of(set_order[s]).empty() ||
-                                                             sets.of(set_order[s]).front() < c));
-        if (take_set) {
-            rank_of_set[set_order[s]] = uint32_t(names->of_rank.size());
-            names->of_rank.push_back(Sets::kSet | set_order[s++]);
-        } else {
-            rank_of_class[c] = uint32_t(names->of_rank.size());
-            names->of_rank.push_back(uint32_t(c++));
+    auto rank_group = [&](size_t g) {
+        for (uint32_t i = groups.begin[g]; i < groups.begin[g + 1]; ++i) {
+            rank_of_set[groups.sets[i]] = uint32_t(names->of_rank.size());
+            names->of_rank.push_back(Sets::kSet | groups.sets[i]);
         }
+    };
+    rank_group(0);
+    for (uint32_t c = 0; c < classes.text.size(); ++c) {
+        rank_of_class[c] = uint32_t(names->of_rank.size());
+        names->of_rank.push_back(c);
+        rank_group(c + 1);
     }
     Kinds kinds;
     kinds.ordered = true;
