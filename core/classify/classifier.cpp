@@ -288,19 +288,32 @@ struct Rows {
 // then name (kinds are numbered in name order).
 Rows add_rows(report::Partition& table, const std::vector<uint64_t>& size_of_kind,
               const std::vector<uint32_t>& count_of_kind) {
-    // Kinds in name order, then stably by size descending.
-    heap::BigVector<Keyed> by_size;
-    for (uint32_t k = 0; k < size_of_kind.size(); ++k)
-        if (count_of_kind[k] != 0) by_size.push_back({~size_of_kind[k], k});
+    // Kinds in name order, then stably by size descending: the kinds of a size below
+    // kCountedSizes (nearly all of a big heap's millions) by a counting sort after the others.
+    constexpr uint64_t kCountedSizes = uint64_t{1} << 16;
+    heap::BigVector<Keyed> big;
+    std::vector<uint32_t> start(kCountedSizes + 1, 0); // place of size s: kCountedSizes - 1 - s
+    for (uint32_t k = 0; k < size_of_kind.size(); ++k) {
+        if (count_of_kind[k] == 0) continue;
+        if (size_of_kind[k] >= kCountedSizes)
+            big.push_back({~size_of_kind[k], k});
+        else
+            ++start[kCountedSizes - size_of_kind[k]];
+    }
     heap::BigVector<Keyed> scratch;
-    sort_by_key(by_size, scratch);
+    sort_by_key(big, scratch);
+    start[0] = uint32_t(big.size());
+    for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
     Rows rows;
-    rows.kind_of_row.resize(by_size.size());
+    rows.kind_of_row.resize(start.back());
+    for (uint32_t r = 0; r < big.size(); ++r) rows.kind_of_row[r] = big[r].id;
+    for (uint32_t k = 0; k < size_of_kind.size(); ++k)
+        if (count_of_kind[k] != 0 && size_of_kind[k] < kCountedSizes)
+            rows.kind_of_row[start[kCountedSizes - 1 - size_of_kind[k]]++] = k;
     rows.row_of_kind.resize(size_of_kind.size());
-    table.rows.resize(by_size.size());
-    for (uint32_t r = 0; r < by_size.size(); ++r) {
-        const uint32_t k = by_size[r].id;
-        rows.kind_of_row[r] = k;
+    table.rows.resize(rows.kind_of_row.size());
+    for (uint32_t r = 0; r < rows.kind_of_row.size(); ++r) {
+        const uint32_t k = rows.kind_of_row[r];
         rows.row_of_kind[k] = r;
         table.rows[r].count = count_of_kind[k];
         table.rows[r].size = size_of_kind[k];
