@@ -59,7 +59,7 @@ struct Relations {
 Relations relations_of(const ClassifyContext& context, std::span<const uint32_t> referrers,
                        const heap::BigVector<uint32_t>* position) {
     NumberedRelations numbered = find_relations(context, referrers, position);
-    return {std::move(numbered.found), relation_texts(context, numbered.keys)};
+    return {std::move(numbered.found), std::move(numbered.texts)};
 }
 
 // Relations with equal texts (from different keys) are one class; classes are numbered in text

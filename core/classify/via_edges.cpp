@@ -1,5 +1,6 @@
 #include "core/classify/via_edges.hpp"
 
+#include "core/classify/via_relations.hpp"
 #include "core/heap/named_edges.hpp"
 #include "core/heap/second_thread.hpp"
 
@@ -23,13 +24,15 @@ bool is_class_pointer(const cpython::Relation& r) {
 }
 
 // One thread's share: blocks of referrers claimed from a cursor shared by both threads, decoded
-// with one decoder, the relations found numbered by this share's own RelationIds.
+// with one decoder, the relations found numbered by this share's own RelationIds and each new
+// one named at once (its key object was just read).
 struct Share {
     Share(const ClassifyContext& context, cpython::ObjectDecoder& decoder,
           std::span<const uint32_t> referrers, const heap::BigVector<uint32_t>* position,
           std::atomic<size_t>& cursor, size_t edges)
-        : graph(context.graph), decoder(decoder), reachable_end(context.reachable_end),
-          referrers(referrers), position(position), cursor(cursor) {
+        : graph(context.graph), decoder(decoder), texter(*context.decoder, decoder.reader()),
+          reachable_end(context.reachable_end), referrers(referrers), position(position),
+          cursor(cursor) {
         found.reserve(edges); // address space only: untouched pages cost nothing
     }
 
@@ -50,7 +53,10 @@ struct Share {
             if (at == UINT32_MAX || (unreachable_referrer && edge.target < reachable_end) ||
                 is_class_pointer(edge.relation))
                 continue;
-            found.emplace_back(at, ids.id(RelationKey::of(edge.relation, edge.root_name)));
+            const RelationKey key = RelationKey::of(edge.relation, edge.root_name);
+            const uint32_t id = ids.id(key);
+            if (id == texts.size()) texter.add(key, texts);
+            found.emplace_back(at, id);
         }
     }
 
@@ -61,6 +67,7 @@ struct Share {
 
     const heap::ObjectGraph& graph;
     cpython::ObjectDecoder& decoder;
+    RelationTexter texter;
     const uint32_t reachable_end;
     const std::span<const uint32_t> referrers;
     const heap::BigVector<uint32_t>* const position;
@@ -68,6 +75,7 @@ struct Share {
     std::vector<heap::NamedEdge> edges;
     heap::BigVector<std::pair<uint32_t, uint32_t>> found;
     RelationIds ids;
+    TextArena texts; // of each number
 };
 
 // The second thread's share, with a reader and decoder of its own.
@@ -94,7 +102,10 @@ struct SecondShare {
 void merge(Share& into, Share& other) {
     const heap::BigVector<RelationKey> keys = other.ids.take_keys();
     heap::BigVector<uint32_t> renumbered(keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) renumbered[i] = into.ids.id(keys[i]);
+    for (uint32_t i = 0; i < keys.size(); ++i) {
+        renumbered[i] = into.ids.id(keys[i]);
+        if (renumbered[i] == into.texts.size()) into.texts.add(other.texts[i]);
+    }
     for (const auto& [at, id] : other.found) into.found.emplace_back(at, renumbered[id]);
     other.found = {};
 }
@@ -126,7 +137,7 @@ NumberedRelations find_relations(const ClassifyContext& context,
         merge(own, second->share);
         second.reset();
     }
-    return {std::move(own.found), own.ids.take_keys()};
+    return {std::move(own.found), std::move(own.texts)};
 }
 
 } // namespace heapy::classify

@@ -2,25 +2,16 @@
 
 #include "core/heap/named_edges.hpp"
 #include "core/heap/relation_text.hpp"
-#include "core/heap/second_thread.hpp"
 #include "core/report/pyrepr.hpp"
 
 #include <algorithm>
-#include <array>
-#include <atomic>
 #include <charconv>
-#include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 
 namespace heapy::classify {
 
 namespace {
-
-// Below this many texts a second thread costs more than it saves.
-constexpr size_t kTextsForTwoThreads = size_t{1} << 16;
-constexpr size_t kTextsPerCheckpoint = size_t{1} << 14;
 
 // The relation a key stands for (root names are NUL-terminated: the graph's strings, or "??").
 heap::NamedEdge edge_of(const RelationKey& key) {
@@ -72,63 +63,18 @@ bool direct_text(cpython::ObjectDecoder& decoder, const RelationKey& key, std::s
     return true;
 }
 
-// Texts [begin, end) of `keys` into `out`; stops early once `stop` is set.
-void make_texts(cpython::ObjectDecoder& decoder, const heap::BigVector<RelationKey>& keys,
-                size_t begin, size_t end, TextArena& out, const std::atomic<bool>& stop) {
-    std::string text;
-    for (size_t i = begin; i < end; ++i) {
-        if (i % kTextsPerCheckpoint == 0 && stop.load(std::memory_order_relaxed)) return;
-        if (direct_text(decoder, keys[i], text))
-            out.add(text);
-        else
-            out.add(report::py_repr_str(heap::via_text(decoder, edge_of(keys[i]))));
-    }
-}
-
-// The second half of the texts, made in a thread of its own.
-struct TextWorker {
-    TextWorker(cpython::ObjectDecoder& main, const heap::BigVector<RelationKey>& keys, size_t begin)
-        : reader(main.reader().memory()), types(main.types().fork(reader)),
-          decoder(reader, main.layout(), *types),
-          thread([this, &keys, begin, interpreter = main.interpreter()](const auto& stop) {
-              decoder.set_interpreter(interpreter);
-              make_texts(decoder, keys, begin, keys.size(), texts, stop);
-          }) {}
-
-    cpython::Reader reader;
-    std::unique_ptr<cpython::TypeRegistry> types;
-    cpython::ObjectDecoder decoder;
-    TextArena texts;
-    heap::SecondThread thread; // last: it uses the others
-};
-
 } // namespace
 
-TextArena relation_texts(const ClassifyContext& context, const heap::BigVector<RelationKey>& keys) {
-    cpython::ObjectDecoder& decoder = *context.decoder;
-    size_t split = keys.size();
-    std::unique_ptr<TextWorker> worker;
-    if (keys.size() >= kTextsForTwoThreads &&
-        heap::second_thread_allowed(decoder.reader().memory())) {
-        split = keys.size() / 2;
-        worker = std::make_unique<TextWorker>(decoder, keys, split);
-        if (!worker->thread.started()) {
-            worker.reset();
-            split = keys.size();
-        }
-    }
-    TextArena texts;
-    const std::atomic<bool> never{false};
-    for (size_t begin = 0; begin < split; begin += kTextsPerCheckpoint) {
-        context.checkpoint("naming relations", begin, keys.size());
-        make_texts(decoder, keys, begin, std::min(begin + kTextsPerCheckpoint, split), texts,
-                   never);
-    }
-    if (worker) {
-        worker->thread.finish();
-        texts.append(worker->texts);
-    }
-    return texts;
+RelationTexter::RelationTexter(cpython::ObjectDecoder& main, cpython::Reader& reader)
+    : types_(main.types().fork(reader)), decoder_(reader, main.layout(), *types_) {
+    decoder_.set_interpreter(main.interpreter());
+}
+
+void RelationTexter::add(const RelationKey& key, TextArena& out) {
+    if (direct_text(decoder_, key, text_))
+        out.add(text_);
+    else
+        out.add(report::py_repr_str(heap::via_text(decoder_, edge_of(key))));
 }
 
 } // namespace heapy::classify
