@@ -27,8 +27,9 @@ struct Keyed {
     uint32_t id;
 };
 
-// Sorts `items` by key; equal keys keep their order. Long runs go by radix, skipping the passes
-// where every key has the same digit (keys of texts with a common start).
+// Sorts `items` by key; equal keys keep their order. Long runs go by radix over the bits where
+// keys differ (keys of texts with a common start share many), from 2^18 keys in two threads
+// unless HEAPY_WALK_THREADS=1.
 void sort_by_key(std::span<Keyed> items, heap::BigVector<Keyed>& scratch);
 
 // The numbers 0..n-1 ordered by sequences of parts (bytes of a text, numbers of a list), equal

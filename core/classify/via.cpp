@@ -30,6 +30,7 @@ heap::BigVector<uint32_t> referrers_of(const ClassifyContext& context,
     const heap::ObjectGraph& graph = context.graph;
     heap::BigVector<uint32_t> referrers;
     if (whole_heap) {
+        referrers.reserve(context.reachable_end); // address space: only what is filled is touched
         for (uint32_t node = 0; node < context.reachable_end; ++node)
             if (graph.edge_begin[node] != graph.edge_begin[node + 1]) referrers.push_back(node);
         return referrers;
