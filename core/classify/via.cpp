@@ -63,6 +63,26 @@ Relations relations_of(const ClassifyContext& context, std::span<const uint32_t>
     return {std::move(numbered.found), std::move(numbered.texts)};
 }
 
+// Values grouped by a number, by a counting sort: values[begin[g], begin[g + 1]) are those of
+// group g, in the order given.
+struct Grouped {
+    heap::BigVector<uint32_t> begin;
+    heap::BigVector<uint32_t> values;
+};
+
+// Item i of `count` goes to group `group_of(i)` (of `group_count`) as `value_of(i)`.
+template <class GroupOf, class ValueOf>
+Grouped group_by(size_t count, size_t group_count, GroupOf&& group_of, ValueOf&& value_of) {
+    Grouped out;
+    out.begin.assign(group_count + 1, 0);
+    for (size_t i = 0; i < count; ++i) ++out.begin[group_of(i) + 1];
+    for (size_t g = 1; g < out.begin.size(); ++g) out.begin[g] += out.begin[g - 1];
+    out.values.resize(count);
+    heap::BigVector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
+    for (size_t i = 0; i < count; ++i) out.values[fill[group_of(i)]++] = value_of(i);
+    return out;
+}
+
 // Relations with equal texts (from different keys) are one class; classes are numbered in text
 // order.
 struct Classes {
@@ -81,27 +101,19 @@ Classes classes_by_text(const TextArena& texts) {
     return out;
 }
 
-// The classes each node is referred to by: classes[begin[i], begin[i + 1]) for node i (a
-// counting sort of the relations found: few per node).
+// The classes each node is referred to by: classes.values[begin[i], begin[i + 1]) for node i.
 struct ClassesByNode {
-    heap::BigVector<uint32_t> begin;
-    heap::BigVector<uint32_t> classes;
+    Grouped classes;
     size_t class_count = 0; // of all nodes
 };
 
 ClassesByNode group_by_node(size_t node_count,
                             const heap::BigVector<std::pair<uint32_t, uint32_t>>& found,
                             const Classes& classes) {
-    const heap::BigVector<uint32_t>& class_of = classes.of_relation;
-    ClassesByNode out;
-    out.class_count = classes.text.size();
-    out.begin.assign(node_count + 1, 0);
-    for (const auto& f : found) ++out.begin[f.first + 1];
-    for (size_t i = 1; i < out.begin.size(); ++i) out.begin[i] += out.begin[i - 1];
-    out.classes.resize(found.size());
-    heap::BigVector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
-    for (const auto& f : found) out.classes[fill[f.first]++] = class_of[f.second];
-    return out;
+    return {group_by(
+                found.size(), node_count, [&](size_t i) { return found[i].first; },
+                [&](size_t i) { return classes.of_relation[found[i].second]; }),
+            classes.text.size()};
 }
 
 uint64_t hash_words(std::span<const uint32_t> words) {
@@ -197,18 +209,18 @@ void key_nodes(const ClassesByNode& by_node, SetShare share, SetTable& table,
         members.clear();
     };
     const bool singles = share != SetShare::TopBitOne;
-    const size_t node_count = by_node.begin.size() - 1;
+    const heap::BigVector<uint32_t>& classes = by_node.classes.values;
+    const size_t node_count = by_node.classes.begin.size() - 1;
     for (uint32_t node = 0; node < node_count; ++node) {
         if (node % kNodesPerCheckpoint == 0 && stop(node)) return;
-        const uint32_t begin = by_node.begin[node], end = by_node.begin[node + 1];
+        const uint32_t begin = by_node.classes.begin[node], end = by_node.classes.begin[node + 1];
         if (begin + 1 == end) { // most nodes: one referrer, one relation
-            if (singles) keys[node] = by_node.classes[begin];
+            if (singles) keys[node] = classes[begin];
             continue;
         }
         const auto start = members.end() - members.begin();
         if (end - begin <= kSortedUpTo) {
-            members.insert(members.end(), by_node.classes.begin() + begin,
-                           by_node.classes.begin() + end);
+            members.insert(members.end(), classes.begin() + begin, classes.begin() + end);
             sort_few(members.begin() + start, members.end());
             members.erase(std::unique(members.begin() + start, members.end()), members.end());
         } else {
@@ -216,7 +228,7 @@ void key_nodes(const ClassesByNode& by_node, SetShare share, SetTable& table,
             // distinct classes: marked, not sorted.
             if (seen.empty()) seen.resize((by_node.class_count + 63) / 64);
             for (uint32_t i = begin; i < end; ++i) {
-                const uint32_t c = by_node.classes[i];
+                const uint32_t c = classes[i];
                 if (!(seen[c / 64] >> (c % 64) & 1)) {
                     seen[c / 64] |= uint64_t{1} << (c % 64);
                     members.push_back(c);
@@ -246,7 +258,7 @@ void key_nodes(const ClassesByNode& by_node, SetShare share, SetTable& table,
 
 Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node) {
     constexpr std::string_view kStep = "grouping objects by how they are referred to";
-    const size_t node_count = by_node.begin.size() - 1;
+    const size_t node_count = by_node.classes.begin.size() - 1;
     Sets sets;
     sets.keys.resize(node_count);
     auto set_key = [&](uint32_t node, uint32_t set) { sets.keys[node] = Sets::kSet | set; };
@@ -301,31 +313,22 @@ struct KindNames {
 };
 
 // The sets grouped by the class they start with, each group in name order: group 0 the empty
-// set, group c + 1 the sets that start with class c, sets[begin[g], begin[g + 1]). A counting
-// sort: millions of sets, mostly one to a group.
-struct SetGroups {
-    heap::BigVector<uint32_t> sets;
-    heap::BigVector<uint32_t> begin;
-};
-
-SetGroups group_sets(const SetTable& sets, size_t class_count) {
+// set, group c + 1 the sets that start with class c. A counting sort: millions of sets, mostly
+// one to a group.
+Grouped group_sets(const SetTable& sets, size_t class_count) {
     constexpr size_t kSortedUpTo = 64;
-    auto group = [&](uint32_t set) {
-        const std::span<const uint32_t> members = sets.of(set);
-        return members.empty() ? 0 : members.front() + 1;
-    };
-    SetGroups out;
-    out.begin.assign(class_count + 2, 0);
-    for (uint32_t set = 0; set < sets.size(); ++set) ++out.begin[group(set) + 1];
-    for (size_t g = 1; g < out.begin.size(); ++g) out.begin[g] += out.begin[g - 1];
-    out.sets.resize(sets.size());
-    heap::BigVector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
-    for (uint32_t set = 0; set < sets.size(); ++set) out.sets[fill[group(set)]++] = set;
+    Grouped out = group_by(
+        sets.size(), class_count + 1,
+        [&](size_t set) {
+            const std::span<const uint32_t> members = sets.of(uint32_t(set));
+            return members.empty() ? 0 : members.front() + 1;
+        },
+        [](size_t set) { return uint32_t(set); });
     // Within a group, by the classes after the first (a set that ends sooner first).
     const auto part_bits = unsigned(std::bit_width(class_count + 1));
     const size_t parts_per_key = 64 / part_bits;
     for (size_t g = 1; g + 1 < out.begin.size(); ++g) {
-        const std::span<uint32_t> members(out.sets.data() + out.begin[g],
+        const std::span<uint32_t> members(out.values.data() + out.begin[g],
                                           out.begin[g + 1] - out.begin[g]);
         if (members.size() < 2) continue;
         if (members.size() <= kSortedUpTo) {
@@ -357,14 +360,14 @@ SetGroups group_sets(const SetTable& sets, size_t class_count) {
 // class it starts with (and the empty set first). Equal names do not occur.
 Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& nodes) {
     SetTable& sets = nodes.table;
-    const SetGroups groups = group_sets(sets, classes.text.size());
+    const Grouped groups = group_sets(sets, classes.text.size());
     auto names = std::make_shared<KindNames>();
     heap::BigVector<uint32_t> rank_of_class(classes.text.size()), rank_of_set(sets.size());
     names->of_rank.reserve(classes.text.size() + sets.size());
     auto rank_group = [&](size_t g) {
         for (uint32_t i = groups.begin[g]; i < groups.begin[g + 1]; ++i) {
-            rank_of_set[groups.sets[i]] = uint32_t(names->of_rank.size());
-            names->of_rank.push_back(Sets::kSet | groups.sets[i]);
+            rank_of_set[groups.values[i]] = uint32_t(names->of_rank.size());
+            names->of_rank.push_back(Sets::kSet | groups.values[i]);
         }
     };
     rank_group(0);
