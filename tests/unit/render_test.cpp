@@ -409,8 +409,8 @@ TEST_CASE("by via of thousands of referrers, decoded in blocks", "[render][parti
 }
 
 TEST_CASE("by via names tens of thousands of relations", "[render][partition]") {
-    // More distinct relations than one thread names alone: with HEAPY_TEST_CONCURRENT_IMAGES=1
-    // the second half is named by a thread with a type registry of its own.
+    // Tens of thousands of distinct relations: with HEAPY_TEST_CONCURRENT_IMAGES=1 two threads
+    // find them, each naming what it finds first with a type registry of its own.
     Program p;
     PyHeap& h = p.h;
     constexpr int kItems = 70000;
