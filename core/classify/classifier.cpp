@@ -292,24 +292,25 @@ Rows add_rows(report::Partition& table, const std::vector<uint64_t>& size_of_kin
     // kCountedSizes (nearly all of a big heap's millions) by a counting sort after the others.
     constexpr uint64_t kCountedSizes = uint64_t{1} << 16;
     heap::BigVector<Keyed> big;
-    std::vector<uint32_t> start(kCountedSizes + 1, 0); // place of size s: kCountedSizes - 1 - s
-    for (uint32_t k = 0; k < size_of_kind.size(); ++k) {
-        if (count_of_kind[k] == 0) continue;
-        if (size_of_kind[k] >= kCountedSizes)
+    for (uint32_t k = 0; k < size_of_kind.size(); ++k)
+        if (count_of_kind[k] != 0 && size_of_kind[k] >= kCountedSizes)
             big.push_back({~size_of_kind[k], k});
-        else
-            ++start[kCountedSizes - size_of_kind[k]];
-    }
     heap::BigVector<Keyed> scratch;
     sort_by_key(big, scratch);
-    start[0] = uint32_t(big.size());
-    for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+    // Group kCountedSizes - 1 - s holds the kinds of size s; the last group those left out.
+    const Grouped small = group_by(
+        size_of_kind.size(), kCountedSizes + 1,
+        [&](size_t k) {
+            return count_of_kind[k] == 0 || size_of_kind[k] >= kCountedSizes
+                       ? kCountedSizes
+                       : kCountedSizes - 1 - size_of_kind[k];
+        },
+        [](size_t k) { return uint32_t(k); });
     Rows rows;
-    rows.kind_of_row.resize(start.back());
-    for (uint32_t r = 0; r < big.size(); ++r) rows.kind_of_row[r] = big[r].id;
-    for (uint32_t k = 0; k < size_of_kind.size(); ++k)
-        if (count_of_kind[k] != 0 && size_of_kind[k] < kCountedSizes)
-            rows.kind_of_row[start[kCountedSizes - 1 - size_of_kind[k]]++] = k;
+    rows.kind_of_row.reserve(big.size() + small.begin[kCountedSizes]);
+    for (const Keyed& kind : big) rows.kind_of_row.push_back(kind.id);
+    rows.kind_of_row.insert(rows.kind_of_row.end(), small.values.begin(),
+                            small.values.begin() + small.begin[kCountedSizes]);
     rows.row_of_kind.resize(size_of_kind.size());
     table.rows.resize(rows.kind_of_row.size());
     for (uint32_t r = 0; r < rows.kind_of_row.size(); ++r) {

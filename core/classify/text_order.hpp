@@ -32,6 +32,26 @@ struct Keyed {
 // unless HEAPY_WALK_THREADS=1.
 void sort_by_key(std::span<Keyed> items, heap::BigVector<Keyed>& scratch);
 
+// Values grouped by a number, by a counting sort: values[begin[g], begin[g + 1]) are those of
+// group g, in the order given.
+struct Grouped {
+    heap::BigVector<uint32_t> begin;
+    heap::BigVector<uint32_t> values;
+};
+
+// Item i of `count` goes to group `group_of(i)` (of `group_count`) as `value_of(i)`.
+template <class GroupOf, class ValueOf>
+Grouped group_by(size_t count, size_t group_count, GroupOf&& group_of, ValueOf&& value_of) {
+    Grouped out;
+    out.begin.assign(group_count + 1, 0);
+    for (size_t i = 0; i < count; ++i) ++out.begin[group_of(i) + 1];
+    for (size_t g = 1; g < out.begin.size(); ++g) out.begin[g] += out.begin[g - 1];
+    out.values.resize(count);
+    heap::BigVector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
+    for (size_t i = 0; i < count; ++i) out.values[fill[group_of(i)]++] = value_of(i);
+    return out;
+}
+
 // The numbers 0..n-1 ordered by sequences of parts (bytes of a text, numbers of a list), equal
 // sequences by number. `key_at(id, offset)`: the `step` parts of sequence `id` from `offset` as
 // one number, ordered as they are, parts past the end as 0 (a part that is itself 0 must then

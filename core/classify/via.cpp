@@ -63,26 +63,6 @@ Relations relations_of(const ClassifyContext& context, std::span<const uint32_t>
     return {std::move(numbered.found), std::move(numbered.texts)};
 }
 
-// Values grouped by a number, by a counting sort: values[begin[g], begin[g + 1]) are those of
-// group g, in the order given.
-struct Grouped {
-    heap::BigVector<uint32_t> begin;
-    heap::BigVector<uint32_t> values;
-};
-
-// Item i of `count` goes to group `group_of(i)` (of `group_count`) as `value_of(i)`.
-template <class GroupOf, class ValueOf>
-Grouped group_by(size_t count, size_t group_count, GroupOf&& group_of, ValueOf&& value_of) {
-    Grouped out;
-    out.begin.assign(group_count + 1, 0);
-    for (size_t i = 0; i < count; ++i) ++out.begin[group_of(i) + 1];
-    for (size_t g = 1; g < out.begin.size(); ++g) out.begin[g] += out.begin[g - 1];
-    out.values.resize(count);
-    heap::BigVector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
-    for (size_t i = 0; i < count; ++i) out.values[fill[group_of(i)]++] = value_of(i);
-    return out;
-}
-
 // Relations with equal texts (from different keys) are one class; classes are numbered in text
 // order.
 struct Classes {
