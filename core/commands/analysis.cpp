@@ -11,7 +11,7 @@ heap::WalkHooks hooks_for(const FrontEnd& frontend, const char* what) {
 }
 } // namespace
 
-Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
+Analysis::Analysis(memory::Target& target, const FrontEnd& frontend, bool record_relations)
     : frontend_(frontend), reader_(*target.memory),
       runtime_(cpython::locate_runtime(reader_, *target.symbols)) {
     types_ = std::make_unique<cpython::TypeRegistry>(reader_, *runtime_.layout, *target.symbols);
@@ -19,6 +19,7 @@ Analysis::Analysis(memory::Target& target, const FrontEnd& frontend)
     if (!runtime_.interpreters.empty())
         decoder_->set_interpreter(runtime_.interpreters.front().address);
     walker_ = std::make_unique<heap::HeapWalker>(*decoder_, graph_);
+    if (record_relations) walker_->record_relations();
     walker_->walk_roots(cpython::collect_roots(runtime_, *decoder_),
                         hooks_for(frontend, "walking the heap"));
     reachable_end_ = uint32_t(graph_.nodes.size());

@@ -25,8 +25,9 @@ namespace heapy::commands {
 // reachable heap is walked at once; the rest (unreachable GC objects, referrers) on first use.
 class Analysis {
   public:
-    // Finds the runtime and walks the heap. Throws heapy::Error / heapy::Interrupted.
-    Analysis(memory::Target& target, const FrontEnd& frontend);
+    // Finds the runtime and walks the heap, keeping the relations of its edges when
+    // `record_relations` (for `by via`). Throws heapy::Error / heapy::Interrupted.
+    Analysis(memory::Target& target, const FrontEnd& frontend, bool record_relations = false);
     ~Analysis();
 
     const cpython::Runtime& runtime() const { return runtime_; }

@@ -36,10 +36,10 @@ void SessionState::clear_reference() {
     reference_.reset();
 }
 
-Analysis& SessionState::analysis() {
+Analysis& SessionState::analysis(bool record_relations) {
     if (analysis_) return *analysis_;
     try {
-        analysis_ = std::make_unique<Analysis>(target_, frontend_);
+        analysis_ = std::make_unique<Analysis>(target_, frontend_, record_relations);
     } catch (const Interrupted&) {
         throw;
     } catch (const Error& e) {
@@ -52,7 +52,7 @@ Analysis& SessionState::analysis() {
 
 classify::ClassifyContext SessionState::context(const classify::ClassifierInfo& classifier,
                                                 bool whole_heap) {
-    Analysis& a = analysis();
+    Analysis& a = analysis(classifier.classifier == classify::Classifier::Via && whole_heap);
     classify::ClassifyContext context = a.classify_context();
     context.decoder = &a.decoder();
     if (classify::needs_referrers(classifier.classifier, whole_heap))

@@ -41,8 +41,9 @@ class SessionState {
 
     memory::Target& target() { return target_; }
     const FrontEnd& frontend() const { return frontend_; }
-    // The analysis, made on first use.
-    Analysis& analysis();
+    // The analysis, made on first use; `record_relations`: if made now, its walk keeps the
+    // relations of the edges (the command about to run names most of them).
+    Analysis& analysis(bool record_relations = false);
     bool analysed() const { return analysis_ != nullptr; }
     // `whole_heap`: for a partition of the whole reachable heap (some classifiers need less).
     classify::ClassifyContext context(const classify::ClassifierInfo& classifier,

@@ -44,8 +44,11 @@ std::string show_current(SessionState& state, const Arguments& args,
 } // namespace
 
 std::string cmd_heap(SessionState& state, const Arguments& args) {
+    const classify::ClassifierInfo classifier = classifier_option(args, "clodo");
+    // `by via` of the heap names nearly every edge: the first walk keeps their relations.
+    state.analysis(classifier.classifier == classify::Classifier::Via);
     state.set_current(heap_set(state));
-    return show_current(state, args, classifier_option(args, "clodo"));
+    return show_current(state, args, classifier);
 }
 
 std::string cmd_by(SessionState& state, const Arguments& args) {

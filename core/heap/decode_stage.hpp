@@ -3,6 +3,7 @@
 #include "core/cpython/object_decoder.hpp"
 #include "core/heap/found_ring.hpp"
 #include "core/heap/object_graph.hpp"
+#include "core/heap/recorded_relations.hpp"
 
 #include <cstdint>
 
@@ -12,11 +13,14 @@ namespace heapy::heap {
 // `sizes` (adding them to `total_size`), and hands every referent (and every complaint) to `Out`,
 // in the decoders' order. `Out` is the resolving half itself, or the ring to the thread that runs
 // it; it has `push(const Found&)` and `saturated()`. The stage reads the nodes it is given and
-// writes only `sizes` and `total_size`: the graph belongs to the resolver.
+// writes only `sizes` and `total_size`, and when `recorded` is given its relations and ends: the
+// rest of the graph belongs to the resolver.
 template <class Out> class DecodeStage final : public cpython::EdgeSink {
   public:
-    DecodeStage(cpython::ObjectDecoder& decoder, NodeSizes& sizes, uint64_t& total_size, Out& out)
-        : decoder_(decoder), sizes_(sizes), total_size_(total_size), out_(out) {}
+    DecodeStage(cpython::ObjectDecoder& decoder, NodeSizes& sizes, uint64_t& total_size, Out& out,
+                RecordedRelations* recorded)
+        : decoder_(decoder), sizes_(sizes), total_size_(total_size), out_(out),
+          recorded_(recorded) {}
 
     // Decodes `node` and marks its end. `type`: what the node's type field stands for (the type
     // of an Object node, the owner's type for a ManagedValues node), else unused.
@@ -41,23 +45,35 @@ template <class Out> class DecodeStage final : public cpython::EdgeSink {
         }
         sizes_.append(size);
         total_size_ += size;
+        if (recorded_) recorded_->end.push_back(uint32_t(recorded_->relations.size()));
         out_.push({0, cpython::Referent::Object, Found::What::End});
     }
 
     void edge(uint64_t address, const cpython::Relation& relation, cpython::Referent referent,
               uint64_t aux) override {
         (void)aux;
+        if (recorded_) recorded_->relations.push_back(RecordedRelations::pack(relation));
         out_.push(
             {address, referent, relation.owned_dict ? Found::What::OwnedEdge : Found::What::Edge});
     }
     void corrupt() override { out_.push({0, cpython::Referent::Object, Found::What::Corrupt}); }
-    bool saturated() const override { return out_.saturated(); }
+    bool saturated() const override {
+        if (!out_.saturated()) return false;
+        // The rest of the node is not decoded: an edge of no address marks it for decoding
+        // again when its relations are named.
+        if (recorded_) {
+            recorded_->relations.push_back(RecordedRelations::kUnpacked);
+            out_.push({0, cpython::Referent::Object, Found::What::Edge});
+        }
+        return true;
+    }
 
   private:
     cpython::ObjectDecoder& decoder_;
     NodeSizes& sizes_;
     uint64_t& total_size_;
     Out& out_;
+    RecordedRelations* recorded_;
 };
 
 } // namespace heapy::heap

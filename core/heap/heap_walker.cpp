@@ -65,25 +65,33 @@ class HeapWalker::Walker {
     }
 
     void take(const Found& found) {
-        if (skipping_) return;
         switch (found.what) {
         case Found::What::Edge:
-            edge(found.address, found.referent, false);
-            break;
         case Found::What::OwnedEdge:
-            edge(found.address, found.referent, true);
+            take_edge(found);
             break;
         case Found::What::Corrupt:
-            corrupt();
+            if (!skipping_) corrupt();
             break;
         case Found::What::Poll:
             // A decoder in another thread asked here whether to stop; it stops when told.
-            skipping_ = saturated();
+            if (!skipping_) skipping_ = saturated();
             break;
         case Found::What::End:
         case Found::What::Handoff:
             break;
         }
+    }
+
+    void take_edge(const Found& found) {
+        uint32_t target = RecordedRelations::kDecodeAgain;
+        if (!skipping_) {
+            target = edge(found.address, found.referent, found.what == Found::What::OwnedEdge);
+            // A guess turned down here may be an object that another edge leads to.
+            if (target == AddressIndex::kMissing && found.referent == Referent::Guess)
+                target = RecordedRelations::kDecodeAgain;
+        }
+        if (graph_.recorded) graph_.recorded->targets.push_back(target);
     }
 
     bool saturated() const {
@@ -94,22 +102,24 @@ class HeapWalker::Walker {
         saturated_node_ = saturated_node;
     }
 
-    void edge(uint64_t address, Referent referent, bool owned_dict) {
+    // Returns the target's node, or AddressIndex::kMissing.
+    uint32_t edge(uint64_t address, Referent referent, bool owned_dict) {
         const size_t nodes_before = graph_.nodes.size();
         uint32_t target = resolve(address, referent);
-        if (target == AddressIndex::kMissing) return;
+        if (target == AddressIndex::kMissing) return target;
         uint32_t first = graph_.edge_begin[current_];
-        if (graph_.targets.size() > first && graph_.targets.back() == target) return;
+        if (graph_.targets.size() > first && graph_.targets.back() == target) return target;
         graph_.targets.push_back(target);
-        if (!owned_dict) return;
+        if (!owned_dict) return target;
         if (graph_.nodes.size() != nodes_before) {
             graph_.dict_owners.add_new(target, current_); // made by this edge
-            return;
+            return target;
         }
         const uint32_t owner = graph_.dict_owner(target);
         if (owner == ObjectGraph::kNoOwner ||
             graph_.nodes[current_].address() < graph_.nodes[owner].address())
             graph_.dict_owners.set(target, current_);
+        return target;
     }
 
     // Adds `address` as an object node unless known; false when it is not a readable object.
@@ -207,7 +217,13 @@ HeapWalker::HeapWalker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
 
 HeapWalker::~HeapWalker() = default;
 
+void HeapWalker::record_relations() {
+    if (graph_.edge_begin.size() == 1 && !graph_.recorded)
+        graph_.recorded = std::make_unique<RecordedRelations>();
+}
+
 void HeapWalker::walk_roots(const std::vector<cpython::RootEdge>& roots, const WalkHooks& hooks) {
+    if (graph_.recorded) graph_.recorded->end.push_back(0); // the root's edges are named apart
     walker_->begin_node(ObjectGraph::kRoot);
     for (const cpython::RootEdge& root : roots) {
         size_t before = graph_.targets.size();
@@ -257,7 +273,7 @@ struct TwoThreads {
         : reader(main_decoder.reader().memory()),
           decoder(reader, main_decoder.layout(), main_decoder.types()),
           graph(graph), out{ring, stop, saturated_node}, sizes(std::move(graph.sizes)),
-          stage(decoder, sizes, total_size, out) {
+          stage(decoder, sizes, total_size, out, graph.recorded.get()) {
         decoder.set_interpreter(main_decoder.interpreter());
     }
     ~TwoThreads() { finish(); }
@@ -355,6 +371,7 @@ struct TwoThreads {
 void HeapWalker::drain(const WalkHooks& hooks) {
     const uint64_t memory_limit = analysis_memory_limit();
     uint32_t node = uint32_t(graph_.edge_begin.size() - 1);
+    if (graph_.recorded) graph_.recorded->keep_nodes(node);
     // Whatever happens, every node ends with a size.
     struct Settle {
         ObjectGraph& graph;
@@ -367,8 +384,8 @@ void HeapWalker::drain(const WalkHooks& hooks) {
         node = drain_in_two_threads(node, hooks, memory_limit);
 
     ResolveInPlace in_place{*walker_};
-    DecodeStage<ResolveInPlace> stage(walker_->decoder(), graph_.sizes, graph_.total_size,
-                                      in_place);
+    DecodeStage<ResolveInPlace> stage(walker_->decoder(), graph_.sizes, graph_.total_size, in_place,
+                                      graph_.recorded.get());
     cpython::TypeRegistry& types = walker_->decoder().types();
     for (; node < graph_.nodes.size(); ++node) {
         if (node + kPrefetchDistance < graph_.nodes.size())
@@ -441,9 +458,10 @@ void HeapWalker::finish_node(uint32_t node, const WalkHooks& hooks, uint64_t mem
 }
 
 ObjectGraph walk_heap(cpython::ObjectDecoder& decoder, const std::vector<cpython::RootEdge>& roots,
-                      const WalkHooks& hooks) {
+                      const WalkHooks& hooks, bool record_relations) {
     ObjectGraph graph;
     HeapWalker walker(decoder, graph);
+    if (record_relations) walker.record_relations();
     walker.walk_roots(roots, hooks);
     return graph;
 }

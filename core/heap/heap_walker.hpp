@@ -31,6 +31,9 @@ class HeapWalker {
     HeapWalker(cpython::ObjectDecoder& decoder, ObjectGraph& graph);
     ~HeapWalker();
 
+    // Keeps the relation of every edge the walks decode (ObjectGraph::recorded), for commands
+    // that name most edges. Only before the first walk; later, nothing changes.
+    void record_relations();
     // Walks from the roots. Throws heapy::Interrupted when the hooks say so.
     void walk_roots(const std::vector<cpython::RootEdge>& roots, const WalkHooks& hooks = {});
     // Adds every object in `seeds` not in the graph yet, and what they reach.
@@ -46,8 +49,9 @@ class HeapWalker {
     ObjectGraph& graph_;
 };
 
-// Convenience: a graph of everything reachable from `roots`.
+// Convenience: a graph of everything reachable from `roots`, with the relations of its edges
+// when `record_relations`.
 ObjectGraph walk_heap(cpython::ObjectDecoder& decoder, const std::vector<cpython::RootEdge>& roots,
-                      const WalkHooks& hooks = {});
+                      const WalkHooks& hooks = {}, bool record_relations = false);
 
 } // namespace heapy::heap

@@ -47,8 +47,12 @@ class Collector final : public cpython::EdgeSink {
             std::string_view(relation.name) == "ht_cached_keys")
             return;
         (void)referent;
-        uint32_t target = find(address);
-        if (target == AddressIndex::kMissing) return;
+        const uint32_t target = find(address);
+        if (target != AddressIndex::kMissing) add(target, relation);
+    }
+
+    // An edge to `target`, unless it is a field already reported.
+    void add(uint32_t target, const Relation& relation) {
         if (names_a_field(relation)) {
             // Few per object: compared only with the earlier fields naming the same target.
             for (size_t i : fields_)
@@ -113,6 +117,21 @@ void decode(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t 
     }
 }
 
+// The edges of `node` from the relations the walk recorded; false when they do not say them all
+// (the node must be decoded again).
+bool from_records(const RecordedRelations& recorded, uint32_t node, Collector& sink) {
+    const auto edges = recorded.edges_of(node);
+    if (!edges) return false;
+    for (uint32_t i = edges->first; i < edges->second; ++i) {
+        const uint64_t relation = recorded.relations[i];
+        const uint32_t target = recorded.targets[i];
+        if (relation == RecordedRelations::kUnpacked || target == RecordedRelations::kDecodeAgain)
+            return false;
+        if (target != AddressIndex::kMissing) sink.add(target, RecordedRelations::unpack(relation));
+    }
+    return true;
+}
+
 } // namespace
 
 void named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t node,
@@ -129,6 +148,11 @@ void named_edges(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint
             out.push_back({graph.targets[e], relation, name});
         }
         return;
+    }
+    if (graph.recorded) {
+        Collector recorded(decoder, graph, node, false, out);
+        if (from_records(*graph.recorded, node, recorded)) return;
+        out.clear();
     }
     Collector sink(decoder, graph, node, false, out);
     decode(decoder, graph, node, sink);

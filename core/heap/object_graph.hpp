@@ -5,9 +5,11 @@
 #include "core/heap/node_map.hpp"
 #include "core/heap/node_sizes.hpp"
 #include "core/heap/pod_array.hpp"
+#include "core/heap/recorded_relations.hpp"
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,8 @@ struct ObjectGraph {
     NodeMap<uint32_t> big_types;         // type indices from Node::kTypeEscape on
     std::vector<std::string> root_names; // names of the root's edges, in edge order
     AddressIndex index;
+    // The relations of the decoded edges, when the walk was asked to keep them.
+    std::unique_ptr<RecordedRelations> recorded;
 
     uint32_t dict_type = 0;  // the TypeRegistry index of dict: the type of ManagedValues nodes
     uint64_t unreadable = 0; // referents that could not be read or were not objects
@@ -74,12 +78,17 @@ struct ObjectGraph {
     uint64_t memory_bytes() const {
         return nodes.size() * sizeof(Node) + sizes.memory_bytes() +
                (edge_begin.size() + targets.size()) * 4 + dict_owners.memory_bytes() +
-               big_types.memory_bytes() + index.memory_bytes();
+               big_types.memory_bytes() + index.memory_bytes() +
+               (recorded ? recorded->memory_bytes() : 0);
     }
-    // What the resolving half of a walk holds: all but the sizes, which the decoding half
-    // keeps while it appends them (perhaps in another thread), counted here at 2 bytes a node.
+    // What the resolving half of a walk holds: all but the sizes and recorded relations, which
+    // the decoding half appends (perhaps in another thread), counted here at 2 bytes a node and
+    // 12 bytes an edge and 4 a node.
     uint64_t resolver_memory_bytes() const {
-        return memory_bytes() - sizes.memory_bytes() + nodes.size() * sizeof(uint16_t);
+        return nodes.size() * sizeof(Node) + (edge_begin.size() + targets.size()) * 4 +
+               dict_owners.memory_bytes() + big_types.memory_bytes() + index.memory_bytes() +
+               nodes.size() * sizeof(uint16_t) +
+               (recorded ? recorded->targets.size() * 12 + nodes.size() * 4 : 0);
     }
     // Appends a node (size 0); returns its number. The address must fit (Node::fits).
     uint32_t add_node(uint64_t address, uint32_t type, NodeKind kind) {

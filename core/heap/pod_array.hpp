@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/heap/huge_pages.hpp"
+
 #include <sys/mman.h>
 
 #include <cstddef>
@@ -35,13 +37,15 @@ template <typename T> class PodArray {
 
     // Makes the elements' addresses permanent, for at most `limit` elements. False (and nothing
     // changed) when the address range cannot be reserved (a limit on virtual memory).
-    bool pin(size_t limit) {
+    // `huge_pages`: asks for them over the range (huge_pages.hpp).
+    bool pin(size_t limit, bool huge_pages = false) {
         if (pinned_limit_ != 0) return limit <= pinned_limit_;
         if (limit == 0 || limit > (SIZE_MAX >> 1) / sizeof(T)) return false;
         const size_t bytes = round_to_pages(limit * sizeof(T));
         void* range =
             mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (range == MAP_FAILED) return false;
+        if (huge_pages) advise_huge_pages(range, bytes);
         const size_t used = round_to_pages(size_ * sizeof(T));
         if (used != 0 && mprotect(range, used, PROT_READ | PROT_WRITE) != 0) {
             munmap(range, bytes);

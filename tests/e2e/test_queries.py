@@ -170,6 +170,9 @@ class QueriesTest(unittest.TestCase):
         g.add("tracked", "heap", "select __main__.Tracked --json",
               *["by %s --json" % k for k in KINDS], "by via --all", "by rcs")
         g.add("odd keys", "heap", "select __main__.OddKeyed", "by via --json")
+        # First `heap --by via`: the walk records the relations, and later `by via` use them.
+        g.add("via recorded", "heap --by via --json", "heap", "select __main__.Tracked",
+              "by via --json", "heap", "select __main__.OddKeyed", "by via --json")
         g.add("referrers", "iso %s --json" % t["referrers"]["address"], "referrers --json",
               "by id --json")
         for label, want in sorted(t["referents"].items()):
@@ -325,6 +328,18 @@ class QueriesTest(unittest.TestCase):
         result = self.json_of("odd keys", 2)
         self.assertEqual({r["kind"]: r["count"] for r in result["rows"]}, self.truth["odd_via"],
                          "by via rows of the OddKeyed objects (%s)" % self.where)
+
+    def test_by_via_from_the_walks_records(self):
+        """A session that starts with `heap --by via` names relations from what the walk
+        recorded instead of decoding the referrers again: the same rows as a decoding."""
+        self.assertEqual(self.json_of("via recorded", 0), self.json_of("rows", 11),
+                         "heap --by via, recorded and decoded (%s)" % self.where)
+        tracked = self.json_of("via recorded", 3)
+        self.assertEqual({r["kind"]: r["count"] for r in tracked["rows"]}, self.truth["via"],
+                         "recorded by via rows of the 15 Tracked objects (%s)" % self.where)
+        odd = self.json_of("via recorded", 6)
+        self.assertEqual({r["kind"]: r["count"] for r in odd["rows"]}, self.truth["odd_via"],
+                         "recorded by via rows of the OddKeyed objects (%s)" % self.where)
 
     def test_by_rcs(self):
         result = self.json_of("tracked", 2 + KINDS.index("rcs"))

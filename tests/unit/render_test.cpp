@@ -278,9 +278,27 @@ via_rows_of_dict_values(const std::vector<std::string>& keys) {
 
 // A table of the whole reachable heap by `classifier`: the count of each kind, the table's count
 // and how many objects are reachable.
+// The partition of the whole heap; by via both from relations the walk recorded and decoded
+// again, which must agree.
 struct WholeHeapTable {
     WholeHeapTable(PyHeap& h, std::string_view classifier) {
-        Walk w(h);
+        fill(h, classifier, false);
+        if (classifier == "via") {
+            WholeHeapTable recorded;
+            recorded.fill(h, classifier, true);
+            CHECK(recorded.count_of == count_of);
+            CHECK(recorded.total == total);
+        }
+    }
+    std::map<std::string, uint64_t> count_of;
+    size_t out_of_order = 0; // rows of one size not in name order
+    uint64_t total = 0;
+    uint64_t reachable = 0;
+
+  private:
+    WholeHeapTable() = default;
+    void fill(PyHeap& h, std::string_view classifier, bool record_relations) {
+        Walk w(h, record_relations);
         Rendering r(w);
         const auto info = *heapy::classify::find_classifier(classifier);
         const heapy::heap::Referrers referrers(w.graph);
@@ -296,10 +314,6 @@ struct WholeHeapTable {
         total = result.table.count;
         reachable = r.context.reachable_end - 1;
     }
-    std::map<std::string, uint64_t> count_of;
-    size_t out_of_order = 0; // rows of one size not in name order
-    uint64_t total = 0;
-    uint64_t reachable = 0;
 };
 
 // `count` ints of one size, from `first` on.

@@ -185,10 +185,11 @@ uint64_t builtins_of(const cpython::Runtime& runtime, cpython::Reader& reader) {
 }
 } // namespace
 
-Walk::Walk(PyHeap& h)
+Walk::Walk(PyHeap& h, bool record_relations)
     : heap(h), reader(h.memory), runtime(cpython::locate_runtime(reader, h.symbols)),
       types(reader, *runtime.layout, h.symbols), decoder(reader, *runtime.layout, types),
-      roots(cpython::collect_roots(runtime, decoder)), graph(heap::walk_heap(decoder, roots)),
+      roots(cpython::collect_roots(runtime, decoder)),
+      graph(heap::walk_heap(decoder, roots, {}, record_relations)),
       namer(decoder, builtins_of(runtime, reader)) {}
 
 uint32_t Walk::node(uint64_t address) const {

@@ -90,7 +90,8 @@ std::string row(const Lines& rows, std::string_view kind);
 // What `heapy heap` does: locate the runtime, collect the roots, walk, classify.
 class Walk {
   public:
-    explicit Walk(PyHeap& heap);
+    // `record_relations`: the walk keeps the relations of the edges (as before `by via`).
+    explicit Walk(PyHeap& heap, bool record_relations = false);
 
     // The Clodo (or Type) partition of the whole reachable heap, "<kind> <count> <size>" rows in
     // heapy's order.
