@@ -81,19 +81,38 @@ Classes classes_by_text(const TextArena& texts) {
     return out;
 }
 
-// The classes each node is referred to by: classes.values[begin[i], begin[i + 1]) for node i.
+// The relations each node is referred to by (relations.values[begin[i], begin[i + 1]) for
+// node i), and their classes.
 struct ClassesByNode {
-    Grouped classes;
-    size_t class_count = 0; // of all nodes
+    Grouped relations;
+    Classes classes;
+    uint32_t class_at(uint32_t i) const { return classes.of_relation[relations.values[i]]; }
 };
 
-ClassesByNode group_by_node(size_t node_count,
-                            const heap::BigVector<std::pair<uint32_t, uint32_t>>& found,
-                            const Classes& classes) {
-    return {group_by(
-                found.size(), node_count, [&](size_t i) { return found[i].first; },
-                [&](size_t i) { return classes.of_relation[found[i].second]; }),
-            classes.text.size()};
+Grouped group_by_node(size_t node_count,
+                      const heap::BigVector<std::pair<uint32_t, uint32_t>>& found) {
+    return group_by(
+        found.size(), node_count, [&](size_t i) { return found[i].first; },
+        [&](size_t i) { return found[i].second; });
+}
+
+// The relations grouped by node and the classes of relations: the two do not depend on each
+// other, and with many relations a second thread groups while this one sorts the texts.
+ClassesByNode classes_by_node(size_t node_count, const Relations& relations) {
+    ClassesByNode out;
+    std::optional<heap::SecondThread> second;
+    if (relations.found.size() >= kNodesForTwoThreads && heap::second_thread_allowed()) {
+        second.emplace([&](const std::atomic<bool>&) {
+            out.relations = group_by_node(node_count, relations.found);
+        });
+        if (!second->started()) second.reset();
+    }
+    out.classes = classes_by_text(relations.texts);
+    if (second)
+        second->finish();
+    else
+        out.relations = group_by_node(node_count, relations.found);
+    return out;
 }
 
 uint64_t hash_words(std::span<const uint32_t> words) {
@@ -189,26 +208,27 @@ void key_nodes(const ClassesByNode& by_node, SetShare share, SetTable& table,
         members.clear();
     };
     const bool singles = share != SetShare::TopBitOne;
-    const heap::BigVector<uint32_t>& classes = by_node.classes.values;
-    const size_t node_count = by_node.classes.begin.size() - 1;
+    const size_t node_count = by_node.relations.begin.size() - 1;
+    const size_t class_count = by_node.classes.text.size();
     for (uint32_t node = 0; node < node_count; ++node) {
         if (node % kNodesPerCheckpoint == 0 && stop(node)) return;
-        const uint32_t begin = by_node.classes.begin[node], end = by_node.classes.begin[node + 1];
+        const uint32_t begin = by_node.relations.begin[node];
+        const uint32_t end = by_node.relations.begin[node + 1];
         if (begin + 1 == end) { // most nodes: one referrer, one relation
-            if (singles) keys[node] = classes[begin];
+            if (singles) keys[node] = by_node.class_at(begin);
             continue;
         }
         const auto start = members.end() - members.begin();
         if (end - begin <= kSortedUpTo) {
-            members.insert(members.end(), classes.begin() + begin, classes.begin() + end);
+            for (uint32_t i = begin; i < end; ++i) members.push_back(by_node.class_at(i));
             sort_few(members.begin() + start, members.end());
             members.erase(std::unique(members.begin() + start, members.end()), members.end());
         } else {
             // Objects referred to by millions (None, a dict key every instance has) have few
             // distinct classes: marked, not sorted.
-            if (seen.empty()) seen.resize((by_node.class_count + 63) / 64);
+            if (seen.empty()) seen.resize((class_count + 63) / 64);
             for (uint32_t i = begin; i < end; ++i) {
-                const uint32_t c = classes[i];
+                const uint32_t c = by_node.class_at(i);
                 if (!(seen[c / 64] >> (c % 64) & 1)) {
                     seen[c / 64] |= uint64_t{1} << (c % 64);
                     members.push_back(c);
@@ -238,7 +258,7 @@ void key_nodes(const ClassesByNode& by_node, SetShare share, SetTable& table,
 
 Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node) {
     constexpr std::string_view kStep = "grouping objects by how they are referred to";
-    const size_t node_count = by_node.classes.begin.size() - 1;
+    const size_t node_count = by_node.relations.begin.size() - 1;
     Sets sets;
     sets.keys.resize(node_count);
     auto set_key = [&](uint32_t node, uint32_t set) { sets.keys[node] = Sets::kSet | set; };
@@ -382,11 +402,11 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
     Relations relations = relations_of(context, referrers, whole_heap ? nullptr : &position);
     referrers = {};
     position = {};
-    Classes classes = classes_by_text(relations.texts);
-    ClassesByNode by_node = group_by_node(nodes.size(), relations.found, classes);
+    ClassesByNode by_node = classes_by_node(nodes.size(), relations);
     relations.found = {};
-    classes.of_relation = {};
     Sets sets = sets_of_nodes(context, by_node);
+    Classes classes = std::move(by_node.classes);
+    classes.of_relation = {};
     by_node = {};
     return ranked_kinds(std::move(relations.texts), std::move(classes), std::move(sets));
 }
