@@ -325,10 +325,11 @@ Rows add_rows(report::Partition& table, const std::vector<uint64_t>& size_of_kin
 // Names the rows by `names` (of the kinds), moved out; by identity, cut at the NUL.
 void name_rows(report::Partition& table, const Rows& rows, std::vector<std::string>& names,
                bool by_identity) {
+    table.kinds.resize(table.rows.size());
     for (size_t r = 0; r < table.rows.size(); ++r) {
         std::string& name = names[rows.kind_of_row[r]];
         if (by_identity) name.resize(std::min(name.size(), name.find('\0')));
-        table.rows[r].kind = std::move(name);
+        table.kinds[r] = std::move(name);
     }
 }
 

@@ -103,12 +103,7 @@ std::string SessionState::show_set(SharedNodeSet nodes, const classify::Classifi
         return report::partition_page_end(*table, first, max);
     };
     listing.json = [table, unreadable](size_t first, size_t max) {
-        report::Partition page = *table;
-        size_t end =
-            max == SIZE_MAX ? table->rows.size() : std::min(table->rows.size(), first + max);
-        page.rows.assign(table->rows.begin() + std::ptrdiff_t(std::min(first, end)),
-                         table->rows.begin() + std::ptrdiff_t(end));
-        std::string json = report::partition_json(page);
+        std::string json = report::partition_json(*table, first, max);
         if (unreadable && !json.empty() && json.back() == '}') {
             json.pop_back();
             json += fmt::format(", \"unreadable\": {}}}", unreadable);
@@ -130,7 +125,7 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
     rows.table.size = table->size;
     rows.table.classifier = "id";
     for (size_t i = 0; i < order.size(); ++i) {
-        rows.table.rows.push_back({table->rows[i].render, 1, table->rows[i].size});
+        rows.table.add_row(table->rows[i].render, 1, table->rows[i].size);
         rows.row_of.push_back(uint32_t(i));
     }
     rows.nodes = std::make_shared<const NodeSet>(std::move(order));

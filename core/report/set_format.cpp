@@ -126,16 +126,19 @@ std::string format_partition_row_set(const Partition& parent, size_t row) {
     return render_page(src).text;
 }
 
-std::string partition_json(const Partition& partition) {
+std::string partition_json(const Partition& partition, size_t first, size_t max_rows) {
     auto str = [](std::string_view s) {
         return nlohmann::json(std::string(s))
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
     std::string out = fmt::format("{{\"count\": {}, \"size\": {}, \"classifier\": {}, \"rows\": [",
                                   partition.count, partition.size, str(partition.classifier));
-    for (size_t i = 0; i < partition.rows.size(); ++i) {
+    const size_t end = partition.rows.size() - std::min(first, partition.rows.size()) > max_rows
+                           ? first + max_rows
+                           : partition.rows.size();
+    for (size_t i = first; i < end; ++i) {
         const PartitionRow& r = partition.rows[i];
-        if (i != 0) out += ", ";
+        if (i != first) out += ", ";
         out += fmt::format("{{\"kind\": {}, \"count\": {}, \"size\": {}}}", str(partition.kind(i)),
                            r.count, r.size);
     }

@@ -7,31 +7,49 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace heapy::report {
 
-// One row of a partition: a kind and the objects in it.
+// One row of a partition: the objects of its kind, and their bytes.
 struct PartitionRow {
-    std::string kind; // the classifier's name for the kind, e.g. "dict of __main__.Foo" (see
-                      // Partition::name_row)
+    uint64_t count = 0;
+    uint64_t size = 0;
+};
+
+// A row with its kind's name, to make a Partition from.
+struct NamedRow {
+    std::string kind;
     uint64_t count = 0;
     uint64_t size = 0;
 };
 
 // A partition of a set of objects, rows already in display order (heapy: size desc, then name).
 struct Partition {
+    Partition() = default;
+    Partition(uint64_t count, uint64_t size, std::string classifier, std::string header,
+              const std::vector<NamedRow>& named_rows = {})
+        : count(count), size(size), classifier(std::move(classifier)), header(std::move(header)) {
+        for (const NamedRow& row : named_rows) add_row(row.kind, row.count, row.size);
+    }
+
     uint64_t count = 0;     // objects in the whole set
     uint64_t size = 0;      // bytes in the whole set
     std::string classifier; // short name for JSON, e.g. "clodo", "type"
     std::string header;     // the classifier's column header, e.g. "Kind (class / dict of class)"
     heap::BigVector<PartitionRow> rows; // millions by via
-    // Set when the rows' `kind` is left empty and each is named when asked for: a partition of
-    // millions of rows (by via) names only the rows it shows.
+    // The classifier's name for each row's kind, e.g. "dict of __main__.Foo"; or, when
+    // `name_row` is set, none: a partition of millions of rows (by via) names only those shown.
+    std::vector<std::string> kinds;
     std::function<std::string(size_t row)> name_row = {};
 
     // The name of row `row`'s kind.
-    std::string kind(size_t row) const { return name_row ? name_row(row) : rows[row].kind; }
+    std::string kind(size_t row) const { return name_row ? name_row(row) : kinds[row]; }
+    void add_row(std::string kind, uint64_t count, uint64_t size) {
+        kinds.push_back(std::move(kind));
+        rows.push_back({count, size});
+    }
 };
 
 // heapy's rows-per-page (`max_more_lines`).
@@ -62,7 +80,9 @@ std::string format_partition_row_set(const Partition& parent, size_t row);
 // One line of JSON (no trailing newline) with every row, per DESIGN.md:
 // {"count": N, "size": B, "classifier": "clodo", "rows": [{"kind": "str", "count": n, "size": s}]}
 // Kind names are JSON-escaped; valid UTF-8 is kept, invalid bytes become U+FFFD.
-std::string partition_json(const Partition& partition);
+// `first`, `max_rows`: only those rows (a page).
+std::string partition_json(const Partition& partition, size_t first = 0,
+                           size_t max_rows = SIZE_MAX);
 
 // heapy's percentage: int('%.0f' % (part * 100.0 / whole)), 0 when whole is 0 (saturated to
 // long's range; the row text itself is exact at any magnitude).

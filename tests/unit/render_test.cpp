@@ -195,8 +195,8 @@ TEST_CASE("by idset names each object by the brief of its singleton", "[render]"
     auto result = heapy::classify::partition(r.context, r.nodes({x, y}),
                                              *heapy::classify::find_classifier("idset"));
     REQUIRE(result.table.rows.size() == 2); // equal briefs, distinct objects
-    CHECK(result.table.rows[0].kind == "<1 str: 'same'>");
-    CHECK(result.table.rows[1].kind == "<1 str: 'same'>");
+    CHECK(result.table.kind(0) == "<1 str: 'same'>");
+    CHECK(result.table.kind(1) == "<1 str: 'same'>");
     CHECK(result.table.header == "by identity set");
 }
 

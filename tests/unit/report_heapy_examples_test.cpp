@@ -16,7 +16,7 @@ using namespace heapy::report;
 
 namespace {
 Partition with_filler(Partition p, size_t filler) {
-    for (size_t i = 0; i < filler; ++i) p.rows.push_back({"filler", 1, 1});
+    for (size_t i = 0; i < filler; ++i) p.add_row("filler", 1, 1);
     return p;
 }
 IdTable with_filler(IdTable t, size_t filler) {
@@ -124,9 +124,9 @@ TEST_CASE("HEAPY.md: hp.heap() and h.more", "[report][heapy_md]") {
                                 {"__main__.Foo", 1000ULL, 56000ULL},
                                 {"frozenset", 105ULL, 45464ULL}}};
     full = with_filler(full, 184);
-    full.rows.push_back({"types.EllipsisType", 1, 16});
-    full.rows.push_back({"types.NoneType", 1, 16});
-    full.rows.push_back({"types.NotImplementedType", 1, 16});
+    full.add_row("types.EllipsisType", 1, 16);
+    full.add_row("types.NoneType", 1, 16);
+    full.add_row("types.NotImplementedType", 1, 16);
     const std::string text = dump_stat(partition_stat(full, 1795271536.458642));
     CHECK(text.substr(0, 475) == R"~(.loader: _load_stat
 .format: SetFormat

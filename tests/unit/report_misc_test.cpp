@@ -239,3 +239,21 @@ TEST_CASE("JSON stays valid for bytes that are not UTF-8", "[report][json]") {
                                "[{\"kind\": \"bad\xef\xbf\xbd\", \"count\": 1, \"size\": 2}]}");
     CHECK(paths_json({"x\xc3"}) == "{\"paths\": [\"x\xef\xbf\xbd\"]}");
 }
+
+TEST_CASE("a JSON page has the rows of the page, named or named when shown", "[report][json]") {
+    Partition named{6, 60, "via", "K", {{"a", 3, 30}, {"b", 2, 20}, {"c", 1, 10}}};
+    Partition when_shown{6, 60, "via", "K", {{"", 3, 30}, {"", 2, 20}, {"", 1, 10}}};
+    when_shown.kinds.clear();
+    when_shown.name_row = [](size_t row) { return std::string(1, char('a' + row)); };
+    const std::string second_page = "{\"count\": 6, \"size\": 60, \"classifier\": \"via\", "
+                                    "\"rows\": [{\"kind\": \"b\", \"count\": 2, \"size\": 20}]}";
+    const std::string from_second = "{\"count\": 6, \"size\": 60, \"classifier\": \"via\", "
+                                    "\"rows\": [{\"kind\": \"b\", \"count\": 2, \"size\": 20}, "
+                                    "{\"kind\": \"c\", \"count\": 1, \"size\": 10}]}";
+    for (const Partition* p : {&named, &when_shown}) {
+        CHECK(partition_json(*p, 1, 1) == second_page);
+        CHECK(partition_json(*p, 1) == from_second);
+        CHECK(partition_json(*p, 5, 10) ==
+              "{\"count\": 6, \"size\": 60, \"classifier\": \"via\", \"rows\": []}");
+    }
+}

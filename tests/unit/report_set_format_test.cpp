@@ -16,9 +16,7 @@ using namespace heapy::report;
 namespace {
 // The same partition with its rows named only when shown (as by via names them).
 Partition named_when_shown(Partition p) {
-    std::vector<std::string> names;
-    for (PartitionRow& row : p.rows) names.push_back(std::exchange(row.kind, ""));
-    p.name_row = [names](size_t row) { return names.at(row); };
+    p.name_row = [names = std::exchange(p.kinds, {})](size_t row) { return names.at(row); };
     return p;
 }
 

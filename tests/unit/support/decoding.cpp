@@ -239,9 +239,11 @@ Lines Walk::rows(classify::Classifier classifier) {
     auto info =
         classify::find_classifier(classifier == classify::Classifier::Clodo ? "clodo" : "type");
     const auto result = classify::partition(context(), nodes, *info);
+    const report::Partition& table = table_of(result);
     Lines out;
-    for (const auto& row : table_of(result).rows)
-        out.push_back(fmt::format("{} {} {}", row.kind, row.count, row.size));
+    for (size_t i = 0; i < table.rows.size(); ++i)
+        out.push_back(
+            fmt::format("{} {} {}", table.kind(i), table.rows[i].count, table.rows[i].size));
     return out;
 }
 
@@ -249,7 +251,8 @@ std::string Walk::clodo_kind(uint64_t address) {
     uint32_t n = node(address);
     if (n == heap::AddressIndex::kMissing) return "(not reached)";
     const auto result = classify::partition(context(), {n}, *classify::find_classifier("clodo"));
-    return table_of(result).rows.at(0).kind;
+    const report::Partition& table = table_of(result);
+    return table.rows.empty() ? "" : table.kind(0);
 }
 
 Lines Walk::referents(uint64_t address) const {
