@@ -50,19 +50,6 @@ heap::BigVector<uint32_t> referrers_of(const ClassifyContext& context,
     return referrers;
 }
 
-// Every relation the referrers refer to the set by: its target's position in the set and the
-// relation's number; and the text of each number.
-struct Relations {
-    heap::BigVector<std::pair<uint32_t, uint32_t>> found;
-    TextArena texts;
-};
-
-Relations relations_of(const ClassifyContext& context, std::span<const uint32_t> referrers,
-                       const heap::BigVector<uint32_t>* position) {
-    NumberedRelations numbered = find_relations(context, referrers, position);
-    return {std::move(numbered.found), std::move(numbered.texts)};
-}
-
 // Relations with equal texts (from different keys) are one class; classes are numbered in text
 // order.
 struct Classes {
@@ -89,8 +76,7 @@ struct ClassesByNode {
     uint32_t class_at(uint32_t i) const { return classes.of_relation[relations.values[i]]; }
 };
 
-Grouped group_by_node(size_t node_count,
-                      const heap::BigVector<std::pair<uint32_t, uint32_t>>& found) {
+Grouped group_by_node(size_t node_count, const NumberedRelations& found) {
     return group_by(
         found.size(), node_count, [&](size_t i) { return found[i].first; },
         [&](size_t i) { return found[i].second; });
@@ -98,12 +84,12 @@ Grouped group_by_node(size_t node_count,
 
 // The relations grouped by node and the classes of relations: the two do not depend on each
 // other, and with many relations a second thread groups while this one sorts the texts.
-ClassesByNode classes_by_node(size_t node_count, const Relations& relations) {
+ClassesByNode classes_by_node(size_t node_count, const NumberedRelations& relations) {
     ClassesByNode out;
     std::optional<heap::SecondThread> second;
-    if (relations.found.size() >= kNodesForTwoThreads && heap::second_thread_allowed()) {
+    if (relations.size() >= kNodesForTwoThreads && heap::second_thread_allowed()) {
         second.emplace([&](const std::atomic<bool>&) {
-            out.relations = group_by_node(node_count, relations.found);
+            out.relations = group_by_node(node_count, relations);
         });
         if (!second->started()) second.reset();
     }
@@ -111,7 +97,7 @@ ClassesByNode classes_by_node(size_t node_count, const Relations& relations) {
     if (second)
         second->finish();
     else
-        out.relations = group_by_node(node_count, relations.found);
+        out.relations = group_by_node(node_count, relations);
     return out;
 }
 
@@ -399,11 +385,13 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
                 bool whole_heap) {
     heap::BigVector<uint32_t> position;
     heap::BigVector<uint32_t> referrers = referrers_of(context, nodes, whole_heap, position);
-    Relations relations = relations_of(context, referrers, whole_heap ? nullptr : &position);
+    NumberedRelations relations =
+        find_relations(context, referrers, whole_heap ? nullptr : &position);
     referrers = {};
     position = {};
     ClassesByNode by_node = classes_by_node(nodes.size(), relations);
     relations.found = {};
+    relations.found_apart = {};
     Sets sets = sets_of_nodes(context, by_node);
     Classes classes = std::move(by_node.classes);
     classes.of_relation = {};

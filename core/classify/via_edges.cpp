@@ -196,16 +196,19 @@ struct SecondShare {
     heap::SecondThread thread; // last: it uses the others
 };
 
-// Adds what `other` found to `into`, renumbered by `into`'s numbers.
-void merge(Share& into, Share& other) {
+// What `own` and `other` found, `other`'s numbers made `own`'s.
+NumberedRelations merged(Share& own, Share& other) {
+    NumberedRelations out;
     const heap::BigVector<RelationKey> keys = other.ids.take_keys();
-    heap::BigVector<uint32_t> renumbered(keys.size());
+    out.renumbered.resize(keys.size());
     for (uint32_t i = 0; i < keys.size(); ++i) {
-        renumbered[i] = into.ids.id(keys[i]);
-        if (renumbered[i] == into.texts.size()) into.texts.add(other.texts[i]);
+        out.renumbered[i] = own.ids.id(keys[i]);
+        if (out.renumbered[i] == own.texts.size()) own.texts.add(other.texts[i]);
     }
-    for (const auto& [at, id] : other.found) into.found.emplace_back(at, renumbered[id]);
-    other.found = {};
+    out.found = std::move(own.found);
+    out.found_apart = std::move(other.found);
+    out.texts = std::move(own.texts);
+    return out;
 }
 
 } // namespace
@@ -232,10 +235,10 @@ NumberedRelations find_relations(const ClassifyContext& context,
     }
     if (second) {
         second->thread.finish();
-        merge(own, second->share);
-        second.reset();
+        NumberedRelations out = merged(own, second->share);
+        return out;
     }
-    return {std::move(own.found), std::move(own.texts)};
+    return {std::move(own.found), {}, {}, std::move(own.texts)};
 }
 
 } // namespace heapy::classify

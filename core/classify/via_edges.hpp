@@ -13,9 +13,21 @@ namespace heapy::classify {
 
 // The relations by which some referrers refer to the members of a set: each found one as the
 // position of its target in the set and the relation's number, and the text of each number.
+// What a second thread found stays apart (millions of entries, not copied), numbered by it and
+// made this numbering by `renumbered`.
 struct NumberedRelations {
     heap::BigVector<std::pair<uint32_t, uint32_t>> found;
+    heap::BigVector<std::pair<uint32_t, uint32_t>> found_apart;
+    heap::BigVector<uint32_t> renumbered; // of found_apart's numbers
     TextArena texts;
+
+    size_t size() const { return found.size() + found_apart.size(); }
+    // Found relation i of size(): its target's position and its number.
+    std::pair<uint32_t, uint32_t> operator[](size_t i) const {
+        if (i < found.size()) return found[i];
+        const auto [at, id] = found_apart[i - found.size()];
+        return {at, renumbered[id]};
+    }
 };
 
 // The relations by which `referrers` refer to the members of a set, found by decoding each
