@@ -26,17 +26,8 @@ struct RelationKey {
 class RelationIds {
   public:
     uint32_t id(const RelationKey& key);
-    // The key of each number, taken away.
-    heap::BigVector<RelationKey> take_keys() { return std::move(keys_); }
 
   private:
-    static constexpr uint32_t kNone = UINT32_MAX;
-    static constexpr size_t kNumberedKinds = 4;
-    static constexpr uint32_t kMaxNumbered = uint32_t{1} << 24;
-    static size_t numbered_kind(cpython::RelationKind kind);
-
-    // Indices (list items, dict keys, stack slots, set members) are numbered by a table.
-    heap::BigVector<uint32_t> by_index_[kNumberedKinds];
     heap::BigVector<RelationKey> keys_;
     IdHashSet ids_;
 };

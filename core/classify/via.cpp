@@ -78,8 +78,8 @@ struct ClassesByNode {
 
 Grouped group_by_node(size_t node_count, const NumberedRelations& found) {
     return group_by(
-        found.size(), node_count, [&](size_t i) { return found[i].first; },
-        [&](size_t i) { return found[i].second; });
+        found.size(), node_count, [&](size_t i) { return found.position(i); },
+        [&](size_t i) { return found.number(i); });
 }
 
 // The relations grouped by node and the classes of relations: the two do not depend on each

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -15,7 +16,8 @@ namespace heapy::classify {
 namespace {
 
 constexpr size_t kBlockReferrers = 1024;
-constexpr size_t kBlocksPerCheckpoint = 16;
+constexpr uint32_t kEdgesPerUnit = uint32_t{1} << 14;
+constexpr size_t kUnitsPerCheckpoint = 16;
 constexpr unsigned kCachedIdBits = 12;
 
 using Records = heap::RecordedRelations;
@@ -61,31 +63,111 @@ class InterNames {
     std::vector<std::pair<const char*, Meaning>> known_;
 };
 
+// A share of the work, claimed by one thread: referrers [first, last) whole, or (when split)
+// the recorded edges [edge_first, edge_last) of referrer `first`.
+struct Unit {
+    uint32_t first = 0, last = 0;
+    uint32_t edge_first = 0, edge_last = 0;
+    bool split() const { return edge_last != 0; }
+};
+
+// Whether the recorded edges [first, last) can be numbered in parts, by both threads: each is
+// recorded whole, and none names a field (which could be reported twice).
+bool splittable(const heap::RecordedRelations& recorded, uint32_t first, uint32_t last) {
+    for (uint32_t i = first; i < last; ++i) {
+        const uint64_t relation = recorded.relations[i];
+        if (relation == Records::kUnpacked || recorded.targets[i] == Records::kDecodeAgain)
+            return false;
+        switch (cpython::RelationKind(relation >> Records::kKindShift)) {
+        case cpython::RelationKind::Attribute:
+        case cpython::RelationKind::AttributeCName:
+        case cpython::RelationKind::InterAttribute:
+            return false;
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+// The referrers in units of kBlockReferrers referrers or about kEdgesPerUnit edges; a referrer
+// with more edges, recorded splittably (a list of millions), in units of kEdgesPerUnit of its
+// edges, so that one thread is not left alone with it. `edges`: how many the graph has.
+std::vector<Unit> units_of(const heap::ObjectGraph& graph, std::span<const uint32_t> referrers,
+                           size_t& edges) {
+    std::vector<Unit> units;
+    Unit block;
+    size_t block_edges = 0;
+    auto close_block = [&](uint32_t end) {
+        if (end > block.first) units.push_back({block.first, end});
+        block = {end, end};
+        block_edges = 0;
+    };
+    for (uint32_t i = 0; i < referrers.size(); ++i) {
+        const uint32_t referrer = referrers[i];
+        const uint32_t count = graph.edge_begin[referrer + 1] - graph.edge_begin[referrer];
+        edges += count;
+        const auto range = graph.recorded && count > kEdgesPerUnit
+                               ? graph.recorded->edges_of(referrer)
+                               : std::nullopt;
+        if (range && splittable(*graph.recorded, range->first, range->second)) {
+            close_block(i);
+            for (uint32_t e = range->first; e < range->second; e += kEdgesPerUnit)
+                units.push_back({i, i + 1, e, std::min(e + kEdgesPerUnit, range->second)});
+            block = {i + 1, i + 1};
+            continue;
+        }
+        block_edges += count;
+        if (i + 1 - block.first >= kBlockReferrers || block_edges >= kEdgesPerUnit)
+            close_block(i + 1);
+    }
+    close_block(uint32_t(referrers.size()));
+    return units;
+}
+
+// The kinds of relations by index alone, by slot (NumberedRelations::kIndexed).
+constexpr std::array<cpython::RelationKind, NumberedRelations::kIndexedKinds> indexed_kinds = {
+    cpython::RelationKind::Index, cpython::RelationKind::DictKey, cpython::RelationKind::Stack,
+    cpython::RelationKind::SetMember};
+
+// The slot of a relation by index alone (an index below 2^kIndexBits, no name or object).
+std::optional<size_t> indexed_slot(const RelationKey& key) {
+    if (key.name || key.object || uint32_t(key.kind_index) >> NumberedRelations::kIndexBits)
+        return std::nullopt;
+    const auto kind = cpython::RelationKind(key.kind_index >> 32);
+    for (size_t slot = 0; slot < indexed_kinds.size(); ++slot)
+        if (indexed_kinds[slot] == kind) return slot;
+    return std::nullopt;
+}
+
 // heapy's Via leaves out the class pointer of instances.
 bool is_class_pointer(const cpython::Relation& r) {
     return r.kind == cpython::RelationKind::InterAttribute && r.name &&
            std::string_view(r.name) == "ob_type";
 }
 
-// One thread's share: blocks of referrers claimed from a cursor shared by both threads, decoded
+// One thread's share: units of work claimed from a cursor shared by both threads, decoded
 // with one decoder, the relations found numbered by this share's own RelationIds and each new
-// one named at once (its key object was just read).
+// one named at once (its key object was just read); those by index alone only marked.
 struct Share {
     Share(const ClassifyContext& context, cpython::ObjectDecoder& decoder,
-          std::span<const uint32_t> referrers, const heap::BigVector<uint32_t>* position,
-          std::atomic<size_t>& cursor, size_t edges)
+          std::span<const uint32_t> referrers, const std::vector<Unit>& units,
+          const heap::BigVector<uint32_t>* position, std::atomic<size_t>& cursor, size_t edges)
         : graph(context.graph), decoder(decoder), texter(*context.decoder, decoder.reader()),
-          reachable_end(context.reachable_end), referrers(referrers), position(position),
-          cursor(cursor), recorded(context.graph.recorded.get()) {
+          reachable_end(context.reachable_end), referrers(referrers), units(units),
+          position(position), cursor(cursor), recorded(context.graph.recorded.get()) {
         found.reserve(edges); // address space only: untouched pages cost nothing
     }
 
-    // Decodes the next block; false when every block was claimed.
-    bool next_block() {
-        const size_t begin = cursor.fetch_add(kBlockReferrers, std::memory_order_relaxed);
-        if (begin >= referrers.size()) return false;
-        const size_t end = std::min(begin + kBlockReferrers, referrers.size());
-        for (size_t i = begin; i < end; ++i) add_relations(referrers[i]);
+    // Does the next unit; false when every unit was claimed.
+    bool next_unit() {
+        const size_t next = cursor.fetch_add(1, std::memory_order_relaxed);
+        if (next >= units.size()) return false;
+        const Unit& unit = units[next];
+        if (unit.split())
+            add_recorded_edges(referrers[unit.first], unit.edge_first, unit.edge_last);
+        else
+            for (uint32_t i = unit.first; i < unit.last; ++i) add_relations(referrers[i]);
         return true;
     }
 
@@ -98,10 +180,7 @@ struct Share {
             if (at == UINT32_MAX || (unreachable_referrer && edge.target < reachable_end) ||
                 is_class_pointer(edge.relation))
                 continue;
-            const RelationKey key = RelationKey::of(edge.relation, edge.root_name);
-            const uint32_t id = ids.id(key);
-            if (id == texts.size()) texter.add(key, texts);
-            found.emplace_back(at, id);
+            found.emplace_back(at, number_of(RelationKey::of(edge.relation, edge.root_name)));
         }
     }
 
@@ -109,8 +188,14 @@ struct Share {
     bool add_recorded_relations(uint32_t referrer) {
         const auto range = recorded->edges_of(referrer);
         if (!range || !plainly_recorded(range->first, range->second)) return false;
+        add_recorded_edges(referrer, range->first, range->second);
+        return true;
+    }
+
+    // The relations of the recorded edges [first, last) of `referrer`.
+    void add_recorded_edges(uint32_t referrer, uint32_t first, uint32_t last) {
         const bool unreachable_referrer = referrer >= reachable_end;
-        for (uint32_t i = range->first; i < range->second; ++i) {
+        for (uint32_t i = first; i < last; ++i) {
             const uint32_t target = recorded->targets[i];
             if (target == heap::AddressIndex::kMissing) continue;
             const uint32_t at = position_of(target);
@@ -119,7 +204,6 @@ struct Share {
             if (inter_names.is_class_pointer(relation)) continue;
             found.emplace_back(at, id_of(relation));
         }
-        return true;
     }
 
     // Whether the edges [first, last) are recorded whole, no field twice to one target (which
@@ -143,11 +227,26 @@ struct Share {
     uint32_t id_of(uint64_t relation) {
         CachedId& cached = cached_ids[(relation * 0x9e3779b97f4a7c15ULL) >> (64 - kCachedIdBits)];
         if (cached.relation == relation) return cached.id;
-        const RelationKey key = RelationKey::of(Records::unpack(relation), {});
-        const uint32_t id = ids.id(key);
-        if (id == texts.size()) texter.add(key, texts);
+        const uint32_t id = number_of(RelationKey::of(Records::unpack(relation), {}));
         cached = {relation, id};
         return id;
+    }
+
+    // The number of a relation, its text made when new; by index alone, marked used.
+    uint32_t number_of(const RelationKey& key) {
+        const std::optional<size_t> slot = indexed_slot(key);
+        if (!slot) {
+            const uint32_t id = ids.id(key);
+            if (id == texts.size()) texter.add(key, texts);
+            return id;
+        }
+        const auto index = uint32_t(key.kind_index);
+        std::vector<uint64_t>& used = used_indices[*slot];
+        if (index / 64 >= used.size())
+            used.resize(std::max<size_t>(index / 64 + 1, used.size() * 2));
+        used[index / 64] |= uint64_t{1} << (index % 64);
+        return NumberedRelations::kIndexed | uint32_t(*slot) << NumberedRelations::kIndexBits |
+               index;
     }
 
     uint32_t position_of(uint32_t target) const {
@@ -160,6 +259,7 @@ struct Share {
     RelationTexter texter;
     const uint32_t reachable_end;
     const std::span<const uint32_t> referrers;
+    const std::vector<Unit>& units;
     const heap::BigVector<uint32_t>* const position;
     std::atomic<size_t>& cursor;
     std::vector<heap::NamedEdge> edges;
@@ -174,19 +274,21 @@ struct Share {
     heap::BigVector<std::pair<uint32_t, uint32_t>> found;
     RelationIds ids;
     TextArena texts; // of each number
+    // Of each kind of relation by index alone: a bit per index found.
+    std::array<std::vector<uint64_t>, NumberedRelations::kIndexedKinds> used_indices;
 };
 
 // The second thread's share, with a reader and decoder of its own.
 struct SecondShare {
     SecondShare(const ClassifyContext& context, std::span<const uint32_t> referrers,
-                const heap::BigVector<uint32_t>* position, std::atomic<size_t>& cursor,
-                size_t edges)
+                const std::vector<Unit>& units, const heap::BigVector<uint32_t>* position,
+                std::atomic<size_t>& cursor, size_t edges)
         : reader(context.decoder->reader().memory()),
           decoder(reader, context.decoder->layout(), context.decoder->types()),
-          share(context, decoder, referrers, position, cursor, edges),
+          share(context, decoder, referrers, units, position, cursor, edges),
           thread([this, interpreter = context.decoder->interpreter()](const auto& stop) {
               decoder.set_interpreter(interpreter);
-              while (!stop.load(std::memory_order_relaxed) && share.next_block()) {
+              while (!stop.load(std::memory_order_relaxed) && share.next_unit()) {
               }
           }) {}
 
@@ -196,18 +298,35 @@ struct SecondShare {
     heap::SecondThread thread; // last: it uses the others
 };
 
-// What `own` and `other` found, `other`'s numbers made `own`'s.
-NumberedRelations merged(Share& own, Share& other) {
+// What `own` and `other` (if any) found, `other`'s numbers after `own`'s, then the relations by
+// index alone that either found, numbered and named.
+NumberedRelations merged(Share& own, Share* other) {
     NumberedRelations out;
-    const heap::BigVector<RelationKey> keys = other.ids.take_keys();
-    out.renumbered.resize(keys.size());
-    for (uint32_t i = 0; i < keys.size(); ++i) {
-        out.renumbered[i] = own.ids.id(keys[i]);
-        if (out.renumbered[i] == own.texts.size()) own.texts.add(other.texts[i]);
-    }
     out.found = std::move(own.found);
-    out.found_apart = std::move(other.found);
     out.texts = std::move(own.texts);
+    if (other) {
+        out.apart_from = uint32_t(out.texts.size());
+        out.texts.append(other->texts);
+        out.found_apart = std::move(other->found);
+    }
+    for (size_t slot = 0; slot < NumberedRelations::kIndexedKinds; ++slot) {
+        std::vector<uint64_t>& used = own.used_indices[slot];
+        if (other) {
+            const std::vector<uint64_t>& more = other->used_indices[slot];
+            if (more.size() > used.size()) used.resize(more.size());
+            for (size_t w = 0; w < more.size(); ++w) used[w] |= more[w];
+        }
+        if (used.empty()) continue;
+        heap::BigVector<uint32_t>& numbers = out.indexed[slot];
+        numbers.resize(used.size() * 64);
+        const uint64_t kind = uint64_t(indexed_kinds[slot]) << 32;
+        for (size_t w = 0; w < used.size(); ++w)
+            for (uint64_t bits = used[w]; bits != 0; bits &= bits - 1) {
+                const auto index = uint32_t(w * 64 + size_t(std::countr_zero(bits)));
+                numbers[index] = uint32_t(out.texts.size());
+                own.texter.add({kind | index, 0, 0}, out.texts);
+            }
+    }
     return out;
 }
 
@@ -217,28 +336,23 @@ NumberedRelations find_relations(const ClassifyContext& context,
                                  std::span<const uint32_t> referrers,
                                  const heap::BigVector<uint32_t>* position) {
     size_t edges = 0;
-    for (uint32_t referrer : referrers)
-        edges += context.graph.edge_begin[referrer + 1] - context.graph.edge_begin[referrer];
+    const std::vector<Unit> units = units_of(context.graph, referrers, edges);
     std::atomic<size_t> cursor{0};
-    Share own(context, *context.decoder, referrers, position, cursor, edges);
+    Share own(context, *context.decoder, referrers, units, position, cursor, edges);
     std::optional<SecondShare> second;
     if (heap::second_thread_allowed(context.decoder->reader().memory())) {
-        second.emplace(context, referrers, position, cursor, edges);
+        second.emplace(context, referrers, units, position, cursor, edges);
         if (!second->thread.started()) second.reset();
     }
-    for (size_t blocks = 0;; ++blocks) {
-        if (blocks % kBlocksPerCheckpoint == 0)
+    for (size_t done = 0;; ++done) {
+        if (done % kUnitsPerCheckpoint == 0)
             context.checkpoint("finding how objects are referred to",
-                               std::min(cursor.load(std::memory_order_relaxed), referrers.size()),
-                               referrers.size());
-        if (!own.next_block()) break;
+                               std::min(cursor.load(std::memory_order_relaxed), units.size()),
+                               units.size());
+        if (!own.next_unit()) break;
     }
-    if (second) {
-        second->thread.finish();
-        NumberedRelations out = merged(own, second->share);
-        return out;
-    }
-    return {std::move(own.found), {}, {}, std::move(own.texts)};
+    if (second) second->thread.finish();
+    return merged(own, second ? &second->share : nullptr);
 }
 
 } // namespace heapy::classify
