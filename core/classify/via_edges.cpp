@@ -1,5 +1,6 @@
 #include "core/classify/via_edges.hpp"
 
+#include "core/classify/kinds.hpp"
 #include "core/classify/via_relations.hpp"
 #include "core/heap/named_edges.hpp"
 #include "core/heap/second_thread.hpp"
@@ -298,34 +299,67 @@ struct SecondShare {
     heap::SecondThread thread; // last: it uses the others
 };
 
+using UsedIndices = std::array<std::vector<uint64_t>, NumberedRelations::kIndexedKinds>;
+
+// Names the relations by index alone marked in `used`, part `part` of `parts` of each kind's
+// bits: into `texts`, numbered in `numbers` by their places there.
+void name_indexed(
+    const UsedIndices& used, size_t part, size_t parts, RelationTexter& texter, TextArena& texts,
+    std::array<heap::BigVector<uint32_t>, NumberedRelations::kIndexedKinds>& numbers) {
+    for (size_t slot = 0; slot < used.size(); ++slot) {
+        const uint64_t kind = uint64_t(indexed_kinds[slot]) << 32;
+        const size_t words = used[slot].size();
+        for (size_t w = words * part / parts; w < words * (part + 1) / parts; ++w)
+            for (uint64_t bits = used[slot][w]; bits != 0; bits &= bits - 1) {
+                const auto index = uint32_t(w * 64 + size_t(std::countr_zero(bits)));
+                numbers[slot][index] = uint32_t(texts.size());
+                texter.add({kind | index, 0, 0}, texts);
+            }
+    }
+}
+
 // What `own` and `other` (if any) found, `other`'s numbers after `own`'s, then the relations by
-// index alone that either found, numbered and named.
+// index alone that either found, numbered and named (by both, when there are many).
 NumberedRelations merged(Share& own, Share* other) {
     NumberedRelations out;
     out.found = std::move(own.found);
     out.texts = std::move(own.texts);
+    UsedIndices& used = own.used_indices;
+    size_t used_words = 0;
     if (other) {
         out.apart_from = uint32_t(out.texts.size());
         out.texts.append(other->texts);
         out.found_apart = std::move(other->found);
-    }
-    for (size_t slot = 0; slot < NumberedRelations::kIndexedKinds; ++slot) {
-        std::vector<uint64_t>& used = own.used_indices[slot];
-        if (other) {
+        for (size_t slot = 0; slot < used.size(); ++slot) {
             const std::vector<uint64_t>& more = other->used_indices[slot];
-            if (more.size() > used.size()) used.resize(more.size());
-            for (size_t w = 0; w < more.size(); ++w) used[w] |= more[w];
+            if (more.size() > used[slot].size()) used[slot].resize(more.size());
+            for (size_t w = 0; w < more.size(); ++w) used[slot][w] |= more[w];
         }
-        if (used.empty()) continue;
-        heap::BigVector<uint32_t>& numbers = out.indexed[slot];
-        numbers.resize(used.size() * 64);
-        const uint64_t kind = uint64_t(indexed_kinds[slot]) << 32;
-        for (size_t w = 0; w < used.size(); ++w)
-            for (uint64_t bits = used[w]; bits != 0; bits &= bits - 1) {
-                const auto index = uint32_t(w * 64 + size_t(std::countr_zero(bits)));
-                numbers[index] = uint32_t(out.texts.size());
-                own.texter.add({kind | index, 0, 0}, out.texts);
-            }
+    }
+    for (size_t slot = 0; slot < used.size(); ++slot) {
+        out.indexed[slot].resize(used[slot].size() * 64);
+        used_words += used[slot].size();
+    }
+    TextArena second_texts;
+    std::optional<heap::SecondThread> second;
+    if (other && used_words * 64 >= kNodesForTwoThreads) {
+        second.emplace([&](const std::atomic<bool>&) {
+            name_indexed(used, 1, 2, other->texter, second_texts, out.indexed);
+        });
+        if (!second->started()) second.reset();
+    }
+    name_indexed(used, 0, second ? 2 : 1, own.texter, out.texts, out.indexed);
+    if (second) {
+        second->finish();
+        // The second part's numbers go on after the first part's texts.
+        const auto offset = uint32_t(out.texts.size());
+        out.texts.append(second_texts);
+        for (size_t slot = 0; slot < used.size(); ++slot) {
+            const size_t words = used[slot].size();
+            for (size_t w = words / 2; w < words; ++w)
+                for (uint64_t bits = used[slot][w]; bits != 0; bits &= bits - 1)
+                    out.indexed[slot][w * 64 + size_t(std::countr_zero(bits))] += offset;
+        }
     }
     return out;
 }

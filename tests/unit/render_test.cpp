@@ -441,6 +441,24 @@ TEST_CASE("by via names tens of thousands of relations", "[render][partition]") 
     CHECK(via.count_of.size() >= size_t(kItems));
 }
 
+TEST_CASE("by via of a list of more items than one thread names alone", "[render][partition]") {
+    // Recorded, the list's edges are split between the threads, and the [i] of its items named
+    // at the end in two parts (with HEAPY_TEST_CONCURRENT_IMAGES=1); a tuple holds two of them.
+    Program p;
+    PyHeap& h = p.h;
+    constexpr int kItems = 140000;
+    const std::vector<uint64_t> items = ints_from(h, 500000, kItems);
+    p.global("l", h.list(items));
+    p.global("t", h.tuple({items[kItems - 1], items[7]}));
+    WholeHeapTable via(h, "via");
+    CHECK(via.count_of["'[0]'"] == 1);
+    CHECK(via.count_of["'[139998]'"] == 1);
+    CHECK(via.count_of["'[0]', '[139999]'"] == 1);
+    CHECK(via.count_of["'[1]', '[7]'"] == 1);
+    CHECK(via.count_of["'[70000]'"] == 1);
+    CHECK(via.total == via.reachable);
+}
+
 TEST_CASE("by rcs of more objects than one thread groups alone", "[render][partition]") {
     // The referrers' kinds of the second half of the nodes are found in a second thread.
     Program p;
