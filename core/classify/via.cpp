@@ -161,54 +161,41 @@ template <class It> void sort_few(It first, It last) {
     }
 }
 
-// Which sets of several classes a pass over the nodes numbers: every one, or those whose hash
-// has its top bit 0 (besides every node of one class) or 1 (nothing else). Two threads split
-// the sets so; each then finds its sets apart from the other's.
-enum class SetShare { Every, TopBitZero, TopBitOne };
-
-// The keys of the nodes of `share`, sets numbered in `table`: a node of one class into `keys`,
-// a node of several by `set_key(node, set)`. `stop(done)` is asked every kNodesPerCheckpoint
-// nodes, and true ends the work early.
-template <class SetKey, class Stop>
-void key_nodes(const ClassesByNode& by_node, SetShare share, SetTable& table,
-               heap::BigVector<uint32_t>& keys, SetKey&& set_key, Stop&& stop) {
-    // Sets of several classes are numbered in batches, the table slots of a batch loaded ahead
-    // together: millions of distinct sets make a table far bigger than the caches.
-    struct Pending {
+// The sets of several classes of some nodes, waiting to be numbered: their classes end to end.
+struct PendingSets {
+    struct Entry {
         uint32_t node;
         uint32_t begin, end; // in `members`
         uint64_t hash;
     };
-    constexpr size_t kBatch = 16;
-    std::array<Pending, kBatch> pending;
-    size_t pending_count = 0;
+    std::vector<Entry> entries;
     std::vector<uint32_t> members;
+};
+
+// Keys the nodes [first, last): a node of one class by it in `keys`; the set of classes (sorted,
+// distinct) of any other into `pending`. `stop(done)` is asked every kNodesPerCheckpoint nodes,
+// and true ends the work early.
+template <class Stop>
+void key_nodes(const ClassesByNode& by_node, uint32_t first, uint32_t last,
+               heap::BigVector<uint32_t>& keys, PendingSets& pending, Stop&& stop) {
     constexpr uint32_t kSortedUpTo = 32;
     std::vector<uint64_t> seen; // a bit per class
-    auto number_pending = [&] {
-        for (size_t i = 0; i < pending_count; ++i) {
-            const Pending& p = pending[i];
-            set_key(p.node, table.number({members.data() + p.begin, p.end - p.begin}, p.hash));
-        }
-        pending_count = 0;
-        members.clear();
-    };
-    const bool singles = share != SetShare::TopBitOne;
-    const size_t node_count = by_node.relations.begin.size() - 1;
+    std::vector<uint32_t>& members = pending.members;
     const size_t class_count = by_node.classes.text.size();
-    for (uint32_t node = 0; node < node_count; ++node) {
-        if (node % kNodesPerCheckpoint == 0 && stop(node)) return;
+    for (uint32_t node = first; node < last; ++node) {
+        if ((node - first) % kNodesPerCheckpoint == 0 && stop(node - first)) return;
         const uint32_t begin = by_node.relations.begin[node];
         const uint32_t end = by_node.relations.begin[node + 1];
         if (begin + 1 == end) { // most nodes: one referrer, one relation
-            if (singles) keys[node] = by_node.class_at(begin);
+            keys[node] = by_node.class_at(begin);
             continue;
         }
-        const auto start = members.end() - members.begin();
+        const auto start = members.size();
         if (end - begin <= kSortedUpTo) {
             for (uint32_t i = begin; i < end; ++i) members.push_back(by_node.class_at(i));
-            sort_few(members.begin() + start, members.end());
-            members.erase(std::unique(members.begin() + start, members.end()), members.end());
+            sort_few(members.begin() + std::ptrdiff_t(start), members.end());
+            members.erase(std::unique(members.begin() + std::ptrdiff_t(start), members.end()),
+                          members.end());
         } else {
             // Objects referred to by millions (None, a dict key every instance has) have few
             // distinct classes: marked, not sorted.
@@ -220,26 +207,52 @@ void key_nodes(const ClassesByNode& by_node, SetShare share, SetTable& table,
                     members.push_back(c);
                 }
             }
-            for (auto c = members.begin() + start; c != members.end(); ++c)
+            for (auto c = members.begin() + std::ptrdiff_t(start); c != members.end(); ++c)
                 seen[*c / 64] &= ~(uint64_t{1} << (*c % 64));
-            sort_few(members.begin() + start, members.end());
+            sort_few(members.begin() + std::ptrdiff_t(start), members.end());
         }
-        const std::span<const uint32_t> set(members.data() + start, members.size() - size_t(start));
+        const std::span<const uint32_t> set(members.data() + start, members.size() - start);
         if (set.size() == 1) {
-            if (singles) keys[node] = set.front();
-            members.resize(size_t(start));
+            keys[node] = set.front();
+            members.resize(start);
             continue;
         }
-        const uint64_t hash = hash_words(set);
-        if (share != SetShare::Every && (hash >> 63) != (share == SetShare::TopBitOne)) {
-            members.resize(size_t(start));
-            continue;
-        }
-        table.prefetch(hash);
-        pending[pending_count++] = {node, uint32_t(start), uint32_t(members.size()), hash};
-        if (pending_count == kBatch) number_pending();
+        pending.entries.push_back(
+            {node, uint32_t(start), uint32_t(members.size()), hash_words(set)});
     }
-    number_pending();
+}
+
+// Which pending sets a pass numbers: every one, or those whose hash has its top bit 0 or 1. Two
+// threads split the sets so, each numbering its sets apart from the other's.
+enum class SetShare { Every, TopBitZero, TopBitOne };
+
+// Numbers the sets of `share` in `parts` in `table`, telling `set_key(node, set)`.
+template <class SetKey>
+void number_sets(std::span<const PendingSets> parts, SetShare share, SetTable& table,
+                 SetKey&& set_key) {
+    // In batches, the table slots of a batch loaded ahead together: millions of distinct sets
+    // make a table far bigger than the caches.
+    constexpr size_t kBatch = 16;
+    std::array<std::pair<const PendingSets*, const PendingSets::Entry*>, kBatch> batch;
+    size_t batched = 0;
+    auto number_batch = [&] {
+        for (size_t i = 0; i < batched; ++i) {
+            const auto& [part, entry] = batch[i];
+            const std::span<const uint32_t> members(part->members.data() + entry->begin,
+                                                    entry->end - entry->begin);
+            set_key(entry->node, table.number(members, entry->hash));
+        }
+        batched = 0;
+    };
+    for (const PendingSets& part : parts)
+        for (const PendingSets::Entry& entry : part.entries) {
+            if (share != SetShare::Every && (entry.hash >> 63) != (share == SetShare::TopBitOne))
+                continue;
+            table.prefetch(entry.hash);
+            batch[batched++] = {&part, &entry};
+            if (batched == kBatch) number_batch();
+        }
+    number_batch();
 }
 
 Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node) {
@@ -248,25 +261,43 @@ Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node)
     Sets sets;
     sets.keys.resize(node_count);
     auto set_key = [&](uint32_t node, uint32_t set) { sets.keys[node] = Sets::kSet | set; };
-    // From many nodes a second thread numbers the sets whose hash has its top bit 1: both
-    // threads go over every node, each numbering half the sets (whatever the nodes' order).
+    // From many nodes, two threads: each keys the nodes of half the relations, then each numbers
+    // the sets whose hash has its top bit 0 (this one) or 1, whichever half they came from.
+    std::array<PendingSets, 2> pending;
+    bool two = node_count >= kNodesForTwoThreads && heap::second_thread_allowed();
+    if (two) {
+        const heap::BigVector<uint32_t>& begin = by_node.relations.begin;
+        const auto split = uint32_t(std::upper_bound(begin.begin(), begin.end(), begin.back() / 2) -
+                                    begin.begin() - 1);
+        heap::SecondThread second([&](const std::atomic<bool>& stop) {
+            key_nodes(by_node, split, uint32_t(node_count), sets.keys, pending[1],
+                      [&](size_t) { return stop.load(std::memory_order_relaxed); });
+        });
+        two = second.started();
+        if (two) {
+            key_nodes(by_node, 0, split, sets.keys, pending[0], [&](size_t done) {
+                context.checkpoint(kStep, 2 * done, node_count);
+                return false;
+            });
+            second.finish();
+        }
+    }
+    if (!two)
+        key_nodes(by_node, 0, uint32_t(node_count), sets.keys, pending[0], [&](size_t done) {
+            context.checkpoint(kStep, done, node_count);
+            return false;
+        });
     SetTable second_sets;
     heap::BigVector<std::pair<uint32_t, uint32_t>> second_keys; // a node, its set
     std::optional<heap::SecondThread> second;
-    if (node_count >= kNodesForTwoThreads && heap::second_thread_allowed()) {
-        second.emplace([&](const std::atomic<bool>& stop) {
-            key_nodes(
-                by_node, SetShare::TopBitOne, second_sets, sets.keys,
-                [&](uint32_t node, uint32_t set) { second_keys.emplace_back(node, set); },
-                [&](size_t) { return stop.load(std::memory_order_relaxed); });
+    if (two) {
+        second.emplace([&](const std::atomic<bool>&) {
+            number_sets(pending, SetShare::TopBitOne, second_sets,
+                        [&](uint32_t node, uint32_t set) { second_keys.emplace_back(node, set); });
         });
         if (!second->started()) second.reset();
     }
-    key_nodes(by_node, second ? SetShare::TopBitZero : SetShare::Every, sets.table, sets.keys,
-              set_key, [&](size_t done) {
-                  context.checkpoint(kStep, done, node_count);
-                  return false;
-              });
+    number_sets(pending, second ? SetShare::TopBitZero : SetShare::Every, sets.table, set_key);
     sets.table.freeze();
     if (second) {
         second->finish();
