@@ -474,9 +474,9 @@ TEST_CASE("by rcs of more objects than one thread groups alone", "[render][parti
 }
 
 TEST_CASE("by via of more objects than one thread groups alone", "[render][partition]") {
-    // Two threads go over every node, each numbering the sets of relations whose hash falls to
-    // it. The ts (walked breadth first, on both sides of the middle) have one set of relations:
-    // one row.
+    // Two threads each gather the sets of half the relations, then each numbers the sets whose
+    // hash falls to it, from both halves. The ts (walked breadth first, on both sides of the
+    // middle) have one set of relations: one row.
     Program p;
     PyHeap& h = p.h;
     constexpr int kItems = 50000;
