@@ -72,31 +72,35 @@ struct Unit {
     bool split() const { return edge_last != 0; }
 };
 
-// Whether the recorded edges [first, last) can be numbered in parts, by both threads: each is
-// recorded whole, and none names a field (which could be reported twice).
-bool splittable(const heap::RecordedRelations& recorded, uint32_t first, uint32_t last) {
+// Whether the recorded edges [first, last) say every relation plainly: each recorded whole, and
+// no field twice to one target (which named_edges() counts once when it is the same field), nor
+// more than a few fields. They can then be numbered in any parts, by either thread.
+bool plainly_recorded(const heap::RecordedRelations& recorded, uint32_t first, uint32_t last,
+                      InterNames& inter_names, std::vector<uint32_t>& field_targets) {
+    constexpr size_t kMaxFields = 64;
+    field_targets.clear();
     for (uint32_t i = first; i < last; ++i) {
         const uint64_t relation = recorded.relations[i];
-        if (relation == Records::kUnpacked || recorded.targets[i] == Records::kDecodeAgain)
+        const uint32_t target = recorded.targets[i];
+        if (relation == Records::kUnpacked || target == Records::kDecodeAgain) return false;
+        if (target == heap::AddressIndex::kMissing || !inter_names.names_a_field(relation))
+            continue;
+        if (field_targets.size() == kMaxFields ||
+            std::ranges::find(field_targets, target) != field_targets.end())
             return false;
-        switch (cpython::RelationKind(relation >> Records::kKindShift)) {
-        case cpython::RelationKind::Attribute:
-        case cpython::RelationKind::AttributeCName:
-        case cpython::RelationKind::InterAttribute:
-            return false;
-        default:
-            break;
-        }
+        field_targets.push_back(target);
     }
     return true;
 }
 
 // The referrers in units of kBlockReferrers referrers or about kEdgesPerUnit edges; a referrer
-// with more edges, recorded splittably (a list of millions), in units of kEdgesPerUnit of its
+// with more edges, recorded plainly (a list of millions), in units of kEdgesPerUnit of its
 // edges, so that one thread is not left alone with it. `edges`: how many the graph has.
 std::vector<Unit> units_of(const heap::ObjectGraph& graph, std::span<const uint32_t> referrers,
                            size_t& edges) {
     std::vector<Unit> units;
+    InterNames inter_names;
+    std::vector<uint32_t> field_targets;
     Unit block;
     size_t block_edges = 0;
     auto close_block = [&](uint32_t end) {
@@ -111,7 +115,8 @@ std::vector<Unit> units_of(const heap::ObjectGraph& graph, std::span<const uint3
         const auto range = graph.recorded && count > kEdgesPerUnit
                                ? graph.recorded->edges_of(referrer)
                                : std::nullopt;
-        if (range && splittable(*graph.recorded, range->first, range->second)) {
+        if (range && plainly_recorded(*graph.recorded, range->first, range->second, inter_names,
+                                      field_targets)) {
             close_block(i);
             for (uint32_t e = range->first; e < range->second; e += kEdgesPerUnit)
                 units.push_back({i, i + 1, e, std::min(e + kEdgesPerUnit, range->second)});
@@ -188,7 +193,9 @@ struct Share {
     // From what the walk recorded, when it says every edge of `referrer` plainly.
     bool add_recorded_relations(uint32_t referrer) {
         const auto range = recorded->edges_of(referrer);
-        if (!range || !plainly_recorded(range->first, range->second)) return false;
+        if (!range ||
+            !plainly_recorded(*recorded, range->first, range->second, inter_names, field_targets))
+            return false;
         add_recorded_edges(referrer, range->first, range->second);
         return true;
     }
@@ -205,22 +212,6 @@ struct Share {
             if (inter_names.is_class_pointer(relation)) continue;
             found.emplace_back(at, id_of(relation));
         }
-    }
-
-    // Whether the edges [first, last) are recorded whole, no field twice to one target (which
-    // named_edges() counts once, when it is the same field).
-    bool plainly_recorded(uint32_t first, uint32_t last) {
-        field_targets.clear();
-        for (uint32_t i = first; i < last; ++i) {
-            const uint64_t relation = recorded->relations[i];
-            const uint32_t target = recorded->targets[i];
-            if (relation == Records::kUnpacked || target == Records::kDecodeAgain) return false;
-            if (target == heap::AddressIndex::kMissing || !inter_names.names_a_field(relation))
-                continue;
-            if (std::ranges::find(field_targets, target) != field_targets.end()) return false;
-            field_targets.push_back(target);
-        }
-        return true;
     }
 
     // The number of a packed relation: most are few and repeated (an attribute of every
