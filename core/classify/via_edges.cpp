@@ -1,6 +1,7 @@
 #include "core/classify/via_edges.hpp"
 
 #include "core/classify/kinds.hpp"
+#include "core/classify/relation_ids.hpp"
 #include "core/classify/via_relations.hpp"
 #include "core/heap/named_edges.hpp"
 #include "core/heap/second_thread.hpp"

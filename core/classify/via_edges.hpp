@@ -1,7 +1,6 @@
 #pragma once
 
 #include "core/classify/classifier.hpp"
-#include "core/classify/relation_ids.hpp"
 #include "core/classify/text_order.hpp"
 #include "core/heap/huge_pages.hpp"
 
