@@ -21,17 +21,18 @@ constexpr size_t kNodesPerCheckpoint = size_t{1} << 16;
 constexpr size_t kNodesForTwoThreads = size_t{1} << 17;
 
 // Does `work(half, begin, end, stop)` over nodes [0, count): from kNodesForTwoThreads nodes on
-// (unless HEAPY_WALK_THREADS=1), half 1 = [count / 2, count) in a second thread while half 0 is
-// done here, else half 0 is everything. `stop(done)`, called by the work every
-// kNodesPerCheckpoint nodes, says whether to end early; in this thread it reports progress as
-// `step` and throws heapy::Interrupted at Ctrl-C. Returns where half 1 begins (count: no half 1).
+// (unless HEAPY_WALK_THREADS=1), half 1 = [split, count) in a second thread while half 0 is
+// done here (`split`: count / 2 unless given), else half 0 is everything. `stop(done)`, called by
+// the work every kNodesPerCheckpoint nodes, says whether to end early; in this thread it reports
+// progress as `step` and throws heapy::Interrupted at Ctrl-C. Returns where half 1 begins (count:
+// no half 1).
 template <class Work>
 size_t in_two_halves(const ClassifyContext& context, size_t count, std::string_view step,
-                     Work&& work) {
+                     Work&& work, std::optional<size_t> given_split = std::nullopt) {
     size_t split = count;
     std::optional<heap::SecondThread> second;
     if (count >= kNodesForTwoThreads && heap::second_thread_allowed()) {
-        split = count / 2;
+        split = given_split.value_or(count / 2);
         second.emplace([&](const std::atomic<bool>& stop) {
             work(1, split, count, [&](size_t) { return stop.load(std::memory_order_relaxed); });
         });

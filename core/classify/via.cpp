@@ -264,29 +264,16 @@ Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node)
     // From many nodes, two threads: each keys the nodes of half the relations, then each numbers
     // the sets whose hash has its top bit 0 (this one) or 1, whichever half they came from.
     std::array<PendingSets, 2> pending;
-    bool two = node_count >= kNodesForTwoThreads && heap::second_thread_allowed();
-    if (two) {
-        const heap::BigVector<uint32_t>& begin = by_node.relations.begin;
-        const auto split = uint32_t(std::upper_bound(begin.begin(), begin.end(), begin.back() / 2) -
-                                    begin.begin() - 1);
-        heap::SecondThread second([&](const std::atomic<bool>& stop) {
-            key_nodes(by_node, split, uint32_t(node_count), sets.keys, pending[1],
-                      [&](size_t) { return stop.load(std::memory_order_relaxed); });
-        });
-        two = second.started();
-        if (two) {
-            key_nodes(by_node, 0, split, sets.keys, pending[0], [&](size_t done) {
-                context.checkpoint(kStep, 2 * done, node_count);
-                return false;
-            });
-            second.finish();
-        }
-    }
-    if (!two)
-        key_nodes(by_node, 0, uint32_t(node_count), sets.keys, pending[0], [&](size_t done) {
-            context.checkpoint(kStep, done, node_count);
-            return false;
-        });
+    const heap::BigVector<uint32_t>& begin = by_node.relations.begin;
+    const auto half_the_relations =
+        size_t(std::upper_bound(begin.begin(), begin.end(), begin.back() / 2) - begin.begin() - 1);
+    const bool two =
+        in_two_halves(
+            context, node_count, kStep,
+            [&](size_t half, size_t first, size_t last, auto&& stop) {
+                key_nodes(by_node, uint32_t(first), uint32_t(last), sets.keys, pending[half], stop);
+            },
+            half_the_relations) < node_count;
     SetTable second_sets;
     heap::BigVector<std::pair<uint32_t, uint32_t>> second_keys; // a node, its set
     std::optional<heap::SecondThread> second;

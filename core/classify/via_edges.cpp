@@ -81,10 +81,10 @@ bool plainly_recorded(const heap::RecordedRelations& recorded, uint32_t first, u
     constexpr size_t kMaxFields = 64;
     field_targets.clear();
     for (uint32_t i = first; i < last; ++i) {
-        const uint64_t relation = recorded.relations[i];
+        if (!recorded.whole(i)) return false;
         const uint32_t target = recorded.targets[i];
-        if (relation == Records::kUnpacked || target == Records::kDecodeAgain) return false;
-        if (target == heap::AddressIndex::kMissing || !inter_names.names_a_field(relation))
+        if (target == heap::AddressIndex::kMissing ||
+            !inter_names.names_a_field(recorded.relations[i]))
             continue;
         if (field_targets.size() == kMaxFields ||
             std::ranges::find(field_targets, target) != field_targets.end())
@@ -293,18 +293,26 @@ struct SecondShare {
 
 using UsedIndices = std::array<std::vector<uint64_t>, NumberedRelations::kIndexedKinds>;
 
+// The words [first, last) of `slot`'s bits in `used`, part `part` of `parts` of them.
+std::pair<size_t, size_t> words_of(const UsedIndices& used, size_t slot, size_t part,
+                                   size_t parts) {
+    const size_t words = used[slot].size();
+    return {words * part / parts, words * (part + 1) / parts};
+}
+
 // Names the relations by index alone marked in `used`, part `part` of `parts` of each kind's
-// bits: into `texts`, numbered in `numbers` by their places there.
+// bits: into `texts`, numbered in `numbers` from `first` on.
 void name_indexed(
-    const UsedIndices& used, size_t part, size_t parts, RelationTexter& texter, TextArena& texts,
+    const UsedIndices& used, size_t part, size_t parts, uint32_t first, RelationTexter& texter,
+    TextArena& texts,
     std::array<heap::BigVector<uint32_t>, NumberedRelations::kIndexedKinds>& numbers) {
     for (size_t slot = 0; slot < used.size(); ++slot) {
         const uint64_t kind = uint64_t(indexed_kinds[slot]) << 32;
-        const size_t words = used[slot].size();
-        for (size_t w = words * part / parts; w < words * (part + 1) / parts; ++w)
+        const auto [begin, end] = words_of(used, slot, part, parts);
+        for (size_t w = begin; w < end; ++w)
             for (uint64_t bits = used[slot][w]; bits != 0; bits &= bits - 1) {
                 const auto index = uint32_t(w * 64 + size_t(std::countr_zero(bits)));
-                numbers[slot][index] = uint32_t(texts.size());
+                numbers[slot][index] = first++;
                 texter.add({kind | index, 0, 0}, texts);
             }
     }
@@ -332,26 +340,27 @@ NumberedRelations merged(Share& own, Share* other) {
         out.indexed[slot].resize(used[slot].size() * 64);
         used_words += used[slot].size();
     }
+    // From many, the second half of each kind's bits in a second thread, its texts numbered on
+    // after those of the first half.
+    const auto first = uint32_t(out.texts.size());
+    size_t in_first_half = 0;
+    for (size_t slot = 0; slot < used.size(); ++slot) {
+        const auto [begin, end] = words_of(used, slot, 0, 2);
+        for (size_t w = begin; w < end; ++w) in_first_half += size_t(std::popcount(used[slot][w]));
+    }
     TextArena second_texts;
     std::optional<heap::SecondThread> second;
     if (other && used_words * 64 >= kNodesForTwoThreads) {
         second.emplace([&](const std::atomic<bool>&) {
-            name_indexed(used, 1, 2, other->texter, second_texts, out.indexed);
+            name_indexed(used, 1, 2, first + uint32_t(in_first_half), other->texter, second_texts,
+                         out.indexed);
         });
         if (!second->started()) second.reset();
     }
-    name_indexed(used, 0, second ? 2 : 1, own.texter, out.texts, out.indexed);
+    name_indexed(used, 0, second ? 2 : 1, first, own.texter, out.texts, out.indexed);
     if (second) {
         second->finish();
-        // The second part's numbers go on after the first part's texts.
-        const auto offset = uint32_t(out.texts.size());
         out.texts.append(second_texts);
-        for (size_t slot = 0; slot < used.size(); ++slot) {
-            const size_t words = used[slot].size();
-            for (size_t w = words / 2; w < words; ++w)
-                for (uint64_t bits = used[slot][w]; bits != 0; bits &= bits - 1)
-                    out.indexed[slot][w * 64 + size_t(std::countr_zero(bits))] += offset;
-        }
     }
     return out;
 }

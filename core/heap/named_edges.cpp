@@ -123,11 +123,10 @@ bool from_records(const RecordedRelations& recorded, uint32_t node, Collector& s
     const auto edges = recorded.edges_of(node);
     if (!edges) return false;
     for (uint32_t i = edges->first; i < edges->second; ++i) {
-        const uint64_t relation = recorded.relations[i];
+        if (!recorded.whole(i)) return false;
         const uint32_t target = recorded.targets[i];
-        if (relation == RecordedRelations::kUnpacked || target == RecordedRelations::kDecodeAgain)
-            return false;
-        if (target != AddressIndex::kMissing) sink.add(target, RecordedRelations::unpack(relation));
+        if (target != AddressIndex::kMissing)
+            sink.add(target, RecordedRelations::unpack(recorded.relations[i]));
     }
     return true;
 }

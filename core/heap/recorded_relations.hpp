@@ -49,6 +49,8 @@ struct RecordedRelations {
         if (last > relations.size() || last > targets.size()) return std::nullopt;
         return std::pair{end[node - 1], last};
     }
+    // Whether decoded edge `i` was recorded whole (else its referrer must be decoded again).
+    bool whole(uint32_t i) const { return relations[i] != kUnpacked && targets[i] != kDecodeAgain; }
     // Drops what was recorded past the first `nodes` nodes (an interrupted walk decoded ahead).
     void keep_nodes(uint32_t nodes) {
         if (end.size() > nodes) end.resize(nodes);
