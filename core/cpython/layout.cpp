@@ -35,6 +35,52 @@ std::vector<RootField> parse_roots(const nlohmann::json& roots) {
     return out;
 }
 
+// "i", "u", "p", "p NAME", "s NAME" or "a ELEMENT_SIZE" (see CMember).
+CMember parse_member(const nlohmann::json& spec, std::string_view name) {
+    if (!spec.is_array() || spec.size() != 3)
+        throw Error(fmt::format("layout member {} is not [offset, size, shape]", name));
+    CMember member;
+    member.offset = as_offset(spec[0], name);
+    member.size = as_offset(spec[1], name);
+    const std::string shape = spec[2].get<std::string>();
+    const std::string rest = shape.size() > 2 ? shape.substr(2) : "";
+    switch (shape.empty() ? '?' : shape[0]) {
+    case 'i':
+        member.shape = CMember::Shape::Signed;
+        break;
+    case 'u':
+        member.shape = CMember::Shape::Unsigned;
+        break;
+    case 'p':
+        member.shape = CMember::Shape::Pointer;
+        member.pointee = rest;
+        break;
+    case 's':
+        member.shape = CMember::Shape::Struct;
+        member.pointee = rest;
+        break;
+    case 'a':
+        member.shape = CMember::Shape::Array;
+        break;
+    default:
+        throw Error(fmt::format("layout member {} has an unknown shape '{}'", name, shape));
+    }
+    return member;
+}
+
+CStructs parse_structs(const nlohmann::json& structs) {
+    CStructs out;
+    if (!structs.is_object()) return out;
+    for (const auto& [name, body] : structs.items()) {
+        CStruct s;
+        s.size = as_offset(body.at("size"), name);
+        for (const auto& [member, spec] : body.at("members").items())
+            s.members.emplace(member, parse_member(spec, member));
+        out.emplace(name, std::move(s));
+    }
+    return out;
+}
+
 } // namespace
 
 Layout parse_layout(std::string_view json_text) {
@@ -76,6 +122,7 @@ Layout parse_layout(std::string_view json_text) {
 #undef LAYOUT_CONSTANT_READ
         layout.interp_roots = parse_roots(doc.value("interp_roots", nlohmann::json::array()));
         layout.tstate_roots = parse_roots(doc.value("tstate_roots", nlohmann::json::array()));
+        layout.c_structs = parse_structs(doc.value("c_structs", nlohmann::json::object()));
     } catch (const nlohmann::json::exception& e) {
         throw Error(fmt::format("malformed layout file: {}", e.what()));
     }
@@ -92,6 +139,7 @@ const LayoutMap& all_layouts() {
     static LayoutMap layouts;
     std::call_once(once, [] {
         for (unsigned i = 0; i < kEmbeddedLayoutCount; ++i) {
+            if (kEmbeddedLayouts[i].first == "c-types") continue; // c_type_recipes.cpp's
             Layout layout = parse_layout(kEmbeddedLayouts[i].second);
             layouts.emplace(std::tuple{layout.major, layout.minor, layout.micro_first},
                             std::move(layout));

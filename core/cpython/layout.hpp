@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/cpython/c_structs.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -68,6 +70,8 @@ struct Layout {
 
     std::vector<RootField> interp_roots;
     std::vector<RootField> tstate_roots;
+    // The structs of the C types c-types.json describes, as this version lays them out.
+    CStructs c_structs;
 
     bool has(uint32_t field) const {
         return field != kAbsent;

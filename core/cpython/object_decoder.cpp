@@ -151,6 +151,12 @@ void ObjectDecoder::referents(uint64_t address, const TypeInfo& type, EdgeSink& 
         field(address, l.partial_dict, Relation::attribute("__dict__", true), sink);
         break;
     case Kind::Unknown: {
+        if (type.recipe) {
+            if (type.recipe->opaque) break;
+            members(address, type, sink);
+            recipe_referents(address, type, sink);
+            break;
+        }
         int64_t body = type.basicsize;
         if (type.itemsize > 0 && ob_size(address) > 0)
             body += int64_t(item_count(address)) * type.itemsize;
@@ -176,14 +182,13 @@ void ObjectDecoder::referents(uint64_t address, const TypeInfo& type, EdgeSink& 
 // What a class adds to the built-in it derives from: __slots__ members and the instance dict.
 void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
     if (type.kind != Kind::Unknown) {
-        for (const ObjectMember& member : type.members) {
-            if (uint64_t target = reader_.pointer(address + member.offset))
-                sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
-        }
-        // Fields a C type adds to the built-in it derives from (e.g. functools' lru_cache
-        // wrapper, ctypes' StgDict): not described anywhere, so scanned conservatively.
-        if (type.basicsize > type.kind_basicsize && type.kind_basicsize >= 16 &&
-            type.kind != Kind::Type)
+        members(address, type, sink);
+        // Fields a C type adds to the built-in it derives from (ctypes' StgDict): its recipe's,
+        // else scanned conservatively.
+        if (type.recipe)
+            recipe_referents(address, type, sink);
+        else if (type.basicsize > type.kind_basicsize && type.kind_basicsize >= 16 &&
+                 type.kind != Kind::Type)
             conservative_scan(address, address + uint64_t(type.basicsize), type, sink,
                               uint64_t(type.kind_basicsize));
     }
@@ -243,18 +248,19 @@ void ObjectDecoder::managed_dict_referents(uint64_t address, const TypeInfo& typ
     }
 }
 
+void ObjectDecoder::members(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
+    for (const ObjectMember& member : type.members)
+        if (uint64_t target = reader_.pointer(address + member.offset))
+            sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
+}
+
 void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type,
                                       EdgeSink& sink, uint64_t from) {
     std::vector<uint32_t> skip;
     for (const ObjectMember& member : type.members) skip.push_back(member.offset);
     if (type.weaklistoffset > 0) skip.push_back(uint32_t(type.weaklistoffset));
     if (type.dictoffset > 0) skip.push_back(uint32_t(type.dictoffset));
-    if (from == 0) {
-        for (const ObjectMember& member : type.members) {
-            if (uint64_t target = reader_.pointer(begin + member.offset))
-                sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
-        }
-    }
+    if (from == 0) members(begin, type, sink);
     // The header (refcount, type, size) is not a reference.
     for (uint64_t at = begin + std::max<uint64_t>(from, 16); at + 8 <= end; at += 8) {
         uint32_t offset = uint32_t(at - begin);

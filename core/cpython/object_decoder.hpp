@@ -81,6 +81,13 @@ class ObjectDecoder {
     void exception_referents(uint64_t address, EdgeSink& sink);
     void instance_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
     void managed_dict_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    // The object members of the type's C members table (and __slots__).
+    void members(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    // A recipe's references and arrays (decode_recipes.cpp).
+    void recipe_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    // The recipe's __sizeof__, given the built-in kind's; nullopt when it cannot be computed.
+    std::optional<uint64_t> recipe_size(uint64_t address, const TypeInfo& type, uint64_t kind_size);
+    RecipeContext recipe_context(uint64_t address, const TypeInfo& type);
     void old_frame_referents(uint64_t address, EdgeSink& sink);
     // Words in [begin + from, end) that may point at objects (from = 0: the whole body after the
     // header, with the type's members named).

@@ -279,6 +279,8 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         }
         break;
     }
+    if (type.recipe && type.recipe->size)
+        if (auto own = recipe_size(address, type, body)) body = *own;
     return body + preheader(address, type);
 }
 

@@ -78,7 +78,7 @@ bool is_exception_kind_holder(Kind kind) {
 } // namespace
 
 TypeRegistry::TypeRegistry(Reader& reader, const Layout& layout, const memory::Symbols& symbols)
-    : reader_(reader), layout_(layout) {
+    : reader_(reader), layout_(layout), recipes_(CTypeRecipes::for_layout(layout)) {
     for (const auto& builtin : kBuiltinTypes) {
         if (!builtin.symbol) continue;
         if (auto address = symbols.lookup(builtin.symbol))
@@ -159,43 +159,7 @@ const TypeInfo* TypeRegistry::load(uint64_t address, int depth) {
         info.tp_name = *text;
     }
 
-    // The kind comes from the nearest static type in the base chain, except that C heap types
-    // (dotted tp_name, e.g. "functools.partial") may be built-in kinds themselves.
-    info.kind = Kind::Unknown;
-    uint64_t cursor = address;
-    for (int hops = 0; cursor != 0 && hops < kMaxBaseDepth; ++hops) {
-        uint64_t flags = 0;
-        reader_.read(cursor + layout_.type_flags, flags);
-        uint64_t name_ptr = reader_.pointer(cursor + layout_.type_name);
-        std::string name = name_ptr ? reader_.c_string(name_ptr, 512).value_or("") : "";
-        bool heap = (flags & kTpFlagHeapType) != 0;
-        if (!heap || name.find('.') != std::string::npos) {
-            Kind kind = static_kind(cursor, name);
-            if (kind != Kind::Unknown || !heap) {
-                info.kind = kind;
-                reader_.read(cursor + layout_.type_basicsize, info.kind_basicsize);
-                // Exception subclasses (static or not) all share BaseException's layout.
-                if (kind == Kind::Unknown) {
-                    uint64_t up = reader_.pointer(cursor + layout_.type_base);
-                    for (int more = 0; up != 0 && more < kMaxBaseDepth; ++more) {
-                        if (static_kind(up, "") == Kind::BaseException ||
-                            reader_.c_string(reader_.pointer(up + layout_.type_name), 64)
-                                    .value_or("") == "BaseException") {
-                            info.kind = Kind::BaseException;
-                            break;
-                        }
-                        up = reader_.pointer(up + layout_.type_base);
-                    }
-                }
-                break;
-            }
-        }
-        cursor = reader_.pointer(cursor + layout_.type_base);
-    }
-    if (cursor == 0 && info.kind == Kind::Unknown) {
-        info.kind = Kind::Object;
-        info.kind_basicsize = 16; // sizeof(PyObject)
-    }
+    resolve_kind(info);
 
     for (uint64_t up = address, hops = 0; up != 0 && info.heap && hops < kMaxBaseDepth; ++hops) {
         uint64_t flags = 0;
@@ -214,6 +178,54 @@ const TypeInfo* TypeRegistry::load(uint64_t address, int depth) {
     const TypeInfo& stored = types_.push_back(std::move(info));
     by_address_[address] = stored.index;
     return &stored;
+}
+
+bool TypeRegistry::is_c_type(uint64_t address, uint64_t flags, const std::string& tp_name) {
+    if (!(flags & kTpFlagHeapType)) return true;
+    if (tp_name.find('.') == std::string::npos) return false;
+    // A class statement's type points tp_name into its __name__ str object.
+    const uint64_t name = reader_.pointer(address + layout_.type_name);
+    const uint64_t ht_name = reader_.pointer(address + layout_.heaptype_name);
+    return !(ht_name && name > ht_name && name < ht_name + layout_.str_compact_size + 1024);
+}
+
+// The kind is that of the nearest built-in type in the base chain (Object when there is none);
+// C types in between (a ctypes metatype under `type`, StgDict under `dict`) add members that a
+// recipe describes, or that are scanned. A C type that reaches `object` alone is Unknown.
+void TypeRegistry::resolve_kind(TypeInfo& info) {
+    info.kind = Kind::Unknown;
+    bool passed_c_type = false;
+    uint64_t cursor = info.address;
+    for (int hops = 0; cursor != 0 && hops < kMaxBaseDepth; ++hops) {
+        uint64_t flags = 0;
+        reader_.read(cursor + layout_.type_flags, flags);
+        const uint64_t name_ptr = reader_.pointer(cursor + layout_.type_name);
+        const std::string name = name_ptr ? reader_.c_string(name_ptr, 512).value_or("") : "";
+        if (is_c_type(cursor, flags, name)) {
+            int64_t basicsize = 0;
+            reader_.read(cursor + layout_.type_basicsize, basicsize);
+            const Kind kind = static_kind(cursor, name);
+            if (kind != Kind::Unknown) {
+                info.kind = kind;
+                info.kind_basicsize = basicsize;
+                if (!passed_c_type) info.c_basicsize = basicsize;
+                break;
+            }
+            if (!passed_c_type) info.c_basicsize = basicsize;
+            if (!info.recipe) info.recipe = recipes_.find(name);
+            passed_c_type = true;
+        }
+        const uint64_t base = reader_.pointer(cursor + layout_.type_base);
+        if (base == cursor) break;
+        cursor = base;
+    }
+    if (info.kind == Kind::Object && passed_c_type) {
+        info.kind = Kind::Unknown;
+    } else if (info.kind == Kind::Unknown && cursor == 0) {
+        // No `object` at the root (a type that never finished its creation): its own fields only.
+        info.kind = passed_c_type ? Kind::Unknown : Kind::Object;
+        if (!passed_c_type) info.kind_basicsize = 16; // sizeof(PyObject)
+    }
 }
 
 // Object members to follow: those declared by heap types (__slots__) and by C types the walker

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/cpython/c_type_recipes.hpp"
 #include "core/cpython/kind.hpp"
 #include "core/cpython/layout.hpp"
 #include "core/cpython/reader.hpp"
@@ -40,6 +41,10 @@ struct TypeInfo {
     int64_t static_base_dictoffset = 0; // dictoffset of the nearest static type in the bases
     int64_t weaklistoffset = 0;
     int64_t kind_basicsize = 0; // basicsize of the built-in type the kind comes from
+    // basicsize of the nearest C type in the bases (its instance struct ends there); 0 if none.
+    int64_t c_basicsize = 0;
+    // How the nearest C type with a recipe lays out its instances, or null.
+    const CTypeRecipe* recipe = nullptr;
     uint64_t base = 0;
     uint64_t metatype = 0;
     std::string tp_name;               // tp_name as stored (heap types: the class name)
@@ -76,15 +81,21 @@ class TypeRegistry {
     uint64_t address_of(Kind kind) const;
 
   private:
-    TypeRegistry(Reader& reader, const Layout& layout) : reader_(reader), layout_(layout) {}
+    TypeRegistry(Reader& reader, const Layout& layout)
+        : reader_(reader), layout_(layout), recipes_(CTypeRecipes::for_layout(layout)) {}
 
     static constexpr uint32_t kInvalid = UINT32_MAX;
     const TypeInfo* load(uint64_t address, int depth);
     Kind static_kind(uint64_t address, const std::string& tp_name) const;
+    // Whether the type at `address` is written in C: static, or a heap type made from a spec
+    // (its tp_name is the spec's dotted name, not the text of its __name__).
+    bool is_c_type(uint64_t address, uint64_t flags, const std::string& tp_name);
+    void resolve_kind(TypeInfo& info);
     void collect_members(TypeInfo& info);
 
     Reader& reader_;
     const Layout& layout_;
+    const CTypeRecipes& recipes_;
     std::unordered_map<uint64_t, Kind> kind_by_address_;
     std::unordered_map<uint64_t, uint32_t> by_address_;
     // Stable addresses (TypeInfo pointers are handed out), and at() may be called from another

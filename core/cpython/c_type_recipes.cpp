@@ -1,0 +1,120 @@
+#include "core/cpython/c_type_recipes.hpp"
+
+#include "core/errors.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace heapy::cpython {
+
+extern const std::pair<std::string_view, std::string_view> kEmbeddedLayouts[];
+extern const unsigned kEmbeddedLayoutCount;
+
+namespace {
+
+// "3.9-3.11", "3.12-", "-3.11" or "3.10": whether `layout`'s version is in the range.
+bool in_versions(const std::string& range, const Layout& layout) {
+    if (range.empty()) return true;
+    const int version = layout.major * 100 + layout.minor;
+    auto parse = [&](std::string_view text, int fallback) {
+        int major = 0, minor = 0;
+        if (text.empty()) return fallback;
+        if (std::sscanf(std::string(text).c_str(), "%d.%d", &major, &minor) != 2)
+            throw Error(fmt::format("bad version range '{}'", range));
+        return major * 100 + minor;
+    };
+    const size_t dash = range.find('-');
+    if (dash == std::string::npos) return version == parse(range, 0);
+    return version >= parse(std::string_view(range).substr(0, dash), 0) &&
+           version <= parse(std::string_view(range).substr(dash + 1), 99999);
+}
+
+std::vector<std::string> names_of(const nlohmann::json& entry) {
+    if (entry.contains("name")) return {entry.at("name").get<std::string>()};
+    return entry.at("names").get<std::vector<std::string>>();
+}
+
+std::string_view embedded_recipes() {
+    for (unsigned i = 0; i < kEmbeddedLayoutCount; ++i)
+        if (kEmbeddedLayouts[i].first == "c-types") return kEmbeddedLayouts[i].second;
+    return R"({"types": []})";
+}
+
+} // namespace
+
+Relation CTypeRecipes::relation(const std::string& text) {
+    if (text == "[]") return Relation::index_of(0);
+    if (text.starts_with("->")) return Relation::inter(keep(text.substr(2)));
+    if (text.starts_with("."))
+        return Relation::attribute(keep(text.substr(1)), text == ".__dict__");
+    throw Error(fmt::format("bad relation '{}' (want .name, ->name or [])", text));
+}
+
+CTypeRecipe CTypeRecipes::build(const nlohmann::json& entry, const std::string& name,
+                                const Layout& layout) {
+    CTypeRecipe recipe;
+    recipe.name = name;
+    recipe.struct_name = entry.value("struct", "");
+    recipe.opaque = entry.value("opaque", false);
+    const CStructs& structs = layout.c_structs;
+    if (!recipe.struct_name.empty() && !structs.count(recipe.struct_name))
+        throw Error(fmt::format("no layout of struct {}", recipe.struct_name));
+    auto compile = [&](const nlohmann::json& text) {
+        return RecipeExpr::compile(text.get<std::string>(), structs, recipe.struct_name);
+    };
+    for (const auto& ref : entry.value("refs", nlohmann::json::array()))
+        recipe.references.push_back({relation(ref.at(0).get<std::string>()), compile(ref.at(1))});
+    for (const auto& array : entry.value("arrays", nlohmann::json::array())) {
+        CTypeRecipe::Array a;
+        a.relation = relation(array.value("relation", "[]"));
+        a.items = compile(array.at("items"));
+        a.count = compile(array.at("count"));
+        a.stride = array.value("stride", 8u);
+        if (array.contains("fields")) a.fields = array.at("fields").get<std::vector<uint32_t>>();
+        if (a.stride == 0 || a.fields.empty()) throw Error("an array needs a stride and fields");
+        recipe.arrays.push_back(std::move(a));
+    }
+    if (entry.contains("size")) recipe.size = compile(entry.at("size"));
+    return recipe;
+}
+
+CTypeRecipes::CTypeRecipes(std::string_view json_text, const Layout& layout) {
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(json_text);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(fmt::format("malformed c-types.json: {}", e.what()));
+    }
+    for (const auto& entry : doc.at("types")) {
+        std::vector<std::string> names;
+        try {
+            names = names_of(entry);
+            if (!in_versions(entry.value("versions", ""), layout)) continue;
+            for (const std::string& name : names) {
+                if (by_name_.count(name))
+                    throw Error(fmt::format("{} has two recipes for this version", name));
+                CTypeRecipe recipe = build(entry, name, layout);
+                by_name_.emplace(name, recipes_.size());
+                recipes_.push_back(std::move(recipe));
+            }
+        } catch (const std::exception& e) {
+            errors_.push_back(fmt::format("{}: {}", names.empty() ? "?" : names.front(), e.what()));
+        }
+    }
+}
+
+const CTypeRecipes& CTypeRecipes::for_layout(const Layout& layout) {
+    static std::mutex mutex;
+    static std::map<const Layout*, std::unique_ptr<CTypeRecipes>> compiled;
+    std::lock_guard lock(mutex);
+    auto& slot = compiled[&layout];
+    if (!slot) slot = std::make_unique<CTypeRecipes>(embedded_recipes(), layout);
+    return *slot;
+}
+
+} // namespace heapy::cpython

@@ -1,0 +1,67 @@
+// Referents and sizes of C types described by recipes (c-types.json).
+#include "core/cpython/object_decoder.hpp"
+
+#include <algorithm>
+
+namespace heapy::cpython {
+
+namespace {
+constexpr int64_t kMaxRecipeItems = int64_t{1} << 28;
+constexpr int64_t kMaxRecipeSize = int64_t{1} << 40;
+} // namespace
+
+RecipeContext ObjectDecoder::recipe_context(uint64_t address, const TypeInfo& type) {
+    RecipeContext context;
+    context.self = address;
+    context.basicsize = type.basicsize;
+    context.itemsize = type.itemsize;
+    if (type.itemsize > 0) context.ob_size = ob_size(address);
+    return context;
+}
+
+void ObjectDecoder::recipe_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
+    const CTypeRecipe& recipe = *type.recipe;
+    const RecipeContext context = recipe_context(address, type);
+    for (const CTypeRecipe::Reference& reference : recipe.references) {
+        auto target = reference.pointer.eval(reader_, context);
+        if (target && *target) sink.edge(uint64_t(*target), reference.relation);
+    }
+    for (const CTypeRecipe::Array& array : recipe.arrays) {
+        auto items = array.items.eval(reader_, context);
+        auto count = array.count.eval(reader_, context);
+        if (!items || !count || *count <= 0) continue;
+        if (*count > kMaxRecipeItems) {
+            sink.corrupt();
+            continue;
+        }
+        const bool indexed = array.relation.kind == RelationKind::Index;
+        for (int64_t i = 0; i < *count && !sink.saturated(); ++i) {
+            const uint64_t entry = uint64_t(*items) + uint64_t(i) * array.stride;
+            for (uint32_t field : array.fields) {
+                uint64_t target = 0;
+                if (!reader_.read(entry + field, target)) {
+                    sink.corrupt();
+                    return;
+                }
+                if (target)
+                    sink.edge(target, indexed ? Relation::index_of(uint32_t(i)) : array.relation);
+            }
+        }
+    }
+}
+
+std::optional<uint64_t> ObjectDecoder::recipe_size(uint64_t address, const TypeInfo& type,
+                                                   uint64_t kind_size) {
+    RecipeContext context = recipe_context(address, type);
+    context.kind_size = int64_t(kind_size);
+    context.object_size = [this](uint64_t object) -> std::optional<int64_t> {
+        const TypeInfo* t = types_.get(reader_.pointer(object + layout_.object_type));
+        if (!t || t->recipe) return std::nullopt; // no recursion through recipes
+        return int64_t(size(object, *t));
+    };
+    auto size = type.recipe->size.eval(reader_, context);
+    if (!size || *size < 0 || *size > kMaxRecipeSize) return std::nullopt;
+    return uint64_t(*size);
+}
+
+} // namespace heapy::cpython
