@@ -14,7 +14,7 @@ import re
 import gdb
 
 RECIPES = os.environ["HEAPY_C_TYPES"]
-LAYOUT = os.environ["HEAPY_LAYOUT_FILE"]
+LAYOUTS = os.environ["HEAPY_LAYOUT_FILES"].split(":")
 MODULES = [m for m in os.environ.get("HEAPY_MODULES", "").split(":") if m]
 MAX_DEPTH = 4
 
@@ -116,16 +116,16 @@ def main():
             missing.append(name)
             continue
         structs[name] = {"size": plain.sizeof, "members": members(plain)}
-    layout = json.load(open(LAYOUT))
-    layout["c_structs"] = "@C_STRUCTS@"
-    layout["c_structs_absent"] = missing
-    text = json.dumps(layout, indent=1)
-    text = text.replace('"@C_STRUCTS@"', compact(structs))
-    with open(LAYOUT + ".tmp", "w") as f:
-        f.write(text + "\n")
-    os.rename(LAYOUT + ".tmp", LAYOUT)
-    print("%s: %d structs, %d absent%s" % (LAYOUT, len(structs), len(missing),
-                                          (": " + ", ".join(missing)) if missing else ""))
-
+    for path in LAYOUTS:
+        layout = json.load(open(path))
+        layout["c_structs"] = "@C_STRUCTS@"
+        layout["c_structs_absent"] = missing
+        text = json.dumps(layout, indent=1)
+        text = text.replace('"@C_STRUCTS@"', compact(structs))
+        with open(path + ".tmp", "w") as f:
+            f.write(text + "\n")
+        os.rename(path + ".tmp", path)
+        print("%s: %d structs, %d absent%s" % (path, len(structs), len(missing),
+                                              (": " + ", ".join(missing)) if missing else ""))
 
 main()
