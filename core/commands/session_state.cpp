@@ -92,7 +92,8 @@ std::string SessionState::show_set(SharedNodeSet nodes, const classify::Classifi
         classify::partition(context(classifier, whole_heap), std::move(nodes), classifier);
     last_partition_ = std::move(result);
     const uint64_t unreadable = analysis().graph().unreadable;
-    std::string extra = note + unreadable_note(unreadable) + truncation_line();
+    std::string extra = note + unreadable_note(unreadable) +
+                        guessed_note(analysis().graph().guessed) + truncation_line();
     Listing listing;
     const report::Partition* table = &last_partition_->table;
     listing.text = [table, extra](size_t first, size_t max, bool top) {
@@ -130,8 +131,8 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
     }
     rows.nodes = std::make_shared<const NodeSet>(std::move(order));
     last_partition_ = std::move(rows);
-    const std::string extra =
-        note + unreadable_note(analysis().graph().unreadable) + truncation_line();
+    const std::string extra = note + unreadable_note(analysis().graph().unreadable) +
+                              guessed_note(analysis().graph().guessed) + truncation_line();
     Listing listing;
     listing.text = [table, extra](size_t first, size_t max, bool top) {
         std::string text = line_ended(report::format_id_table(*table, first, max, top));
@@ -174,6 +175,13 @@ uint64_t parse_address(const std::string& text) {
     } catch (const std::exception&) {
     }
     throw Error(fmt::format("'{}' is not an address (write it as 0x7f... or in decimal)", text));
+}
+
+std::string guessed_note(uint64_t guessed) {
+    if (guessed == 0) return {};
+    return fmt::format("{} reference{} {} guessed by scanning C objects of unknown layout (shown "
+                       "as '->(guessed)').\n",
+                       guessed, guessed == 1 ? "" : "s", guessed == 1 ? "was" : "were");
 }
 
 std::string unreadable_note(uint64_t unreadable) {

@@ -100,6 +100,8 @@ classify::ClassifierInfo classifier_option(const Arguments& args, std::string_vi
 uint64_t parse_address(const std::string& text);
 // A line under a table saying how many referents could not be read ("" when none).
 std::string unreadable_note(uint64_t unreadable);
+// A line under a table saying how many references were guessed ("" when none).
+std::string guessed_note(uint64_t guessed);
 // Text that ends with exactly one newline.
 std::string line_ended(std::string text);
 std::string json_escape(std::string_view text);

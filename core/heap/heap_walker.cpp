@@ -1,5 +1,6 @@
 #include "core/heap/heap_walker.hpp"
 
+#include "core/cpython/allocations.hpp"
 #include "core/errors.hpp"
 #include "core/heap/decode_stage.hpp"
 #include "core/heap/found_ring.hpp"
@@ -88,8 +89,12 @@ class HeapWalker::Walker {
         if (!skipping_) {
             target = edge(found.address, found.referent, found.what == Found::What::OwnedEdge);
             // A guess turned down here may be an object that another edge leads to.
-            if (target == AddressIndex::kMissing && found.referent == Referent::Guess)
-                target = RecordedRelations::kDecodeAgain;
+            if (found.referent == Referent::Guess) {
+                if (target == AddressIndex::kMissing)
+                    target = RecordedRelations::kDecodeAgain;
+                else
+                    ++graph_.guessed;
+            }
         }
         if (graph_.recorded) graph_.recorded->targets.push_back(target);
     }
@@ -167,7 +172,24 @@ class HeapWalker::Walker {
             return AddressIndex::kMissing;
         const TypeInfo* type = types_.get(uint64_t(header[1]));
         if (!type) return reject(address, guess);
+        if (guess && !allocated_object(address, uint64_t(header[0]), *type))
+            return AddressIndex::kMissing;
         return add(address, type->index, NodeKind::Object);
+    }
+
+    // The evidence a guessed pointer needs: it starts a live allocation (after the pre-header
+    // its type gives it) big enough for its type, and its reference count is not a pointer to
+    // another object (C structs of pointers, such as a module's state, look like objects).
+    bool allocated_object(uint64_t address, uint64_t refcount, const TypeInfo& type) {
+        const cpython::Layout& l = decoder_.layout();
+        uint64_t before = (type.flags & cpython::kTpFlagHaveGc) ? l.gc_head_size : 0;
+        if (type.flags & uint64_t(l.tpflags_managed_dict | l.tpflags_managed_weakref))
+            before += uint64_t(l.preheader_size);
+        const auto usable = allocations_.at(address - before);
+        if (!usable || *usable < before + uint64_t(type.basicsize)) return false;
+        int64_t pointed[2];
+        return !((refcount & 7) == 0 && reader_.read_bytes(refcount, pointed, sizeof pointed) &&
+                 types_.get(uint64_t(pointed[1])));
     }
 
     // A user-space address past the zero page: where memory a truncated core lacks would be.
@@ -198,6 +220,7 @@ class HeapWalker::Walker {
     cpython::Reader& reader_;
     cpython::TypeRegistry& types_;
     ObjectGraph& graph_;
+    cpython::Allocations allocations_{reader_, decoder_.layout()};
     uint32_t current_ = 0;
     uint32_t rejected_here_ = 0;
     bool skipping_ = false; // the rest of the current node's referents are ignored

@@ -71,6 +71,7 @@ struct ObjectGraph {
 
     uint32_t dict_type = 0;  // the TypeRegistry index of dict: the type of ManagedValues nodes
     uint64_t unreadable = 0; // referents that could not be read or were not objects
+    uint64_t guessed = 0;    // edges found by scanning C objects of unknown layout
     uint64_t total_size = 0; // sum of node sizes, root excluded
 
     size_t object_count() const { return nodes.empty() ? 0 : nodes.size() - 1; }

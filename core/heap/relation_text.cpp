@@ -49,7 +49,8 @@ std::string apply_relation(cpython::ObjectDecoder& decoder, const NamedEdge& edg
     case RelationKind::Root:
         return fmt::format("{}.{}", prefix, edge.root_name);
     case RelationKind::InterAttribute:
-        if (r.name && std::string_view(r.name) == "??") return fmt::format("{}.??", prefix);
+        // A word a conservative scan of an unknown C type took for a reference.
+        if (r.name && std::string_view(r.name) == "??") return fmt::format("{}->(guessed)", prefix);
         return fmt::format("{}->{}", prefix, r.name ? r.name : "??");
     case RelationKind::Index:
         return fmt::format("{}[{}]", prefix, r.index);

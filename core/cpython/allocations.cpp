@@ -1,0 +1,80 @@
+#include "core/cpython/allocations.hpp"
+
+namespace heapy::cpython {
+
+namespace {
+
+// Objects/obmalloc.c (3.9 to 3.14, 64-bit): 16-byte size classes up to 512 bytes, and a
+// 48-byte pool header in front of the blocks.
+constexpr uint64_t kAlignment = 16;
+constexpr uint32_t kSizeClasses = 512 / kAlignment;
+constexpr uint64_t kPoolOverhead = 48;
+
+struct PoolHeader {
+    uint32_t count; // blocks in use (a union with a pointer: the upper half is padding)
+    uint32_t padding;
+    uint64_t freeblock;
+    uint64_t nextpool;
+    uint64_t prevpool;
+    uint32_t arenaindex;
+    uint32_t szidx;
+    uint32_t nextoffset;    // the first block never handed out
+    uint32_t maxnextoffset; // the last block's offset
+};
+static_assert(sizeof(PoolHeader) == kPoolOverhead);
+
+// glibc malloc: the chunk header before the memory it hands out.
+constexpr uint64_t kPrevInUse = 1;
+constexpr uint64_t kMmapped = 2;
+constexpr uint64_t kChunkFlags = 7;
+constexpr uint64_t kMinChunk = 32;
+constexpr uint64_t kMaxChunk = uint64_t{1} << 40;
+constexpr uint64_t kPage = 4096;
+
+} // namespace
+
+std::optional<uint64_t> Allocations::at(uint64_t start) {
+    if (start % kAlignment != 0) return std::nullopt;
+    if (auto block = pymalloc_block(start)) return block;
+    return malloc_chunk(start);
+}
+
+std::optional<uint64_t> Allocations::pymalloc_block(uint64_t start) {
+    const uint64_t pool_size = uint64_t(layout_.pool_size);
+    if (pool_size < 4096 || (pool_size & (pool_size - 1)) != 0) return std::nullopt;
+    const uint64_t pool = start & ~(pool_size - 1);
+    if (start < pool + kPoolOverhead) return std::nullopt;
+    PoolHeader header;
+    if (!reader_.read(pool, header)) return std::nullopt;
+    if (header.szidx >= kSizeClasses) return std::nullopt;
+    const uint64_t block = (uint64_t(header.szidx) + 1) * kAlignment;
+    const uint64_t blocks = (pool_size - kPoolOverhead) / block;
+    if (header.maxnextoffset != pool_size - block || header.count == 0 || header.count > blocks ||
+        header.nextoffset < kPoolOverhead || header.nextoffset > pool_size ||
+        (header.nextoffset - kPoolOverhead) % block != 0)
+        return std::nullopt;
+    const uint64_t offset = start - pool;
+    if ((offset - kPoolOverhead) % block != 0 || offset >= header.nextoffset) return std::nullopt;
+    return block;
+}
+
+std::optional<uint64_t> Allocations::malloc_chunk(uint64_t start) {
+    uint64_t size_field = 0;
+    if (!reader_.read(start - 8, size_field)) return std::nullopt;
+    const uint64_t size = size_field & ~kChunkFlags;
+    if (size < kMinChunk || size > kMaxChunk || size % kAlignment != 0) return std::nullopt;
+    if (size_field & kMmapped) {
+        // mmap'd whole: page-aligned, with no neighbour to ask.
+        if ((start - 16) % kPage != 0 || size % kPage != 0) return std::nullopt;
+        return size - 16;
+    }
+    uint64_t next_size_field = 0;
+    if (!reader_.read(start - 16 + size + 8, next_size_field)) return std::nullopt;
+    const uint64_t next_size = next_size_field & ~kChunkFlags;
+    if (!(next_size_field & kPrevInUse) || next_size < kMinChunk || next_size > kMaxChunk ||
+        next_size % kAlignment != 0)
+        return std::nullopt;
+    return size - 8;
+}
+
+} // namespace heapy::cpython
