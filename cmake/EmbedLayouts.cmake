@@ -3,7 +3,9 @@ set(body "#include <string_view>\n#include <utility>\nnamespace heapy::cpython {
 set(count 0)
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
 foreach(input ${INPUTS})
-  get_filename_component(name ${input} NAME_WE)
+  # "3.11" for 3.11.json, "c-types/_io" for c-types/_io.json.
+  file(RELATIVE_PATH name ${BASE} ${input})
+  string(REGEX REPLACE "\\.json$" "" name ${name})
   file(READ ${input} text)
   string(APPEND body "  {\"${name}\", R\"heapy_layout(${text})heapy_layout\"},\n")
   math(EXPR count "${count} + 1")

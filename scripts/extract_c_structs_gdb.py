@@ -1,6 +1,6 @@
 # Runs inside gdb (see scripts/extract-c-structs): reads the DWARF of a CPython build and its
 # extension modules and writes the "c_structs" of a layout file: the structs that the recipes of
-# cpython-layouts/c-types.json name, each member as [offset, size, shape].
+# cpython-layouts/c-types/*.json name, each member as [offset, size, shape].
 #
 # Shapes: "i" signed integer, "u" unsigned integer (or anything else read as bits), "p" pointer,
 # "p NAME" pointer to struct NAME, "s NAME" inline struct (its members are listed too, dotted:
@@ -9,11 +9,10 @@
 # the members of object headers (ob_base).
 import json
 import os
-import re
 
 import gdb
 
-RECIPES = os.environ["HEAPY_C_TYPES"]
+RECIPES = os.environ["HEAPY_C_TYPES"]  # the folder of recipe files
 LAYOUTS = os.environ["HEAPY_LAYOUT_FILES"].split(":")
 MODULES = [m for m in os.environ.get("HEAPY_MODULES", "").split(":") if m]
 MAX_DEPTH = 4
@@ -29,7 +28,7 @@ def lookup(name):
 
 
 def struct_name(t):
-    """The name a struct is known by in c-types.json: its typedef, else `struct TAG`."""
+    """The name a struct is known by in the recipes: its typedef, else `struct TAG`."""
     if t.code == gdb.TYPE_CODE_TYPEDEF:
         return t.name
     t = t.strip_typedefs()
@@ -103,7 +102,8 @@ def compact(structs):
 def main():
     for module in MODULES:
         gdb.execute("add-symbol-file %s" % module, to_string=True)
-    wanted = json.load(open(RECIPES))["structs"]
+    wanted = sorted({name for file in sorted(os.listdir(RECIPES)) if file.endswith(".json")
+                     for name in json.load(open(os.path.join(RECIPES, file))).get("structs", [])})
     structs, missing = {}, []
     for name in wanted:
         try:

@@ -39,12 +39,6 @@ std::vector<std::string> names_of(const nlohmann::json& entry) {
     return entry.at("names").get<std::vector<std::string>>();
 }
 
-std::string_view embedded_recipes() {
-    for (unsigned i = 0; i < kEmbeddedLayoutCount; ++i)
-        if (kEmbeddedLayouts[i].first == "c-types") return kEmbeddedLayouts[i].second;
-    return R"({"types": []})";
-}
-
 } // namespace
 
 Relation CTypeRecipes::relation(const std::string& text) {
@@ -83,12 +77,12 @@ CTypeRecipe CTypeRecipes::build(const nlohmann::json& entry, const std::string& 
     return recipe;
 }
 
-CTypeRecipes::CTypeRecipes(std::string_view json_text, const Layout& layout) {
+void CTypeRecipes::add(std::string_view json_text, const Layout& layout) {
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(json_text);
     } catch (const nlohmann::json::exception& e) {
-        throw Error(fmt::format("malformed c-types.json: {}", e.what()));
+        throw Error(fmt::format("malformed recipe file: {}", e.what()));
     }
     for (const auto& entry : doc.at("types")) {
         std::vector<std::string> names;
@@ -113,7 +107,12 @@ const CTypeRecipes& CTypeRecipes::for_layout(const Layout& layout) {
     static std::map<const Layout*, std::unique_ptr<CTypeRecipes>> compiled;
     std::lock_guard lock(mutex);
     auto& slot = compiled[&layout];
-    if (!slot) slot = std::make_unique<CTypeRecipes>(embedded_recipes(), layout);
+    if (!slot) {
+        slot = std::make_unique<CTypeRecipes>();
+        for (unsigned i = 0; i < kEmbeddedLayoutCount; ++i)
+            if (kEmbeddedLayouts[i].first.starts_with("c-types/"))
+                slot->add(kEmbeddedLayouts[i].second, layout);
+    }
     return *slot;
 }
 

@@ -15,7 +15,7 @@
 
 namespace heapy::cpython {
 
-// What heapy knows of a C type of the standard library (cpython-layouts/c-types.json): which
+// What heapy knows of a C type of the standard library (cpython-layouts/c-types/*.json): which
 // members of its instance struct hold references, which arrays of references it owns, and what
 // its __sizeof__ adds to the default. Expressions are compiled per CPython version against that
 // version's struct layouts (the "c_structs" of its layout file, taken from DWARF).
@@ -48,8 +48,9 @@ class CTypeRecipes {
     // Compiled once per layout; recipes whose structs the layout lacks are left out (and named
     // in errors(), which tests keep empty for the versions each recipe claims).
     static const CTypeRecipes& for_layout(const Layout& layout);
-    // Parses `json_text` (the c-types.json format) for `layout` (exposed for tests).
-    CTypeRecipes(std::string_view json_text, const Layout& layout);
+    // Adds the recipes of a file of cpython-layouts/c-types/ that apply to `layout` (exposed
+    // for tests). Throws heapy::Error when the file is not JSON.
+    void add(std::string_view json_text, const Layout& layout);
 
     const CTypeRecipe* find(std::string_view tp_name) const {
         auto it = by_name_.find(std::string(tp_name));

@@ -1,4 +1,4 @@
-// Referents and sizes of C types described by recipes (c-types.json).
+// Referents and sizes of C types described by recipes (cpython-layouts/c-types/).
 #include "core/cpython/object_decoder.hpp"
 
 #include <algorithm>

@@ -139,7 +139,7 @@ const LayoutMap& all_layouts() {
     static LayoutMap layouts;
     std::call_once(once, [] {
         for (unsigned i = 0; i < kEmbeddedLayoutCount; ++i) {
-            if (kEmbeddedLayouts[i].first == "c-types") continue; // c_type_recipes.cpp's
+            if (kEmbeddedLayouts[i].first.starts_with("c-types/")) continue; // recipes
             Layout layout = parse_layout(kEmbeddedLayouts[i].second);
             layouts.emplace(std::tuple{layout.major, layout.minor, layout.micro_first},
                             std::move(layout));

@@ -71,7 +71,7 @@ struct Layout {
 
     std::vector<RootField> interp_roots;
     std::vector<RootField> tstate_roots;
-    // The structs of the C types c-types.json describes, as this version lays them out.
+    // The structs of the C types cpython-layouts/c-types/ describes, as this version lays them out.
     CStructs c_structs;
 
     bool has(uint32_t field) const {

@@ -1,4 +1,4 @@
-// C type recipes (cpython-layouts/c-types.json): the expression language they are written in,
+// C type recipes (cpython-layouts/c-types/): the expression language they are written in,
 // that every recipe compiles for every version it claims, and decoding by recipe on images.
 #include "core/cpython/c_type_recipes.hpp"
 #include "core/errors.hpp"
@@ -142,14 +142,15 @@ TEST_CASE("every recipe compiles for every version it claims", "[decoder][recipe
 TEST_CASE("a recipe with unknown structs or a bad relation is left out and named",
           "[decoder][recipes]") {
     const cpython::Layout& layout = *cpython::find_layout(3, 11);
-    cpython::CTypeRecipes recipes(R"({"types": [
+    cpython::CTypeRecipes recipes;
+    recipes.add(R"({"types": [
         {"name": "a.Good", "struct": "ElementObject", "refs": [[".tag", "tag"]]},
         {"name": "a.NoStruct", "struct": "NoSuchStruct"},
         {"name": "a.BadRelation", "struct": "ElementObject", "refs": [["tag", "tag"]]},
         {"name": "a.BadMember", "struct": "ElementObject", "size": "basicsize + nope"},
         {"name": "a.Later", "struct": "NoSuchStruct", "versions": "3.12-"}
     ]})",
-                                  layout);
+                layout);
     CHECK(recipes.size() == 1);
     CHECK(recipes.find("a.Good"));
     CHECK_FALSE(recipes.find("a.Later"));
