@@ -30,6 +30,7 @@ N examples of every nonzero cell. The definitions:
 * missing object: seeds = the oracle objects heapy reports as reachable and did not reach only
   through guessed edges (relations starting with "->?"); every oracle object reachable from the
   seeds in the oracle's graph (referents + extra) must be a reachable object of heapy's export.
+  (heapy names a guessed edge "->(guessed)"; both that and the "->?" prefix count as guesses.)
   Each missing object is reported under its type, with the oracle referrer through which it is
   reached; "where heapy loses objects" groups them by the first edge of the oracle's path that
   heapy does not have (the referrer heapy has -> the first object it lacks).
@@ -60,7 +61,8 @@ DESCRIPTIONS = {
     "missing_referents": "objects with missing referents (gc.get_referents not all in heapy's)",
     "size": "size differences (heapy's size is not sys.getsizeof)",
 }
-GUESS_PREFIX = "->?"
+GUESS_PREFIX = "->?"           # the export's spec: a guessed edge's relation starts so
+GUESS_TEXT = "->(guessed)"     # what heapy names one (core/heap/relation_text.cpp)
 FRAME_TYPE = "types.FrameType"
 
 # Referents of gc.get_referents that heapy need not report, each with its reason. A rule is
@@ -71,6 +73,11 @@ REFERENT_EXCEPTIONS = [
      "an object that refers to itself (a finished frame's tp_traverse visits its own frame object "
      "through _PyInterpreterFrame.frame_obj): no path and no reachability depends on it"),
 ]
+
+
+def is_guess(relation):
+    """Whether an edge's relation text says a conservative scan guessed it."""
+    return relation is not None and (relation.startswith(GUESS_PREFIX) or GUESS_TEXT in relation)
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -224,7 +231,7 @@ def compare(oracle, export, examples=3, truth=None):
         relations = rec[E.RELATIONS]
         for k, ref in enumerate(rec[E.REFERENTS]):
             relation = relations[k] if k < len(relations) else None
-            if relation is None or not relation.startswith(GUESS_PREFIX):
+            if not is_guess(relation):
                 solid.add(ref)
             if ref not in O or ref in virtual:
                 if ref != a:

@@ -181,7 +181,7 @@ class DefinitionsTest(unittest.TestCase):
         ora, exp = self.base()
         ora.append(o(7, "list", T_LIST, 64, [8]))
         ora.append(o(8, "str", T_STR, 50))
-        exp[2]["referents"], exp[2]["relations"] = [7], ["->?"]
+        exp[2]["referents"], exp[2]["relations"] = [7], ["->(guessed)"]
         exp.append(h(7, "list", T_LIST, 64))
         report = run(ora, exp)
         self.assertEqual(report.differences(), {("list", "missing_referents"): 1})
