@@ -30,7 +30,8 @@ int64_t ObjectDecoder::ob_size(uint64_t address) {
 
 void ObjectDecoder::referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
     const Layout& l = layout_;
-    if (type.heap && type.kind != Kind::Type) sink.edge(type.address, Relation::inter("ob_type"));
+    // An instance of a heap type holds a reference to it (classes too, to a heap metaclass).
+    if (type.heap) sink.edge(type.address, Relation::inter("ob_type"));
 
     switch (type.kind) {
     case Kind::Type:

@@ -335,6 +335,19 @@ class Parser {
             expect(")");
             return plain(constant(struct_named(of).size));
         }
+        if (name == "cast") {
+            // cast(STRUCT, pointer): the pointer as a pointer to STRUCT, for `->`.
+            expect("(");
+            const std::string to = identifier();
+            struct_named(to);
+            expect(",");
+            Typed pointer;
+            pointer.node = value(conditional());
+            pointer.member.shape = CMember::Shape::Pointer;
+            pointer.member.pointee = to;
+            expect(")");
+            return pointer;
+        }
         if (take("(")) return call(name);
         static const std::pair<const char*, Variable> kVariables[] = {
             {"self", kSelf},      {"basicsize", kBasicsize}, {"itemsize", kItemsize},

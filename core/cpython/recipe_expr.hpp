@@ -26,7 +26,8 @@ struct RecipeContext {
 // A C expression over the members of a struct of the target, compiled against that version's
 // struct layouts, e.g. `basicsize + (extra ? sizeof(ElementObjectExtra) + 8 * extra->allocated
 // : 0)`. Supported: integer literals, members of the recipe's struct by name, `a->b`, `a.b`,
-// `&a`, arrays (their address), sizeof(STRUCT), the C operators (arithmetic, bitwise,
+// `&a`, arrays (their address), sizeof(STRUCT), cast(STRUCT, p) (p as a STRUCT*), the C
+// operators (arithmetic, bitwise,
 // comparisons, && || ! ?:), the names self, basicsize, itemsize, ob_size, kind_size, and
 // functions strlen(p), entries(p, stride) (entries up to the first whose first word is 0),
 // refcnt(p) and getsizeof(p). Reading memory that is not there makes the whole value absent.

@@ -88,6 +88,8 @@ TEST_CASE("recipe expressions read members, follow pointers and compute", "[deco
     CHECK(e.eval("basicsize + 8 * ob_size", {0, 24, 8, 3, 0, {}}) == 48);
     CHECK(e.eval("kind_size - 48", {0, 0, 0, 0, 100, {}}) == 52);
     CHECK(e.eval("self") == int64_t(e.outer));
+    CHECK(e.eval("cast(Inner, pair.a + 0x100FB)->n") == 42); // 5 + 0x100fb: the Inner
+    CHECK(e.eval("cast(Outer, self)->inner->n") == 42);
 }
 
 TEST_CASE("recipe expressions are absent where memory is", "[decoder][recipes]") {
@@ -119,6 +121,7 @@ TEST_CASE("recipe expressions that do not fit the structs are refused", "[decode
     CHECK_THROWS_WITH(compile("small small"), Catch::Contains("unexpected"));
     CHECK_THROWS_WITH(compile("nosuch(1)"), Catch::Contains("unknown function nosuch"));
     CHECK_THROWS_WITH(compile("&3"), Catch::Contains("'&' needs a member"));
+    CHECK_THROWS_WITH(compile("cast(Nowhere, self)->n"), Catch::Contains("no layout of struct"));
     CHECK_THROWS_AS(compile("inner->"), Error);
 }
 
