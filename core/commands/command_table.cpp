@@ -232,22 +232,19 @@ const std::vector<CommandSpec>& command_table() {
          {},
          "Write every object of the heap, with its references, to FILE as JSON Lines or CSV.",
          "heapy export FILE [--format jsonl|csv] [--unreachable] [--json]",
-         "One line per object of the reachable heap, in walk order: its address, type, Clodo "
-         "kind, size,\n"
-         "the dict's owner, its referents with their relations, the root's name for it. For "
-         "DuckDB,\n"
-         "pandas or a script (the fields are described in README.md, 'Exporting the object "
-         "graph').\n"
+         "One line per object of the reachable heap, in walk order: address, type, Clodo\n"
+         "kind, size, the dict's owner, referents and their relations, the root's name for\n"
+         "it; for DuckDB, pandas or scripts (README.md, 'Exporting the object graph',\n"
+         "describes every field).\n"
          "  --format F      jsonl (JSON Lines) or csv; by default from FILE's extension\n"
          "                  (.jsonl, .ndjson, .json or .csv)\n"
-         "  --unreachable   also the objects 'heapy heapu' shows, with \"reachable\": false\n"
-         "  --json          print the result as {\"file\", \"format\", \"objects\", "
-         "\"references\"}\n"
-         "The file is deleted again when the export fails or is interrupted.\n"
+         "  --unreachable   also the objects 'heapy heapu' shows (\"reachable\": false)\n"
+         "  --json          print {\"file\", \"format\", \"objects\", \"references\"}\n"
+         "A file left unfinished (an error, Ctrl-C) is deleted.\n"
          "Example:\n"
          "  (gdb) heapy export /tmp/heap.jsonl\n"
-         "  $ duckdb -c \"SELECT type, count(*), sum(size) FROM read_json_auto('/tmp/heap.jsonl') "
-         "GROUP BY type ORDER BY 3 DESC\"",
+         "  $ duckdb -c \"SELECT type, count(*), sum(size) FROM read_json_auto(\n"
+         "      '/tmp/heap.jsonl') GROUP BY type ORDER BY 3 DESC\"",
          {{"format", true}, {"unreachable", false}, {"json", false}},
          cmd_export,
          true},

@@ -224,6 +224,12 @@ TEST_CASE("export: one object as JSON Lines and as CSV", "[export]") {
           "\"root\": \"i0_t1_f0\", \"virtual\": \"dict\", \"reachable\": false}\n");
     CHECK(exported(ExportFormat::Csv, values, {}) ==
           "16,dict,32,\"dict, \"\"odd\"\"\",0,,,\"\",i0_t1_f0,dict,false\n");
+    values.kind = "a, b";
+    CHECK(exported(ExportFormat::Csv, values, {}) ==
+          "16,dict,32,\"a, b\",0,,,\"\",i0_t1_f0,dict,false\n");
+    values.kind = "line\nbreak";
+    CHECK(exported(ExportFormat::Csv, values, {}) ==
+          "16,dict,32,\"line\nbreak\",0,,,\"\",i0_t1_f0,dict,false\n");
     // CSV text is UTF-8 too, without NUL bytes.
     values.kind = std::string_view("caf\xe9\0x", 6);
     CHECK(exported(ExportFormat::Csv, values, {}) ==
