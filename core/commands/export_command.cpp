@@ -72,40 +72,66 @@ class ObjectDescriber {
     std::unordered_map<uint64_t, std::string> kind_names_;
 };
 
-struct ExportCounts {
-    uint64_t objects = 0;
-    uint64_t references = 0;
-};
-
-// Writes `nodes` to `file`, counting into `counts`.
-void export_nodes(SessionState& state, const std::vector<uint32_t>& nodes,
-                  report::ExportFormat format, ObjectDescriber& describer, ExportFile& file,
-                  std::string& buffer, ExportCounts& counts, uint64_t total) {
-    Analysis& a = state.analysis();
-    const heap::ObjectGraph& graph = a.graph();
-    std::vector<heap::NamedEdge> edges;
-    report::ExportedEdges exported;
-    exported.referent = [&](size_t i) { return graph.nodes[edges[i].target].address(); };
-    exported.relation = [&](size_t i, std::string& text) {
-        text = heap::via_text(a.decoder(), edges[i]);
-    };
-    exported.drain = [&](std::string& out) {
-        if (out.size() >= kWriteBytes) file.write(out);
-    };
-    for (uint32_t node : nodes) {
-        if (counts.objects % kNodesPerPoll == 0) {
-            if (state.frontend().interrupted()) throw Interrupted();
-            state.frontend().progress("exporting objects", counts.objects, total);
-        }
-        heap::named_edges(a.decoder(), graph, node, edges);
-        exported.count = edges.size();
-        report::append_exported_object(format, describer.describe(node), exported, buffer);
-        if (buffer.size() >= kWriteBytes) file.write(buffer);
-        ++counts.objects;
-        counts.references += edges.size();
+// Writes objects to the file as they are described, a chunk at a time.
+class Exporter {
+  public:
+    Exporter(SessionState& state, report::ExportFormat format, ExportFile& file, uint64_t total)
+        : state_(state), analysis_(state.analysis()), describer_(state), format_(format),
+          file_(file), total_(total) {
+        // The callbacks point into this object: it is neither copied nor moved.
+        edges_.referent = [this](size_t i) {
+            return analysis_.graph().nodes[named_[i].target].address();
+        };
+        edges_.relation = [this](size_t i, std::string& text) {
+            text = heap::via_text(analysis_.decoder(), named_[i]);
+        };
+        edges_.drain = [this](std::string& out) {
+            if (out.size() >= kWriteBytes) file_.write(out);
+        };
+        buffer_.reserve(kWriteBytes + kWriteBytes / 4);
+        report::append_export_header(format_, buffer_);
     }
-    if (state.frontend().interrupted()) throw Interrupted();
-}
+
+    Exporter(const Exporter&) = delete;
+    Exporter& operator=(const Exporter&) = delete;
+
+    void write(const std::vector<uint32_t>& nodes) {
+        for (uint32_t node : nodes) {
+            if (objects_ % kNodesPerPoll == 0) {
+                if (state_.frontend().interrupted()) throw Interrupted();
+                state_.frontend().progress("exporting objects", objects_, total_);
+            }
+            heap::named_edges(analysis_.decoder(), analysis_.graph(), node, named_);
+            edges_.count = named_.size();
+            report::append_exported_object(format_, describer_.describe(node), edges_, buffer_);
+            if (buffer_.size() >= kWriteBytes) file_.write(buffer_);
+            ++objects_;
+            references_ += named_.size();
+        }
+        if (state_.frontend().interrupted()) throw Interrupted();
+    }
+
+    void finish() {
+        file_.write(buffer_);
+        file_.finish();
+    }
+
+    uint64_t objects() const { return objects_; }
+    uint64_t references() const { return references_; }
+
+  private:
+    SessionState& state_;
+    Analysis& analysis_;
+    ObjectDescriber describer_;
+    report::ExportFormat format_;
+    ExportFile& file_;
+    uint64_t total_;
+    std::vector<heap::NamedEdge> named_; // the edges of the object being written
+    report::ExportedEdges edges_;        // reads them
+    std::string buffer_;
+    uint64_t objects_ = 0;
+    uint64_t references_ = 0;
+};
 
 } // namespace
 
@@ -121,26 +147,20 @@ std::string cmd_export(SessionState& state, const Arguments& args) {
         args.flag("unreachable") ? &a.unreachable().all : nullptr;
     const uint64_t total = reachable.size() + (unreachable ? unreachable->size() : 0);
 
-    ObjectDescriber describer(state);
-    std::string buffer;
-    buffer.reserve(kWriteBytes + (kWriteBytes >> 2));
-    report::append_export_header(format, buffer);
-    ExportCounts counts;
-    export_nodes(state, reachable, format, describer, file, buffer, counts, total);
-    if (unreachable)
-        export_nodes(state, *unreachable, format, describer, file, buffer, counts, total);
-    file.write(buffer);
-    file.finish();
+    Exporter exporter(state, format, file, total);
+    exporter.write(reachable);
+    if (unreachable) exporter.write(*unreachable);
+    exporter.finish();
 
     if (args.flag("json")) {
         std::string out = "{\"file\": ";
         report::append_json_string(path, out);
         return out + fmt::format(", \"format\": \"{}\", \"objects\": {}, \"references\": {}}}\n",
-                                 report::export_format_name(format), counts.objects,
-                                 counts.references);
+                                 report::export_format_name(format), exporter.objects(),
+                                 exporter.references());
     }
-    return fmt::format("Exported {} objects ({} references) to {} as {}.\n", counts.objects,
-                       counts.references, path, report::export_format_title(format));
+    return fmt::format("Exported {} objects ({} references) to {} as {}.\n", exporter.objects(),
+                       exporter.references(), path, report::export_format_title(format));
 }
 
 } // namespace heapy::commands
