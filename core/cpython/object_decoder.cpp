@@ -188,9 +188,9 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
         // else scanned conservatively.
         if (type.recipe)
             recipe_referents(address, type, sink);
-        else if (type.basicsize > type.kind_basicsize && type.kind_basicsize >= 16 &&
+        else if (type.c_basicsize > type.kind_basicsize && type.kind_basicsize >= 16 &&
                  type.kind != Kind::Type)
-            conservative_scan(address, address + uint64_t(type.basicsize), type, sink,
+            conservative_scan(address, address + uint64_t(type.c_basicsize), type, sink,
                               uint64_t(type.kind_basicsize));
     }
     if (!type.heap && type.kind != Kind::Unknown) return;

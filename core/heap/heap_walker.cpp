@@ -113,8 +113,10 @@ class HeapWalker::Walker {
         uint32_t target = resolve(address, referent);
         if (target == AddressIndex::kMissing) return target;
         uint32_t first = graph_.edge_begin[current_];
-        if (graph_.targets.size() > first && graph_.targets.back() == target) return target;
-        graph_.targets.push_back(target);
+        // A field reported twice in a row is one edge, but its second report may say that it
+        // is the owner's dict (a C type's `__dict__` member, then its tp_dictoffset slot).
+        if (graph_.targets.size() <= first || graph_.targets.back() != target)
+            graph_.targets.push_back(target);
         if (!owned_dict) return target;
         if (graph_.nodes.size() != nodes_before) {
             graph_.dict_owners.add_new(target, current_); // made by this edge
