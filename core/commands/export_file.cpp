@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace heapy::commands {
@@ -34,7 +35,13 @@ ExportFile::ExportFile(std::string path) : path_(std::move(path)) {
     if (fd_ < 0) throw Error(fmt::format("cannot create {}: {}", path_, std::strerror(errno)));
     struct stat info {};
     regular_ = ::fstat(fd_, &info) == 0 && S_ISREG(info.st_mode);
-    writer_ = std::thread([this] { run(); });
+    try {
+        writer_ = std::thread([this] { run(); });
+    } catch (const std::system_error& e) {
+        ::close(fd_);
+        if (regular_) std::remove(path_.c_str());
+        throw Error(fmt::format("cannot write {}: no thread to write it ({})", path_, e.what()));
+    }
 }
 
 ExportFile::~ExportFile() {

@@ -443,6 +443,14 @@ TEST_CASE("export: errors in one line, and no file left behind", "[export][comma
         CHECK(run(session, {"export"}).error ==
               "'heapy export' needs one file name (see 'heapy help export')");
     }
+    SECTION("a file that cannot be written") {
+        if (!std::filesystem::exists("/dev/full")) return;
+        auto session = session_on(e.p.h);
+        const auto result = run(session, {"export", "/dev/full", "--format", "jsonl"});
+        CHECK(result.status == 1);
+        CHECK(result.error == "cannot write /dev/full: No space left on device");
+        CHECK(std::filesystem::exists("/dev/full")); // only a regular file is deleted
+    }
     SECTION("Ctrl-C while exporting") {
         TempPath path("stopped.jsonl");
         // Ctrl-C once the export has begun (after the walk), while `armed`.
