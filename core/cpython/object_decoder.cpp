@@ -189,7 +189,7 @@ void ObjectDecoder::instance_referents(uint64_t address, const TypeInfo& type, E
         if (type.recipe)
             recipe_referents(address, type, sink);
         else if (type.c_basicsize > type.kind_basicsize && type.kind_basicsize >= 16 &&
-                 type.kind != Kind::Type)
+                 type.kind != Kind::Type && type.kind != Kind::Tuple) // struct sequences: members
             conservative_scan(address, address + uint64_t(type.c_basicsize), type, sink,
                               uint64_t(type.kind_basicsize));
     }
@@ -250,9 +250,19 @@ void ObjectDecoder::managed_dict_referents(uint64_t address, const TypeInfo& typ
 }
 
 void ObjectDecoder::members(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
-    for (const ObjectMember& member : type.members)
+    // A struct sequence's visible fields are its tuple items, reported as such; the members
+    // past them are its hidden fields. Other variable-size objects end after their items.
+    const uint64_t items = type.itemsize > 0 ? item_count(address) : 0;
+    const bool tuple = type.kind == Kind::Tuple;
+    const uint64_t items_begin = tuple ? layout_.tuple_items : uint64_t(type.basicsize);
+    const uint64_t items_end = items_begin + items * uint64_t(std::max<int64_t>(type.itemsize, 0));
+    for (const ObjectMember& member : type.members) {
+        if (type.itemsize > 0 && member.offset >= items_begin &&
+            (tuple ? member.offset < items_end : member.offset >= items_end))
+            continue;
         if (uint64_t target = reader_.pointer(address + member.offset))
             sink.edge(target, {RelationKind::AttributeCName, 0, nullptr, member.name, false});
+    }
 }
 
 void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeInfo& type,

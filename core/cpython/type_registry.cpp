@@ -70,6 +70,7 @@ constexpr int kMaxBaseDepth = 64;
 constexpr int kMemberLimit = 4096;
 constexpr int kMemberTypeObject = 6;    // T_OBJECT
 constexpr int kMemberTypeObjectEx = 16; // T_OBJECT_EX
+constexpr int64_t kMaxVarMemberOffset = 1 << 16;
 
 bool is_exception_kind_holder(Kind kind) {
     return kind == Kind::BaseException;
@@ -254,8 +255,11 @@ void TypeRegistry::collect_members(TypeInfo& info) {
             if (!reader_.read(entry + layout_.member_type, type) ||
                 !reader_.read(entry + layout_.member_offset, offset))
                 break;
+            // A variable-size type's members may lie among its items (a struct sequence's
+            // fields, the hidden ones past its visible length too).
+            const int64_t end = info.itemsize > 0 ? kMaxVarMemberOffset : info.basicsize;
             if ((type != kMemberTypeObject && type != kMemberTypeObjectEx) || offset < 16 ||
-                offset + 8 > std::max<int64_t>(info.basicsize, 16))
+                offset + 8 > std::max<int64_t>(end, 16))
                 continue;
             bool seen = std::any_of(info.members.begin(), info.members.end(),
                                     [&](const ObjectMember& m) { return m.offset == offset; });

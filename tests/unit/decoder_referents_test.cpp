@@ -306,3 +306,27 @@ TEST_CASE("interpreter frames: namespaces, locals, stack, the calling frame",
                     {".f_back outer's frame object", ".f_locals['a'] x", "->f_valuestack[0] y"});
     CHECK(sorted(d.referents(inner_object)) == sorted(expected));
 }
+
+TEST_CASE("a struct sequence: visible fields as items, hidden ones as members",
+          "[decoder][referents]") {
+    for (int minor : {11, 14}) {
+        PyHeap h(minor);
+        // os.stat_result-like: 2 visible fields, 1 hidden. Up to 3.13 the hidden fields follow
+        // the items of a tuple-sized object; from 3.14 tp_basicsize counts them.
+        const uint64_t items = h.L.tuple_items;
+        const int64_t basicsize = int64_t(items) + (minor >= 14 ? 8 : 0);
+        const uint64_t stat_type = h.static_type("os.stat_result", nullptr, h.t.tuple, basicsize, 8,
+                                                 kHaveGc | kReady | kTupleSubclass);
+        h.poke(stat_type + h.L.type_members, h.member_table({{"st_mode", int64_t(items)},
+                                                             {"st_ino", int64_t(items) + 8},
+                                                             {"st_atime", int64_t(items) + 16}}));
+        const uint64_t st = h.object(stat_type, items + 24, 2);
+        h.poke(st + items, h.integer(33188));
+        h.poke(st + items + 8, h.integer(2));
+        h.poke(st + items + 16, h.name(h.object(h.t.float_, 24), "atime"));
+        Decoding d(h);
+        INFO("3." << minor);
+        CHECK(d.type(st).kind == heapy::cpython::Kind::Tuple);
+        CHECK(d.referents(st) == Lines{"[0] 33188", "[1] 2", ".st_atime atime"});
+    }
+}
