@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -39,6 +40,48 @@ std::vector<std::string> names_of(const nlohmann::json& entry) {
     return entry.at("names").get<std::vector<std::string>>();
 }
 
+bool word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// One pass of substitute().
+std::string substitute_once(const std::string& text, const nlohmann::json& lets) {
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+        if (!word_char(text[i]) || (i > 0 && word_char(text[i - 1]))) {
+            out.push_back(text[i++]);
+            continue;
+        }
+        size_t end = i;
+        while (end < text.size() && word_char(text[end])) ++end;
+        const std::string word = text.substr(i, end - i);
+        // A member after `->` or `.` keeps its name.
+        const bool member =
+            i >= 1 && (text[i - 1] == '.' || (i >= 2 && text.compare(i - 2, 2, "->") == 0));
+        if (!member && lets.contains(word)) {
+            out.push_back('(');
+            out.append(lets.at(word).get<std::string>());
+            out.push_back(')');
+        } else {
+            out.append(word);
+        }
+        i = end;
+    }
+    return out;
+}
+
+// The text with every name of `lets` ("let": {"info": "cast(StgInfo, ...)"}) replaced by its
+// expression in parentheses, whole words only; lets may use earlier lets.
+std::string substitute(std::string text, const nlohmann::json& lets) {
+    constexpr int kMaxDepth = 8;
+    for (int depth = 0; depth < kMaxDepth && !lets.empty(); ++depth) {
+        std::string next = substitute_once(text, lets);
+        if (next == text) return text;
+        text = std::move(next);
+    }
+    return text;
+}
+
 } // namespace
 
 Relation CTypeRecipes::relation(const std::string& text) {
@@ -58,8 +101,10 @@ CTypeRecipe CTypeRecipes::build(const nlohmann::json& entry, const std::string& 
     const CStructs& structs = layout.c_structs;
     if (!recipe.struct_name.empty() && !structs.count(recipe.struct_name))
         throw Error(fmt::format("no layout of struct {}", recipe.struct_name));
+    const auto lets = entry.value("let", nlohmann::json::object());
     auto compile = [&](const nlohmann::json& text) {
-        return RecipeExpr::compile(text.get<std::string>(), structs, recipe.struct_name);
+        return RecipeExpr::compile(substitute(text.get<std::string>(), lets), structs,
+                                   recipe.struct_name);
     };
     for (const auto& ref : entry.value("refs", nlohmann::json::array()))
         recipe.references.push_back({relation(ref.at(0).get<std::string>()), compile(ref.at(1))});

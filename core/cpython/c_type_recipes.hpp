@@ -18,7 +18,8 @@ namespace heapy::cpython {
 // What heapy knows of a C type of the standard library (cpython-layouts/c-types/*.json): which
 // members of its instance struct hold references, which arrays of references it owns, and what
 // its __sizeof__ adds to the default. Expressions are compiled per CPython version against that
-// version's struct layouts (the "c_structs" of its layout file, taken from DWARF).
+// version's struct layouts (the "c_structs" of its layout file, taken from DWARF). A recipe's
+// "let" names expressions that its other expressions use ("info": "cast(StgInfo, self + 928)").
 struct CTypeRecipe {
     // A reference: the object at the address `pointer` computes.
     struct Reference {

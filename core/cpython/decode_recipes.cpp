@@ -16,6 +16,11 @@ RecipeContext ObjectDecoder::recipe_context(uint64_t address, const TypeInfo& ty
     context.basicsize = type.basicsize;
     context.itemsize = type.itemsize;
     if (type.itemsize > 0) context.ob_size = ob_size(address);
+    context.type_name = [this](uint64_t object) -> std::optional<std::string> {
+        const TypeInfo* t = types_.get(reader_.pointer(object + layout_.object_type));
+        if (!t) return std::nullopt;
+        return t->tp_name;
+    };
     return context;
 }
 

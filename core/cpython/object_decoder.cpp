@@ -73,6 +73,7 @@ void ObjectDecoder::referents(uint64_t address, const TypeInfo& type, EdgeSink& 
         field(address, l.function_dict, Relation::attribute("__dict__", true), sink);
         field(address, l.function_closure, Relation::attribute("__closure__"), sink);
         field(address, l.function_annotations, Relation::attribute("__annotations__"), sink);
+        field(address, l.function_annotate, Relation::attribute("__annotate__"), sink);
         field(address, l.function_qualname, Relation::attribute("__qualname__"), sink);
         field(address, l.function_typeparams, Relation::attribute("__type_params__"), sink);
         break;
@@ -306,15 +307,15 @@ void ObjectDecoder::type_referents(uint64_t address, const TypeInfo& type, EdgeS
         !(own_flags & kTpFlagHeapType)) {
         // 3.12+: a static builtin type keeps its dict and subclasses in the interpreter;
         // tp_subclasses holds its index + 1 there. heapy finds no owner for that dict.
+        // 3.13+: the static types of extension modules (_datetime's) have a table of their own.
         uint64_t index = reader_.pointer(address + l.type_subclasses);
-        if (index >= 1 && index <= kMaxStaticBuiltins && interpreter_ &&
-            l.has(l.interp_types_builtins)) {
-            uint64_t state =
-                interpreter_ + l.interp_types_builtins + (index - 1) * l.static_builtin_size;
-            if (reader_.pointer(state) == address) {
-                field(state, l.static_builtin_dict, Relation::attribute("__dict__"), sink);
-                field(state, l.static_builtin_dict + 8, Relation::inter("tp_subclasses"), sink);
-            }
+        for (uint32_t table : {l.interp_types_builtins, l.interp_types_for_extensions}) {
+            if (index < 1 || index > kMaxStaticBuiltins || !interpreter_ || !l.has(table)) continue;
+            uint64_t state = interpreter_ + table + (index - 1) * l.static_builtin_size;
+            if (reader_.pointer(state) != address) continue;
+            field(state, l.static_builtin_dict, Relation::attribute("__dict__"), sink);
+            field(state, l.static_builtin_dict + 8, Relation::inter("tp_subclasses"), sink);
+            break;
         }
     } else {
         field(address, l.type_dict, Relation::attribute("__dict__", true), sink);

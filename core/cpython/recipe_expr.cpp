@@ -32,12 +32,14 @@ struct RecipeExpr::Node {
         Entries,
         Refcnt,
         Getsizeof,
+        HasType, // the type of the object at a[0] is named `text`
     };
     Op op = Op::Constant;
     char binary = 0; // + - * / % & | ^ < > l(<=) g(>=) e(==) n(!=) L(<<) R(>>)
     bool is_signed = false;
     uint32_t size = 0;
     int64_t value = 0; // Constant; Variable: which
+    std::string text;  // HasType
     std::vector<std::unique_ptr<Node>> args;
 };
 
@@ -364,7 +366,26 @@ class Parser {
         return member_place(std::move(self), root_, name);
     }
 
+    std::string string_literal() {
+        skip_space();
+        if (at_ >= text_.size() || text_[at_] != '"') fail("expected a \"string\"");
+        const size_t end = text_.find('"', at_ + 1);
+        if (end == std::string_view::npos) fail("unterminated string");
+        std::string literal(text_.substr(at_ + 1, end - at_ - 1));
+        at_ = end + 1;
+        return literal;
+    }
+
     Typed call(const std::string& name) {
+        if (name == "has_type") {
+            std::vector<NodePtr> args;
+            args.push_back(value(conditional()));
+            expect(",");
+            NodePtr node = make(Op::HasType, std::move(args));
+            node->text = string_literal();
+            expect(")");
+            return plain(std::move(node));
+        }
         static const std::pair<const char*, std::pair<Op, size_t>> kFunctions[] = {
             {"strlen", {Op::Strlen, 1}},
             {"entries", {Op::Entries, 2}},
@@ -491,6 +512,14 @@ struct Evaluator {
             auto address = eval(*n.args[0]);
             if (!address) return std::nullopt;
             return load(uint64_t(*address), 8, true);
+        }
+        case Op::HasType: {
+            auto address = eval(*n.args[0]);
+            if (!address || uint64_t(*address) < kFirstReadable || !context.type_name)
+                return std::nullopt;
+            auto name = context.type_name(uint64_t(*address));
+            if (!name) return std::nullopt;
+            return int64_t(*name == n.text);
         }
         case Op::Getsizeof: {
             auto address = eval(*n.args[0]);

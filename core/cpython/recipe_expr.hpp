@@ -21,6 +21,8 @@ struct RecipeContext {
     int64_t kind_size = 0; // __sizeof__ of the built-in it derives from (dict for StgDict)
     // sys.getsizeof of another object (BytesIO counts its buffer that way); may be empty.
     std::function<std::optional<int64_t>(uint64_t)> object_size;
+    // The tp_name of another object's type; may be empty.
+    std::function<std::optional<std::string>(uint64_t)> type_name;
 };
 
 // A C expression over the members of a struct of the target, compiled against that version's
@@ -30,7 +32,8 @@ struct RecipeContext {
 // operators (arithmetic, bitwise,
 // comparisons, && || ! ?:), the names self, basicsize, itemsize, ob_size, kind_size, and
 // functions strlen(p), entries(p, stride) (entries up to the first whose first word is 0),
-// refcnt(p) and getsizeof(p). Reading memory that is not there makes the whole value absent.
+// refcnt(p), getsizeof(p) and has_type(p, "TP_NAME") (1 when the object at p is of that type).
+// Reading memory that is not there makes the whole value absent.
 class RecipeExpr {
   public:
     struct Node;

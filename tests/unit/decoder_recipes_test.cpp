@@ -85,11 +85,19 @@ TEST_CASE("recipe expressions read members, follow pointers and compute", "[deco
     CHECK(e.eval("(0x10 | 3) & ~1") == 0x12);
     CHECK(e.eval("1 << 4 >> 2") == 4);
     CHECK(e.eval("-small % 2") == 1);
-    CHECK(e.eval("basicsize + 8 * ob_size", {0, 24, 8, 3, 0, {}}) == 48);
-    CHECK(e.eval("kind_size - 48", {0, 0, 0, 0, 100, {}}) == 52);
+    CHECK(e.eval("basicsize + 8 * ob_size", {0, 24, 8, 3, 0, {}, {}}) == 48);
+    CHECK(e.eval("kind_size - 48", {0, 0, 0, 0, 100, {}, {}}) == 52);
     CHECK(e.eval("self") == int64_t(e.outer));
     CHECK(e.eval("cast(Inner, pair.a + 0x100FB)->n") == 42); // 5 + 0x100fb: the Inner
     CHECK(e.eval("cast(Outer, self)->inner->n") == 42);
+    RecipeContext named;
+    named.type_name = [&](uint64_t address) -> std::optional<std::string> {
+        if (address == e.inner) return "Inner";
+        return std::nullopt;
+    };
+    CHECK(e.eval(R"(has_type(inner, "Inner") ? 1 : 2)", named) == 1);
+    CHECK(e.eval(R"(has_type(inner, "Outer"))", named) == 0);
+    CHECK_FALSE(e.eval(R"(has_type(self, "Outer"))", named)); // not an object
 }
 
 TEST_CASE("recipe expressions are absent where memory is", "[decoder][recipes]") {
@@ -122,6 +130,8 @@ TEST_CASE("recipe expressions that do not fit the structs are refused", "[decode
     CHECK_THROWS_WITH(compile("nosuch(1)"), Catch::Contains("unknown function nosuch"));
     CHECK_THROWS_WITH(compile("&3"), Catch::Contains("'&' needs a member"));
     CHECK_THROWS_WITH(compile("cast(Nowhere, self)->n"), Catch::Contains("no layout of struct"));
+    CHECK_THROWS_WITH(compile("has_type(inner, Inner)"), Catch::Contains("expected a \"string\""));
+    CHECK_THROWS_WITH(compile(R"x(has_type(inner, "Inner))x"), Catch::Contains("unterminated"));
     CHECK_THROWS_AS(compile("inner->"), Error);
 }
 
@@ -151,11 +161,14 @@ TEST_CASE("a recipe with unknown structs or a bad relation is left out and named
         {"name": "a.NoStruct", "struct": "NoSuchStruct"},
         {"name": "a.BadRelation", "struct": "ElementObject", "refs": [["tag", "tag"]]},
         {"name": "a.BadMember", "struct": "ElementObject", "size": "basicsize + nope"},
-        {"name": "a.Later", "struct": "NoSuchStruct", "versions": "3.12-"}
+        {"name": "a.Later", "struct": "NoSuchStruct", "versions": "3.12-"},
+        {"name": "a.Let", "struct": "ElementObject", "let": {"x": "extra", "n": "x->length"},
+         "size": "x ? n + extra->length + sizeof(ElementObjectExtra) : tag"}
     ]})",
                 layout);
-    CHECK(recipes.size() == 1);
+    CHECK(recipes.size() == 2);
     CHECK(recipes.find("a.Good"));
+    CHECK(recipes.find("a.Let"));
     CHECK_FALSE(recipes.find("a.Later"));
     REQUIRE(recipes.errors().size() == 3);
     CHECK_THAT(recipes.errors()[0], Catch::Contains("a.NoStruct: no layout of struct"));
