@@ -174,7 +174,10 @@ class HeapWalker::Walker {
             return AddressIndex::kMissing;
         const TypeInfo* type = types_.get(uint64_t(header[1]));
         if (!type) return reject(address, guess);
-        if (guess && !allocated_object(address, uint64_t(header[0]), *type))
+        // A static type object (in a module's data, so no allocation) passes the registry's
+        // checks of a type, which are evidence enough.
+        if (guess && !allocated_object(address, uint64_t(header[0]), *type) &&
+            !(type->kind == Kind::Type && types_.get(address)))
             return AddressIndex::kMissing;
         return add(address, type->index, NodeKind::Object);
     }
