@@ -7,7 +7,9 @@ process said about every one of its objects just before its core was taken.
 
 ORACLE.jsonl is written by tests/fixtures/stdlib_oracle.py (one line per object: id, type, type_id,
 size = sys.getsizeof, referents = gc.get_referents, extra = what the fixture's extended referent
-function found besides; see that file). HEAPY_EXPORT.jsonl is `heapy --core CORE export FILE`: one
+function found besides, scanned = words of a C body that tracemalloc proved to be live objects;
+see that file). Every line is an object that exists; only referents and extra are edges the
+object must have (a scanned word may be a borrowed pointer). HEAPY_EXPORT.jsonl is `heapy --core CORE export FILE`: one
 line per object: address, type, type_address, kind, size, owner, referents, relations (parallel to
 referents), root, virtual (null | "dict" | "frame"), reachable.
 
@@ -364,6 +366,15 @@ def compare(oracle, export, examples=3, truth=None):
         if group["example"] is None:
             group["example"] = "%s %s -> %s %s" % (O[start[0]][R.TYPE], _hex(start[0]),
                                                    O[start[1]][R.TYPE], _hex(start[1]))
+    # Not a category (the seeds are heapy's): gc objects of the process that heapy's export
+    # (with --unreachable, heapu's objects too) does not list at all, reachable or not.
+    absent = collections.Counter(O[i][R.TYPE] for i, orec in O.items()
+                                 if orec[R.GC] and i not in H)
+    report.counts["gc_objects_absent"] = sum(absent.values())
+    if absent:
+        report.notes.append("%d gc-tracked objects of the process are not in heapy's export at "
+                            "all (reachable or not): %s" % (sum(absent.values()), ", ".join(
+                                "%s %d" % kv for kv in absent.most_common(8))))
     report.lost_at = sorted(
         ({"referrer_type": k[0], "referent_type": k[1], "edge": k[2],
           "entries": len(g["entries"]), "objects_behind": g["objects"], "example": g["example"]}

@@ -5,8 +5,8 @@
 tests/fixtures/stdlib_oracle.py runs under the interpreter, imports every C extension module of
 the standard library, makes objects of their C types and small real workloads, and records, for
 every object it can reach, id, type, sys.getsizeof and gc.get_referents (TRUTH.oracle.jsonl).
-Its core is taken with gcore, `heapy --core CORE --exe EXE export FILE.jsonl` writes heapy's
-graph, and tests/e2e/oracle.py compares them object by object. The whole per-type table is
+Its core is taken with gcore, `heapy --core CORE --exe EXE export FILE.jsonl --unreachable`
+writes heapy's graph (heapu's objects too: a phantom there is as wrong), and tests/e2e/oracle.py compares them object by object. The whole per-type table is
 printed (phantoms, type mismatches, missing objects, objects with missing referents, size
 differences), with where heapy loses objects and examples of every nonzero cell; the test fails
 on every nonzero cell that KNOWN below does not list, with a reason, for this version.
@@ -34,6 +34,14 @@ EXPORT_TIMEOUT = 180
 # Not a place to park what heapy has not done yet: only what no post-mortem tool can do (e.g. a
 # type whose __sizeof__ is Python code: heapy cannot run it). The fixture lists such types in
 # truth["counts"]["python_sizeof_types"] (none in the standard library so far).
+#
+# Not listed, on purpose (each is a decision for heapy, not a limit of the oracle's that hides
+# a defect): phantoms at the root edges i0_exc_state_errnomap (3.10+) and
+# i0_interpreter_trampoline (3.12, with its code's names): real objects, made at the
+# interpreter's start-up before tracemalloc traces and held only by the interpreter's state, so
+# the oracle cannot prove them; guppy's root does not walk those fields (HEAPY.md 4.2). The
+# phantom at i0_slice_cache is a real defect: CPython keeps a freed slice there (reference count
+# 0, its start/stop/step already released).
 KNOWN = [
 ]
 
@@ -77,7 +85,7 @@ class OracleTest(unittest.TestCase):
             if os.path.exists(out):
                 os.unlink(out)
             run = harness.run(harness.frontend_command(
-                "cli", ["export", out], core=cls.target.core, exe=cls.target.exe),
+                "cli", ["export", out, "--unreachable"], core=cls.target.core, exe=cls.target.exe),
                 timeout=EXPORT_TIMEOUT)
             cls.export_seconds = time.time() - t0
             if run.rc != 0 or not os.path.exists(out):
