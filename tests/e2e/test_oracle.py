@@ -166,6 +166,66 @@ class OracleTest(unittest.TestCase):
                     for h in lost)))
 
 
+    def test_guppy3_bytype(self):
+        """Where guppy3 is built for this Python (GUPPY3_PATH, else /opt/guppy3-3.11; never in
+        the repository), the fixture runs hp.heap().bytype just before its recording and heapy's
+        `heap --by type --all` of the core is compared with it row by row. The differences are
+        printed, not failed on (yet); without guppy3 nothing is said."""
+        path = guppy3_path(self.version)
+        if path is None or self.missing_build:
+            return
+        target = harness.target("stdlib_oracle", PARAMS.interp, args=("--guppy", path))
+        found = target.truth.get("guppy") or {}
+        if "rows" not in found:
+            print("\nguppy3 at %s did not run in the fixture: %s" % (path, found.get("error")))
+            return
+        run = harness.run(harness.frontend_command(
+            "cli", ["heap", "--by", "type", "--all", "--json"], core=target.core, exe=target.exe),
+            timeout=EXPORT_TIMEOUT)
+        if run.rc != 0:
+            print("\nheapy heap --by type failed on the guppy3 fixture's core:\n" + run.describe())
+            return
+        print()
+        print(compare_with_guppy(found, harness.find_json(run.stdout), PARAMS.interp))
+
+
+def guppy3_path(version):
+    """A guppy3 tree built in place for Python `version` ((3, 11)), or None."""
+    import glob
+    for path in (os.environ.get("GUPPY3_PATH"), "/opt/guppy3-%d.%d" % version):
+        if path and glob.glob(os.path.join(path, "guppy", "heapy",
+                                           "heapyc.cpython-%d%d-*.so" % version)):
+            return path
+    return None
+
+
+def compare_with_guppy(guppy, heapy, interp, rows=40):
+    """Text: guppy3's rows against heapy's --by type rows, the largest differences first."""
+    theirs = guppy["rows"]
+    ours = {row["kind"]: [row["count"], row["size"]] for row in heapy["rows"]}
+    differing = []
+    for kind in set(theirs) | set(ours):
+        g, h = theirs.get(kind, [0, 0]), ours.get(kind, [0, 0])
+        if g != h:
+            differing.append((kind, g, h))
+    differing.sort(key=lambda d: (-abs(d[2][0] - d[1][0]), -abs(d[2][1] - d[1][1]), d[0]))
+    lines = ["guppy3 hp.heap().bytype (run in the fixture just before its recording, %.1fs) vs "
+             "heapy heap --by type --all of the core, %s:" % (guppy["seconds"], interp),
+             "  guppy3 %d objects, %d bytes; heapy %d objects, %d bytes; %d of %d types differ "
+             "(not a failure: guppy3 counts its own session, materialises dicts and frames, and "
+             "sees the heap a moment earlier)" % (
+                 guppy["count"], guppy["size"], heapy["count"], heapy["size"], len(differing),
+                 len(set(theirs) | set(ours))),
+             "  %-50s %9s %9s %7s %11s %11s %9s" % ("type", "guppy3", "heapy", "diff",
+                                                 "guppy3 B", "heapy B", "diff B")]
+    for kind, g, h in differing[:rows]:
+        lines.append("  %-50s %9d %9d %+7d %11d %11d %+9d" % (
+            kind[:50], g[0], h[0], h[0] - g[0], g[1], h[1], h[1] - g[1]))
+    if len(differing) > rows:
+        lines.append("  (%d more types differ)" % (len(differing) - rows))
+    return "\n".join(lines)
+
+
 def format_everything(report, known, truth, title):
     lines = [oracle.format_report(report, skip=set(known), title=title)]
     if known:
