@@ -1,5 +1,10 @@
 #include "core/cpython/allocations.hpp"
 
+#include "core/cpython/type_registry.hpp"
+
+#include <algorithm>
+#include <iterator>
+
 namespace heapy::cpython {
 
 namespace {
@@ -33,8 +38,27 @@ constexpr uint64_t kPage = 4096;
 
 } // namespace
 
+uint64_t allocation_offset(const Layout& layout, uint64_t type_flags) {
+    uint64_t before = (type_flags & kTpFlagHaveGc) ? layout.gc_head_size : 0;
+    if (type_flags & uint64_t(layout.tpflags_managed_dict | layout.tpflags_managed_weakref))
+        before += uint64_t(layout.preheader_size);
+    return before;
+}
+
+bool Allocations::fits(uint64_t address, uint64_t type_flags, uint64_t body) {
+    const uint64_t before = allocation_offset(layout_, type_flags);
+    if (auto usable = at(address - before)) return *usable >= before + body;
+    return body == 0 || reader_.readable(address + body - 1, 1);
+}
+
+bool Allocations::in_static_image(uint64_t address) const {
+    auto it = std::upper_bound(static_images_.begin(), static_images_.end(),
+                               std::pair{address, UINT64_MAX});
+    return it != static_images_.begin() && address < std::prev(it)->second;
+}
+
 std::optional<uint64_t> Allocations::at(uint64_t start) {
-    if (start % kAlignment != 0) return std::nullopt;
+    if (start % kAlignment != 0 || in_static_image(start)) return std::nullopt;
     if (auto block = pymalloc_block(start)) return block;
     return malloc_chunk(start);
 }

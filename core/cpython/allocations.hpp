@@ -5,8 +5,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace heapy::cpython {
+
+// The bytes in front of an object of a type with these flags: its GC header and the managed
+// dict and weakref pointers (3.11+).
+uint64_t allocation_offset(const Layout& layout, uint64_t type_flags);
 
 // Whether an address starts a live allocation of the target's allocators, and how big it is:
 // the evidence a word found by scanning an unknown C object needs before it is taken for a
@@ -15,17 +21,27 @@ namespace heapy::cpython {
 // chunks (a plausible size whose next chunk says this one is in use, or an mmapped chunk).
 class Allocations {
   public:
-    Allocations(Reader& reader, const Layout& layout) : reader_(reader), layout_(layout) {}
+    // `static_images`: sorted address ranges of the loaded ELF images, whose memory is never
+    // an allocation (static objects look like heap blocks to the checks below).
+    Allocations(Reader& reader, const Layout& layout,
+                const std::vector<std::pair<uint64_t, uint64_t>>& static_images)
+        : reader_(reader), layout_(layout), static_images_(static_images) {}
 
     // The usable size of the allocation that starts at `start`, if one does.
     std::optional<uint64_t> at(uint64_t start);
 
+    // Whether an object of `type` at `address` whose size is `body` (without pre-header) fits
+    // the allocation it starts; true when it starts none that heapy knows (a static object).
+    bool fits(uint64_t address, uint64_t type_flags, uint64_t body);
+
   private:
+    bool in_static_image(uint64_t address) const;
     std::optional<uint64_t> pymalloc_block(uint64_t start);
     std::optional<uint64_t> malloc_chunk(uint64_t start);
 
     Reader& reader_;
     const Layout& layout_;
+    const std::vector<std::pair<uint64_t, uint64_t>>& static_images_;
 };
 
 } // namespace heapy::cpython

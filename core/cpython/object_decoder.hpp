@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/cpython/allocations.hpp"
 #include "core/cpython/dict_reader.hpp"
 #include "core/cpython/edge_sink.hpp"
 #include "core/cpython/layout.hpp"
@@ -31,6 +32,8 @@ class ObjectDecoder {
     void referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
     // sys.getsizeof of the object, per the target's version.
     uint64_t size(uint64_t address, const TypeInfo& type);
+    // Whether the last size() found a length its memory cannot hold (and sized without it).
+    bool size_overran() const { return size_overran_; }
 
     // Inline attribute values of an instance of `owner_type` (a virtual `dict of X`).
     void managed_values_referents(uint64_t values, const TypeInfo& owner_type, EdgeSink& sink);
@@ -103,7 +106,8 @@ class ObjectDecoder {
     uint64_t old_frame_size(uint64_t address);
     uint64_t dict_size(uint64_t address, const TypeInfo& type);
     uint64_t dict_keys_size(uint64_t keys);
-    uint64_t str_size(uint64_t address);
+    uint64_t str_size(uint64_t address, const TypeInfo& type);
+    bool inline_items(const TypeInfo& type) const;
     uint64_t code_size(uint64_t address, const TypeInfo& type);
     uint64_t frame_data_size(uint64_t code);
 
@@ -111,6 +115,8 @@ class ObjectDecoder {
     const Layout& layout_;
     TypeRegistry& types_;
     uint64_t interpreter_ = 0;
+    bool size_overran_ = false;
+    Allocations allocations_{reader_, layout_, types_.static_images()};
     // Storage for a dict's entries, taken while in use (a nested use starts empty).
     std::vector<DictEntry> spare_entries_;
 };

@@ -11,7 +11,7 @@ namespace {
 constexpr uint64_t kPointer = 8;
 constexpr uint64_t kWcharSize = 4;
 constexpr uint64_t kOdictNodeSize = 32;
-constexpr uint64_t kOpcacheEntrySize = 32; // sizeof(_PyOpcache), 3.10
+constexpr uint64_t kOpcacheEntrySize = 32; // sizeof(_PyOpcache), 3.9 and 3.10
 // No real object has more items than this; a larger count is corrupt memory.
 constexpr int64_t kMaxItems = int64_t{1} << 34;
 
@@ -91,7 +91,7 @@ uint64_t ObjectDecoder::item_count(uint64_t address) {
     return items(ob_size(address));
 }
 
-uint64_t ObjectDecoder::str_size(uint64_t address) {
+uint64_t ObjectDecoder::str_size(uint64_t address, const TypeInfo& type) {
     const Layout& l = layout_;
     uint32_t state = 0;
     int64_t length = 0;
@@ -103,12 +103,13 @@ uint64_t ObjectDecoder::str_size(uint64_t address) {
     const bool ascii = (state >> l.str_ascii_bit) & 1;
     uint64_t size = 0;
     uint64_t data = 0;
-    if (compact && ascii) {
-        size = l.str_ascii_size + uint64_t(length) + 1;
-        data = address + l.str_ascii_size;
-    } else if (compact) {
-        size = l.str_compact_size + uint64_t(length + 1) * kind;
-        data = address + l.str_compact_size;
+    if (compact) {
+        data = address + (ascii ? l.str_ascii_size : l.str_compact_size);
+        size = (data - address) + uint64_t(length + 1) * (ascii ? 1 : kind);
+        if (!allocations_.fits(address, type.flags, size)) {
+            size_overran_ = true;
+            return data - address;
+        }
     } else {
         size = l.str_unicode_size;
         data = reader_.pointer(address + l.str_data);
@@ -142,13 +143,20 @@ uint64_t ObjectDecoder::code_size(uint64_t address, const TypeInfo& type) {
         uint64_t cellvars = reader_.pointer(address + layout_.code_cellvars);
         if (reader_.pointer(address + layout_.code_cell2arg) && cellvars)
             size += items(std::max<int64_t>(ob_size(cellvars), 0)) * kPointer;
-        if (layout_.has(layout_.code_opcache_size)) {
-            uint8_t opcache = 0;
-            reader_.read(address + layout_.code_opcache_size, opcache);
-            size += uint64_t(opcache) * kOpcacheEntrySize;
+        // The opcode cache, once made: a byte per code unit and the cache entries.
+        if (layout_.has(layout_.code_opcache) && reader_.pointer(address + layout_.code_opcache)) {
+            uint8_t entries = 0;
+            reader_.read(address + layout_.code_opcache_size, entries);
+            const uint64_t code = reader_.pointer(address + layout_.code_code);
+            size += item_count(code) / 2 + uint64_t(entries) * kOpcacheEntrySize;
         }
     } else {
+        // 3.11+: the code units follow the header.
         size = round_up_8(uint64_t(type.basicsize) + item_count(address) * uint64_t(type.itemsize));
+        if (!allocations_.fits(address, type.flags, size)) {
+            size_overran_ = true;
+            size = uint64_t(type.basicsize);
+        }
     }
     if (uint64_t extra = reader_.pointer(address + layout_.code_extra)) {
         int64_t count = 0;
@@ -173,6 +181,7 @@ uint64_t ObjectDecoder::old_frame_size(uint64_t address) {
 
 uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
     const Layout& l = layout_;
+    size_overran_ = false;
     uint64_t body = 0;
     switch (type.kind) {
     case Kind::Int:
@@ -183,7 +192,7 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         break;
     }
     case Kind::Str:
-        body = str_size(address);
+        body = str_size(address, type);
         break;
     case Kind::List: {
         int64_t allocated = 0;
@@ -262,7 +271,14 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
     case Kind::ByteArray: {
         int64_t allocated = 0;
         reader_.read(address + l.bytearray_alloc, allocated);
-        body = uint64_t(type.basicsize) + items(std::max<int64_t>(allocated, 0));
+        body = uint64_t(type.basicsize);
+        const uint64_t buffer = reader_.pointer(address + l.bytearray_bytes);
+        if (allocated > 0 && allocated <= kMaxItems && buffer) {
+            if (reader_.readable(buffer + uint64_t(allocated) - 1, 1))
+                body += uint64_t(allocated);
+            else
+                size_overran_ = true;
+        }
         break;
     }
     case Kind::Deque: {
@@ -279,9 +295,45 @@ uint64_t ObjectDecoder::size(uint64_t address, const TypeInfo& type) {
         }
         break;
     }
+    // A length field that claims more memory than the object's allocation has (a corrupt
+    // header) is not believed: the object is counted as unreadable and sized by its fixed part
+    // only.
+    if (inline_items(type) && body > uint64_t(type.basicsize) &&
+        !allocations_.fits(address, type.flags, body)) {
+        size_overran_ = true;
+        body = uint64_t(type.basicsize);
+    }
     if (type.recipe && type.recipe->size)
         if (auto own = recipe_size(address, type, body)) body = *own;
     return body + preheader(address, type);
+}
+
+// Whether the object's items (digits, characters, bytes, pointers, code units) follow its header
+// in one allocation, so that its size says how much memory must be there.
+bool ObjectDecoder::inline_items(const TypeInfo& type) const {
+    switch (type.kind) {
+    case Kind::Int:
+    case Kind::Bool:
+        return true;
+    case Kind::Code: // its co_extra is elsewhere: code_size checks its code units itself
+    case Kind::Str:  // str_size checks the characters of a compact string itself
+    case Kind::List:
+    case Kind::Dict:
+    case Kind::DefaultDict:
+    case Kind::OrderedDict:
+    case Kind::Set:
+    case Kind::FrozenSet:
+    case Kind::Type:
+    case Kind::Frame:
+    case Kind::Generator:
+    case Kind::Coroutine:
+    case Kind::AsyncGenerator:
+    case Kind::ByteArray:
+    case Kind::Deque:
+        return false;
+    default:
+        return type.itemsize > 0;
+    }
 }
 
 } // namespace heapy::cpython

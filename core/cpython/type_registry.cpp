@@ -86,12 +86,16 @@ TypeRegistry::TypeRegistry(Reader& reader, const Layout& layout, const memory::S
             kind_by_address_.emplace(*address, builtin.kind);
     }
     if (auto address = symbols.lookup("PyType_Type")) type_type_ = *address;
+    for (const memory::LoadedModule& module : symbols.modules())
+        if (module.end > module.start) static_images_.emplace_back(module.start, module.end);
+    std::sort(static_images_.begin(), static_images_.end());
 }
 
 std::unique_ptr<TypeRegistry> TypeRegistry::fork(Reader& reader) const {
     std::unique_ptr<TypeRegistry> copy(new TypeRegistry(reader, layout_));
     copy->kind_by_address_ = kind_by_address_;
     copy->type_type_ = type_type_;
+    copy->static_images_ = static_images_;
     return copy;
 }
 

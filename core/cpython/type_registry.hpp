@@ -78,6 +78,11 @@ class TypeRegistry {
 
     // Addresses of built-in types, 0 when not found yet.
     uint64_t type_type() const { return type_type_; }
+    // The address ranges of the executable and shared objects' images, sorted: where static
+    // objects live, and no allocator hands out memory.
+    const std::vector<std::pair<uint64_t, uint64_t>>& static_images() const {
+        return static_images_;
+    }
     uint64_t address_of(Kind kind) const;
 
   private:
@@ -102,6 +107,7 @@ class TypeRegistry {
     // thread for an index that thread was told of.
     SegmentedStore<TypeInfo> types_;
     uint64_t type_type_ = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> static_images_;
     // A type is looked up for every object: the answers for recent addresses, in front of the
     // map (address 0, never a type, starts every slot with the right answer).
     struct Recent {

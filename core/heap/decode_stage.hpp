@@ -30,6 +30,7 @@ template <class Out> class DecodeStage final : public cpython::EdgeSink {
         switch (node.kind()) {
         case NodeKind::Object:
             size = decoder_.size(address, *type);
+            if (decoder_.size_overran()) corrupt();
             decoder_.referents(address, *type, *this);
             break;
         case NodeKind::ManagedValues:

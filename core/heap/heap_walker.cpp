@@ -186,10 +186,7 @@ class HeapWalker::Walker {
     // its type gives it) big enough for its type, and its reference count is not a pointer to
     // another object (C structs of pointers, such as a module's state, look like objects).
     bool allocated_object(uint64_t address, uint64_t refcount, const TypeInfo& type) {
-        const cpython::Layout& l = decoder_.layout();
-        uint64_t before = (type.flags & cpython::kTpFlagHaveGc) ? l.gc_head_size : 0;
-        if (type.flags & uint64_t(l.tpflags_managed_dict | l.tpflags_managed_weakref))
-            before += uint64_t(l.preheader_size);
+        const uint64_t before = cpython::allocation_offset(decoder_.layout(), type.flags);
         const auto usable = allocations_.at(address - before);
         if (!usable || *usable < before + uint64_t(type.basicsize)) return false;
         int64_t pointed[2];
@@ -225,7 +222,7 @@ class HeapWalker::Walker {
     cpython::Reader& reader_;
     cpython::TypeRegistry& types_;
     ObjectGraph& graph_;
-    cpython::Allocations allocations_{reader_, decoder_.layout()};
+    cpython::Allocations allocations_{reader_, decoder_.layout(), types_.static_images()};
     uint32_t current_ = 0;
     uint32_t rejected_here_ = 0;
     bool skipping_ = false; // the rest of the current node's referents are ignored

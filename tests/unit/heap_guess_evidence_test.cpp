@@ -39,7 +39,8 @@ TEST_CASE("pymalloc blocks and malloc chunks are recognised", "[heap][guess]") {
     const uint64_t pool = 0x7e0000000000;
     make_pool(h, pool, 2);
     heapy::cpython::Reader reader(h.memory);
-    heapy::cpython::Allocations allocations(reader, h.L);
+    const std::vector<std::pair<uint64_t, uint64_t>> no_images;
+    heapy::cpython::Allocations allocations(reader, h.L, no_images);
     CHECK(allocations.at(pool + kPoolHeader) == 64u);
     CHECK(allocations.at(pool + kPoolHeader + 64) == 64u);
     CHECK_FALSE(allocations.at(pool + kPoolHeader + 128)); // never handed out
