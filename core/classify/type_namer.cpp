@@ -40,6 +40,105 @@ constexpr TypesModuleName kTypesModule[] = {
     {"wrapper_descriptor", "types.WrapperDescriptorType"},
 };
 
+// The classes the builtins module binds under their own names (3.9 to 3.14): their names when
+// the builtins dict cannot be read (a truncated or damaged core), where heapy would otherwise
+// fall back to "builtins.<tp_name>" for every static type without a dot.
+constexpr std::string_view kBuiltinClassNames[] = {"ArithmeticError",
+                                                   "AssertionError",
+                                                   "AttributeError",
+                                                   "BaseException",
+                                                   "BaseExceptionGroup",
+                                                   "BlockingIOError",
+                                                   "BrokenPipeError",
+                                                   "BufferError",
+                                                   "BytesWarning",
+                                                   "ChildProcessError",
+                                                   "ConnectionAbortedError",
+                                                   "ConnectionError",
+                                                   "ConnectionRefusedError",
+                                                   "ConnectionResetError",
+                                                   "DeprecationWarning",
+                                                   "EOFError",
+                                                   "EncodingWarning",
+                                                   "Exception",
+                                                   "ExceptionGroup",
+                                                   "FileExistsError",
+                                                   "FileNotFoundError",
+                                                   "FloatingPointError",
+                                                   "FutureWarning",
+                                                   "GeneratorExit",
+                                                   "ImportError",
+                                                   "ImportWarning",
+                                                   "IndentationError",
+                                                   "IndexError",
+                                                   "InterruptedError",
+                                                   "IsADirectoryError",
+                                                   "KeyError",
+                                                   "KeyboardInterrupt",
+                                                   "LookupError",
+                                                   "MemoryError",
+                                                   "ModuleNotFoundError",
+                                                   "NameError",
+                                                   "NotADirectoryError",
+                                                   "NotImplementedError",
+                                                   "OSError",
+                                                   "OverflowError",
+                                                   "PendingDeprecationWarning",
+                                                   "PermissionError",
+                                                   "ProcessLookupError",
+                                                   "PythonFinalizationError",
+                                                   "RecursionError",
+                                                   "ReferenceError",
+                                                   "ResourceWarning",
+                                                   "RuntimeError",
+                                                   "RuntimeWarning",
+                                                   "StopAsyncIteration",
+                                                   "StopIteration",
+                                                   "SyntaxError",
+                                                   "SyntaxWarning",
+                                                   "SystemError",
+                                                   "SystemExit",
+                                                   "TabError",
+                                                   "TimeoutError",
+                                                   "TypeError",
+                                                   "UnboundLocalError",
+                                                   "UnicodeDecodeError",
+                                                   "UnicodeEncodeError",
+                                                   "UnicodeError",
+                                                   "UnicodeTranslateError",
+                                                   "UnicodeWarning",
+                                                   "UserWarning",
+                                                   "ValueError",
+                                                   "Warning",
+                                                   "ZeroDivisionError",
+                                                   "_IncompleteInputError",
+                                                   "bool",
+                                                   "bytearray",
+                                                   "bytes",
+                                                   "classmethod",
+                                                   "complex",
+                                                   "dict",
+                                                   "enumerate",
+                                                   "filter",
+                                                   "float",
+                                                   "frozenset",
+                                                   "int",
+                                                   "list",
+                                                   "map",
+                                                   "memoryview",
+                                                   "object",
+                                                   "property",
+                                                   "range",
+                                                   "reversed",
+                                                   "set",
+                                                   "slice",
+                                                   "staticmethod",
+                                                   "str",
+                                                   "super",
+                                                   "tuple",
+                                                   "type",
+                                                   "zip"};
+
 } // namespace
 
 TypeNamer::TypeNamer(cpython::ObjectDecoder& decoder, uint64_t builtins) : decoder_(decoder) {
@@ -80,8 +179,12 @@ std::string TypeNamer::compute(const cpython::TypeInfo& type) {
         for (const auto& entry : kTypesModule)
             if (entry.tp_name == type.tp_name) return std::string(entry.name);
         auto dot = type.tp_name.rfind('.');
-        if (dot == std::string::npos) return "builtins." + type.tp_name;
-        return type.tp_name;
+        if (dot != std::string::npos) return type.tp_name;
+        if (builtin_names_.empty() &&
+            std::find(std::begin(kBuiltinClassNames), std::end(kBuiltinClassNames), type.tp_name) !=
+                std::end(kBuiltinClassNames))
+            return type.tp_name;
+        return "builtins." + type.tp_name;
     }
     const cpython::Layout& l = decoder_.layout();
     cpython::Reader& reader = decoder_.reader();

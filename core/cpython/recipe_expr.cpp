@@ -359,7 +359,12 @@ class Parser {
             if (name != variable_name) continue;
             NodePtr node = make(Op::Variable);
             node->value = which;
-            return plain(std::move(node));
+            Typed t = plain(std::move(node));
+            if (which == kSelf && !root_.empty()) { // a pointer to the recipe's struct
+                t.member.shape = CMember::Shape::Pointer;
+                t.member.pointee = root_;
+            }
+            return t;
         }
         NodePtr self = make(Op::Variable);
         self->value = kSelf;

@@ -30,7 +30,8 @@ struct RecipeContext {
 // : 0)`. Supported: integer literals, members of the recipe's struct by name, `a->b`, `a.b`,
 // `&a`, arrays (their address), sizeof(STRUCT), cast(STRUCT, p) (p as a STRUCT*), the C
 // operators (arithmetic, bitwise,
-// comparisons, && || ! ?:), the names self, basicsize, itemsize, ob_size, kind_size, and
+// comparisons, && || ! ?:), the names self (a pointer to the struct: self->m is m),
+// basicsize, itemsize, ob_size, kind_size, and
 // functions strlen(p), entries(p, stride) (entries up to the first whose first word is 0),
 // refcnt(p), getsizeof(p) and has_type(p, "TP_NAME") (1 when the object at p is of that type).
 // Reading memory that is not there makes the whole value absent.

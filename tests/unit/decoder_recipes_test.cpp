@@ -90,6 +90,7 @@ TEST_CASE("recipe expressions read members, follow pointers and compute", "[deco
     CHECK(e.eval("self") == int64_t(e.outer));
     CHECK(e.eval("cast(Inner, pair.a + 0x100FB)->n") == 42); // 5 + 0x100fb: the Inner
     CHECK(e.eval("cast(Outer, self)->inner->n") == 42);
+    CHECK(e.eval("self->inner->n + self->small") == 39);
     RecipeContext named;
     named.type_name = [&](uint64_t address) -> std::optional<std::string> {
         if (address == e.inner) return "Inner";

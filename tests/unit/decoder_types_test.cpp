@@ -191,3 +191,17 @@ TEST_CASE("segmented store: elements never move and are found across segments",
         CHECK(&store[size_t(i)] == addresses[size_t(i)]);
     }
 }
+
+TEST_CASE("without a readable builtins dict, builtin classes keep their names",
+          "[decoder][types]") {
+    PyHeap h;
+    Decoding d(h);
+    const uint64_t stgdict = h.static_type("StgDict", nullptr, h.t.dict, 192, 0, kReady);
+    heapy::classify::TypeNamer namer(d.decoder, 0); // a core whose builtins could not be read
+    auto name = [&](uint64_t type) { return namer.name(d.types.get(type)->index); };
+    CHECK(name(h.t.type) == "type");
+    CHECK(name(h.t.str) == "str");
+    CHECK(name(h.t.tuple) == "tuple");
+    CHECK(name(stgdict) == "builtins.StgDict");
+    CHECK(name(h.t.function) == "function");
+}
