@@ -193,6 +193,27 @@ class DefinitionsTest(unittest.TestCase):
         self.assertEqual(run(ora, exp).differences(), {})
         self.assertTrue(any("'self'" in n for n in run(ora, exp).notes))
 
+    def test_referent_held_by_an_untracked_part_is_an_exception(self):
+        """lru_cache: gc.get_referents(wrapper) lists each link's result; heapy has wrapper ->
+        cache dict -> link (untracked) -> result."""
+        ora = [o(1, "dict", T_DICT, 100, [2]),
+               o(2, "functools._lru_cache_wrapper", T_INST, 96, [3, 5]),
+               o(3, "dict", T_DICT, 232, [4]), o(4, "functools._lru_list_elem", T_LIST, 56, gc=False),
+               o(5, "list", T_LIST, 64)]
+        ora[3]["gc"] = False
+        exp = [h(1, "dict", T_DICT, 100, [2], root="i0_modules"),
+               h(2, "functools._lru_cache_wrapper", T_INST, 96, [3], ["->cache"]),
+               h(3, "dict", T_DICT, 232, [4], ["[(7,)]"]),
+               h(4, "functools._lru_list_elem", T_LIST, 56, [5], ["->result"]),
+               h(5, "list", T_LIST, 64)]
+        report = run(ora, exp)
+        self.assertEqual(report.differences(), {})
+        self.assertTrue(any("untracked part" in n for n in report.notes))
+        # Held by a tracked object instead: a missing referent.
+        ora[3]["gc"] = True
+        self.assertEqual(run(ora, exp).differences(),
+                         {("functools._lru_cache_wrapper", "missing_referents"): 1})
+
     def test_referent_unknown_to_oracle_is_ignored(self):
         ora, exp = self.base()
         ora[1]["referents"].append(12345)
