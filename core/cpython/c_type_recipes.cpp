@@ -93,12 +93,11 @@ Relation CTypeRecipes::relation(const std::string& text) {
 }
 
 CTypeRecipe CTypeRecipes::build(const nlohmann::json& entry, const std::string& name,
-                                const Layout& layout) {
+                                const CStructs& structs) {
     CTypeRecipe recipe;
     recipe.name = name;
     recipe.struct_name = entry.value("struct", "");
     recipe.opaque = entry.value("opaque", false);
-    const CStructs& structs = layout.c_structs;
     if (!recipe.struct_name.empty() && !structs.count(recipe.struct_name))
         throw Error(fmt::format("no layout of struct {}", recipe.struct_name));
     const auto lets = entry.value("let", nlohmann::json::object());
@@ -129,6 +128,19 @@ void CTypeRecipes::add(std::string_view json_text, const Layout& layout) {
     } catch (const nlohmann::json::exception& e) {
         throw Error(fmt::format("malformed recipe file: {}", e.what()));
     }
+    // A file may lay out structs of its own: those of a third-party module with a stable ABI
+    // (numpy's), which no CPython build's DWARF describes.
+    const CStructs* structs = &layout.c_structs;
+    CStructs with_own;
+    if (doc.contains("c_structs")) {
+        with_own = layout.c_structs;
+        try {
+            for (auto& [name, s] : parse_structs(doc.at("c_structs"))) with_own[name] = s;
+        } catch (const std::exception& e) {
+            errors_.push_back(fmt::format("c_structs: {}", e.what()));
+        }
+        structs = &with_own;
+    }
     for (const auto& entry : doc.at("types")) {
         std::vector<std::string> names;
         try {
@@ -137,7 +149,7 @@ void CTypeRecipes::add(std::string_view json_text, const Layout& layout) {
             for (const std::string& name : names) {
                 if (by_name_.count(name))
                     throw Error(fmt::format("{} has two recipes for this version", name));
-                CTypeRecipe recipe = build(entry, name, layout);
+                CTypeRecipe recipe = build(entry, name, *structs);
                 by_name_.emplace(name, recipes_.size());
                 recipes_.push_back(std::move(recipe));
             }

@@ -63,7 +63,8 @@ class CTypeRecipes {
   private:
     const char* keep(std::string text) { return names_.emplace_back(std::move(text)).c_str(); }
     Relation relation(const std::string& text);
-    CTypeRecipe build(const nlohmann::json& entry, const std::string& name, const Layout& layout);
+    CTypeRecipe build(const nlohmann::json& entry, const std::string& name,
+                      const CStructs& structs);
 
     std::deque<CTypeRecipe> recipes_;
     std::unordered_map<std::string, size_t> by_name_;

@@ -68,6 +68,8 @@ CMember parse_member(const nlohmann::json& spec, std::string_view name) {
     return member;
 }
 
+} // namespace
+
 CStructs parse_structs(const nlohmann::json& structs) {
     CStructs out;
     if (!structs.is_object()) return out;
@@ -80,8 +82,6 @@ CStructs parse_structs(const nlohmann::json& structs) {
     }
     return out;
 }
-
-} // namespace
 
 Layout parse_layout(std::string_view json_text) {
     nlohmann::json doc;

@@ -2,6 +2,8 @@
 
 #include "core/cpython/c_structs.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -88,5 +90,7 @@ std::string supported_versions();
 
 // Parses a layout file's text (exposed for tests). Throws heapy::Error on malformed input.
 Layout parse_layout(std::string_view json_text);
+// Parses a "c_structs" object (layout files, and recipe files with structs of their own).
+CStructs parse_structs(const nlohmann::json& structs);
 
 } // namespace heapy::cpython

@@ -14,6 +14,8 @@ namespace {
 constexpr uint64_t kFirstReadable = 4096;
 constexpr int64_t kMaxStrlen = 1 << 20;
 constexpr int64_t kMaxEntries = 1 << 16;
+constexpr int64_t kMaxProductTerms = 64;
+constexpr uint64_t kMaxProduct = uint64_t{1} << 48;
 } // namespace
 
 struct RecipeExpr::Node {
@@ -32,6 +34,7 @@ struct RecipeExpr::Node {
         Entries,
         Refcnt,
         Getsizeof,
+        Product, // of a[1] signed 64-bit numbers at a[0]
         HasType, // the type of the object at a[0] is named `text`
     };
     Op op = Op::Constant;
@@ -392,10 +395,9 @@ class Parser {
             return plain(std::move(node));
         }
         static const std::pair<const char*, std::pair<Op, size_t>> kFunctions[] = {
-            {"strlen", {Op::Strlen, 1}},
-            {"entries", {Op::Entries, 2}},
-            {"refcnt", {Op::Refcnt, 1}},
-            {"getsizeof", {Op::Getsizeof, 1}},
+            {"strlen", {Op::Strlen, 1}},   {"entries", {Op::Entries, 2}},
+            {"refcnt", {Op::Refcnt, 1}},   {"getsizeof", {Op::Getsizeof, 1}},
+            {"product", {Op::Product, 2}},
         };
         for (const auto& [function, spec] : kFunctions) {
             if (name != function) continue;
@@ -525,6 +527,22 @@ struct Evaluator {
             auto name = context.type_name(uint64_t(*address));
             if (!name) return std::nullopt;
             return int64_t(*name == n.text);
+        }
+        case Op::Product: {
+            auto address = eval(*n.args[0]);
+            auto count = eval(*n.args[1]);
+            if (!address || !count || *count < 0 || *count > kMaxProductTerms ||
+                uint64_t(*address) < kFirstReadable)
+                return std::nullopt;
+            uint64_t product = 1;
+            for (int64_t i = 0; i < *count; ++i) {
+                int64_t term = 0;
+                if (!reader.read(uint64_t(*address) + uint64_t(i) * 8, term) || term < 0 ||
+                    (term != 0 && product > kMaxProduct / uint64_t(term)))
+                    return std::nullopt;
+                product *= uint64_t(term);
+            }
+            return int64_t(product);
         }
         case Op::Getsizeof: {
             auto address = eval(*n.args[0]);

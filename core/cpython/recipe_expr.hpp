@@ -33,7 +33,8 @@ struct RecipeContext {
 // comparisons, && || ! ?:), the names self (a pointer to the struct: self->m is m),
 // basicsize, itemsize, ob_size, kind_size, and
 // functions strlen(p), entries(p, stride) (entries up to the first whose first word is 0),
-// refcnt(p), getsizeof(p) and has_type(p, "TP_NAME") (1 when the object at p is of that type).
+// refcnt(p), getsizeof(p), product(p, n) (of n 64-bit numbers at p: a numpy array's
+// dimensions) and has_type(p, "TP_NAME") (1 when the object at p is of that type).
 // Reading memory that is not there makes the whole value absent.
 class RecipeExpr {
   public:

@@ -227,3 +227,31 @@ TEST_CASE("a capsule's pointer is never taken for an object", "[decoder][recipes
     Decoding d(h);
     CHECK(d.referents(capsule).empty());
 }
+
+TEST_CASE("a recipe file may lay out structs of its own", "[decoder][recipes]") {
+    const cpython::Layout& layout = *cpython::find_layout(3, 11);
+    cpython::CTypeRecipes recipes;
+    recipes.add(R"json({"c_structs": {"Thing": {"size": 32, "members": {"dims": [16, 8, "p"],
+                                                                          "nd": [24, 4, "i"]}}},
+                        "types": [{"name": "ext.Thing", "struct": "Thing",
+                                   "size": "basicsize + 8 * product(dims, nd)"}]})json",
+                layout);
+    CHECK(recipes.errors() == std::vector<std::string>{});
+    REQUIRE(recipes.find("ext.Thing"));
+    CHECK_FALSE(layout.c_structs.count("Thing")); // the version's own layouts are untouched
+
+    MemoryImage memory;
+    memory.map(0x10000, 0x1000);
+    memory.put<uint64_t>(0x10000 + 16, 0x10100);
+    memory.put<int32_t>(0x10000 + 24, 3);
+    memory.put<int64_t>(0x10100, 4);
+    memory.put<int64_t>(0x10108, 5);
+    memory.put<int64_t>(0x10110, 6);
+    cpython::Reader reader(memory);
+    RecipeContext context;
+    context.self = 0x10000;
+    context.basicsize = 32;
+    CHECK(recipes.find("ext.Thing")->size.eval(reader, context) == 32 + 8 * 120);
+    memory.put<int64_t>(0x10108, -5); // a negative dimension is no size
+    CHECK_FALSE(recipes.find("ext.Thing")->size.eval(reader, context));
+}
