@@ -17,7 +17,7 @@ RecipeContext ObjectDecoder::recipe_context(uint64_t address, const TypeInfo& ty
     context.itemsize = type.itemsize;
     if (type.itemsize > 0) context.ob_size = ob_size(address);
     context.type_name = [this](uint64_t object) -> std::optional<std::string> {
-        const TypeInfo* t = types_.get(reader_.pointer(object + layout_.object_type));
+        const TypeInfo* t = recipe_types_->get(reader_.pointer(object + layout_.object_type));
         if (!t) return std::nullopt;
         return t->tp_name;
     };
@@ -60,7 +60,7 @@ std::optional<uint64_t> ObjectDecoder::recipe_size(uint64_t address, const TypeI
     RecipeContext context = recipe_context(address, type);
     context.kind_size = int64_t(kind_size);
     context.object_size = [this](uint64_t object) -> std::optional<int64_t> {
-        const TypeInfo* t = types_.get(reader_.pointer(object + layout_.object_type));
+        const TypeInfo* t = recipe_types_->get(reader_.pointer(object + layout_.object_type));
         if (!t || t->recipe) return std::nullopt; // no recursion through recipes
         return int64_t(size(object, *t));
     };

@@ -9,7 +9,9 @@ namespace heapy::cpython {
 // What a referent address denotes.
 enum class Referent : uint8_t {
     Object,           // a PyObject* read from a field the decoder knows holds one
-    Guess,            // a word found by a conservative scan: validate strictly
+    Guess,            // a word that may be a pointer (an executing frame's stack, a module's
+                      // state): validate strictly
+    Scanned,          // a word of a C object of unknown layout: as Guess, and counted as a guess
     ManagedValues,    // an instance's inline attribute values (a virtual `dict of X`); aux = the
                       // owning instance's type
     InterpreterFrame, // a _PyInterpreterFrame with no frame object (a virtual frame)

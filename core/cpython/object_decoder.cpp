@@ -14,7 +14,7 @@ constexpr uint64_t kMaxStaticBuiltins = 1024;
 } // namespace
 
 ObjectDecoder::ObjectDecoder(Reader& reader, const Layout& layout, TypeRegistry& types)
-    : reader_(reader), layout_(layout), types_(types) {}
+    : reader_(reader), layout_(layout), types_(types), recipe_types_(types.fork(reader)) {}
 
 void ObjectDecoder::field(uint64_t object, uint32_t offset, const Relation& relation,
                           EdgeSink& sink) {
@@ -280,7 +280,7 @@ void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeIn
         uint64_t word = reader_.pointer(at);
         if (word != 0 && (word & 7) == 0 && word != begin)
             sink.edge(word, {RelationKind::InterAttribute, offset, "??", 0, false},
-                      Referent::Guess);
+                      Referent::Scanned);
     }
 }
 

@@ -8,6 +8,7 @@
 #include "core/cpython/type_registry.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,6 +117,9 @@ class ObjectDecoder {
     TypeRegistry& types_;
     uint64_t interpreter_ = 0;
     bool size_overran_ = false;
+    // The types recipes ask about (the object a has_type() or getsizeof() names): a registry of
+    // this decoder's own, as decoders run in threads other than the one that loads types_.
+    std::unique_ptr<TypeRegistry> recipe_types_;
     Allocations allocations_{reader_, layout_, types_.static_images()};
     // Storage for a dict's entries, taken while in use (a nested use starts empty).
     std::vector<DictEntry> spare_entries_;

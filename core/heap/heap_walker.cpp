@@ -89,10 +89,10 @@ class HeapWalker::Walker {
         if (!skipping_) {
             target = edge(found.address, found.referent, found.what == Found::What::OwnedEdge);
             // A guess turned down here may be an object that another edge leads to.
-            if (found.referent == Referent::Guess) {
+            if (found.referent == Referent::Guess || found.referent == Referent::Scanned) {
                 if (target == AddressIndex::kMissing)
                     target = RecordedRelations::kDecodeAgain;
-                else
+                else if (found.referent == Referent::Scanned)
                     ++graph_.guessed;
             }
         }
@@ -163,9 +163,10 @@ class HeapWalker::Walker {
             return add(address, frame_type_, NodeKind::InterpreterFrame);
         case Referent::Object:
         case Referent::Guess:
+        case Referent::Scanned:
             break;
         }
-        const bool guess = referent == Referent::Guess;
+        const bool guess = referent == Referent::Guess || referent == Referent::Scanned;
         if (!Node::fits(address)) return reject(address, guess);
         int64_t header[2];
         if (!reader_.read_bytes(address, header, sizeof header))

@@ -95,6 +95,7 @@ std::string edge_text(const PyHeap& heap, const Edge& edge) {
     case cpython::Referent::Object:
         break;
     case cpython::Referent::Guess:
+    case cpython::Referent::Scanned:
         text += " (guess)";
         break;
     case cpython::Referent::ManagedValues:
