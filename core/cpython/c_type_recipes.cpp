@@ -117,6 +117,26 @@ CTypeRecipe CTypeRecipes::build(const nlohmann::json& entry, const std::string& 
         if (a.stride == 0 || a.fields.empty()) throw Error("an array needs a stride and fields");
         recipe.arrays.push_back(std::move(a));
     }
+    for (const auto& list : entry.value("lists", nlohmann::json::array())) {
+        CTypeRecipe::List l;
+        l.relation = relation(list.value("relation", "[]"));
+        l.first = compile(list.at("first"));
+        l.end =
+            list.contains("end") ? compile(list.at("end")) : RecipeExpr::compile("0", structs, "");
+        const std::string node = list.at("struct").get<std::string>();
+        auto it = structs.find(node);
+        if (it == structs.end()) throw Error(fmt::format("no layout of struct {}", node));
+        auto offset = [&](const std::string& member) {
+            auto m = it->second.members.find(member);
+            if (m == it->second.members.end())
+                throw Error(fmt::format("struct {} has no member {}", node, member));
+            return m->second.offset;
+        };
+        l.next = offset(list.at("next").get<std::string>());
+        for (const auto& field : list.at("fields"))
+            l.fields.push_back(offset(field.get<std::string>()));
+        recipe.lists.push_back(std::move(l));
+    }
     if (entry.contains("size")) recipe.size = compile(entry.at("size"));
     return recipe;
 }

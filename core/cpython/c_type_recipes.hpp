@@ -35,10 +35,22 @@ struct CTypeRecipe {
         std::vector<uint32_t> fields{0};
     };
 
+    // A linked list of C structs: from the node `first` gives, along each node's `next`
+    // member, until NULL or the node `end` gives (a list whose head is in the owner), each node
+    // holding references at `fields`.
+    struct List {
+        Relation relation; // Index: the node's position
+        RecipeExpr first;
+        RecipeExpr end;
+        uint32_t next = 0;
+        std::vector<uint32_t> fields;
+    };
+
     std::string name; // tp_name
     std::string struct_name;
     std::vector<Reference> references;
     std::vector<Array> arrays;
+    std::vector<List> lists;
     RecipeExpr size;     // __sizeof__ without the GC pre-header; absent: the default
     bool opaque = false; // holds no references at all (a capsule's pointer is never an object)
 };

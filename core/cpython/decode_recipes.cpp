@@ -8,6 +8,7 @@ namespace heapy::cpython {
 namespace {
 constexpr int64_t kMaxRecipeItems = int64_t{1} << 28;
 constexpr int64_t kMaxRecipeSize = int64_t{1} << 40;
+constexpr uint32_t kMaxRecipeListNodes = 1 << 24;
 } // namespace
 
 RecipeContext ObjectDecoder::recipe_context(uint64_t address, const TypeInfo& type) {
@@ -51,6 +52,36 @@ void ObjectDecoder::recipe_referents(uint64_t address, const TypeInfo& type, Edg
                 if (target)
                     sink.edge(target, indexed ? Relation::index_of(uint32_t(i)) : array.relation);
             }
+        }
+    }
+    for (const CTypeRecipe::List& list : recipe.lists) recipe_list(list, context, sink);
+}
+
+void ObjectDecoder::recipe_list(const CTypeRecipe::List& list, const RecipeContext& context,
+                                EdgeSink& sink) {
+    auto first = list.first.eval(reader_, context);
+    auto end = list.end.eval(reader_, context);
+    if (!first || !end) return;
+    const bool indexed = list.relation.kind == RelationKind::Index;
+    uint64_t node = uint64_t(*first);
+    uint64_t behind = node; // moves at half speed: meeting it again means a loop
+    for (uint32_t position = 0; node && node != uint64_t(*end) && !sink.saturated(); ++position) {
+        if (position == kMaxRecipeListNodes || (position > 0 && node == behind)) {
+            sink.corrupt(); // a loop, or a list longer than any real one
+            return;
+        }
+        if (position % 2 == 1 && !reader_.read(behind + list.next, behind)) behind = 0;
+        for (uint32_t field : list.fields) {
+            uint64_t target = 0;
+            if (!reader_.read(node + field, target)) {
+                sink.corrupt();
+                return;
+            }
+            if (target) sink.edge(target, indexed ? Relation::index_of(position) : list.relation);
+        }
+        if (!reader_.read(node + list.next, node)) {
+            sink.corrupt();
+            return;
         }
     }
 }

@@ -92,6 +92,7 @@ class ObjectDecoder {
     // The recipe's __sizeof__, given the built-in kind's; nullopt when it cannot be computed.
     std::optional<uint64_t> recipe_size(uint64_t address, const TypeInfo& type, uint64_t kind_size);
     RecipeContext recipe_context(uint64_t address, const TypeInfo& type);
+    void recipe_list(const CTypeRecipe::List& list, const RecipeContext& context, EdgeSink& sink);
     void old_frame_referents(uint64_t address, EdgeSink& sink);
     // Words in [begin + from, end) that may point at objects (from = 0: the whole body after the
     // header, with the type's members named).

@@ -255,3 +255,34 @@ TEST_CASE("a recipe file may lay out structs of its own", "[decoder][recipes]") 
     memory.put<int64_t>(0x10108, -5); // a negative dimension is no size
     CHECK_FALSE(recipes.find("ext.Thing")->size.eval(reader, context));
 }
+
+TEST_CASE("a recipe walks a linked list, and stops at a loop", "[decoder][recipes]") {
+    PyHeap h(11);
+    const auto& wrapper_struct = h.L.c_structs.at("lru_cache_object");
+    const auto& link_struct = h.L.c_structs.at("lru_list_elem");
+    auto member = [](const cpython::CStruct& s, const char* name) {
+        return s.members.at(name).offset;
+    };
+    const uint64_t wrapper_type =
+        h.static_type("functools._lru_cache_wrapper", nullptr, h.t.object, wrapper_struct.size, 0,
+                      tpflags::kHaveGc | tpflags::kReady);
+    const uint64_t wrapper = h.object(wrapper_type, wrapper_struct.size);
+    const uint64_t root = wrapper + member(wrapper_struct, "root");
+    // root -> a -> b -> root: a holds ('k1', 'r1'), b holds ('k2', 'r2').
+    const uint64_t a = h.raw(link_struct.size), b = h.raw(link_struct.size);
+    h.poke(root + member(link_struct, "next"), a);
+    h.poke(a + member(link_struct, "next"), b);
+    h.poke(b + member(link_struct, "next"), root);
+    h.poke(a + member(link_struct, "key"), h.str("k1"));
+    h.poke(a + member(link_struct, "result"), h.str("r1"));
+    h.poke(b + member(link_struct, "key"), h.str("k2"));
+    h.poke(b + member(link_struct, "result"), h.str("r2"));
+    Decoding d(h);
+    CHECK(d.referents(wrapper) ==
+          Lines{"->root 'k1'", "->root 'r1'", "->root 'k2'", "->root 'r2'"});
+    h.poke(b + member(link_struct, "next"), a); // a loop that never comes back to the root
+    Lines looped = d.referents(wrapper);
+    CHECK(looped.size() < 12);
+    h.poke(b + member(link_struct, "next"), uint64_t{0}); // cut short
+    CHECK(d.referents(wrapper).size() == 4);
+}
