@@ -38,8 +38,9 @@ HEAPY_THREAD_ORDER = [
     "current_exception", "exc_state_exc_value", "exc_state_exc_type", "exc_state_exc_traceback",
     "dict", "async_exc", "async_gen_firstiter", "async_gen_finalizer", "context",
 ]
-# Members that hold dead, borrowed or not-yet-initialised objects, or that heapy leaves out.
-SKIP = re.compile(r"free_?list|freelist|keys_free|type_cache|trash_delete|_initial_thread|"
+# Members that hold dead, borrowed or not-yet-initialised objects, or that heapy leaves out
+# (slice_cache: a freed slice kept for reuse, 3.10-3.12).
+SKIP = re.compile(r"free_?list|freelist|keys_free|type_cache|trash_delete|_initial_thread|slice_cache|"
                   r"modules_by_index|^gc$|^gc_|numfree|cached_objects|obmalloc|trace_info|delete_later|^frame$|^types$")
 
 
