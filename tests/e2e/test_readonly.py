@@ -118,8 +118,10 @@ class ReadOnly(unittest.TestCase):
         """Every command of `heapy help`, with arguments, in an order that keeps state meaningful."""
         address = next(iter(self.truth["ids"].values()))["address"]
         stat = os.path.join(self.dir, "dump.stat")
-        if os.path.exists(stat):
-            os.unlink(stat)
+        export = os.path.join(self.dir, "export.jsonl")
+        for path in (stat, export):
+            if os.path.exists(path):
+                os.unlink(path)
         return [
             "heap", "heap --by type --all", "more", "all", "by via", "by rcs", "by size",
             "by module", "by class", "by unity", "by idset", "heap", "row 0", "by id",
@@ -127,7 +129,7 @@ class ReadOnly(unittest.TestCase):
             "heapu --held --json", "heapu --garbage", "setref", "heap", "setref --clear",
             "heap", "dump %s" % stat, "load %s" % stat, "diff %s" % stat, "info --json",
             "_objects", "shpaths %s" % address, "rp", "heap", "dominos", "domisize",
-            "top 5", "top 3 --by size --kinds", "help",
+            "top 5", "top 3 --by size --kinds", "export %s" % export, "help",
         ]
 
     def listed_commands(self):
