@@ -190,13 +190,15 @@ class Report:
         self.notes = []
         self.counts = {}
         self.c_held = []
+        self.example_addresses = {}
 
-    def add(self, type_name, category, example=None):
+    def add(self, type_name, category, example=None, address=None):
         self.rows[type_name][category] += 1
         if example is not None:
             cell = self.examples[(type_name, category)]
             if len(cell) < self.examples_per_cell:
                 cell.append(example() if callable(example) else example)
+                self.example_addresses.setdefault((type_name, category), []).append(address)
 
     def totals(self):
         total = dict.fromkeys(("compared", "explained") + CATEGORIES, 0)
@@ -318,13 +320,13 @@ def compare(oracle, export, examples=3, truth=None):
         name = orec[R.TYPE]
         report.add(name, "compared")
         if rec[E.TYPE_ADDRESS] is not None and rec[E.TYPE_ADDRESS] != orec[R.TYPE_ID]:
-            report.add(name, "type_mismatch", lambda a=a, rec=rec, orec=orec: (
+            report.add(name, "type_mismatch", address=a, example=lambda a=a, rec=rec, orec=orec: (
                 "%s: heapy says %s (type at %s), the process had %s (type at %s)" % (
                     _hex(a), rec[E.TYPE], _hex(rec[E.TYPE_ADDRESS]), orec[R.TYPE],
                     _hex(orec[R.TYPE_ID]))))
             continue   # another object than the oracle's: its size and referents say nothing
         if orec[R.SIZE] is not None and rec[E.SIZE] != orec[R.SIZE]:
-            report.add(name, "size", lambda a=a, rec=rec, orec=orec: (
+            report.add(name, "size", address=a, example=lambda a=a, rec=rec, orec=orec: (
                 "%s: heapy %s, sys.getsizeof %d (%+d)%s" % (
                     _hex(a), rec[E.SIZE], orec[R.SIZE],
                     (rec[E.SIZE] or 0) - orec[R.SIZE],
@@ -347,7 +349,8 @@ def compare(oracle, export, examples=3, truth=None):
             else:
                 lacking.append(ref)
         if lacking:
-            report.add(name, "missing_referents", lambda a=a, lacking=lacking, rec=rec, wanted=wanted: (
+            report.add(name, "missing_referents", address=a,
+                       example=lambda a=a, lacking=lacking, rec=rec, wanted=wanted: (
                 "%s: %d of %d gc.get_referents not among heapy's %d referents, e.g. %s" % (
                     _hex(a), len(lacking), len(wanted), len(rec[E.REFERENTS]), ", ".join(
                         "%s %s (%s)" % (_hex(r), otype(r),
@@ -406,6 +409,26 @@ def compare(oracle, export, examples=3, truth=None):
         ({"referrer_type": k[0], "referent_type": k[1], "edge": k[2],
           "entries": len(g["entries"]), "objects_behind": g["objects"], "example": g["example"]}
          for k, g in groups.items()), key=lambda g: (-g["objects_behind"], g["referrer_type"]))
+
+    # -- where heapy holds the objects of the examples (one referrer each: their names) --
+    targets = {a for addresses in report.example_addresses.values() for a in addresses
+               if a is not None}
+    held = {}
+    if targets:
+        for a, rec in H.items():
+            relations = rec[E.RELATIONS]
+            for k, ref in enumerate(rec[E.REFERENTS]):
+                if ref in targets and ref not in held and ref != a:
+                    held[ref] = "%s %s" % (htype(a), relations[k] if k < len(relations) else "?")
+            if len(held) == len(targets):
+                break
+        for cell, addresses in report.example_addresses.items():
+            texts = report.examples[cell]
+            for i, a in enumerate(addresses):
+                if a in held:
+                    texts[i] += "; heapy holds it from %s" % held[a]
+                elif a is not None and H.get(a, (None,) * 10)[E.ROOT]:
+                    texts[i] += "; heapy root %s" % H[a][E.ROOT]
 
     # -- the truth's objects held only by a C object --
     if truth:
