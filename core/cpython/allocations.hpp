@@ -34,8 +34,10 @@ class Allocations {
     // the allocation it starts; true when it starts none that heapy knows (a static object).
     bool fits(uint64_t address, uint64_t type_flags, uint64_t body);
 
-  private:
+    // Whether the address lies in a loaded ELF image (static data, never an allocation).
     bool in_static_image(uint64_t address) const;
+
+  private:
     std::optional<uint64_t> pymalloc_block(uint64_t start);
     std::optional<uint64_t> malloc_chunk(uint64_t start);
 

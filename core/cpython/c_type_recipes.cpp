@@ -37,6 +37,7 @@ bool in_versions(const std::string& range, const Layout& layout) {
 
 std::vector<std::string> names_of(const nlohmann::json& entry) {
     if (entry.contains("name")) return {entry.at("name").get<std::string>()};
+    if (entry.contains("module")) return {entry.at("module").get<std::string>()};
     return entry.at("names").get<std::vector<std::string>>();
 }
 
@@ -166,11 +167,12 @@ void CTypeRecipes::add(std::string_view json_text, const Layout& layout) {
         try {
             names = names_of(entry);
             if (!in_versions(entry.value("versions", ""), layout)) continue;
+            auto& index = entry.contains("module") ? by_module_ : by_name_;
             for (const std::string& name : names) {
-                if (by_name_.count(name))
+                if (index.count(name))
                     throw Error(fmt::format("{} has two recipes for this version", name));
                 CTypeRecipe recipe = build(entry, name, *structs);
-                by_name_.emplace(name, recipes_.size());
+                index.emplace(name, recipes_.size());
                 recipes_.push_back(std::move(recipe));
             }
         } catch (const std::exception& e) {

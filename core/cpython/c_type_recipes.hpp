@@ -69,6 +69,12 @@ class CTypeRecipes {
         auto it = by_name_.find(std::string(tp_name));
         return it == by_name_.end() ? nullptr : &recipes_[it->second];
     }
+    // The recipe of a module's state ("module": its PyModuleDef's m_name), whose references
+    // a scan of the state cannot find (arrays and lists it points to).
+    const CTypeRecipe* find_module(std::string_view m_name) const {
+        auto it = by_module_.find(std::string(m_name));
+        return it == by_module_.end() ? nullptr : &recipes_[it->second];
+    }
     const std::vector<std::string>& errors() const { return errors_; }
     size_t size() const { return recipes_.size(); }
 
@@ -80,6 +86,7 @@ class CTypeRecipes {
 
     std::deque<CTypeRecipe> recipes_;
     std::unordered_map<std::string, size_t> by_name_;
+    std::unordered_map<std::string, size_t> by_module_;
     std::deque<std::string> names_; // relation names point here
     std::vector<std::string> errors_;
 };

@@ -26,8 +26,11 @@ RecipeContext ObjectDecoder::recipe_context(uint64_t address, const TypeInfo& ty
 }
 
 void ObjectDecoder::recipe_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
-    const CTypeRecipe& recipe = *type.recipe;
-    const RecipeContext context = recipe_context(address, type);
+    recipe_referents(*type.recipe, recipe_context(address, type), sink);
+}
+
+void ObjectDecoder::recipe_referents(const CTypeRecipe& recipe, const RecipeContext& context,
+                                     EdgeSink& sink) {
     for (const CTypeRecipe::Reference& reference : recipe.references) {
         auto target = reference.pointer.eval(reader_, context);
         if (target && *target) sink.edge(uint64_t(*target), reference.relation);

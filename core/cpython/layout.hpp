@@ -66,7 +66,8 @@ struct Layout {
     X(int_tagged, 0)     /* 3.12+: lv_tag holds sign and digit count */                            \
     X(int_min_digits, 1) /* int.__sizeof__ counts at least this many digits (0 <= 3.10) */         \
     X(code_unit_size, 2)                                                                           \
-    X(pool_size, 16384) /* pymalloc's POOL_SIZE (4 KiB in 3.9) */
+    X(pool_size, 16384)  /* pymalloc's POOL_SIZE (4 KiB in 3.9) */                                 \
+    X(refcount_bits, 64) /* bits of ob_refcnt that count: 3.14 keeps flags in the upper half */
 #define LAYOUT_CONSTANT_MEMBER(name, fallback) int64_t name = fallback;
     LAYOUT_CONSTANTS(LAYOUT_CONSTANT_MEMBER)
 #undef LAYOUT_CONSTANT_MEMBER

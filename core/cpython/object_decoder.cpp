@@ -288,6 +288,12 @@ void ObjectDecoder::module_state_scan(uint64_t module, EdgeSink& sink) {
     uint64_t def = reader_.pointer(module + layout_.module_def);
     uint64_t state = reader_.pointer(module + layout_.module_state);
     if (!def || !state || layout_.moduledef_size == Layout::kAbsent) return;
+    if (auto name = reader_.c_string(reader_.pointer(def + layout_.moduledef_name), 128))
+        if (const CTypeRecipe* recipe = types_.recipes().find_module(*name)) {
+            RecipeContext context;
+            context.self = state;
+            recipe_referents(*recipe, context, sink);
+        }
     int64_t size = 0;
     if (!reader_.read(def + layout_.moduledef_size, size) || size <= 0) return;
     size = std::min(size, kMaxModuleStateBytes);

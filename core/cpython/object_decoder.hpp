@@ -89,6 +89,7 @@ class ObjectDecoder {
     void members(uint64_t address, const TypeInfo& type, EdgeSink& sink);
     // A recipe's references and arrays (decode_recipes.cpp).
     void recipe_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
+    void recipe_referents(const CTypeRecipe& recipe, const RecipeContext& context, EdgeSink& sink);
     // The recipe's __sizeof__, given the built-in kind's; nullopt when it cannot be computed.
     std::optional<uint64_t> recipe_size(uint64_t address, const TypeInfo& type, uint64_t kind_size);
     RecipeContext recipe_context(uint64_t address, const TypeInfo& type);

@@ -84,6 +84,7 @@ class TypeRegistry {
         return static_images_;
     }
     uint64_t address_of(Kind kind) const;
+    const CTypeRecipes& recipes() const { return recipes_; }
 
   private:
     TypeRegistry(Reader& reader, const Layout& layout)

@@ -171,16 +171,30 @@ class HeapWalker::Walker {
         int64_t header[2];
         if (!reader_.read_bytes(address, header, sizeof header))
             return reject(address, guess, plausible_address(address));
-        if (guess && (header[0] <= 0 || header[0] > kMaxPlausibleRefcount))
-            return AddressIndex::kMissing;
+        if (guess && !plausible_refcount(uint64_t(header[0]))) return AddressIndex::kMissing;
         const TypeInfo* type = types_.get(uint64_t(header[1]));
         if (!type) return reject(address, guess);
-        // A static type object (in a module's data, so no allocation) passes the registry's
-        // checks of a type, which are evidence enough.
         if (guess && !allocated_object(address, uint64_t(header[0]), *type) &&
-            !(type->kind == Kind::Type && types_.get(address)))
+            !static_object(address, *type, referent))
             return AddressIndex::kMissing;
         return add(address, type->index, NodeKind::Object);
+    }
+
+    // Statically allocated objects (in a module's data, so no allocation) a guess may point
+    // at: a type object, which passes the registry's checks of a type; and from a module's
+    // state or a frame's stack (not from a C object of unknown layout), an object of a built-in
+    // kind in a loaded image (3.12+'s static strings and ints, _Py_ID(lower)).
+    bool static_object(uint64_t address, const TypeInfo& type, Referent referent) {
+        if (type.kind == Kind::Type && types_.get(address)) return true;
+        return referent == Referent::Guess && allocations_.in_static_image(address) &&
+               type.kind != Kind::Unknown && type.kind != Kind::Object && !type.heap;
+    }
+
+    // A reference count a live object may have (3.14 keeps flags in the word's upper half).
+    bool plausible_refcount(uint64_t word) const {
+        const int64_t bits = decoder_.layout().refcount_bits;
+        const uint64_t count = bits < 64 ? word & ((uint64_t{1} << bits) - 1) : word;
+        return count > 0 && count <= uint64_t(kMaxPlausibleRefcount);
     }
 
     // The evidence a guessed pointer needs: it starts a live allocation (after the pre-header
@@ -189,7 +203,11 @@ class HeapWalker::Walker {
     bool allocated_object(uint64_t address, uint64_t refcount, const TypeInfo& type) {
         const uint64_t before = cpython::allocation_offset(decoder_.layout(), type.flags);
         const auto usable = allocations_.at(address - before);
-        if (!usable || *usable < before + uint64_t(type.basicsize)) return false;
+        // A compact str is allocated smaller than str's tp_basicsize (a legacy str's struct).
+        const uint64_t smallest = type.kind == Kind::Str
+                                      ? uint64_t(decoder_.layout().str_ascii_size) + 1
+                                      : uint64_t(type.basicsize);
+        if (!usable || *usable < before + smallest) return false;
         int64_t pointed[2];
         return !((refcount & 7) == 0 && reader_.read_bytes(refcount, pointed, sizeof pointed) &&
                  types_.get(uint64_t(pointed[1])));

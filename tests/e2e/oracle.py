@@ -74,12 +74,22 @@ REFERENT_EXCEPTIONS = [
     ("self", lambda oracle, export, obj, ref: obj == ref,
      "an object that refers to itself (a finished frame's tp_traverse visits its own frame object "
      "through _PyInterpreterFrame.frame_obj): no path and no reachability depends on it"),
+    ("its static type", lambda oracle, export, obj, ref: _its_static_type(oracle, export, obj, ref),
+     "the object's own type when heapy holds it static (no '->ob_type' edge): some modules' "
+     "m_traverse visits Py_TYPE(module), the static module type, which no instance of a static "
+     "type holds a counted reference to"),
     ("through an untracked part", lambda oracle, export, obj, ref: _through_untracked_part(
         oracle, export, obj, ref),
      "tp_traverse reports as its own what the container's untracked sub-objects hold (an "
      "lru_cache wrapper visits each lru_list_elem's key and result); heapy reaches it through "
      "that sub-object (wrapper -> cache dict -> link -> result), the structure as it is"),
 ]
+
+
+def _its_static_type(oracle, export, obj, ref):
+    rec = export.objects.get(obj)
+    return (ref == oracle.objects[obj][Oracle.TYPE_ID] and rec is not None
+            and "->ob_type" not in (rec[Export.RELATIONS] or ()))
 
 
 def _through_untracked_part(oracle, export, obj, ref):
@@ -228,7 +238,7 @@ def _hex(address):
     return "0x%x" % address if isinstance(address, int) else str(address)
 
 
-def compare(oracle, export, examples=3, truth=None):
+def compare(oracle, export, examples=3, truth=None, unprovable_roots=()):
     """Compare Oracle `oracle` with Export `export`; a Report."""
     report = Report(examples)
     O = oracle.objects
@@ -271,6 +281,14 @@ def compare(oracle, export, examples=3, truth=None):
     # -- phantoms, explained ones --
     always = {a for a in unknown if H[a][E.TYPE] == FRAME_TYPE}
     always |= {a for a in virtual if H[a][E.VIRTUAL] == "frame"}
+    # Roots the caller knows the oracle cannot see (interpreter-state fields no Python code
+    # reaches, made before the oracle's tracing starts): what only they hold is not a phantom.
+    unprovable = {a for a in unknown if H[a][E.ROOT] in unprovable_roots}
+    if unprovable:
+        report.notes.append("%d objects held from root edges the oracle cannot see (%s) are not "
+                            "counted as phantoms" % (len(unprovable),
+                                                     ", ".join(sorted(unprovable_roots))))
+    always |= unprovable
     candidates = (unknown | virtual) - always
     bad = set()
     stack = []
@@ -336,7 +354,10 @@ def compare(oracle, export, examples=3, truth=None):
             continue
         have = set(rec[E.REFERENTS])
         for ref in rec[E.REFERENTS]:
-            if ref in virtual:
+            # What an instance's own dict holds counts as the instance's: inline values (a
+            # virtual dict), and on 3.13+ a materialised __dict__ that still shares the inline
+            # values gc.get_referents lists as the instance's.
+            if ref in virtual or (H[ref][E.OWNER] == a if ref in H else False):
                 have.update(H[ref][E.REFERENTS])
         lacking = []
         for ref in wanted:
