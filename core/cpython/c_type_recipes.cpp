@@ -114,6 +114,7 @@ CTypeRecipe CTypeRecipes::build(const nlohmann::json& entry, const std::string& 
         a.items = compile(array.at("items"));
         a.count = compile(array.at("count"));
         a.stride = array.value("stride", 8u);
+        a.indirect = array.value("indirect", false);
         if (array.contains("fields")) a.fields = array.at("fields").get<std::vector<uint32_t>>();
         if (a.stride == 0 || a.fields.empty()) throw Error("an array needs a stride and fields");
         recipe.arrays.push_back(std::move(a));

@@ -26,13 +26,15 @@ struct CTypeRecipe {
         Relation relation;
         RecipeExpr pointer;
     };
-    // `count` entries of `stride` bytes from `items`, each holding references at `fields`.
+    // `count` entries of `stride` bytes from `items`, each holding references at `fields` (or,
+    // `indirect`, each a pointer to a struct holding them there; NULL entries are skipped).
     struct Array {
         Relation relation; // Index: the entry's number
         RecipeExpr items;
         RecipeExpr count;
         uint32_t stride = 8;
         std::vector<uint32_t> fields{0};
+        bool indirect = false;
     };
 
     // A linked list of C structs: from the node `first` gives, along each node's `next`

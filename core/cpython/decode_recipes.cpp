@@ -45,7 +45,14 @@ void ObjectDecoder::recipe_referents(const CTypeRecipe& recipe, const RecipeCont
         }
         const bool indexed = array.relation.kind == RelationKind::Index;
         for (int64_t i = 0; i < *count && !sink.saturated(); ++i) {
-            const uint64_t entry = uint64_t(*items) + uint64_t(i) * array.stride;
+            uint64_t entry = uint64_t(*items) + uint64_t(i) * array.stride;
+            if (array.indirect) {
+                if (!reader_.read(entry, entry)) {
+                    sink.corrupt();
+                    return;
+                }
+                if (!entry) continue;
+            }
             for (uint32_t field : array.fields) {
                 uint64_t target = 0;
                 if (!reader_.read(entry + field, target)) {
