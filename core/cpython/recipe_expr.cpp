@@ -531,9 +531,9 @@ struct Evaluator {
         case Op::Product: {
             auto address = eval(*n.args[0]);
             auto count = eval(*n.args[1]);
-            if (!address || !count || *count < 0 || *count > kMaxProductTerms ||
-                uint64_t(*address) < kFirstReadable)
-                return std::nullopt;
+            if (!count || *count < 0 || *count > kMaxProductTerms) return std::nullopt;
+            if (*count == 0) return 1; // a numpy 0-d array's NULL dimensions
+            if (!address || uint64_t(*address) < kFirstReadable) return std::nullopt;
             uint64_t product = 1;
             for (int64_t i = 0; i < *count; ++i) {
                 int64_t term = 0;
