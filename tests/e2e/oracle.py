@@ -129,26 +129,29 @@ class Oracle:
     def __init__(self, records):
         self.objects = records
 
+    @staticmethod
+    def _record(d, names):
+        name = names.setdefault(d["type"], d["type"])
+        return (name, d["type_id"], d.get("size"), tuple(d["referents"]),
+                tuple(d.get("extra", ())), d.get("gc"), bool(d.get("py_sizeof")))
+
     @classmethod
     def load(cls, path):
         names = {}
-        records = {}
-        with open(path) as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                d = json.loads(line)
-                name = d["type"]
-                name = names.setdefault(name, name)
-                records[d["id"]] = (name, d["type_id"], d.get("size"), tuple(d["referents"]),
-                                    tuple(d.get("extra", ())), d.get("gc"), bool(d.get("py_sizeof")))
-        return cls(records)
+        return cls({d["id"]: cls._record(d, names) for d in _json_lines(path)})
 
     @classmethod
     def from_dicts(cls, dicts):
-        return cls({d["id"]: (d["type"], d["type_id"], d.get("size"), tuple(d["referents"]),
-                              tuple(d.get("extra", ())), d.get("gc"), bool(d.get("py_sizeof")))
-                    for d in dicts})
+        names = {}
+        return cls({d["id"]: cls._record(d, names) for d in dicts})
+
+
+def _json_lines(path):
+    """The records of a JSON Lines file, blank lines skipped."""
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
 
 
 class Export:
@@ -173,14 +176,7 @@ class Export:
     @classmethod
     def load(cls, path):
         strings = {}
-        records = {}
-        with open(path) as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                d = json.loads(line)
-                records[d["address"]] = cls._record(d, strings)
-        return cls(records)
+        return cls({d["address"]: cls._record(d, strings) for d in _json_lines(path)})
 
     @classmethod
     def from_dicts(cls, dicts):
