@@ -14,6 +14,7 @@ namespace {
 constexpr uint64_t kAlignment = 16;
 constexpr uint32_t kSizeClasses = 512 / kAlignment;
 constexpr uint64_t kPoolOverhead = 48;
+constexpr uint64_t kSmallRequestThreshold = 512; // pymalloc's largest block
 
 struct PoolHeader {
     uint32_t count; // blocks in use (a union with a pointer: the upper half is padding)
@@ -46,6 +47,9 @@ uint64_t allocation_offset(const Layout& layout, uint64_t type_flags) {
 }
 
 bool Allocations::fits(uint64_t address, uint64_t type_flags, uint64_t body) {
+    // What fits a pymalloc block need only be there (a hot path: at worst a block's worth of
+    // bytes counted twice); lengths beyond it must be backed by the allocation.
+    if (body <= kSmallRequestThreshold) return body == 0 || reader_.readable(address + body - 1, 1);
     const uint64_t before = allocation_offset(layout_, type_flags);
     if (auto usable = at(address - before)) return *usable >= before + body;
     return body == 0 || reader_.readable(address + body - 1, 1);

@@ -31,7 +31,8 @@ class Allocations {
     std::optional<uint64_t> at(uint64_t start);
 
     // Whether an object of `type` at `address` whose size is `body` (without pre-header) fits
-    // the allocation it starts; true when it starts none that heapy knows (a static object).
+    // the allocation it starts (up to pymalloc's largest block: is readable there); true when
+    // it starts none that heapy knows (a static object) and is readable.
     bool fits(uint64_t address, uint64_t type_flags, uint64_t body);
 
     // Whether the address lies in a loaded ELF image (static data, never an allocation).

@@ -251,6 +251,7 @@ void ObjectDecoder::managed_dict_referents(uint64_t address, const TypeInfo& typ
 }
 
 void ObjectDecoder::members(uint64_t address, const TypeInfo& type, EdgeSink& sink) {
+    if (type.members.empty()) return;
     // A struct sequence's visible fields are its tuple items, reported as such; the members
     // past them are its hidden fields. Other variable-size objects end after their items.
     const uint64_t items = type.itemsize > 0 ? item_count(address) : 0;
