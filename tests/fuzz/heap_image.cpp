@@ -102,6 +102,47 @@ HeapImage::HeapImage() {
     h.set_discard(members, big);
     const uint64_t queue = keep(h.deque({foos[2], foos[3], slot1}));
 
+    // C types decoded by recipe (an Element's children array, an lru_cache's linked list) and
+    // one of unknown layout, scanned for guesses.
+    const auto& element_struct = L.c_structs.at("ElementObject");
+    const auto& extra_struct = L.c_structs.at("ElementObjectExtra");
+    auto at = [](const cpython::CStruct& s, const char* member) {
+        return s.members.at(member).offset;
+    };
+    const uint64_t element_type =
+        h.static_type("xml.etree.ElementTree.Element", nullptr, h.t.object, element_struct.size, 0,
+                      test::tpflags::kHaveGc | test::tpflags::kReady);
+    const uint64_t element = keep(h.object(element_type, element_struct.size));
+    h.poke(element + at(element_struct, "tag"), h.str("root"));
+    const uint64_t extra = h.raw(extra_struct.size);
+    h.poke(element + at(element_struct, "extra"), extra);
+    const uint64_t children = h.raw(8 * 4);
+    h.poke(extra + at(extra_struct, "children"), children);
+    h.poke<int64_t>(extra + at(extra_struct, "length"), 3);
+    h.poke<int64_t>(extra + at(extra_struct, "allocated"), 4);
+    for (int i = 0; i < 3; ++i) h.poke(children + 8 * uint64_t(i), foos[i]);
+    const auto& wrapper_struct = L.c_structs.at("lru_cache_object");
+    const auto& link_struct = L.c_structs.at("lru_list_elem");
+    const uint64_t wrapper_type =
+        h.static_type("functools._lru_cache_wrapper", nullptr, h.t.object, wrapper_struct.size, 0,
+                      test::tpflags::kHaveGc | test::tpflags::kReady);
+    const uint64_t wrapper = keep(h.object(wrapper_type, wrapper_struct.size));
+    const uint64_t root = wrapper + at(wrapper_struct, "root");
+    const uint64_t link1 = h.raw(link_struct.size), link2 = h.raw(link_struct.size);
+    h.poke(root + at(link_struct, "next"), link1);
+    h.poke(link1 + at(link_struct, "next"), link2);
+    h.poke(link2 + at(link_struct, "next"), root);
+    h.poke(link1 + at(link_struct, "key"), seven);
+    h.poke(link1 + at(link_struct, "result"), foos[4]);
+    h.poke(link2 + at(link_struct, "key"), big);
+    h.poke(link2 + at(link_struct, "result"), foos[5]);
+    const uint64_t unknown_type =
+        h.static_type("ext.Unknown", nullptr, h.t.object, 48, 0, test::tpflags::kReady);
+    const uint64_t unknown = keep(h.object(unknown_type, 48));
+    h.poke(unknown + 16, foos[1]);
+    h.poke(unknown + 24, extra);
+    h.poke(unknown + 32, bar1);
+
     const uint64_t f_code = keep(h.code({.name = "f", .locals = {"a", "b", "c"}}));
     const uint64_t main_code = keep(h.code({.name = "<module>", .filename = "main.py"}));
     const uint64_t globals = keep(h.dict({{h.str("__name__"), h.str("__main__")}}));
@@ -123,7 +164,10 @@ HeapImage::HeapImage() {
                                                                             {"queue", queue},
                                                                             {"f", function},
                                                                             {"gen", generator},
-                                                                            {"slot1", slot1}})
+                                                                            {"slot1", slot1},
+                                                                            {"element", element},
+                                                                            {"cache", wrapper},
+                                                                            {"unknown", unknown}})
         h.dict_set(globals, h.str(name), value);
     const uint64_t main = keep(h.module("__main__", globals));
     const uint64_t modules = keep(h.dict(
@@ -191,6 +235,7 @@ HeapImage::HeapImage() {
     targets.push_back(h.word(queue + L.deque_leftblock));
     targets.push_back(h.word(members + L.set_table));
     targets.push_back(h.cached_keys(foo));
+    for (uint64_t a : {extra, children, link1, link2}) targets.push_back(a);
     for (uint64_t a : {bottom, top, other, interp, t1, t2, h.runtime, h.t.list, h.t.dict, h.t.str,
                        h.t.type, h.t.tuple, h.t.int_, h.None, frame_object})
         targets.push_back(a);
