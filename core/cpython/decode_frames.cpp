@@ -202,7 +202,7 @@ void ObjectDecoder::frame_object_referents(uint64_t address, EdgeSink& sink) {
     if (frame) frame_contents(frame, sink, true);
 }
 
-void ObjectDecoder::generator_referents(uint64_t address, EdgeSink& sink) {
+void ObjectDecoder::generator_referents(uint64_t address, Kind kind, EdgeSink& sink) {
     const Layout& l = layout_;
     field(address, l.gen_code, Relation::attribute("gi_code"), sink);
     field(address, l.gen_name, Relation::attribute("__name__"), sink);
@@ -215,7 +215,10 @@ void ObjectDecoder::generator_referents(uint64_t address, EdgeSink& sink) {
         field(address, l.gen_frame, Relation::attribute("gi_frame"), sink);
         return;
     }
-    field(address, l.gen_origin_or_finalizer, Relation::inter("gi_origin_or_finalizer"), sink);
+    // A coroutine's origin, an async generator's finalizer: a plain generator leaves the field
+    // as the allocator gave it.
+    if (kind != Kind::Generator)
+        field(address, l.gen_origin_or_finalizer, Relation::inter("gi_origin_or_finalizer"), sink);
     int8_t state = 0;
     if (!reader_.read(address + l.gen_frame_state, state) || state >= l.gen_frame_state_cleared)
         return;

@@ -130,7 +130,7 @@ void ObjectDecoder::referents(uint64_t address, const TypeInfo& type, EdgeSink& 
     case Kind::Generator:
     case Kind::Coroutine:
     case Kind::AsyncGenerator:
-        generator_referents(address, sink);
+        generator_referents(address, type.kind, sink);
         break;
     case Kind::Frame:
         frame_object_referents(address, sink);

@@ -81,7 +81,7 @@ class ObjectDecoder {
     void code_referents(uint64_t address, EdgeSink& sink);
     void frame_object_referents(uint64_t address, EdgeSink& sink);
     void frame_contents(uint64_t frame, EdgeSink& sink, bool with_context);
-    void generator_referents(uint64_t address, EdgeSink& sink);
+    void generator_referents(uint64_t address, Kind kind, EdgeSink& sink);
     void exception_referents(uint64_t address, EdgeSink& sink);
     void instance_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
     void managed_dict_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);

@@ -173,6 +173,16 @@ class OracleTest(unittest.TestCase):
                     "found but not followed" if h["holder_found"] else "not found either")
                     for h in lost)))
 
+    def test_healthy_core_has_nothing_unreadable(self):
+        """A healthy core of a program using the whole standard library (and, under Debian's
+        python3.11, numpy, lxml, yaml and msgpack) has no 'could not be read' line: a false
+        corruption warning teaches users to ignore the real one."""
+        if self.missing_build:
+            self.fail(self.missing_build)
+        run = harness.run(harness.frontend_command("cli", ["heap"], core=self.target.core,
+                                                   exe=self.target.exe), timeout=EXPORT_TIMEOUT)
+        self.assertEqual(run.rc, 0, run.describe())
+        self.assertNotIn("could not be read", run.stdout, "%s:\n%s" % (self.where, run.stdout))
 
     def test_guppy3_bytype(self):
         """Where guppy3 is built for this Python (GUPPY3_PATH, else /opt/guppy3-3.11; never in

@@ -348,8 +348,8 @@ TEST_CASE("export: every object of the heap, with its edges, owner and root name
         const auto& record = records[i + 1];
         REQUIRE(record.size() == 11);
         CHECK(record[0] == std::to_string(object["address"].get<uint64_t>()));
-        CHECK(record[1] == object["type"]);
-        CHECK(record[3] == object["kind"]);
+        CHECK(record[1] == object["type"].get<std::string>());
+        CHECK(record[3] == object["kind"].get<std::string>());
         CHECK(record[5] ==
               (object["owner"].is_null() ? "" : std::to_string(object["owner"].get<uint64_t>())));
         std::string referents, relations;
