@@ -21,14 +21,16 @@ struct Fd {
     }
 };
 
+std::shared_ptr<const MappedFile> failed(std::string* why, const char* reason) {
+    if (why) *why = reason;
+    return nullptr;
+}
+
 } // namespace
 
 std::shared_ptr<const MappedFile> MappedFile::try_open(const std::string& path, std::string* why,
                                                        bool regular_only) {
-    auto fail = [&](const std::string& reason) -> std::shared_ptr<const MappedFile> {
-        if (why) *why = reason;
-        return nullptr;
-    };
+    auto fail = [why](const char* reason) { return failed(why, reason); };
     // Refuse anything but a regular file before opening it: opening a device can have effects
     // (a watchdog, a tape), and a core names whatever paths its process had mapped.
     struct stat before {};
@@ -42,15 +44,23 @@ std::shared_ptr<const MappedFile> MappedFile::try_open(const std::string& path, 
     struct stat st {};
     if (::fstat(fd.fd, &st) != 0) return fail(std::strerror(errno));
     if (regular_only && !S_ISREG(st.st_mode)) return fail("not a regular file");
+    return map_descriptor(fd.fd, path, st.st_mtim, why);
+}
+
+std::shared_ptr<const MappedFile> MappedFile::map_descriptor(int fd, std::string path,
+                                                             timespec mtime, std::string* why) {
+    auto fail = [why](const char* reason) { return failed(why, reason); };
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return fail(std::strerror(errno));
     if (st.st_size < 0) return fail("bad file size");
 
     std::shared_ptr<MappedFile> file(new MappedFile());
-    file->path_ = path;
-    file->mtime_ = st.st_mtim;
+    file->path_ = std::move(path);
+    file->mtime_ = mtime;
     file->size_ = static_cast<uint64_t>(st.st_size);
     if (file->size_ == 0) return file;
     if (file->size_ > SIZE_MAX) return fail("file too large to map");
-    void* p = ::mmap(nullptr, static_cast<size_t>(file->size_), PROT_READ, MAP_PRIVATE, fd.fd, 0);
+    void* p = ::mmap(nullptr, static_cast<size_t>(file->size_), PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return fail(std::strerror(errno));
     file->data_ = static_cast<const std::byte*>(p);
     return file;

@@ -23,6 +23,12 @@ class MappedFile {
     static std::shared_ptr<const MappedFile> try_open(const std::string& path, std::string* why,
                                                       bool regular_only = true);
 
+    // Maps the whole of the open file `fd` (which the caller still closes), standing for a file
+    // called `path` last modified at `mtime`: a decompressed core in an unnamed temporary file.
+    // Returns nullptr and sets `why` when it cannot be mapped.
+    static std::shared_ptr<const MappedFile> map_descriptor(int fd, std::string path,
+                                                            timespec mtime, std::string* why);
+
     // A copy of `bytes` held in this process, standing for a file called `path` that was last
     // modified at `mtime` (the current time when not given): a core that is not in a file (a
     // fuzzer's input, a test's hand-made core).

@@ -2,6 +2,7 @@
 // symbols from the executable and shared objects).
 #include "core/errors.hpp"
 #include "core/memory/byte_size.hpp"
+#include "core/memory/compression.hpp"
 #include "core/memory/core_memory.hpp"
 #include "core/memory/core_notes.hpp"
 #include "core/memory/elf_image.hpp"
@@ -219,6 +220,8 @@ Target open_core(const std::string& path, const CoreOptions& options) {
     std::string why;
     auto core = MappedFile::try_open(path, &why);
     if (!core) throw Error("cannot open core file " + path + ": " + why);
+    if (const Compression format = compression_of(core->bytes()); format != Compression::none)
+        core = decompressed(*core, format, options.decompress_progress);
     core->advise_random();
     return open_core(std::move(core), options);
 }

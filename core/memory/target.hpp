@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/memory/compression.hpp"
 #include "core/memory/memory.hpp"
 #include "core/memory/symbols.hpp"
 
@@ -32,6 +33,8 @@ struct CoreOptions {
     // Analyse a truncated core: memory beyond the end of the file reads as unreadable, a note
     // says so and Target::missing_bytes counts it. Without this a truncated core is an error.
     bool allow_truncated = false;
+    // Told how far the decompression of a compressed core has gone (see compression.hpp).
+    DecompressProgress decompress_progress = {};
 };
 
 // Opens an ELF core file. `executable` overrides the executable named in the core. Throws

@@ -166,7 +166,12 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
         std::optional<memory::ProcessStopper> stopper;
         memory::Target target;
         if (o.core) {
-            target = memory::open_core(*o.core, memory::CoreOptions{o.exe, o.allow_truncated});
+            memory::CoreOptions options{.executable = o.exe, .allow_truncated = o.allow_truncated};
+            options.decompress_progress = [&progress](uint64_t read, uint64_t total, uint64_t) {
+                progress.update("decompressing the core", read, total);
+            };
+            target = memory::open_core(*o.core, options);
+            progress.restart();
         } else if (!o.pid) {
             target.description = "no target (the commands read files)";
         } else {

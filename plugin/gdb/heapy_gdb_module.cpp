@@ -203,7 +203,8 @@ PYBIND11_MODULE(_heapy_gdb, m) {
             [](const std::string& core, std::optional<std::string> exe, bool allow_truncated) {
                 return open([&] {
                     return heapy::memory::open_core(
-                        core, heapy::memory::CoreOptions{exe, allow_truncated});
+                        core, heapy::memory::CoreOptions{.executable = exe,
+                                                         .allow_truncated = allow_truncated});
                 });
             },
             py::arg("core"), py::arg("exe") = py::none(), py::arg("allow_truncated") = false,

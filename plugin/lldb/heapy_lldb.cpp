@@ -239,8 +239,9 @@ heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandRet
     std::optional<std::string> exe = path_of(target.GetExecutable());
     if (kind == "elf-core") {
         if (auto core = core_file_of(process))
-            return heapy::memory::open_core(*core,
-                                            heapy::memory::CoreOptions{exe, allow_truncated});
+            return heapy::memory::open_core(
+                *core,
+                heapy::memory::CoreOptions{.executable = exe, .allow_truncated = allow_truncated});
         return open_through_lldb(process);
     }
     lldb::SBPlatform platform = target.GetPlatform();

@@ -16,6 +16,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include <zstd.h>
 
 using namespace heapy::memory;
 
@@ -760,4 +761,32 @@ TEST_CASE("load bias from mappings, including p_vaddr != p_offset", "[memory]") 
     auto img3 = ElfImage::parse(exe, &problem);
     REQUIRE(img3);
     CHECK(compute_load_bias(*img3, {{0x400000, 0x402000, 0}}) == 0);
+}
+
+TEST_CASE("core: a compressed core reads as the plain one", "[memory][compression]") {
+    Scenario s;
+    std::ifstream in(s.core, std::ios::binary);
+    const std::string plain((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string packed(ZSTD_compressBound(plain.size()), '\0');
+    const size_t n = ZSTD_compress(packed.data(), packed.size(), plain.data(), plain.size(), 3);
+    REQUIRE(!ZSTD_isError(n));
+    packed.resize(n);
+    const std::string zst = s.dir.file("core.python3.1000.abc.100.1700000000000000.zst");
+    std::ofstream(zst, std::ios::binary).write(packed.data(), std::streamsize(packed.size()));
+
+    Target from_plain = open_core(s.core);
+    Target from_zst = open_core(zst);
+    CHECK(from_zst.executable == from_plain.executable);
+    CHECK(from_zst.thread_ids == from_plain.thread_ids);
+    CHECK(from_zst.description.find(zst) != std::string::npos);
+    Bytes a(0x3000), b(0x3000);
+    CHECK(from_zst.memory->read(H, b) == from_plain.memory->read(H, a));
+    CHECK(a == b);
+    CHECK(read_u32(*from_zst.memory, B + exe_py_version) == py_version_value);
+
+    // Cut short, it is refused with one line that says so.
+    packed.resize(packed.size() / 2);
+    std::ofstream(zst, std::ios::binary | std::ios::trunc)
+        .write(packed.data(), std::streamsize(packed.size()));
+    CHECK_THROWS_WITH(open_core(zst), Catch::Contains("ends in the middle of its zstd data"));
 }

@@ -201,7 +201,7 @@ void check_real_python(const std::string& python, bool shared_libpython) {
             std::filesystem::copy_file(core, cut);
             std::filesystem::resize_file(cut, 1 << 20);
             CHECK_THROWS_WITH(open_core(cut), Catch::Contains("is truncated ("));
-            CoreOptions options{python, true};
+            CoreOptions options{.executable = python, .allow_truncated = true};
             Target t = open_core(cut, options);
             CHECK(t.missing_bytes > 0);
             auto version = t.symbols->lookup("Py_Version");
