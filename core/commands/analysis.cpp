@@ -1,5 +1,9 @@
 #include "core/commands/analysis.hpp"
 
+#include "core/errors.hpp"
+
+#include <fmt/format.h>
+
 namespace heapy::commands {
 
 namespace {
@@ -9,11 +13,24 @@ heap::WalkHooks hooks_for(const FrontEnd& frontend, const char* what) {
     hooks.progress = [&frontend, what](uint64_t objects) { frontend.progress(what, objects, 0); };
     return hooks;
 }
+// The runtime, or an error that also names the files the core needs and this machine lacks.
+cpython::Runtime locate_runtime(cpython::Reader& reader, const memory::Target& target) {
+    try {
+        return cpython::locate_runtime(reader, *target.symbols);
+    } catch (const Error& e) {
+        if (target.missing_modules.empty()) throw;
+        const size_t n = target.missing_modules.size();
+        throw Error(fmt::format("{}; {} file{} the core names {} not here (e.g. {}): for a core "
+                                "from a container or another machine, pass --sysroot DIR, the "
+                                "directory its files are under",
+                                e.what(), n, n == 1 ? "" : "s", n == 1 ? "is" : "are",
+                                target.missing_modules.front()));
+    }
+}
 } // namespace
 
 Analysis::Analysis(memory::Target& target, const FrontEnd& frontend, bool record_relations)
-    : frontend_(frontend), reader_(*target.memory),
-      runtime_(cpython::locate_runtime(reader_, *target.symbols)) {
+    : frontend_(frontend), reader_(*target.memory), runtime_(locate_runtime(reader_, target)) {
     types_ = std::make_unique<cpython::TypeRegistry>(reader_, *runtime_.layout, *target.symbols);
     decoder_ = std::make_unique<cpython::ObjectDecoder>(reader_, *runtime_.layout, *types_);
     if (!runtime_.interpreters.empty())

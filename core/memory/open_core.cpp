@@ -214,6 +214,12 @@ std::optional<ElfModule> place_executable(const std::string& exe, std::optional<
     return mod;
 }
 
+// Where a file the core names may be now: under the sysroot first, then where it was.
+std::vector<std::string> places_of(const std::string& named, const CoreOptions& options) {
+    if (options.sysroot.empty() || named.empty() || named[0] != '/') return {named};
+    return {options.sysroot + named, named};
+}
+
 } // namespace
 
 Target open_core(const std::string& path, const CoreOptions& options) {
@@ -336,8 +342,9 @@ Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& opti
             backing[cand.path] = nullptr;
             continue;
         }
-        std::vector<std::string> files{is_exe && options.executable ? *options.executable
-                                                                    : cand.path};
+        const std::vector<std::string> files = is_exe && options.executable
+                                                   ? std::vector{*options.executable}
+                                                   : places_of(cand.path, options);
         bool not_elf = false;
         std::string why_not;
         auto mod = load_elf_module(cand, files, &why_not, &not_elf);
@@ -351,6 +358,8 @@ Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& opti
                             "; give --exe the executable the core was made from");
             }
             if (not_elf) continue; // a data file: decided below like any other file
+            if (is_exe || cand.path.find(".so") != std::string::npos)
+                target.missing_modules.push_back(cand.path);
             if (is_exe) {
                 target.notes.push_back("executable " + cand.path +
                                        " named in the core cannot be read (" + why_not +
@@ -435,7 +444,8 @@ Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& opti
             // A file that is not ELF (or not a module): use it if it predates the core.
             std::shared_ptr<const MappedFile> file;
             if (!key.empty() && key[0] == '/' && !is_pseudo_file(key))
-                file = MappedFile::try_open(key, &why);
+                for (const std::string& place : places_of(key, options))
+                    if ((file = MappedFile::try_open(place, &why))) break;
             if (!file) {
                 if (!is_special_file(key)) ++missing_files;
             } else if (newer(file->mtime(), core->mtime())) {

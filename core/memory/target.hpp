@@ -24,12 +24,17 @@ struct Target {
     std::vector<int> thread_ids;    // threads of the process (NT_PRSTATUS, /proc/PID/task)
     uint64_t missing_bytes = 0;     // dumped memory a truncated core lacks (0 when complete)
     std::string truncation;         // the note that says so ("" when complete)
+    std::vector<std::string>
+        missing_modules; // executable and shared objects the core names, not found
 };
 
 // How to open a core file.
 struct CoreOptions {
     // The executable the core was made from; found from the core itself when not given.
     std::optional<std::string> executable;
+    // Where the files the core names are now (a core from a container or another machine): each
+    // path is looked up under this directory first, as gdb's `set sysroot` does. "" for none.
+    std::string sysroot = {};
     // Analyse a truncated core: memory beyond the end of the file reads as unreadable, a note
     // says so and Target::missing_bytes counts it. Without this a truncated core is an error.
     bool allow_truncated = false;

@@ -16,7 +16,9 @@ inline constexpr std::string_view usage =
     "usage: heapy TARGET COMMAND [ARGS...] [\\; COMMAND [ARGS...]]...\n"
     "       heapy TARGET [--script FILE] [-i]\n"
     "       heapy help [COMMAND]      heapy --version\n"
-    "TARGET is --core FILE [--exe FILE] [--allow-truncated], or --pid PID.\n"
+    "TARGET is --core FILE [--exe FILE] [--sysroot DIR] [--allow-truncated], or --pid PID.\n"
+    "A core may be compressed (zstd, xz, lz4, gzip). --sysroot DIR: the files the core names\n"
+    "are looked up under DIR first (a core from a container or another machine).\n"
     "\n"
     "All the commands of one run share a session: later ones see the current set and the last\n"
     "table of earlier ones (e.g. 'row 0' after 'heap'). A process (--pid) stays stopped until\n"
@@ -45,6 +47,7 @@ inline constexpr std::string_view usage =
 struct Options {
     std::optional<std::string> core;
     std::optional<std::string> exe;
+    std::optional<std::string> sysroot;
     std::optional<int> pid;
     bool allow_truncated = false;
     bool interactive = false;          // -i: read commands from stdin (after `command`, `script`)
@@ -61,7 +64,8 @@ class UsageError : public std::runtime_error {
 };
 
 // Global options may come before, between or after the command words:
-//   --core FILE, --exe FILE, --pid PID, --script FILE (also --core=FILE ...), --allow-truncated,
+//   --core FILE, --exe FILE, --sysroot DIR, --pid PID, --script FILE (also --core=FILE ...),
+//   --allow-truncated,
 //   -i/--interactive, --help/-h, --version. A bare "--" ends them: every later word is a command
 //   word, even "--pid". The command words may hold several commands separated by ";" words
 //   (split_commands in plugin/cli/command_loop.hpp).
@@ -73,7 +77,9 @@ inline Options parse_args(std::span<const std::string> args) {
         if (word == name) {
             if (i + 1 >= args.size())
                 throw UsageError(std::string(name) + " needs a value" +
-                                 (name == "--pid" ? " (a process id)" : " (a file name)"));
+                                 (name == "--pid"       ? " (a process id)"
+                                  : name == "--sysroot" ? " (a directory)"
+                                                        : " (a file name)"));
             return args[++i];
         }
         if (word.size() > name.size() && word.substr(0, name.size()) == name &&
@@ -100,6 +106,8 @@ inline Options parse_args(std::span<const std::string> args) {
             set_once(o.core, "--core", std::move(*v));
         } else if (auto v = value_of(i, "--exe", word)) {
             set_once(o.exe, "--exe", std::move(*v));
+        } else if (auto v = value_of(i, "--sysroot", word)) {
+            set_once(o.sysroot, "--sysroot", std::move(*v));
         } else if (auto v = value_of(i, "--pid", word)) {
             set_once(pid_text, "--pid", std::move(*v));
         } else if (auto v = value_of(i, "--script", word)) {
@@ -131,6 +139,8 @@ inline Options parse_args(std::span<const std::string> args) {
     }
     if (o.core && o.pid) throw UsageError("give either --core or --pid, not both");
     if (o.exe && !o.core) throw UsageError("--exe goes with --core (the executable of the core)");
+    if (o.sysroot && !o.core)
+        throw UsageError("--sysroot goes with --core (where the files the core names are now)");
     if (o.script && !o.command.empty())
         throw UsageError("give commands either on the command line or with --script, not both");
     return o;

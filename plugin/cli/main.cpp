@@ -166,7 +166,9 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
         std::optional<memory::ProcessStopper> stopper;
         memory::Target target;
         if (o.core) {
-            memory::CoreOptions options{.executable = o.exe, .allow_truncated = o.allow_truncated};
+            memory::CoreOptions options{.executable = o.exe,
+                                        .sysroot = o.sysroot.value_or(""),
+                                        .allow_truncated = o.allow_truncated};
             options.decompress_progress = [&progress](uint64_t read, uint64_t total, uint64_t) {
                 progress.update("decompressing the core", read, total);
             };

@@ -200,15 +200,20 @@ PYBIND11_MODULE(_heapy_gdb, m) {
     py::class_<GdbSession>(m, "Session")
         .def_static(
             "open_core",
-            [](const std::string& core, std::optional<std::string> exe, bool allow_truncated) {
+            [](const std::string& core, std::optional<std::string> exe, bool allow_truncated,
+               std::string sysroot) {
                 return open([&] {
                     return heapy::memory::open_core(
                         core, heapy::memory::CoreOptions{.executable = exe,
+                                                         .sysroot = std::move(sysroot),
                                                          .allow_truncated = allow_truncated});
                 });
             },
             py::arg("core"), py::arg("exe") = py::none(), py::arg("allow_truncated") = false,
-            "Opens a core file (and its executable); raises _heapy_gdb.Error.")
+            py::arg("sysroot") = "",
+            "Opens a core file (and its executable; the files it names under sysroot first); "
+            "raises "
+            "_heapy_gdb.Error.")
         .def_static(
             "open_process",
             [](int pid) { return open([&] { return heapy::memory::open_process(pid); }); },
