@@ -38,6 +38,11 @@ TEST_CASE("cli: global options before, between and after the command words", "[f
 
     auto d = parse({"--core=x", "heap"});
     CHECK(d.core == "x");
+
+    auto e = parse({"--core", "c", "heap", "--sysroot", "/srv/rootfs"});
+    CHECK(e.sysroot == "/srv/rootfs");
+    CHECK(parse({"--sysroot=/r", "--core", "c", "heap"}).sysroot == "/r");
+    CHECK_FALSE(parse({"--core", "c", "heap"}).sysroot);
 }
 
 TEST_CASE("cli: '--' passes every later word to the command", "[frontend]") {
@@ -65,6 +70,10 @@ TEST_CASE("cli: usage errors", "[frontend]") {
     CHECK_THROWS_AS(parse({"--pid", "-3", "heap"}), UsageError);
     CHECK_THROWS_AS(parse({"--pid", "99999999999", "heap"}), UsageError);
     CHECK_THROWS_WITH(parse({"--pid", "x1", "heap"}), Catch::Contains("'x1'"));
+    CHECK_THROWS_WITH(parse({"--sysroot", "/r", "heap"}), Catch::Contains("goes with --core"));
+    CHECK_THROWS_WITH(parse({"--core", "c", "heap", "--sysroot"}),
+                      Catch::Contains("needs a value (a directory)"));
+    CHECK_THROWS_AS(parse({"--core", "c", "--sysroot", "a", "--sysroot", "b"}), UsageError);
 }
 
 TEST_CASE("frontend: error lines have one 'heapy: ' prefix and no newline", "[frontend]") {
