@@ -11,6 +11,7 @@
 #include "core/memory/interval.hpp"
 #include "core/memory/target.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <elf.h>
 #include <fmt/format.h>
@@ -113,17 +114,19 @@ std::optional<BuildId> build_id_in_core(const SegmentMap& dumped, uint64_t start
     return std::nullopt;
 }
 
+// The same for a file mapped as `mappings`: from the mapping of its first page.
+std::optional<BuildId> build_id_in_core(const SegmentMap& dumped,
+                                        const std::vector<ModuleMapping>& mappings) {
+    for (const ModuleMapping& m : mappings)
+        if (m.file_offset == 0) return build_id_in_core(dumped, m.start);
+    return std::nullopt;
+}
+
 // Checks a module's file against the bytes the core holds for it: the build-id of the image in
 // the core against the file's, else the file's build-id bytes at their runtime address, else
 // up to 64 KiB of dumped pages of its read-only segments.
 Verification verify_against_core(const ElfModule& mod, const SegmentMap& dumped) {
-    std::optional<BuildId> core_id;
-    for (const ModuleMapping& m : mod.mappings)
-        if (m.file_offset == 0) {
-            core_id = build_id_in_core(dumped, m.start);
-            break;
-        }
-    if (core_id) {
+    if (const std::optional<BuildId> core_id = build_id_in_core(dumped, mod.mappings)) {
         if (mod.build_id && mod.build_id->bytes == core_id->bytes) return {Verdict::match, {}};
         return {Verdict::mismatch, "build-id " + core_id->hex() + " in the core, " +
                                        (mod.build_id ? mod.build_id->hex() : "none") +
@@ -218,6 +221,27 @@ std::optional<ElfModule> place_executable(const std::string& exe, std::optional<
 std::vector<std::string> places_of(const std::string& named, const CoreOptions& options) {
     if (options.sysroot.empty() || named.empty() || named[0] != '/') return {named};
     return {options.sysroot + named, named};
+}
+
+// Where a file with build-id `id` may be kept, each under the sysroot first: the links by
+// build-id that distributions install (Fedora's /usr/lib/.build-id, some debug packages' links
+// to the binary) and debuginfod's cache of executables.
+std::vector<std::string> build_id_places(const BuildId& id, const CoreOptions& options) {
+    const std::string hex = id.hex();
+    if (hex.size() < 3) return {};
+    const std::string link = hex.substr(0, 2) + "/" + hex.substr(2);
+    std::vector<std::string> named{"/usr/lib/.build-id/" + link,
+                                   "/usr/lib/debug/.build-id/" + link};
+    if (const char* cache = std::getenv("DEBUGINFOD_CACHE_PATH"); cache && *cache)
+        named.push_back(std::string(cache) + "/" + hex + "/executable");
+    else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+        named.push_back(std::string(xdg) + "/debuginfod_client/" + hex + "/executable");
+    else if (const char* home = std::getenv("HOME"); home && *home)
+        named.push_back(std::string(home) + "/.cache/debuginfod_client/" + hex + "/executable");
+    std::vector<std::string> places;
+    for (const std::string& n : named)
+        for (std::string& p : places_of(n, options)) places.push_back(std::move(p));
+    return places;
 }
 
 } // namespace
@@ -348,6 +372,21 @@ Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& opti
         bool not_elf = false;
         std::string why_not;
         auto mod = load_elf_module(cand, files, &why_not, &not_elf);
+        std::optional<Verification> verified;
+        if (mod) verified = verify_against_core(*mod, dumped);
+        // Not there, or another build of it: a file kept by the core's build-id, if it matches.
+        const bool mismatch = verified && verified->verdict == Verdict::mismatch;
+        if ((!mod && !not_elf) || (mismatch && !(is_exe && options.executable)))
+            if (auto id = build_id_in_core(dumped, cand.mappings)) {
+                std::string unused;
+                if (auto kept = load_elf_module(cand, build_id_places(*id, options), &unused)) {
+                    Verification v = verify_against_core(*kept, dumped);
+                    if (v.verdict == Verdict::match) {
+                        mod = std::move(kept);
+                        verified = v;
+                    }
+                }
+            }
         if (!mod) {
             if (is_exe && options.executable) {
                 if (not_elf)
@@ -376,7 +415,7 @@ Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& opti
             continue;
         }
         mod->is_executable = is_exe;
-        Verification v = verify_against_core(*mod, dumped);
+        const Verification& v = *verified;
         if (v.verdict == Verdict::mismatch) {
             if (is_exe) reject_exe(mod->opened, v.detail);
             target.notes.push_back("shared object " + mod->opened + " does not match the core (" +

@@ -790,3 +790,37 @@ TEST_CASE("core: a compressed core reads as the plain one", "[memory][compressio
         .write(packed.data(), std::streamsize(packed.size()));
     CHECK_THROWS_WITH(open_core(zst), Catch::Contains("ends in the middle of its zstd data"));
 }
+
+TEST_CASE("core: files gone or rebuilt are found by the core's build-id", "[memory]") {
+    Scenario s;
+    const std::string cache = s.dir.file("debuginfod");
+    const std::string kept = cache + "/abcd01020304/executable";
+    std::filesystem::create_directories(cache + "/abcd01020304");
+    const char* old_cache = std::getenv("DEBUGINFOD_CACHE_PATH");
+    const std::string saved = old_cache ? old_cache : "";
+    ::setenv("DEBUGINFOD_CACHE_PATH", cache.c_str(), 1);
+
+    // Gone from where the core says: debuginfod's cached copy.
+    std::filesystem::rename(s.exe, kept);
+    Target gone = open_core(s.core);
+    CHECK(gone.executable == kept);
+    CHECK(gone.symbols->lookup("_PyRuntime") == B + exe_runtime);
+    CHECK(read_u32(*gone.memory, B + exe_py_version) == py_version_value);
+
+    // Rebuilt in place (another build-id): the kept copy, not the new file.
+    ExeSpec other;
+    other.build_id = Bytes{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}};
+    write_file(s.exe, make_exe(other));
+    Target rebuilt = open_core(s.core);
+    CHECK(rebuilt.executable == kept);
+    CHECK(rebuilt.symbols->lookup("Py_Version") == B + exe_py_version);
+
+    // A kept file of another build is not taken for it.
+    write_file(kept, make_exe(other));
+    CHECK_THROWS_WITH(open_core(s.core), Catch::Contains("does not match it"));
+
+    if (old_cache)
+        ::setenv("DEBUGINFOD_CACHE_PATH", saved.c_str(), 1);
+    else
+        ::unsetenv("DEBUGINFOD_CACHE_PATH");
+}
