@@ -244,6 +244,407 @@ std::vector<std::string> build_id_places(const BuildId& id, const CoreOptions& o
     return places;
 }
 
+// Opening one core, as a sequence of named steps over the state they share. Each step reads what
+// the earlier ones found and adds to the Target; run() calls them in order.
+class CoreOpening {
+  public:
+    CoreOpening(std::shared_ptr<const MappedFile> core, const CoreOptions& options)
+        : core_(std::move(core)), options_(options), path_(core_->path()) {}
+
+    Target run() {
+        read_dumped_memory();
+        read_notes();
+        find_executable();
+        for (size_t i = 0; i < candidates_.size(); ++i)
+            open_module(candidates_[i], exe_index_ && *exe_index_ == i);
+        place_given_executable();
+        add_omitted_pages();
+        note_missing_files();
+        files_used_.push_back(core_);
+        target_.memory =
+            std::make_unique<CoreMemory>(std::move(files_used_), std::move(pieces_), regions());
+        target_.symbols = std::make_unique<ElfSymbols>(std::move(modules_));
+        target_.executable = exe_path_;
+        target_.description = description();
+        return std::move(target_);
+    }
+
+  private:
+    // The ELF headers, the dumped memory there is, and whether the file is cut short.
+    void read_dumped_memory() {
+        ElfProblem problem = ElfProblem::none;
+        std::string detail;
+        image_ = ElfImage::parse(core_->bytes(), &problem, &detail);
+        if (!image_) throw Error(elf_problem_text(path_, problem, detail));
+        if (image_->type() != ET_CORE)
+            throw Error(path_ + " is not an ELF core file (it is " + elf_type_name(image_->type()) +
+                        "); pass a core dump, and the executable with --exe");
+
+        // What the file should hold, what it holds, and the dumped memory that is there.
+        const uint64_t size = core_->size();
+        uint64_t needed = image_->headers_end();
+        uint64_t missing = 0;
+        std::vector<SegmentMap::Piece> dumped_pieces;
+        for (const ElfSegment& seg : image_->segments()) {
+            if (seg.type != PT_LOAD && seg.type != PT_NOTE) continue;
+            uint64_t end =
+                seg.filesz > UINT64_MAX - seg.offset ? UINT64_MAX : seg.offset + seg.filesz;
+            needed = std::max(needed, end);
+            if (seg.type != PT_LOAD) continue;
+            uint64_t present = seg.offset >= size ? 0 : std::min(seg.filesz, size - seg.offset);
+            missing += seg.filesz - present;
+            uint64_t len = std::min(present, seg.memsz);
+            if (len > 0) dumped_pieces.push_back({seg.vaddr, len, core_->data() + seg.offset});
+            uint64_t mem_end =
+                seg.memsz > UINT64_MAX - seg.vaddr ? UINT64_MAX : seg.vaddr + seg.memsz;
+            load_ranges_.emplace_back(seg.vaddr, mem_end);
+        }
+        if (size < needed) {
+            if (!options_.allow_truncated)
+                throw Error(fmt::format("core file {} is truncated ({} of {} present); pass "
+                                        "--allow-truncated to analyse what is there",
+                                        path_, format_byte_size(size), format_byte_size(needed)));
+            target_.truncation = fmt::format(
+                "core file {} is truncated ({} of {} present): {} of dumped memory is missing "
+                "and reads there fail",
+                path_, format_byte_size(size), format_byte_size(needed), format_byte_size(missing));
+            target_.notes.push_back(target_.truncation);
+            target_.missing_bytes = missing;
+        }
+        dumped_.emplace(std::move(dumped_pieces));
+        for (const SegmentMap::Piece& p : dumped_->pieces())
+            dumped_ranges_.emplace_back(p.start, p.start + p.size);
+    }
+
+    // Threads, the auxiliary vector and the files the process had mapped (NT_FILE).
+    void read_notes() {
+        notes_ = parse_core_notes(*image_);
+        for (const std::string& p : notes_.problems)
+            target_.notes.push_back("core file " + path_ + ": " + p + " (ignored)");
+        bool notes_complete = true;
+        for (const ElfSegment& seg : image_->segments())
+            if (seg.type == PT_NOTE &&
+                (seg.offset > core_->size() || seg.filesz > core_->size() - seg.offset))
+                notes_complete = false;
+        if (!notes_.has_nt_file)
+            target_.notes.push_back(
+                "core file " + path_ +
+                (notes_complete ? " has no NT_FILE note" : " lost its notes to the truncation") +
+                ": its shared objects are unknown and file-backed pages it omits "
+                "cannot be read");
+        target_.thread_ids = notes_.thread_ids;
+
+        std::vector<std::pair<std::string, ModuleMapping>> file_maps;
+        for (const FileMapping& f : notes_.files)
+            file_maps.push_back({f.path, {f.start, f.end, f.file_offset}});
+        candidates_ = group_by_file(file_maps);
+    }
+
+    // Which of the files the core names is the executable: the one mapping the program headers
+    // (AT_PHDR), else the one named AT_EXECFN, else the one holding the entry point.
+    void find_executable() {
+        auto containing = [&](uint64_t addr) -> std::optional<size_t> {
+            for (size_t i = 0; i < candidates_.size(); ++i)
+                for (const ModuleMapping& m : candidates_[i].mappings)
+                    if (addr >= m.start && addr < m.end) return i;
+            return std::nullopt;
+        };
+        at_phdr_ = notes_.auxv_value(AT_PHDR);
+        if (at_phdr_) exe_index_ = containing(*at_phdr_);
+        if (!exe_index_)
+            if (auto fn = notes_.auxv_value(AT_EXECFN)) {
+                std::string name = read_c_string(*dumped_, *fn);
+                for (size_t i = 0; i < candidates_.size() && !name.empty(); ++i)
+                    if (candidates_[i].path == name) exe_index_ = i;
+            }
+        if (!exe_index_)
+            if (auto entry = notes_.auxv_value(AT_ENTRY)) exe_index_ = containing(*entry);
+    }
+
+    // The module of `cand` from the first file that opens: --exe for the executable, else its
+    // path (under the sysroot first), else, when that file is missing or of another build, a
+    // file kept by the build-id the core holds, if it matches.
+    std::optional<ElfModule> load_module(const ModuleCandidate& cand, bool is_exe,
+                                         std::optional<Verification>& verified, std::string& why,
+                                         bool& not_elf) const {
+        const bool given = is_exe && options_.executable;
+        auto mod = load_elf_module(
+            cand, given ? std::vector{*options_.executable} : places_of(cand.path, options_), &why,
+            &not_elf);
+        if (mod) verified = verify_against_core(*mod, *dumped_);
+        const bool mismatch = verified && verified->verdict == Verdict::mismatch;
+        if (!given && ((!mod && !not_elf) || mismatch))
+            if (auto id = build_id_in_core(*dumped_, cand.mappings)) {
+                std::string unused;
+                if (auto kept = load_elf_module(cand, build_id_places(*id, options_), &unused)) {
+                    Verification v = verify_against_core(*kept, *dumped_);
+                    if (v.verdict == Verdict::match) {
+                        verified = v;
+                        return kept;
+                    }
+                }
+            }
+        return mod;
+    }
+
+    [[noreturn]] void reject_executable(const std::string& file, const std::string& why_not) {
+        if (options_.executable)
+            throw Error("executable " + file + " does not match core " + path_ + " (" + why_not +
+                        "); pass the executable the core was made from with --exe");
+        throw Error("executable " + file + " named in core " + path_ + " does not match it (" +
+                    why_not +
+                    "), probably rebuilt or upgraded since; pass the original with --exe");
+    }
+
+    // A named file that could not be used as a module: an error for --exe, a note for the
+    // executable and shared objects, a count for other files.
+    void report_unloadable(const ModuleCandidate& cand, bool is_exe, const std::string& why_not,
+                           bool not_elf) {
+        if (is_exe && options_.executable) {
+            if (not_elf)
+                throw Error(*options_.executable +
+                            " is not an ELF executable; pass the executable the core was "
+                            "made from with --exe");
+            throw Error("cannot use executable " + why_not +
+                        "; give --exe the executable the core was made from");
+        }
+        if (is_exe || cand.path.find(".so") != std::string::npos)
+            target_.missing_modules.push_back(cand.path);
+        if (is_exe) {
+            target_.notes.push_back("executable " + cand.path +
+                                    " named in the core cannot be read (" + why_not +
+                                    "); pass it with --exe");
+        } else if (cand.path.find(".so") != std::string::npos) {
+            target_.notes.push_back("shared object " + cand.path +
+                                    " named in the core cannot be read (" + why_not +
+                                    "); its symbols are unknown and pages the core omits "
+                                    "cannot be read");
+        } else if (!is_special_file(cand.path)) {
+            ++missing_files_;
+        }
+    }
+
+    // One file the core names: its symbols and the pages the core omits come from it when it
+    // is the file the process mapped.
+    void open_module(const ModuleCandidate& cand, bool is_exe) {
+        if (is_pseudo_file(cand.path) && !(is_exe && options_.executable)) {
+            backing_[cand.path] = nullptr;
+            return;
+        }
+        bool not_elf = false;
+        std::string why_not;
+        std::optional<Verification> verified;
+        auto mod = load_module(cand, is_exe, verified, why_not, not_elf);
+        if (!mod) {
+            if (not_elf && !(is_exe && options_.executable))
+                return; // a data file: decided in add_omitted_pages like any other file
+            report_unloadable(cand, is_exe, why_not, not_elf);
+            backing_[cand.path] = nullptr;
+            return;
+        }
+        mod->is_executable = is_exe;
+        const Verification& v = *verified;
+        if (v.verdict == Verdict::mismatch) {
+            if (is_exe) reject_executable(mod->opened, v.detail);
+            target_.notes.push_back("shared object " + mod->opened + " does not match the core (" +
+                                    v.detail +
+                                    "); its symbols and the pages the core omits are not used");
+            backing_[cand.path] = nullptr;
+            return;
+        }
+        if (v.verdict == Verdict::unknown) {
+            if (!(is_exe && options_.executable) && newer(mod->file->mtime(), core_->mtime())) {
+                target_.notes.push_back(
+                    (is_exe ? "executable " : "shared object ") + mod->opened +
+                    " changed after the core was written and cannot be checked against it; not "
+                    "used" +
+                    (is_exe ? " (pass the original with --exe)" : ""));
+                backing_[cand.path] = nullptr;
+                return;
+            }
+            if (is_exe)
+                target_.notes.push_back("could not check that executable " + mod->opened +
+                                        " matches the core (the core holds none of its pages)");
+        }
+        if (is_exe) exe_path_ = mod->opened;
+        backing_[cand.path] = mod->file;
+        modules_.push_back(std::move(*mod));
+    }
+
+    // An executable given for a core whose NT_FILE does not name it (no NT_FILE, or notes lost
+    // in a truncated core): at its link-time address, or placed with AT_PHDR.
+    void place_given_executable() {
+        if (options_.executable && !exe_index_) {
+            auto mod = place_executable(*options_.executable, at_phdr_);
+            if (!mod)
+                throw Error("cannot place executable " + *options_.executable + " in core " +
+                            path_ +
+                            ": the core names no mapping of it (no NT_FILE entry, no AT_PHDR; "
+                            "notes lost?), and only an executable linked at a fixed address (not "
+                            "PIE) can be placed without one");
+            Verification v = verify_against_core(*mod, *dumped_);
+            if (v.verdict == Verdict::mismatch) reject_executable(*options_.executable, v.detail);
+            if (v.verdict == Verdict::unknown)
+                target_.notes.push_back("could not check that executable " + mod->opened +
+                                        " matches the core (the core holds none of its pages)");
+            exe_path_ = mod->opened;
+            placed_exe_ = *mod;
+            modules_.insert(modules_.begin(), std::move(*mod));
+        } else if (!exe_index_) {
+            target_.notes.push_back("could not tell from core " + path_ +
+                                    " which executable it was made from; pass it with --exe");
+        }
+    }
+
+    // The file a mapping of NT_FILE reads from for the pages the core omits: its module's, or
+    // for a file that is not a module, the file itself when it predates the core.
+    const std::shared_ptr<const MappedFile>& backing_file(const std::string& key) {
+        auto it = backing_.find(key);
+        if (it != backing_.end()) return it->second;
+        std::shared_ptr<const MappedFile> file;
+        std::string why;
+        if (!key.empty() && key[0] == '/' && !is_pseudo_file(key))
+            for (const std::string& place : places_of(key, options_))
+                if ((file = MappedFile::try_open(place, &why))) break;
+        if (!file) {
+            if (!is_special_file(key)) ++missing_files_;
+        } else if (newer(file->mtime(), core_->mtime())) {
+            ++changed_files_;
+            file = nullptr;
+        }
+        return backing_.emplace(key, file).first->second;
+    }
+
+    // File-backed pages the core omits, from the files it names, and the read-only segments of
+    // an executable placed without NT_FILE, from its file.
+    void add_omitted_pages() {
+        pieces_ = dumped_->pieces();
+        std::vector<Interval> gaps;
+        for (const FileMapping& f : notes_.files) {
+            gaps.clear();
+            uncovered_parts(dumped_ranges_, f.start, f.end, gaps);
+            if (gaps.empty()) continue;
+            std::string key = f.path;
+            static const std::string deleted_suffix = " (deleted)";
+            if (key.size() > deleted_suffix.size() && key.ends_with(deleted_suffix))
+                key.resize(key.size() - deleted_suffix.size());
+            const auto& file = backing_file(key);
+            if (!file) continue;
+            if (files_used_.empty() || files_used_.back() != file) files_used_.push_back(file);
+            for (const Interval& g : gaps) {
+                uint64_t fo = f.file_offset + (g.first - f.start);
+                if (fo < f.file_offset || fo >= file->size()) continue;
+                uint64_t len = std::min(g.second - g.first, file->size() - fo);
+                pieces_.push_back({g.first, len, file->data() + fo});
+            }
+        }
+        if (!placed_exe_) return;
+        const ElfModule& mod = *placed_exe_;
+        for (const ElfSegment& seg : mod.image.segments()) {
+            if (seg.type != PT_LOAD || (seg.flags & PF_W) || seg.filesz == 0) continue;
+            uint64_t start = mod.bias + seg.vaddr;
+            uint64_t len = std::min(seg.filesz, seg.memsz);
+            if (start + len < start || seg.offset >= mod.file->size()) continue;
+            len = std::min(len, mod.file->size() - seg.offset);
+            gaps.clear();
+            uncovered_parts(dumped_ranges_, start, start + len, gaps);
+            for (const Interval& g : gaps)
+                pieces_.push_back({g.first, g.second - g.first,
+                                   mod.file->data() + seg.offset + (g.first - start)});
+        }
+        files_used_.push_back(mod.file);
+    }
+
+    void note_missing_files() {
+        if (missing_files_ > 0)
+            target_.notes.push_back(fmt::format(
+                "{} file(s) mapped by the process are missing here; pages of them the core "
+                "omits cannot be read",
+                missing_files_));
+        if (changed_files_ > 0)
+            target_.notes.push_back(fmt::format(
+                "{} file(s) mapped by the process changed after the core was written; pages of "
+                "them the core omits are not read from them",
+                changed_files_));
+    }
+
+    // Every PT_LOAD, plus the file mappings the core has no PT_LOAD for.
+    std::vector<Region> regions() const {
+        std::vector<FileMapping> sorted_files = notes_.files;
+        std::sort(sorted_files.begin(), sorted_files.end(),
+                  [](const FileMapping& a, const FileMapping& b) { return a.start < b.start; });
+        auto file_at = [&](uint64_t addr) -> const FileMapping* {
+            auto it =
+                std::upper_bound(sorted_files.begin(), sorted_files.end(), addr,
+                                 [](uint64_t a, const FileMapping& f) { return a < f.start; });
+            if (it == sorted_files.begin()) return nullptr;
+            --it;
+            return addr < it->end ? &*it : nullptr;
+        };
+        std::vector<Region> regions;
+        for (const ElfSegment& seg : image_->segments()) {
+            if (seg.type != PT_LOAD || seg.memsz == 0) continue;
+            Region r;
+            r.start = seg.vaddr;
+            r.end = seg.memsz > UINT64_MAX - seg.vaddr ? UINT64_MAX : seg.vaddr + seg.memsz;
+            r.readable = (seg.flags & PF_R) != 0;
+            r.writable = (seg.flags & PF_W) != 0;
+            r.executable = (seg.flags & PF_X) != 0;
+            if (const FileMapping* f = file_at(seg.vaddr)) {
+                r.path = f->path;
+                r.file_offset = f->file_offset + (seg.vaddr - f->start);
+            }
+            regions.push_back(std::move(r));
+        }
+        std::vector<Interval> loads = merge_intervals(load_ranges_);
+        std::vector<Interval> gaps;
+        for (const FileMapping& f : sorted_files) {
+            gaps.clear();
+            uncovered_parts(loads, f.start, f.end, gaps);
+            for (const Interval& g : gaps)
+                regions.push_back({g.first, g.second, true, false, false, f.path,
+                                   f.file_offset + (g.first - f.start)});
+        }
+        std::sort(regions.begin(), regions.end(),
+                  [](const Region& a, const Region& b) { return a.start < b.start; });
+        return regions;
+    }
+
+    // "core file core.1234 of /usr/bin/python3.11 (pid 1234, 3 threads, signal SIGSEGV)"
+    std::string description() const {
+        std::string desc = "core file " + path_;
+        if (!exe_path_.empty()) desc += " of " + exe_path_;
+        std::vector<std::string> facts;
+        if (notes_.pid) facts.push_back(fmt::format("pid {}", *notes_.pid));
+        if (!notes_.thread_ids.empty())
+            facts.push_back(fmt::format("{} thread{}", notes_.thread_ids.size(),
+                                        notes_.thread_ids.size() == 1 ? "" : "s"));
+        if (notes_.signal > 0) facts.push_back("signal " + signal_name(notes_.signal));
+        if (!facts.empty()) desc += " (" + fmt::format("{}", fmt::join(facts, ", ")) + ")";
+        return desc;
+    }
+
+    std::shared_ptr<const MappedFile> core_;
+    const CoreOptions& options_;
+    const std::string path_;
+    std::optional<ElfImage> image_;
+    Target target_;
+    std::optional<SegmentMap> dumped_;
+    std::vector<Interval> dumped_ranges_;
+    std::vector<Interval> load_ranges_;
+    CoreNotes notes_;
+    std::vector<ModuleCandidate> candidates_;
+    std::optional<size_t> exe_index_;
+    std::optional<uint64_t> at_phdr_;
+    std::vector<ElfModule> modules_;
+    std::map<std::string, std::shared_ptr<const MappedFile>> backing_; // null: do not use
+    size_t missing_files_ = 0, changed_files_ = 0;
+    std::string exe_path_;
+    std::optional<ElfModule> placed_exe_; // placed without an NT_FILE entry
+    std::vector<SegmentMap::Piece> pieces_;
+    std::vector<std::shared_ptr<const MappedFile>> files_used_;
+};
+
 } // namespace
 
 Target open_core(const std::string& path, const CoreOptions& options) {
@@ -257,334 +658,7 @@ Target open_core(const std::string& path, const CoreOptions& options) {
 }
 
 Target open_core(std::shared_ptr<const MappedFile> core, const CoreOptions& options) {
-    const std::string& path = core->path();
-    std::string why;
-    ElfProblem problem = ElfProblem::none;
-    std::string detail;
-    auto image = ElfImage::parse(core->bytes(), &problem, &detail);
-    if (!image) throw Error(elf_problem_text(path, problem, detail));
-    if (image->type() != ET_CORE)
-        throw Error(path + " is not an ELF core file (it is " + elf_type_name(image->type()) +
-                    "); pass a core dump, and the executable with --exe");
-
-    Target target;
-    const uint64_t size = core->size();
-
-    // What the file should hold, what it holds, and the dumped memory that is there.
-    uint64_t needed = image->headers_end();
-    uint64_t missing = 0;
-    std::vector<SegmentMap::Piece> dumped_pieces;
-    std::vector<Interval> load_ranges;
-    for (const ElfSegment& seg : image->segments()) {
-        if (seg.type != PT_LOAD && seg.type != PT_NOTE) continue;
-        uint64_t end = seg.filesz > UINT64_MAX - seg.offset ? UINT64_MAX : seg.offset + seg.filesz;
-        needed = std::max(needed, end);
-        if (seg.type != PT_LOAD) continue;
-        uint64_t present = seg.offset >= size ? 0 : std::min(seg.filesz, size - seg.offset);
-        missing += seg.filesz - present;
-        uint64_t len = std::min(present, seg.memsz);
-        if (len > 0) dumped_pieces.push_back({seg.vaddr, len, core->data() + seg.offset});
-        uint64_t mem_end = seg.memsz > UINT64_MAX - seg.vaddr ? UINT64_MAX : seg.vaddr + seg.memsz;
-        load_ranges.emplace_back(seg.vaddr, mem_end);
-    }
-    if (size < needed) {
-        if (!options.allow_truncated)
-            throw Error(fmt::format("core file {} is truncated ({} of {} present); pass "
-                                    "--allow-truncated to analyse what is there",
-                                    path, format_byte_size(size), format_byte_size(needed)));
-        target.truncation = fmt::format(
-            "core file {} is truncated ({} of {} present): {} of dumped memory is missing and "
-            "reads there fail",
-            path, format_byte_size(size), format_byte_size(needed), format_byte_size(missing));
-        target.notes.push_back(target.truncation);
-        target.missing_bytes = missing;
-    }
-
-    CoreNotes notes = parse_core_notes(*image);
-    for (const std::string& p : notes.problems)
-        target.notes.push_back("core file " + path + ": " + p + " (ignored)");
-    bool notes_complete = true;
-    for (const ElfSegment& seg : image->segments())
-        if (seg.type == PT_NOTE && (seg.offset > size || seg.filesz > size - seg.offset))
-            notes_complete = false;
-    if (!notes.has_nt_file)
-        target.notes.push_back(
-            "core file " + path +
-            (notes_complete ? " has no NT_FILE note" : " lost its notes to the truncation") +
-            ": its shared objects are unknown and file-backed pages it omits "
-            "cannot be read");
-    target.thread_ids = notes.thread_ids;
-
-    const SegmentMap dumped(dumped_pieces);
-    std::vector<Interval> dumped_ranges;
-    for (const SegmentMap::Piece& p : dumped.pieces())
-        dumped_ranges.emplace_back(p.start, p.start + p.size);
-
-    // Modules named in NT_FILE, and which of them is the executable.
-    std::vector<std::pair<std::string, ModuleMapping>> file_maps;
-    for (const FileMapping& f : notes.files)
-        file_maps.push_back({f.path, {f.start, f.end, f.file_offset}});
-    std::vector<ModuleCandidate> candidates = group_by_file(file_maps);
-
-    std::optional<size_t> exe_index;
-    auto containing = [&](uint64_t addr) -> std::optional<size_t> {
-        for (size_t i = 0; i < candidates.size(); ++i)
-            for (const ModuleMapping& m : candidates[i].mappings)
-                if (addr >= m.start && addr < m.end) return i;
-        return std::nullopt;
-    };
-    const auto at_phdr = notes.auxv_value(AT_PHDR);
-    if (at_phdr) exe_index = containing(*at_phdr);
-    if (!exe_index)
-        if (auto fn = notes.auxv_value(AT_EXECFN)) {
-            std::string name = read_c_string(dumped, *fn);
-            for (size_t i = 0; i < candidates.size() && !name.empty(); ++i)
-                if (candidates[i].path == name) exe_index = i;
-        }
-    if (!exe_index)
-        if (auto entry = notes.auxv_value(AT_ENTRY)) exe_index = containing(*entry);
-
-    std::vector<ElfModule> modules;
-    std::map<std::string, std::shared_ptr<const MappedFile>> backing; // null: do not use
-    size_t missing_files = 0, changed_files = 0;
-    std::string exe_path;
-    std::optional<ElfModule> placed_exe; // placed without an NT_FILE entry
-
-    auto reject_exe = [&](const std::string& file, const std::string& why_not) {
-        if (options.executable)
-            throw Error("executable " + file + " does not match core " + path + " (" + why_not +
-                        "); pass the executable the core was made from with --exe");
-        throw Error("executable " + file + " named in core " + path + " does not match it (" +
-                    why_not +
-                    "), probably rebuilt or upgraded since; pass the original with --exe");
-    };
-
-    for (size_t i = 0; i < candidates.size(); ++i) {
-        const ModuleCandidate& cand = candidates[i];
-        const bool is_exe = exe_index && *exe_index == i;
-        if (is_pseudo_file(cand.path) && !(is_exe && options.executable)) {
-            backing[cand.path] = nullptr;
-            continue;
-        }
-        const std::vector<std::string> files = is_exe && options.executable
-                                                   ? std::vector{*options.executable}
-                                                   : places_of(cand.path, options);
-        bool not_elf = false;
-        std::string why_not;
-        auto mod = load_elf_module(cand, files, &why_not, &not_elf);
-        std::optional<Verification> verified;
-        if (mod) verified = verify_against_core(*mod, dumped);
-        // Not there, or another build of it: a file kept by the core's build-id, if it matches.
-        const bool mismatch = verified && verified->verdict == Verdict::mismatch;
-        if ((!mod && !not_elf) || (mismatch && !(is_exe && options.executable)))
-            if (auto id = build_id_in_core(dumped, cand.mappings)) {
-                std::string unused;
-                if (auto kept = load_elf_module(cand, build_id_places(*id, options), &unused)) {
-                    Verification v = verify_against_core(*kept, dumped);
-                    if (v.verdict == Verdict::match) {
-                        mod = std::move(kept);
-                        verified = v;
-                    }
-                }
-            }
-        if (!mod) {
-            if (is_exe && options.executable) {
-                if (not_elf)
-                    throw Error(*options.executable +
-                                " is not an ELF executable; pass the executable the core was "
-                                "made from with --exe");
-                throw Error("cannot use executable " + why_not +
-                            "; give --exe the executable the core was made from");
-            }
-            if (not_elf) continue; // a data file: decided below like any other file
-            if (is_exe || cand.path.find(".so") != std::string::npos)
-                target.missing_modules.push_back(cand.path);
-            if (is_exe) {
-                target.notes.push_back("executable " + cand.path +
-                                       " named in the core cannot be read (" + why_not +
-                                       "); pass it with --exe");
-            } else if (cand.path.find(".so") != std::string::npos) {
-                target.notes.push_back("shared object " + cand.path +
-                                       " named in the core cannot be read (" + why_not +
-                                       "); its symbols are unknown and pages the core omits "
-                                       "cannot be read");
-            } else if (!is_special_file(cand.path)) {
-                ++missing_files;
-            }
-            backing[cand.path] = nullptr;
-            continue;
-        }
-        mod->is_executable = is_exe;
-        const Verification& v = *verified;
-        if (v.verdict == Verdict::mismatch) {
-            if (is_exe) reject_exe(mod->opened, v.detail);
-            target.notes.push_back("shared object " + mod->opened + " does not match the core (" +
-                                   v.detail +
-                                   "); its symbols and the pages the core omits are "
-                                   "not used");
-            backing[cand.path] = nullptr;
-            continue;
-        }
-        if (v.verdict == Verdict::unknown) {
-            if (!(is_exe && options.executable) && newer(mod->file->mtime(), core->mtime())) {
-                target.notes.push_back(
-                    (is_exe ? "executable " : "shared object ") + mod->opened +
-                    " changed after the core was written and cannot be checked against it; not "
-                    "used" +
-                    (is_exe ? " (pass the original with --exe)" : ""));
-                backing[cand.path] = nullptr;
-                continue;
-            }
-            if (is_exe)
-                target.notes.push_back("could not check that executable " + mod->opened +
-                                       " matches the core (the core holds none of its pages)");
-        }
-        if (is_exe) exe_path = mod->opened;
-        backing[cand.path] = mod->file;
-        modules.push_back(std::move(*mod));
-    }
-
-    // An executable given for a core whose NT_FILE does not name it (no NT_FILE, or notes lost
-    // in a truncated core): at its link-time address, or placed with AT_PHDR.
-    if (options.executable && !exe_index) {
-        auto mod = place_executable(*options.executable, at_phdr);
-        if (!mod)
-            throw Error("cannot place executable " + *options.executable + " in core " + path +
-                        ": the core names no mapping of it (no NT_FILE entry, no AT_PHDR; notes "
-                        "lost?), and only an executable linked at a fixed address (not PIE) can "
-                        "be placed without one");
-        Verification v = verify_against_core(*mod, dumped);
-        if (v.verdict == Verdict::mismatch) reject_exe(*options.executable, v.detail);
-        if (v.verdict == Verdict::unknown)
-            target.notes.push_back("could not check that executable " + mod->opened +
-                                   " matches the core (the core holds none of its pages)");
-        exe_path = mod->opened;
-        placed_exe = *mod;
-        modules.insert(modules.begin(), std::move(*mod));
-    } else if (!exe_index) {
-        target.notes.push_back("could not tell from core " + path +
-                               " which executable it was made from; pass it with --exe");
-    }
-
-    // File-backed pages the core omits, from the files it names.
-    std::vector<SegmentMap::Piece> pieces = dumped.pieces();
-    std::vector<std::shared_ptr<const MappedFile>> files_used;
-    std::vector<Interval> gaps;
-    for (const FileMapping& f : notes.files) {
-        gaps.clear();
-        uncovered_parts(dumped_ranges, f.start, f.end, gaps);
-        if (gaps.empty()) continue;
-        std::string key = f.path;
-        static const std::string deleted_suffix = " (deleted)";
-        if (key.size() > deleted_suffix.size() && key.ends_with(deleted_suffix))
-            key.resize(key.size() - deleted_suffix.size());
-        auto it = backing.find(key);
-        if (it == backing.end()) {
-            // A file that is not ELF (or not a module): use it if it predates the core.
-            std::shared_ptr<const MappedFile> file;
-            if (!key.empty() && key[0] == '/' && !is_pseudo_file(key))
-                for (const std::string& place : places_of(key, options))
-                    if ((file = MappedFile::try_open(place, &why))) break;
-            if (!file) {
-                if (!is_special_file(key)) ++missing_files;
-            } else if (newer(file->mtime(), core->mtime())) {
-                ++changed_files;
-                file = nullptr;
-            }
-            it = backing.emplace(key, file).first;
-        }
-        const auto& file = it->second;
-        if (!file) continue;
-        if (files_used.empty() || files_used.back() != file) files_used.push_back(file);
-        for (const Interval& g : gaps) {
-            uint64_t fo = f.file_offset + (g.first - f.start);
-            if (fo < f.file_offset || fo >= file->size()) continue;
-            uint64_t len = std::min(g.second - g.first, file->size() - fo);
-            pieces.push_back({g.first, len, file->data() + fo});
-        }
-    }
-    // The read-only segments of an executable placed without NT_FILE, from its file.
-    if (placed_exe) {
-        const ElfModule& mod = *placed_exe;
-        for (const ElfSegment& seg : mod.image.segments()) {
-            if (seg.type != PT_LOAD || (seg.flags & PF_W) || seg.filesz == 0) continue;
-            uint64_t start = mod.bias + seg.vaddr;
-            uint64_t len = std::min(seg.filesz, seg.memsz);
-            if (start + len < start || seg.offset >= mod.file->size()) continue;
-            len = std::min(len, mod.file->size() - seg.offset);
-            gaps.clear();
-            uncovered_parts(dumped_ranges, start, start + len, gaps);
-            for (const Interval& g : gaps)
-                pieces.push_back({g.first, g.second - g.first,
-                                  mod.file->data() + seg.offset + (g.first - start)});
-        }
-        files_used.push_back(mod.file);
-    }
-    if (missing_files > 0)
-        target.notes.push_back(fmt::format(
-            "{} file(s) mapped by the process are missing here; pages of them the core omits "
-            "cannot be read",
-            missing_files));
-    if (changed_files > 0)
-        target.notes.push_back(fmt::format(
-            "{} file(s) mapped by the process changed after the core was written; pages of "
-            "them the core omits are not read from them",
-            changed_files));
-
-    // Regions: every PT_LOAD, plus the file mappings the core has no PT_LOAD for.
-    std::vector<FileMapping> sorted_files = notes.files;
-    std::sort(sorted_files.begin(), sorted_files.end(),
-              [](const FileMapping& a, const FileMapping& b) { return a.start < b.start; });
-    auto file_at = [&](uint64_t addr) -> const FileMapping* {
-        auto it = std::upper_bound(sorted_files.begin(), sorted_files.end(), addr,
-                                   [](uint64_t a, const FileMapping& f) { return a < f.start; });
-        if (it == sorted_files.begin()) return nullptr;
-        --it;
-        return addr < it->end ? &*it : nullptr;
-    };
-    std::vector<Region> regions;
-    for (const ElfSegment& seg : image->segments()) {
-        if (seg.type != PT_LOAD || seg.memsz == 0) continue;
-        Region r;
-        r.start = seg.vaddr;
-        r.end = seg.memsz > UINT64_MAX - seg.vaddr ? UINT64_MAX : seg.vaddr + seg.memsz;
-        r.readable = (seg.flags & PF_R) != 0;
-        r.writable = (seg.flags & PF_W) != 0;
-        r.executable = (seg.flags & PF_X) != 0;
-        if (const FileMapping* f = file_at(seg.vaddr)) {
-            r.path = f->path;
-            r.file_offset = f->file_offset + (seg.vaddr - f->start);
-        }
-        regions.push_back(std::move(r));
-    }
-    std::vector<Interval> loads = merge_intervals(load_ranges);
-    for (const FileMapping& f : sorted_files) {
-        gaps.clear();
-        uncovered_parts(loads, f.start, f.end, gaps);
-        for (const Interval& g : gaps)
-            regions.push_back({g.first, g.second, true, false, false, f.path,
-                               f.file_offset + (g.first - f.start)});
-    }
-    std::sort(regions.begin(), regions.end(),
-              [](const Region& a, const Region& b) { return a.start < b.start; });
-
-    files_used.push_back(core);
-    target.memory =
-        std::make_unique<CoreMemory>(std::move(files_used), std::move(pieces), std::move(regions));
-    target.symbols = std::make_unique<ElfSymbols>(std::move(modules));
-    target.executable = exe_path;
-
-    std::string desc = "core file " + path;
-    if (!exe_path.empty()) desc += " of " + exe_path;
-    std::vector<std::string> facts;
-    if (notes.pid) facts.push_back(fmt::format("pid {}", *notes.pid));
-    if (!notes.thread_ids.empty())
-        facts.push_back(fmt::format("{} thread{}", notes.thread_ids.size(),
-                                    notes.thread_ids.size() == 1 ? "" : "s"));
-    if (notes.signal > 0) facts.push_back("signal " + signal_name(notes.signal));
-    if (!facts.empty()) desc += " (" + fmt::format("{}", fmt::join(facts, ", ")) + ")";
-    target.description = desc;
-    return target;
+    return CoreOpening(std::move(core), options).run();
 }
 
 Target open_core(const std::string& path, const std::optional<std::string>& executable) {
