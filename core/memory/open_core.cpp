@@ -3,15 +3,16 @@
 #include "core/errors.hpp"
 #include "core/memory/byte_size.hpp"
 #include "core/memory/compression.hpp"
+#include "core/memory/core_file_places.hpp"
 #include "core/memory/core_memory.hpp"
 #include "core/memory/core_notes.hpp"
+#include "core/memory/core_verification.hpp"
 #include "core/memory/elf_image.hpp"
 #include "core/memory/elf_module.hpp"
 #include "core/memory/elf_symbols.hpp"
 #include "core/memory/interval.hpp"
 #include "core/memory/target.hpp"
 
-#include <cstdlib>
 #include <cstring>
 #include <elf.h>
 #include <fmt/format.h>
@@ -71,119 +72,6 @@ std::string read_c_string(const SegmentMap& map, uint64_t address, size_t max = 
     return {};
 }
 
-enum class Verdict { match, mismatch, unknown };
-
-struct Verification {
-    Verdict verdict = Verdict::unknown;
-    std::string detail;
-};
-
-// The GNU build-id of the ELF image mapped at `start`, read from the core's own dumped bytes
-// (its ELF header, program headers and note segment; the kernel dumps the first page of every
-// ELF mapping by default).
-std::optional<BuildId> build_id_in_core(const SegmentMap& dumped, uint64_t start) {
-    Elf64_Ehdr eh;
-    if (dumped.read(start, std::as_writable_bytes(std::span<Elf64_Ehdr>(&eh, 1))) != sizeof eh)
-        return std::nullopt;
-    if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 256 ||
-        eh.e_phoff > 65536)
-        return std::nullopt;
-    std::vector<Elf64_Phdr> ph(eh.e_phnum);
-    auto ph_bytes = std::as_writable_bytes(std::span<Elf64_Phdr>(ph));
-    if (dumped.read(start + eh.e_phoff, ph_bytes) != ph_bytes.size()) return std::nullopt;
-    // Link-time address of the file's first byte: from the PT_LOAD that maps offset 0.
-    std::optional<uint64_t> bias;
-    for (const Elf64_Phdr& p : ph)
-        if (p.p_type == PT_LOAD && p.p_offset == 0) {
-            bias = start - p.p_vaddr;
-            break;
-        }
-    if (!bias) return std::nullopt;
-    for (const Elf64_Phdr& p : ph) {
-        if (p.p_type != PT_NOTE || p.p_filesz == 0 || p.p_filesz > 65536) continue;
-        std::vector<std::byte> area(p.p_filesz);
-        if (dumped.read(*bias + p.p_vaddr, area) != area.size()) continue;
-        std::optional<BuildId> found;
-        for_each_note(area, p.p_align, [&](const ElfNote& note) {
-            if (!found && note.type == NT_GNU_BUILD_ID && note.name == "GNU" && !note.desc.empty())
-                found = BuildId{{note.desc.begin(), note.desc.end()}, p.p_vaddr + note.desc_offset};
-        });
-        if (found) return found;
-    }
-    return std::nullopt;
-}
-
-// The same for a file mapped as `mappings`: from the mapping of its first page.
-std::optional<BuildId> build_id_in_core(const SegmentMap& dumped,
-                                        const std::vector<ModuleMapping>& mappings) {
-    for (const ModuleMapping& m : mappings)
-        if (m.file_offset == 0) return build_id_in_core(dumped, m.start);
-    return std::nullopt;
-}
-
-// Checks a module's file against the bytes the core holds for it: the build-id of the image in
-// the core against the file's, else the file's build-id bytes at their runtime address, else
-// up to 64 KiB of dumped pages of its read-only segments.
-Verification verify_against_core(const ElfModule& mod, const SegmentMap& dumped) {
-    if (const std::optional<BuildId> core_id = build_id_in_core(dumped, mod.mappings)) {
-        if (mod.build_id && mod.build_id->bytes == core_id->bytes) return {Verdict::match, {}};
-        return {Verdict::mismatch, "build-id " + core_id->hex() + " in the core, " +
-                                       (mod.build_id ? mod.build_id->hex() : "none") +
-                                       " in the file"};
-    }
-    if (mod.build_id) {
-        const BuildId& id = *mod.build_id;
-        std::vector<std::byte> in_core(id.bytes.size());
-        if (dumped.read(mod.bias + id.vaddr, in_core) == in_core.size()) {
-            if (in_core == id.bytes) return {Verdict::match, {}};
-            return {Verdict::mismatch,
-                    "the core holds other bytes where its build-id " + id.hex() + " should be"};
-        }
-    }
-    uint64_t compared = 0;
-    constexpr uint64_t budget = 64 * 1024;
-    for (const ElfSegment& seg : mod.image.segments()) {
-        if (seg.type != PT_LOAD || (seg.flags & PF_W) || seg.filesz == 0) continue;
-        uint64_t rt_start = mod.bias + seg.vaddr;
-        uint64_t rt_end = rt_start + std::min(seg.filesz, seg.memsz);
-        if (rt_end < rt_start) continue;
-        const auto& pieces = dumped.pieces();
-        auto first =
-            std::upper_bound(pieces.begin(), pieces.end(), rt_start,
-                             [](uint64_t a, const SegmentMap::Piece& q) { return a < q.start; });
-        if (first != pieces.begin()) --first;
-        for (auto it = first; it != pieces.end() && it->start < rt_end; ++it) {
-            const SegmentMap::Piece& p = *it;
-            if (compared >= budget) break;
-            uint64_t s = std::max(rt_start, p.start), e = std::min(rt_end, p.start + p.size);
-            if (s >= e) continue;
-            e = std::min(e, s + (budget - compared));
-            auto file = mod.image.slice(seg.offset + (s - rt_start), e - s);
-            if (file.size() != e - s) continue; // file shorter than its headers claim
-            if (std::memcmp(file.data(), p.data + (s - p.start), file.size()) != 0)
-                return {Verdict::mismatch,
-                        fmt::format("its bytes at {:#x} differ from the core's", s)};
-            compared += e - s;
-        }
-    }
-    if (compared > 0) return {Verdict::match, {}};
-    return {Verdict::unknown, {}};
-}
-
-// Paths of mappings that are not files one could copy to another machine: devices (shared
-// anonymous memory shows as /dev/zero), memfd and SysV shared memory.
-// Files of the kernel's pseudo file systems: never opened on the strength of a name in a core (on
-// this machine they describe this machine, and some are huge: /proc/kcore).
-bool is_pseudo_file(const std::string& path) {
-    return path.starts_with("/proc/") || path.starts_with("/sys/");
-}
-
-bool is_special_file(const std::string& path) {
-    return path.starts_with("/dev/") || path.starts_with("/memfd:") || path.starts_with("/SYSV") ||
-           is_pseudo_file(path);
-}
-
 bool newer(const timespec& a, const timespec& b) {
     return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
 }
@@ -215,33 +103,6 @@ std::optional<ElfModule> place_executable(const std::string& exe, std::optional<
             mod.mappings.push_back({(*bias + s.vaddr) & ~uint64_t(4095), *bias + s.vaddr + s.memsz,
                                     s.offset & ~uint64_t(4095)});
     return mod;
-}
-
-// Where a file the core names may be now: under the sysroot first, then where it was.
-std::vector<std::string> places_of(const std::string& named, const CoreOptions& options) {
-    if (options.sysroot.empty() || named.empty() || named[0] != '/') return {named};
-    return {options.sysroot + named, named};
-}
-
-// Where a file with build-id `id` may be kept, each under the sysroot first: the links by
-// build-id that distributions install (Fedora's /usr/lib/.build-id, some debug packages' links
-// to the binary) and debuginfod's cache of executables.
-std::vector<std::string> build_id_places(const BuildId& id, const CoreOptions& options) {
-    const std::string hex = id.hex();
-    if (hex.size() < 3) return {};
-    const std::string link = hex.substr(0, 2) + "/" + hex.substr(2);
-    std::vector<std::string> named{"/usr/lib/.build-id/" + link,
-                                   "/usr/lib/debug/.build-id/" + link};
-    if (const char* cache = std::getenv("DEBUGINFOD_CACHE_PATH"); cache && *cache)
-        named.push_back(std::string(cache) + "/" + hex + "/executable");
-    else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-        named.push_back(std::string(xdg) + "/debuginfod_client/" + hex + "/executable");
-    else if (const char* home = std::getenv("HOME"); home && *home)
-        named.push_back(std::string(home) + "/.cache/debuginfod_client/" + hex + "/executable");
-    std::vector<std::string> places;
-    for (const std::string& n : named)
-        for (std::string& p : places_of(n, options)) places.push_back(std::move(p));
-    return places;
 }
 
 // Opening one core, as a sequence of named steps over the state they share. Each step reads what
