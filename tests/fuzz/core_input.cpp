@@ -2,12 +2,15 @@
 
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
+#include "core/memory/compression.hpp"
 #include "core/memory/mapped_file.hpp"
 #include "core/memory/target.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <vector>
 
 namespace heapy::fuzz {
@@ -42,11 +45,33 @@ std::string touch(memory::Target& target) {
     return out;
 }
 
+// The input as a core file: decompressed first when it starts as a compressed file does (at
+// most 16 MiB of it, in memory), as open_core does for a compressed file.
+std::shared_ptr<const memory::MappedFile> core_file(std::span<const uint8_t> bytes,
+                                                    std::string& out) {
+    auto file = memory::MappedFile::from_bytes("fuzzed-core", std::as_bytes(bytes));
+    const memory::Compression format = memory::compression_of(file->bytes());
+    if (format == memory::Compression::none) return file;
+    const int fd = ::memfd_create("fuzzed-core", MFD_CLOEXEC);
+    if (fd < 0) return nullptr;
+    std::shared_ptr<const memory::MappedFile> plain;
+    try {
+        memory::decompress(format, file->bytes(), fd, file->path(), {}, uint64_t(16) << 20);
+        std::string why;
+        plain = memory::MappedFile::map_descriptor(fd, file->path(), file->mtime(), &why);
+    } catch (const Error& e) {
+        out += fmt::format("error: {}\n", e.what());
+    }
+    ::close(fd);
+    return plain;
+}
+
 } // namespace
 
 std::string exercise_core(std::span<const uint8_t> bytes) {
     std::string out;
-    auto file = memory::MappedFile::from_bytes("fuzzed-core", std::as_bytes(bytes));
+    auto file = core_file(bytes, out);
+    if (!file) return out;
     for (bool allow_truncated : {false, true}) {
         memory::CoreOptions options;
         options.allow_truncated = allow_truncated;
