@@ -5,8 +5,11 @@
 namespace heapy::memory {
 
 std::vector<std::string> places_of(const std::string& named, const CoreOptions& options) {
-    if (options.sysroot.empty() || named.empty() || named[0] != '/') return {named};
-    return {options.sysroot + named, named};
+    std::vector<std::string> places;
+    if (!options.sysroot.empty() && !named.empty() && named[0] == '/')
+        places.push_back(options.sysroot + named);
+    places.push_back(named);
+    return places;
 }
 
 std::vector<std::string> build_id_places(const BuildId& id, const CoreOptions& options) {
@@ -22,6 +25,8 @@ std::vector<std::string> build_id_places(const BuildId& id, const CoreOptions& o
     else if (const char* home = std::getenv("HOME"); home && *home)
         named.push_back(std::string(home) + "/.cache/debuginfod_client/" + hex + "/executable");
     std::vector<std::string> places;
+    if (auto it = options.files_by_build_id.find(hex); it != options.files_by_build_id.end())
+        places.push_back(it->second);
     for (const std::string& n : named)
         for (std::string& p : places_of(n, options)) places.push_back(std::move(p));
     return places;

@@ -13,7 +13,8 @@ namespace heapy::memory {
 // Where a file the core names may be now: under the sysroot first, then where it was.
 std::vector<std::string> places_of(const std::string& named, const CoreOptions& options);
 
-// Where a file with build-id `id` may be kept, each under the sysroot first: the links by
+// Where a file with build-id `id` may be kept: where the debugger found it, then, each under the
+// sysroot first, the links by
 // build-id that distributions install (Fedora's /usr/lib/.build-id, some debug packages' links
 // to the binary) and debuginfod's cache of executables.
 std::vector<std::string> build_id_places(const BuildId& id, const CoreOptions& options);

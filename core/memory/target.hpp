@@ -4,6 +4,7 @@
 #include "core/memory/memory.hpp"
 #include "core/memory/symbols.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,10 @@ struct CoreOptions {
     // Where the files the core names are now (a core from a container or another machine): each
     // path is looked up under this directory first, as gdb's `set sysroot` does. "" for none.
     std::string sysroot = {};
+    // Files a debugger already found, by build-id (lowercase hex): lldb's modules, found through
+    // its own sysroot, search paths and symbol locations. Tried first for a file the core names
+    // that is not at its path.
+    std::map<std::string, std::string> files_by_build_id = {};
     // Analyse a truncated core: memory beyond the end of the file reads as unreadable, a note
     // says so and Target::missing_bytes counts it. Without this a truncated core is an error.
     bool allow_truncated = false;

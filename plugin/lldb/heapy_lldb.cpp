@@ -18,8 +18,10 @@
 #include <lldb/API/LLDB.h>
 #pragma GCC visibility pop
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -222,6 +224,23 @@ heapy::memory::Target open_through_lldb(lldb::SBProcess process) {
 
 // Opens the selected process of `debugger`. Throws heapy::Error with a one-line message.
 // `allow_truncated`: analyse what a truncated core file holds instead of refusing it.
+// The files lldb found for the modules of a core (through `platform select --sysroot`, search
+// paths, symbol locations), by build-id as heapy spells it (lowercase hex, no dashes).
+std::map<std::string, std::string> module_files(lldb::SBTarget& target) {
+    std::map<std::string, std::string> files;
+    for (uint32_t i = 0; i < target.GetNumModules(); ++i) {
+        lldb::SBModule module = target.GetModuleAtIndex(i);
+        const char* uuid = module.GetUUIDString();
+        auto local = path_of(module.GetFileSpec());
+        if (!uuid || !local) continue;
+        std::string build_id;
+        for (const char* c = uuid; *c; ++c)
+            if (*c != '-') build_id += char(std::tolower(static_cast<unsigned char>(*c)));
+        files.emplace(std::move(build_id), *local);
+    }
+    return files;
+}
+
 heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result,
                                   bool allow_truncated) {
     lldb::SBTarget target = debugger.GetSelectedTarget();
@@ -240,8 +259,9 @@ heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandRet
     if (kind == "elf-core") {
         if (auto core = core_file_of(process))
             return heapy::memory::open_core(
-                *core,
-                heapy::memory::CoreOptions{.executable = exe, .allow_truncated = allow_truncated});
+                *core, heapy::memory::CoreOptions{.executable = exe,
+                                                  .files_by_build_id = module_files(target),
+                                                  .allow_truncated = allow_truncated});
         return open_through_lldb(process);
     }
     lldb::SBPlatform platform = target.GetPlatform();

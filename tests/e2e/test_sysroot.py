@@ -4,7 +4,8 @@ A shared-library CPython (pyenv's 3.13, else the newest shared one found) is cop
 directory (its executable and libpython; the standard library by a symlink), a program runs
 under the copy and its core is taken; then the copy is moved under a new root, as a container's
 image would be. Without --sysroot heapy says in one line which file is missing and which option
-to give; with --sysroot (CLI) or gdb's `set sysroot`, the same JSON as before the move.
+to give; with --sysroot (CLI), gdb's `set sysroot` or the modules lldb found under
+`platform select remote-linux --sysroot`, the same JSON as before the move.
 
     python3 test_sysroot.py [-v]
 """
@@ -128,6 +129,17 @@ class Sysroot(unittest.TestCase):
                "-ex", "set sysroot " + self.root, "-ex", "file " + self.root + self.exe,
                "-ex", "core-file " + self.core, "-ex", "source " + harness.GDB_SCRIPT,
                "-ex", "heapy heap --json"]
+        r = harness.run(cmd)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(harness.find_json(r.stdout), json.loads(self.before.stdout))
+
+    def test_lldb_modules_give_the_same_json(self):
+        if harness.missing_build_product("lldb"):
+            self.skipTest(harness.missing_build_product("lldb"))
+        cmd = [harness.LLDB, "--no-lldbinit", "--batch",
+               "-o", "platform select remote-linux --sysroot " + self.root,
+               "-o", "target create %s --core %s" % (self.root + self.exe, self.core),
+               "-o", "plugin load " + harness.LLDB_PLUGIN, "-o", "heapy heap --json"]
         r = harness.run(cmd)
         self.assertEqual(r.rc, 0, r.describe())
         self.assertEqual(harness.find_json(r.stdout), json.loads(self.before.stdout))

@@ -815,9 +815,18 @@ TEST_CASE("core: files gone or rebuilt are found by the core's build-id", "[memo
     CHECK(rebuilt.executable == kept);
     CHECK(rebuilt.symbols->lookup("Py_Version") == B + exe_py_version);
 
+    // Where a debugger found it (lldb's modules, by build-id): that file first.
+    const std::string found = s.dir.file("found_by_debugger");
+    std::filesystem::copy_file(kept, found);
+    CoreOptions options;
+    options.files_by_build_id = {{"abcd01020304", found}};
+    CHECK(open_core(s.core, options).executable == found);
+
     // A kept file of another build is not taken for it.
     write_file(kept, make_exe(other));
     CHECK_THROWS_WITH(open_core(s.core), Catch::Contains("does not match it"));
+    options.files_by_build_id = {{"abcd01020304", kept}};
+    CHECK_THROWS_WITH(open_core(s.core, options), Catch::Contains("does not match it"));
 
     if (old_cache)
         ::setenv("DEBUGINFOD_CACHE_PATH", saved.c_str(), 1);
