@@ -51,6 +51,11 @@ inline std::string debugger_advice(std::string_view message, Debugger debugger) 
         {"that --exe names the executable the process ran",
          std::string("that ") + (gdb ? "gdb" : "lldb") +
              " loaded the executable the process ran (" + load_exe + ")"},
+        {"pass --sysroot DIR, the directory its files are under",
+         gdb ? "set gdb's sysroot to the directory its files are under (`set sysroot DIR`, then "
+               "`core-file CORE` again)"
+             : "make that directory the platform's sysroot (`platform select remote-linux "
+               "--sysroot DIR`, then `target create EXE --core CORE`)"},
         {"--exe", "the executable loaded with " + load_exe},
     };
     std::string text(message);

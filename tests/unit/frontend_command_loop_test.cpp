@@ -255,6 +255,15 @@ TEST_CASE("debuggers: advice to add a CLI option says what to do in the debugger
           "the process runs CPython and that gdb loaded its executable (`file EXE`))");
     CHECK(debugger_advice("no target: load a core file", Debugger::lldb) ==
           "no target: load a core file");
+    const std::string elsewhere =
+        "no Python interpreter in this process: x; 1 file the core names is not here (e.g. /a): "
+        "for a core from a container or another machine, pass --sysroot DIR, the directory its "
+        "files are under";
+    CHECK_THAT(debugger_advice(elsewhere, Debugger::gdb),
+               Catch::EndsWith("`set sysroot DIR`, then `core-file CORE` again)"));
+    CHECK_THAT(debugger_advice(elsewhere, Debugger::lldb),
+               Catch::Contains("`platform select remote-linux --sysroot DIR`"));
+    CHECK(debugger_advice(elsewhere, Debugger::lldb).find("pass --sysroot") == std::string::npos);
 }
 
 TEST_CASE("debuggers: notes in a command's output get the same advice", "[frontend]") {
