@@ -122,16 +122,24 @@ class Sysroot(unittest.TestCase):
         self.assertEqual(r.rc, 0, r.describe())
         self.assertEqual(json.loads(r.stdout), json.loads(self.before.stdout))
 
-    def test_gdb_sysroot_gives_the_same_json(self):
+    def gdb(self, *setup):
         if harness.missing_build_product("gdb"):
             self.skipTest(harness.missing_build_product("gdb"))
-        cmd = [harness.GDB, "-nx", "-batch", "-iex", "set debuginfod enabled off",
-               "-ex", "set sysroot " + self.root, "-ex", "file " + self.root + self.exe,
-               "-ex", "core-file " + self.core, "-ex", "source " + harness.GDB_SCRIPT,
-               "-ex", "heapy heap --json"]
-        r = harness.run(cmd)
+        cmd = [harness.GDB, "-nx", "-batch", "-iex", "set debuginfod enabled off"]
+        for line in setup + ("file " + self.root + self.exe, "core-file " + self.core,
+                             "source " + harness.GDB_SCRIPT, "heapy heap --json"):
+            cmd += ["-ex", line]
+        return harness.run(cmd)
+
+    def test_gdb_sysroot_gives_the_same_json(self):
+        r = self.gdb("set sysroot " + self.root)
         self.assertEqual(r.rc, 0, r.describe())
         self.assertEqual(harness.find_json(r.stdout), json.loads(self.before.stdout))
+
+    def test_gdb_without_sysroot_says_how_to_set_it(self):
+        r = self.gdb()
+        self.assertIn("`set sysroot DIR`, then `core-file CORE` again", r.stderr, r.describe())
+        self.assertNotIn("--sysroot", r.stderr, r.describe())
 
     def test_lldb_modules_give_the_same_json(self):
         if harness.missing_build_product("lldb"):
