@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace heapy::commands {
 
 namespace {
@@ -13,18 +15,22 @@ heap::WalkHooks hooks_for(const FrontEnd& frontend, const char* what) {
     hooks.progress = [&frontend, what](uint64_t objects) { frontend.progress(what, objects, 0); };
     return hooks;
 }
-// The runtime, or an error that also names the files the core needs and this machine lacks.
+// The runtime, or an error that also names the Python file the core needs and this machine
+// lacks (the executable or libpython): the usual cause when a core comes from elsewhere.
 cpython::Runtime locate_runtime(cpython::Reader& reader, const memory::Target& target) {
     try {
         return cpython::locate_runtime(reader, *target.symbols);
     } catch (const Error& e) {
-        if (target.missing_modules.empty()) throw;
-        const size_t n = target.missing_modules.size();
+        const auto& missing = target.missing_modules;
+        auto python = std::find_if(missing.begin(), missing.end(), [](const std::string& path) {
+            return path.substr(path.rfind('/') + 1).find("python") != std::string::npos;
+        });
+        if (python == missing.end()) throw;
+        const size_t n = missing.size();
         throw Error(fmt::format("{}; {} file{} the core names {} not here (e.g. {}): for a core "
                                 "from a container or another machine, pass --sysroot DIR, the "
                                 "directory its files are under",
-                                e.what(), n, n == 1 ? "" : "s", n == 1 ? "is" : "are",
-                                target.missing_modules.front()));
+                                e.what(), n, n == 1 ? "" : "s", n == 1 ? "is" : "are", *python));
     }
 }
 } // namespace
