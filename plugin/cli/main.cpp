@@ -170,6 +170,7 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
                                         .sysroot = o.sysroot.value_or(""),
                                         .allow_truncated = o.allow_truncated};
             options.decompress_progress = [&progress](uint64_t read, uint64_t total, uint64_t) {
+                if (g_interrupts.load() > 0) throw Interrupted(); // Ctrl-C stops it too
                 progress.update("decompressing the core", read, total);
             };
             target = memory::open_core(*o.core, options);
