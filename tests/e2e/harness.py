@@ -35,6 +35,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("HEAPY_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
@@ -432,6 +433,13 @@ def missing_build_product(frontend):
     return None
 
 
+def skip_unless_built(frontend):
+    """Raises unittest.SkipTest when what the front end needs was not built."""
+    missing = missing_build_product(frontend)
+    if missing:
+        raise unittest.SkipTest(missing)
+
+
 def frontend_command(frontend, words, core=None, exe=None, pid=None):
     """The command line that runs `heapy WORDS...` through a front end, on a core (with the
     executable exe) or on a live pid."""
@@ -586,7 +594,6 @@ def main_for_interpreter(params, default="debian", choices=None):
     """The main() of a test module run once per interpreter: `--interp NAME` sets params.interp
     (skipping, exit 77, when that interpreter is absent); the other arguments go to unittest."""
     import argparse
-    import unittest
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--interp", choices=choices or INTERPRETERS, default=default)
     args, rest = parser.parse_known_args()

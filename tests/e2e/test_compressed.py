@@ -29,9 +29,7 @@ class CompressedCores(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product("cli")
-        if missing:
-            raise unittest.SkipTest(missing)
+        harness.skip_unless_built("cli")
         cls.target = harness.target("shapes", "debian")
         if cls.target is None:
             raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)

@@ -203,9 +203,7 @@ class CorruptCores(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product("cli")
-        if missing:
-            raise unittest.SkipTest(missing)
+        harness.skip_unless_built("cli")
         cls.target = harness.target("shapes", "debian")
         cls.exe = cls.target.exe
         cls.dir = os.path.join(harness.state_dir(), "corrupt")

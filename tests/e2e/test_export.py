@@ -108,9 +108,7 @@ class ExportChecks:
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product(cls.frontend)
-        if missing:
-            raise unittest.SkipTest(missing)
+        harness.skip_unless_built(cls.frontend)
         cls.target = harness.target(cls.fixture, "debian")
         if cls.target is None:
             raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)
@@ -348,9 +346,7 @@ class CliOnly(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product("cli")
-        if missing:
-            raise unittest.SkipTest(missing)
+        harness.skip_unless_built("cli")
         cls.target = harness.target("queries", "debian")
         if cls.target is None:
             raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)

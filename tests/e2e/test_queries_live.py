@@ -27,9 +27,7 @@ class SetrefLive(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product(PARAMS.frontend)
-        if missing:
-            raise unittest.SkipTest(missing)
+        harness.skip_unless_built(PARAMS.frontend)
         cls.target = harness.target("queries", "debian")
         if cls.target is None:
             raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)

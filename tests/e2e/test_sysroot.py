@@ -55,9 +55,7 @@ class Sysroot(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product("cli")
-        if missing:
-            raise unittest.SkipTest(missing)
+        harness.skip_unless_built("cli")
         found = shared_python()
         if not found:
             raise unittest.SkipTest("no shared-library CPython 3.13+ in pyenv")
