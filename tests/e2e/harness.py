@@ -440,6 +440,14 @@ def skip_unless_built(frontend):
         raise unittest.SkipTest(missing)
 
 
+def debian_target_or_skip(fixture, args=()):
+    """target(fixture, "debian", args), or unittest.SkipTest when Debian's Python is absent."""
+    t = target(fixture, "debian", args)
+    if t is None:
+        raise unittest.SkipTest("no %s" % DEBIAN_PYTHON)
+    return t
+
+
 def frontend_command(frontend, words, core=None, exe=None, pid=None):
     """The command line that runs `heapy WORDS...` through a front end, on a core (with the
     executable exe) or on a live pid."""

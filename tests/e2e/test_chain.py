@@ -23,9 +23,7 @@ class Chain(unittest.TestCase):
         missing = harness.missing_build_product("cli")
         if missing:
             raise AssertionError(missing)
-        cls.t = harness.target("chain", "debian", ARGS)
-        if cls.t is None:
-            raise unittest.SkipTest("no /usr/bin/python3.11")
+        cls.t = harness.debian_target_or_skip("chain", ARGS)
         cls.truth = cls.t.truth
 
     def heapy(self, words):

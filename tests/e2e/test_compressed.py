@@ -30,9 +30,7 @@ class CompressedCores(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.skip_unless_built("cli")
-        cls.target = harness.target("shapes", "debian")
-        if cls.target is None:
-            raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)
+        cls.target = harness.debian_target_or_skip("shapes")
         cls.dir = tempfile.mkdtemp(prefix="heapy-compressed-", dir=harness.state_dir())
         cls.tmpdir = os.path.join(cls.dir, "tmp")
         os.makedirs(cls.tmpdir)

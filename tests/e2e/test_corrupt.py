@@ -204,7 +204,7 @@ class CorruptCores(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.skip_unless_built("cli")
-        cls.target = harness.target("shapes", "debian")
+        cls.target = harness.debian_target_or_skip("shapes")
         cls.exe = cls.target.exe
         cls.dir = os.path.join(harness.state_dir(), "corrupt")
         os.makedirs(cls.dir, exist_ok=True)

@@ -109,9 +109,7 @@ class ExportChecks:
     @classmethod
     def setUpClass(cls):
         harness.skip_unless_built(cls.frontend)
-        cls.target = harness.target(cls.fixture, "debian")
-        if cls.target is None:
-            raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)
+        cls.target = harness.debian_target_or_skip(cls.fixture)
         cls.truth = cls.target.truth
         cls.dir = tempfile.mkdtemp(prefix="heapy-export-", dir=harness.state_dir())
         cls.x = Exported(cls.frontend, cls.target, cls.dir)
@@ -347,9 +345,7 @@ class CliOnly(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.skip_unless_built("cli")
-        cls.target = harness.target("queries", "debian")
-        if cls.target is None:
-            raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)
+        cls.target = harness.debian_target_or_skip("queries")
         cls.dir = tempfile.mkdtemp(prefix="heapy-export-", dir=harness.state_dir())
 
     @classmethod
