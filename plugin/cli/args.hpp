@@ -25,13 +25,16 @@ inline constexpr std::string_view usage =
     "the session ends.\n"
     "  \\;             (a ';' word) separates commands; the first that fails stops the rest and\n"
     "                 gives the exit status\n"
-    "  --script FILE  runs the commands in FILE, one line after another\n"
+    "  --script FILE  runs the commands in FILE, one line after another; the first that fails\n"
+    "                 stops the script and gives the exit status\n"
+    "  --keep-going   a failing line of the script does not stop it: the exit status is the\n"
+    "                 last command's\n"
     "  -i             then reads commands from standard input, a line at a time (also when no\n"
     "                 COMMAND and no --script is given); a prompt '(heapy) ' on a terminal;\n"
     "                 'quit', 'exit' or the end of the input leaves\n"
     "In lines, words are quoted as in a shell, ';' separates commands and '#' starts a comment;\n"
-    "a failing command prints its error and the next one runs; the exit status is the last\n"
-    "command's. Each command given --json prints exactly one line of JSON.\n"
+    "read from standard input, a failing command prints its error and the next one runs; the\n"
+    "exit status is the last command's. Each command given --json prints one line of JSON.\n"
     "\n"
     "Examples:\n"
     "  heapy --core core.1234 heap\n"
@@ -52,6 +55,7 @@ struct Options {
     bool allow_truncated = false;
     bool interactive = false;          // -i: read commands from stdin (after `command`, `script`)
     std::optional<std::string> script; // --script FILE: run the commands in FILE
+    bool keep_going = false;           // --keep-going: a failing line does not stop the script
     bool help = false;
     bool version = false;
     std::vector<std::string> command;
@@ -65,7 +69,7 @@ class UsageError : public std::runtime_error {
 
 // Global options may come before, between or after the command words:
 //   --core FILE, --exe FILE, --sysroot DIR, --pid PID, --script FILE (also --core=FILE ...),
-//   --allow-truncated,
+//   --allow-truncated, --keep-going,
 //   -i/--interactive, --help/-h, --version. A bare "--" ends them: every later word is a command
 //   word, even "--pid". The command words may hold several commands separated by ";" words
 //   (split_commands in plugin/cli/command_loop.hpp).
@@ -114,6 +118,8 @@ inline Options parse_args(std::span<const std::string> args) {
             set_once(o.script, "--script", std::move(*v));
         } else if (word == "--allow-truncated") {
             o.allow_truncated = true;
+        } else if (word == "--keep-going") {
+            o.keep_going = true;
         } else if (word == "-i" || word == "--interactive") {
             o.interactive = true;
         } else if (word == "--help" || word == "-h") {
@@ -141,6 +147,8 @@ inline Options parse_args(std::span<const std::string> args) {
     if (o.exe && !o.core) throw UsageError("--exe goes with --core (the executable of the core)");
     if (o.sysroot && !o.core)
         throw UsageError("--sysroot goes with --core (where the files the core names are now)");
+    if (o.keep_going && !o.script)
+        throw UsageError("--keep-going goes with --script (a failing line does not stop it)");
     if (o.script && !o.command.empty())
         throw UsageError("give commands either on the command line or with --script, not both");
     return o;

@@ -123,20 +123,26 @@ inline int run_chain(const std::vector<Command>& commands,
     return 0;
 }
 
+// What a loop does after a command failed: run the next one (a terminal, a pipe, a script with
+// --keep-going) or stop there (a script).
+enum class OnFailure { go_on, stop };
+
 // Runs lines of commands (from a terminal, a pipe or a script), one after another: a command that
-// fails reports its error (through `run`) and the next one runs regardless. The status is that of
-// the last command run (a line that cannot be split counts as a failed command, status 2), or
-// `status` as given when no command ran.
+// fails reports its error (through `run`); the next one runs, or with OnFailure::stop none does.
+// The status is that of the last command run (a line that cannot be split counts as a failed
+// command, status 2), or `status` as given when no command ran.
 class CommandLoop {
   public:
     using Run = std::function<int(const Command&)>;
     // `error(line_number, message)` reports a line that cannot be split.
     using Error = std::function<void(size_t line_number, std::string_view message)>;
 
-    CommandLoop(Run run, Error error, int status = 0)
-        : run_(std::move(run)), error_(std::move(error)), status_(status) {}
+    CommandLoop(Run run, Error error, int status = 0, OnFailure on_failure = OnFailure::go_on)
+        : run_(std::move(run)), error_(std::move(error)), status_(status), on_failure_(on_failure) {
+    }
 
-    // Runs the commands of one line; returns false once `quit` or `exit` was read.
+    // Runs the commands of one line; returns false once `quit` or `exit` was read, or with
+    // OnFailure::stop once a command failed.
     bool feed(std::string_view line) {
         ++line_number_;
         std::vector<Command> commands;
@@ -145,11 +151,12 @@ class CommandLoop {
         } catch (const LineError& e) {
             error_(line_number_, e.what());
             status_ = 2;
-            return true;
+            return on_failure_ == OnFailure::go_on;
         }
         for (const Command& command : commands) {
             if (is_quit(command)) return false;
             status_ = run_(command);
+            if (status_ != 0 && on_failure_ == OnFailure::stop) return false;
         }
         return true;
     }
@@ -161,6 +168,7 @@ class CommandLoop {
     Run run_;
     Error error_;
     int status_;
+    OnFailure on_failure_;
     size_t line_number_ = 0;
 };
 

@@ -218,7 +218,9 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
             bool quit = false;
             status = heapy::cli::run_chain(plan.chain, run_one, quit);
             if (plan.script_path && !quit) {
-                heapy::cli::CommandLoop script(run_one, line_error, status);
+                heapy::cli::CommandLoop script(run_one, line_error, status,
+                                               o.keep_going ? heapy::cli::OnFailure::go_on
+                                                            : heapy::cli::OnFailure::stop);
                 source = *plan.script_path;
                 loop = &script;
                 for (const std::string& line : plan.script) {

@@ -128,6 +128,10 @@ TEST_CASE("cli: -i, --interactive and --script", "[frontend]") {
     CHECK_THROWS_AS(parse({"--core", "c", "--script"}), UsageError);
     CHECK_THROWS_AS(parse({"--core", "c", "--script", "a", "--script", "b"}), UsageError);
     CHECK_THROWS_WITH(parse({"--core", "c", "--script", "t", "heap"}), Catch::Contains("not both"));
+    CHECK_FALSE(b.keep_going);
+    CHECK(parse({"--core", "c", "--script", "t", "--keep-going"}).keep_going);
+    CHECK_THROWS_WITH(parse({"--core", "c", "--keep-going", "heap"}),
+                      Catch::Contains("goes with --script"));
     // ";" words stay in the command words, for split_commands.
     CHECK(parse({"--core", "c", "heap", ";", "row", "0"}).command ==
           words({"heap", ";", "row", "0"}));

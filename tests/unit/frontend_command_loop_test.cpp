@@ -130,6 +130,26 @@ TEST_CASE("loop: errors do not stop it; the status is the last command's", "[fro
     CHECK(r.ran == Commands{{"heap"}, {"row", "99"}, {"more"}, {"heap"}, {"diff", "a.stat"}});
 }
 
+TEST_CASE("loop: OnFailure::stop ends it at the first failing command", "[frontend]") {
+    Recorder r{{"row"}, {}};
+    std::vector<std::string> errors;
+    heapy::cli::CommandLoop loop(
+        std::ref(r),
+        [&](size_t line, std::string_view message) {
+            errors.push_back(std::to_string(line) + ": " + std::string(message));
+        },
+        0, heapy::cli::OnFailure::stop);
+    CHECK(loop.feed("heap"));
+    CHECK_FALSE(loop.feed("row 99; more")); // the rest of the line does not run either
+    CHECK(loop.status() == 1);
+    CHECK(r.ran == Commands{{"heap"}, {"row", "99"}});
+
+    heapy::cli::CommandLoop unsplittable(
+        std::ref(r), [](size_t, std::string_view) {}, 0, heapy::cli::OnFailure::stop);
+    CHECK_FALSE(unsplittable.feed("select \"oops"));
+    CHECK(unsplittable.status() == 2);
+}
+
 TEST_CASE("loop: quit and exit end it", "[frontend]") {
     Recorder r{{"row"}, {}};
     heapy::cli::CommandLoop loop(std::ref(r), [](size_t, std::string_view) {});
