@@ -64,6 +64,10 @@ void ReferencePoints::erase(const std::string& key) {
     r.points.erase(key);
 }
 
+bool is_live_process(const memory::Target& target) {
+    return target.pid && !target.description.starts_with("core");
+}
+
 bool contains(const std::vector<uint64_t>& point, uint64_t address) {
     return std::binary_search(point.begin(), point.end(), address);
 }

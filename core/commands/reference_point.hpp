@@ -26,6 +26,9 @@ class ReferencePoints {
     static void erase(const std::string& key);
 };
 
+// Whether `target` is a live process (a core that a debugger reads for us has a pid too).
+bool is_live_process(const memory::Target& target);
+
 // Whether `address` is in the reference point.
 bool contains(const std::vector<uint64_t>& point, uint64_t address);
 

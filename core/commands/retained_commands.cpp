@@ -153,6 +153,8 @@ std::string cmd_top(SessionState& state, const Arguments& args) {
             if (!e.path.empty()) out += fmt::format("{:>32}{}\n", "", e.path);
         }
     }
+    if (state.reference())
+        out += "The reference point (setref) does not apply: top covers the whole heap.\n";
     return out;
 }
 

@@ -10,6 +10,10 @@ namespace heapy::commands {
 
 namespace {
 
+constexpr std::string_view kSinceReferenceNote =
+    "Only objects created since the reference point are shown ('heapy setref --clear' shows "
+    "all).\n";
+
 NodeSet sorted_unique(NodeSet nodes) {
     std::sort(nodes.begin(), nodes.end());
     nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
@@ -48,7 +52,8 @@ std::string cmd_heap(SessionState& state, const Arguments& args) {
     // `by via` of the heap names nearly every edge: the first walk keeps their relations.
     state.analysis(classifier.classifier == classify::Classifier::Via);
     state.set_current(heap_set(state));
-    return show_current(state, args, classifier);
+    return state.show_set(state.current_or_heap(), classifier, args,
+                          state.reference() ? std::string(kSinceReferenceNote) : std::string());
 }
 
 std::string cmd_by(SessionState& state, const Arguments& args) {
@@ -163,29 +168,37 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
     if (args.flag("garbage") && args.flag("held")) throw Error("use --garbage or --held, not both");
     Analysis& a = state.analysis();
     const heap::UnreachableSplit& split = a.unreachable();
+    const ReferencePoint old = state.reference();
+    auto since_reference = [&](const NodeSet& nodes) {
+        if (!old) return nodes;
+        NodeSet out;
+        for (uint32_t node : nodes)
+            if (!contains(*old, a.graph().nodes[node].address())) out.push_back(node);
+        return out;
+    };
+    const NodeSet garbage = since_reference(split.garbage);
+    const NodeSet held = since_reference(split.held);
     auto total = [&](const std::vector<uint32_t>& nodes) {
         uint64_t size = 0;
         for (uint32_t node : nodes) size += a.graph().size_of(node);
         return size;
     };
-    std::string note = fmt::format("{} object{} ({} bytes) {} cyclic garbage the next collection "
-                                   "would free; {} object{} ({} bytes) {} held from "
-                                   "outside the Python heap.\n",
-                                   split.garbage.size(), split.garbage.size() == 1 ? "" : "s",
-                                   total(split.garbage), split.garbage.size() == 1 ? "is" : "are",
-                                   split.held.size(), split.held.size() == 1 ? "" : "s",
-                                   total(split.held), split.held.size() == 1 ? "is" : "are");
+    std::string note =
+        fmt::format("{} object{} ({} bytes) {} cyclic garbage the next collection "
+                    "would free; {} object{} ({} bytes) {} held from "
+                    "outside the Python heap.\n",
+                    garbage.size(), garbage.size() == 1 ? "" : "s", total(garbage),
+                    garbage.size() == 1 ? "is" : "are", held.size(), held.size() == 1 ? "" : "s",
+                    total(held), held.size() == 1 ? "is" : "are");
+    if (old) note += kSinceReferenceNote;
     if (a.gc_lists().collecting)
         note += "The process was inside a garbage collection: the GC lists may be incomplete.\n";
     if (a.gc_lists().broken)
         note += "A GC list was cut short (unreadable or looping memory); some objects may be "
                 "missing.\n";
-    NodeSet nodes = args.flag("garbage") ? split.garbage
-                    : args.flag("held")  ? split.held
-                                         : split.all;
-    if (ReferencePoint old = state.reference())
-        std::erase_if(
-            nodes, [&](uint32_t node) { return contains(*old, a.graph().nodes[node].address()); });
+    NodeSet nodes = args.flag("garbage") ? garbage
+                    : args.flag("held")  ? held
+                                         : since_reference(split.all);
     state.set_current(sorted_unique(std::move(nodes)));
     return state.show_set(state.current_shared(), classifier_option(args, "type"), args, note);
 }

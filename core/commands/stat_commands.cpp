@@ -82,6 +82,10 @@ std::string cmd_setref(SessionState& state, const Arguments& args) {
         state.clear_reference();
         return "Reference point cleared: 'heapy heap' shows the whole heap again.\n";
     }
+    if (!is_live_process(state.target()))
+        throw Error("setref needs a live process: a core never changes, so every later table "
+                    "would be empty; to compare two cores of one program, 'heapy dump FILE' on "
+                    "the first and 'heapy diff FILE' on the second");
     Analysis& a = state.analysis();
     std::vector<uint64_t> addresses;
     addresses.reserve(a.reachable().size());
