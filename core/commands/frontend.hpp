@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace heapy::commands {
@@ -13,6 +14,8 @@ struct FrontEnd {
     // Progress of a long step: `what` names it, `done` of `total` units (total 0 = unknown).
     std::function<void(std::string_view what, uint64_t done, uint64_t total)> progress =
         [](std::string_view, uint64_t, uint64_t) {};
+    // What the user types here for the next page of a listing: table footers name it.
+    std::string more_command = "heapy more";
 };
 
 } // namespace heapy::commands

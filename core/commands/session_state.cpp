@@ -3,6 +3,7 @@
 #include "core/classify/render.hpp"
 #include "core/errors.hpp"
 #include "core/report/id_format.hpp"
+#include "core/report/more_hint.hpp"
 
 #include <fmt/format.h>
 
@@ -65,7 +66,12 @@ std::string SessionState::show_listing(Listing listing, bool all, bool json) {
     const size_t max = all ? SIZE_MAX : report::kRowsPerPage;
     listing_->next = listing_->page_end(0, max);
     if (json) return listing_->json(0, SIZE_MAX) + "\n";
-    return line_ended(listing_->text(0, max, true));
+    return page_text(0, max, true);
+}
+
+std::string SessionState::page_text(size_t first, size_t max, bool top) const {
+    return line_ended(
+        report::name_more_command(listing_->text(first, max, top), frontend_.more_command));
 }
 
 std::string SessionState::more(bool all, bool json) {
@@ -73,12 +79,12 @@ std::string SessionState::more(bool all, bool json) {
     Listing& l = *listing_;
     if (all) {
         l.next = l.page_end(0, SIZE_MAX);
-        return json ? l.json(0, SIZE_MAX) + "\n" : line_ended(l.text(0, SIZE_MAX, true));
+        return json ? l.json(0, SIZE_MAX) + "\n" : page_text(0, SIZE_MAX, true);
     }
     const size_t first = l.next;
     l.next = l.page_end(first, report::kRowsPerPage);
     if (json) return l.json(first, l.next - first) + "\n";
-    return line_ended(l.text(first, report::kRowsPerPage, false));
+    return page_text(first, report::kRowsPerPage, false);
 }
 
 std::string SessionState::show_set(SharedNodeSet nodes, const classify::ClassifierInfo& classifier,

@@ -79,6 +79,8 @@ class SessionState {
     void clear_reference();
 
   private:
+    // A page of the listing as text, its footer naming the front end's `more` command.
+    std::string page_text(size_t first, size_t max, bool top) const;
     std::string show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note);
     // What open_core said of a truncated core, as a line under tables ("" when complete).
     std::string truncation_line() const;

@@ -183,6 +183,7 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
         }
         commands::FrontEnd fe;
         fe.interrupted = [] { return g_interrupts.load() > 0; };
+        fe.more_command = "more"; // in a chain, a script and at the prompt alike
         fe.progress = [&progress](std::string_view what, uint64_t done, uint64_t total) {
             progress.update(what, done, total);
         };
