@@ -40,6 +40,9 @@ const std::vector<CommandSpec>& command_table() {
          {},
          "Make row N of the last table the current set (heapy's h[N]).",
          "heapy row N [--by KIND] [--json]",
+         "The table is the last one shown: a partition, an identity table ('by id'), or 'top's.\n"
+         "Like heapy's h[N], which leaves h as it was, the row's own table does not replace it:\n"
+         "'row 1' next is h[1] of the same table (with --by it does replace it).\n"
          "Example:\n"
          "  (gdb) heapy heap\n"
          "  (gdb) heapy row 0          # the objects of the first row\n"

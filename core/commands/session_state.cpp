@@ -87,21 +87,36 @@ std::string SessionState::more(bool all, bool json) {
     return page_text(first, report::kRowsPerPage, false);
 }
 
-std::string SessionState::show_set(SharedNodeSet nodes, const classify::ClassifierInfo& classifier,
-                                   const Arguments& args, const std::string& note) {
+void SessionState::set_rows_table(classify::PartitionResult table,
+                                  const classify::ClassifierInfo& classifier) {
+    forget_tables(TableRole::pick_from);
+    last_partition_ = rows_table_ =
+        std::make_shared<const classify::PartitionResult>(std::move(table));
     classifier_ = classifier;
+}
+
+void SessionState::forget_tables(TableRole role) {
+    // Their row numbers would take memory the new table needs.
+    listing_.reset();
+    last_partition_.reset();
+    if (role == TableRole::pick_from) rows_table_.reset();
+}
+
+std::string SessionState::show_set(SharedNodeSet nodes, const classify::ClassifierInfo& classifier,
+                                   const Arguments& args, const std::string& note, TableRole role) {
+    forget_tables(role);
+    if (role == TableRole::pick_from) classifier_ = classifier;
     if (classifier.classifier == classify::Classifier::Id)
-        return show_id_table(nodes ? *nodes : analysis().reachable(), args, note);
-    last_partition_.reset(); // its row numbers would take memory the new one needs
+        return show_id_table(nodes ? *nodes : analysis().reachable(), args, note, role);
     const bool whole_heap = !nodes;
-    auto result =
-        classify::partition(context(classifier, whole_heap), std::move(nodes), classifier);
-    last_partition_ = std::move(result);
+    last_partition_ = std::make_shared<const classify::PartitionResult>(
+        classify::partition(context(classifier, whole_heap), std::move(nodes), classifier));
+    if (role == TableRole::pick_from) rows_table_ = last_partition_;
     const uint64_t unreadable = analysis().graph().unreadable;
     std::string extra = note + unreadable_note(unreadable) +
                         guessed_note(analysis().graph().guessed) + truncation_line();
     Listing listing;
-    const report::Partition* table = &last_partition_->table;
+    std::shared_ptr<const report::Partition> table(last_partition_, &last_partition_->table);
     listing.text = [table, extra](size_t first, size_t max, bool top) {
         std::string text = line_ended(report::format_partition(*table, first, max, top));
         return top || first == 0 ? text + extra : text;
@@ -121,8 +136,8 @@ std::string SessionState::show_set(SharedNodeSet nodes, const classify::Classifi
 }
 
 std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& args,
-                                        const std::string& note) {
-    auto context = this->context(classifier_);
+                                        const std::string& note, TableRole role) {
+    auto context = this->context(*classify::find_classifier("id"));
     std::vector<uint32_t> order;
     auto table =
         std::make_shared<report::IdTable>(classify::Renderer(context).id_table(nodes, &order));
@@ -136,7 +151,8 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
         rows.row_of.push_back(uint32_t(i));
     }
     rows.nodes = std::make_shared<const NodeSet>(std::move(order));
-    last_partition_ = std::move(rows);
+    last_partition_ = std::make_shared<const classify::PartitionResult>(std::move(rows));
+    if (role == TableRole::pick_from) rows_table_ = last_partition_;
     const std::string extra = note + unreadable_note(analysis().graph().unreadable) +
                               guessed_note(analysis().graph().guessed) + truncation_line();
     Listing listing;
@@ -161,6 +177,18 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
         return out + "]}";
     };
     return show_listing(std::move(listing), args.flag("all"), args.flag("json"));
+}
+
+Listing single_page_listing(std::string text, std::string json) {
+    Listing listing;
+    listing.text = [text = std::move(text)](size_t first, size_t, bool) {
+        return first == 0 ? text : std::string();
+    };
+    listing.page_end = [](size_t first, size_t) { return std::max<size_t>(first, 1); };
+    listing.json = [json = std::move(json)](size_t first, size_t) {
+        return first == 0 ? json : std::string();
+    };
+    return listing;
 }
 
 classify::ClassifierInfo classifier_option(const Arguments& args, std::string_view fallback) {

@@ -28,11 +28,21 @@ struct Listing {
     size_t next = 0;
 };
 
+// A listing of one page: `more` after it has nothing to show.
+Listing single_page_listing(std::string text, std::string json);
+
 // A set of objects: node numbers of the analysis graph, sorted, without duplicates.
 using NodeSet = std::vector<uint32_t>;
 // A set shared by the session and the partition made of it (a big heap's set is not copied);
 // null where it may stand for the reachable heap.
 using SharedNodeSet = classify::SharedNodes;
+
+// What a table shown becomes. Most become the table `row` and `select` pick from; the subset of
+// one of its rows, shown as `row` and `select` show it, leaves that table as it was, so that
+// `row 0` then `row 1` are heapy's h[0] and h[1] of the same h.
+enum class TableRole { pick_from, subset };
+
+using SharedPartition = std::shared_ptr<const classify::PartitionResult>;
 
 // What a session keeps between commands.
 class SessionState {
@@ -58,15 +68,22 @@ class SessionState {
         current_ = std::make_shared<const NodeSet>(std::move(nodes));
     }
     void set_current(SharedNodeSet nodes) { current_ = std::move(nodes); }
-    const std::optional<classify::PartitionResult>& last_partition() const {
-        return last_partition_;
-    }
+    // The last table shown (`dump` and `diff` use it), or null.
+    const classify::PartitionResult* last_partition() const { return last_partition_.get(); }
+    // The table `row` and `select` pick from, or null.
+    const classify::PartitionResult* rows_table() const { return rows_table_.get(); }
+    // The classifier of the rows table, which `row` and `select` show their subset by.
     const classify::ClassifierInfo& classifier() const { return classifier_; }
+    // Makes `table` (classified by `classifier`) the one `row` and `select` pick from: for tables
+    // that are not partitions of a set, such as `top`'s.
+    void set_rows_table(classify::PartitionResult table,
+                        const classify::ClassifierInfo& classifier);
 
     // Shows `nodes` (null: the reachable heap) partitioned by `classifier` (or as an identity table
     // for `id`) and makes it the listing `more` continues.
     std::string show_set(SharedNodeSet nodes, const classify::ClassifierInfo& classifier,
-                         const Arguments& args, const std::string& note = {});
+                         const Arguments& args, const std::string& note = {},
+                         TableRole role = TableRole::pick_from);
     // Makes `listing` the one `more` continues and returns its first page (or all of it).
     std::string show_listing(Listing listing, bool all, bool json);
     std::string more(bool all, bool json);
@@ -81,7 +98,10 @@ class SessionState {
   private:
     // A page of the listing as text, its footer naming the front end's `more` command.
     std::string page_text(size_t first, size_t max, bool top) const;
-    std::string show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note);
+    std::string show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note,
+                              TableRole role);
+    // Forgets the tables that `role`'s new table replaces, before it is made (it may be big).
+    void forget_tables(TableRole role);
     // What open_core said of a truncated core, as a line under tables ("" when complete).
     std::string truncation_line() const;
 
@@ -89,7 +109,8 @@ class SessionState {
     FrontEnd frontend_;
     std::unique_ptr<Analysis> analysis_;
     SharedNodeSet current_; // null: the reachable heap
-    std::optional<classify::PartitionResult> last_partition_;
+    SharedPartition last_partition_;
+    SharedPartition rows_table_;
     classify::ClassifierInfo classifier_;
     std::optional<Listing> listing_;
     std::optional<std::string> reference_key_; // set for a live process

@@ -45,6 +45,13 @@ std::string show_current(SessionState& state, const Arguments& args,
     return state.show_set(state.current_or_heap(), classifier, args);
 }
 
+// A subset of the rows table: shown by its classifier, it leaves that table the one to pick
+// from; with --by it becomes the table.
+std::string show_subset(SessionState& state, const Arguments& args) {
+    if (args.value("by")) return show_current(state, args, state.classifier());
+    return state.show_set(state.current_or_heap(), state.classifier(), args, {}, TableRole::subset);
+}
+
 } // namespace
 
 std::string cmd_heap(SessionState& state, const Arguments& args) {
@@ -67,7 +74,7 @@ std::string cmd_by(SessionState& state, const Arguments& args) {
 
 std::string cmd_row(SessionState& state, const Arguments& args) {
     const std::string& word = single_word(args, "row", "row number");
-    const auto& last = state.last_partition();
+    const classify::PartitionResult* last = state.rows_table();
     if (!last) throw Error("no table to pick a row from: run 'heapy heap' first");
     int64_t row = 0;
     try {
@@ -82,10 +89,8 @@ std::string cmd_row(SessionState& state, const Arguments& args) {
     if (row < 0 || row >= rows)
         throw Error(fmt::format("row {} does not exist: the last table has {} row{}", word, rows,
                                 rows == 1 ? "" : "s"));
-    NodeSet nodes = sorted_unique(last->members(size_t(row)));
-    auto classifier = state.classifier();
-    state.set_current(std::move(nodes));
-    return show_current(state, args, classifier);
+    state.set_current(sorted_unique(last->members(size_t(row))));
+    return show_subset(state, args);
 }
 
 std::string cmd_select(SessionState& state, const Arguments& args) {
@@ -93,7 +98,7 @@ std::string cmd_select(SessionState& state, const Arguments& args) {
         throw Error("'heapy select' needs the name of a kind, e.g. \"dict of __main__.Foo\"");
     std::string name;
     for (const auto& word : args.positional) name += (name.empty() ? "" : " ") + word;
-    const auto& last = state.last_partition();
+    const classify::PartitionResult* last = state.rows_table();
     if (!last) throw Error("no table to select from: run 'heapy heap' first");
     NodeSet nodes;
     bool found = false;
@@ -111,9 +116,8 @@ std::string cmd_select(SessionState& state, const Arguments& args) {
     }
     if (!found)
         throw Error(fmt::format("the last table has no kind named '{}' (see 'heapy all')", name));
-    auto classifier = state.classifier();
     state.set_current(sorted_unique(std::move(nodes)));
-    return show_current(state, args, classifier);
+    return show_subset(state, args);
 }
 
 std::string cmd_iso(SessionState& state, const Arguments& args) {

@@ -4,6 +4,7 @@
     python3 test_listings.py [-v]
 """
 
+import json
 import re
 import subprocess
 import unittest
@@ -66,6 +67,44 @@ class Listings(unittest.TestCase):
     def test_json_stays_heapys(self):
         (heap,) = self.steps("gdb", "heap --json")
         self.assertNotIn("more", heap)
+
+    # -- point 3: row and select act on the table the user last saw --
+
+    def check_row_after_top(self, frontend):
+        top, row = self.steps(frontend, "heap", "top 3 --json", "row 0 --json")[1:]
+        first = json.loads(top)["rows"][0]
+        row = json.loads(row)
+        self.assertEqual((row["count"], row["size"]), (1, first["size"]), "row 0 after top")
+        self.assertEqual(row["rows"][0]["kind"], first["kind"])
+
+    def test_row_after_top_gdb(self):
+        self.check_row_after_top("gdb")
+
+    def test_row_after_top_lldb(self):
+        self.check_row_after_top("lldb")
+
+    def test_row_after_top_cli(self):
+        self.check_row_after_top("cli")
+
+    def test_select_after_top_kinds(self):
+        top, selected = self.steps("cli", "top 2 --kinds --json", "select bytes --json")
+        kinds = {r["kind"]: r for r in json.loads(top)["rows"]}
+        self.assertIn("bytes", kinds)
+        self.assertEqual(json.loads(selected)["size"], kinds["bytes"]["size"])
+
+    def test_rows_of_the_same_table(self):
+        heap, row0, row1, select = [json.loads(o) for o in self.steps(
+            "gdb", "heap --json", "row 0 --json", "row 1 --json", "select str --json")]
+        self.assertEqual(row0["rows"], heap["rows"][:1], "heapy's h[0]")
+        self.assertEqual(row1["rows"], heap["rows"][1:2], "then h[1] of the same h")
+        str_row = [r for r in heap["rows"] if r["kind"] == "str"]
+        self.assertEqual(select["rows"], str_row, "select picks from the same h too")
+
+    def test_row_with_by_makes_the_table(self):
+        heap, by_type, row0 = [json.loads(o) for o in self.steps(
+            "cli", "heap --json", "row 0 --by type --json", "row 0 --json")]
+        self.assertEqual(by_type["classifier"], "type")
+        self.assertEqual(row0["rows"][0]["kind"], by_type["rows"][0]["kind"])
 
 
 if __name__ == "__main__":

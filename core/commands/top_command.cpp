@@ -1,0 +1,198 @@
+// `top`: the objects, or kinds, that retain the most memory, with their shortest paths.
+#include "core/commands/commands.hpp"
+#include "core/errors.hpp"
+#include "core/heap/dominators.hpp"
+#include "core/heap/shortest_paths.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace heapy::commands {
+
+namespace {
+
+// One row of the table: an object, or a kind (address 0) with its objects in `nodes`.
+struct Entry {
+    std::string name;
+    uint64_t address = 0;
+    uint64_t retained = 0;
+    uint64_t size = 0;
+    uint64_t count = 0;
+    std::string path;
+    std::vector<uint32_t> nodes;
+};
+
+struct TopOptions {
+    size_t limit = 10;
+    bool by_size = false;
+    bool kinds = false;
+};
+
+TopOptions top_options(const Arguments& args) {
+    TopOptions options;
+    if (!args.positional.empty()) {
+        try {
+            size_t used = 0;
+            long long n = std::stoll(args.positional[0], &used);
+            if (used != args.positional[0].size() || n <= 0) throw std::invalid_argument("n");
+            options.limit = size_t(n);
+        } catch (const std::exception&) {
+            throw Error(
+                fmt::format("'{}' is not a positive number of objects", args.positional[0]));
+        }
+    }
+    const std::string* by = args.value("by");
+    options.by_size = by && *by == "size";
+    if (by && !options.by_size && *by != "retained")
+        throw Error(fmt::format("'heapy top --by {}': use retained or size", *by));
+    options.kinds = args.flag("kinds");
+    return options;
+}
+
+std::string first_path(Analysis& a, uint32_t node) {
+    heap::DecodedRelations relations(a.decoder(), a.graph());
+    heap::ShortestPaths paths(a.graph(), a.reachable_end(), {node}, relations);
+    return paths.count() ? paths.text(0) : std::string();
+}
+
+// Per kind: the objects of the kind that no other object of the kind dominates.
+std::vector<Entry> top_kinds(Analysis& a, const classify::ClassifyContext& context,
+                             const TopOptions& options) {
+    const heap::DominatorTree& tree = a.dominators();
+    const heap::ObjectGraph& graph = a.graph();
+    std::unordered_map<std::string, Entry> kinds;
+    std::vector<std::string> name_of(graph.nodes.size());
+    for (uint32_t node : a.reachable()) name_of[node] = classify::clodo_name(context, node);
+    for (uint32_t node : a.reachable()) {
+        bool nested = false;
+        for (uint32_t up = tree.idom[node];
+             up != heap::DominatorTree::kNone && up != heap::ObjectGraph::kRoot; up = tree.idom[up])
+            if (name_of[up] == name_of[node]) {
+                nested = true;
+                break;
+            }
+        Entry& e = kinds[name_of[node]];
+        e.name = name_of[node];
+        e.size += graph.size_of(node);
+        e.nodes.push_back(node);
+        if (!nested) {
+            e.retained += tree.retained[node];
+            ++e.count;
+        }
+    }
+    std::vector<Entry> entries;
+    for (auto& [name, e] : kinds) entries.push_back(std::move(e));
+    std::sort(entries.begin(), entries.end(), [&](const Entry& x, const Entry& y) {
+        uint64_t vx = options.by_size ? x.size : x.retained;
+        uint64_t vy = options.by_size ? y.size : y.retained;
+        return vx != vy ? vx > vy : x.name < y.name;
+    });
+    if (entries.size() > options.limit) entries.resize(options.limit);
+    return entries;
+}
+
+std::vector<Entry> top_objects(Analysis& a, const classify::ClassifyContext& context,
+                               const TopOptions& options) {
+    const heap::DominatorTree& tree = a.dominators();
+    const heap::ObjectGraph& graph = a.graph();
+    auto value = [&](uint32_t node) {
+        return options.by_size ? graph.size_of(node) : tree.retained[node];
+    };
+    std::vector<uint32_t> nodes = a.reachable();
+    const size_t n = std::min(options.limit, nodes.size());
+    std::partial_sort(
+        nodes.begin(), nodes.begin() + std::ptrdiff_t(n), nodes.end(),
+        [&](uint32_t x, uint32_t y) { return value(x) != value(y) ? value(x) > value(y) : x < y; });
+    nodes.resize(n);
+    std::vector<Entry> entries;
+    for (uint32_t node : nodes)
+        entries.push_back({classify::clodo_name(context, node),
+                           graph.nodes[node].address(),
+                           tree.retained[node],
+                           graph.size_of(node),
+                           tree.retained_count[node],
+                           first_path(a, node),
+                           {node}});
+    return entries;
+}
+
+std::string top_json(const std::vector<Entry>& entries, uint64_t reachable_size, bool by_size) {
+    std::string out = fmt::format("{{\"total\": {}, \"by\": \"{}\", \"rows\": [", reachable_size,
+                                  by_size ? "size" : "retained");
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const Entry& e = entries[i];
+        out += fmt::format("{}{{\"kind\": \"{}\", \"retained\": {}, \"size\": {}, \"count\": {}",
+                           i ? ", " : "", json_escape(e.name), e.retained, e.size, e.count);
+        if (e.address)
+            out += fmt::format(", \"address\": \"0x{:x}\", \"path\": \"{}\"", e.address,
+                               json_escape(e.path));
+        out += "}";
+    }
+    return out + "]}";
+}
+
+std::string top_text(const std::vector<Entry>& entries, const TopOptions& options,
+                     size_t reachable_count, uint64_t reachable_size) {
+    std::string out =
+        fmt::format("{} by {} size. Reachable heap: {} objects, {} bytes.\n",
+                    options.kinds ? "Kinds" : "Objects", options.by_size ? "own" : "retained",
+                    reachable_count, reachable_size);
+    out += options.kinds ? " Index   Retained   %     Size  Roots Kind\n"
+                         : " Index   Retained   %     Size  Objects Address        Kind\n";
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const Entry& e = entries[i];
+        long pct = report::percent(e.retained, reachable_size);
+        if (options.kinds) {
+            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:6d} {}\n", i, e.retained, pct, e.size,
+                               e.count, e.name);
+        } else {
+            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:8d} 0x{:x} {}\n", i, e.retained, pct,
+                               e.size, e.count, e.address, e.name);
+            if (!e.path.empty()) out += fmt::format("{:>32}{}\n", "", e.path);
+        }
+    }
+    return out;
+}
+
+// The table `row N` and `select KIND` pick from after top: row N is the object (or the objects
+// of the kind) of line N.
+classify::PartitionResult top_rows_table(const std::vector<Entry>& entries, size_t count,
+                                         uint64_t size) {
+    classify::PartitionResult table;
+    table.table = report::Partition(count, size, "top", "Kind");
+    NodeSet nodes;
+    for (size_t row = 0; row < entries.size(); ++row) {
+        const Entry& e = entries[row];
+        for (uint32_t node : e.nodes) {
+            nodes.push_back(node);
+            table.row_of.push_back(uint32_t(row));
+        }
+        table.table.add_row(e.name, e.nodes.size(), e.size);
+    }
+    table.nodes = std::make_shared<const NodeSet>(std::move(nodes));
+    return table;
+}
+
+} // namespace
+
+std::string cmd_top(SessionState& state, const Arguments& args) {
+    const TopOptions options = top_options(args);
+    Analysis& a = state.analysis();
+    const uint64_t reachable_size = a.dominators().retained[heap::ObjectGraph::kRoot];
+    const classify::ClassifierInfo clodo = *classify::find_classifier("clodo");
+    auto context = state.context(clodo);
+    const std::vector<Entry> entries =
+        options.kinds ? top_kinds(a, context, options) : top_objects(a, context, options);
+
+    std::string text = top_text(entries, options, a.reachable().size(), reachable_size);
+    if (state.reference())
+        text += "The reference point (setref) does not apply: top covers the whole heap.\n";
+    std::string json = top_json(entries, reachable_size, options.by_size);
+    state.set_rows_table(top_rows_table(entries, a.reachable().size(), reachable_size), clodo);
+    return state.show_listing(single_page_listing(std::move(text), std::move(json)), false,
+                              args.flag("json"));
+}
+
+} // namespace heapy::commands
