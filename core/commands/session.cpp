@@ -59,6 +59,8 @@ CommandResult Session::run(std::span<const std::string> words) {
             throw Error(fmt::format("'heapy {}' takes no argument '{}' (usage: {})", spec->name,
                                     parsed.positional[0], spec->usage));
         return {0, spec->handler(state_->state, parsed), ""};
+    } catch (const OutputStopped&) {
+        return {0, "", ""}; // the reader chose to stop: nothing more to say
     } catch (const Interrupted&) {
         return {130, "", "interrupted"};
     } catch (const Error& e) {

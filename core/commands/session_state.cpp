@@ -1,6 +1,7 @@
 #include "core/commands/session_state.hpp"
 
 #include "core/classify/render.hpp"
+#include "core/commands/listing_writer.hpp"
 #include "core/errors.hpp"
 #include "core/report/id_format.hpp"
 #include "core/report/more_hint.hpp"
@@ -64,25 +65,43 @@ classify::ClassifyContext SessionState::context(const classify::ClassifierInfo& 
 std::string SessionState::show_listing(Listing listing, bool all, bool json) {
     listing_ = std::move(listing);
     const size_t max = all ? SIZE_MAX : report::kRowsPerPage;
+    if (json) {
+        listing_->next = listing_->page_end(0, max);
+        return listing_->json(0, SIZE_MAX) + "\n";
+    }
+    if (all) return rest_of_listing(0, true);
     listing_->next = listing_->page_end(0, max);
-    if (json) return listing_->json(0, SIZE_MAX) + "\n";
     return page_text(0, max, true);
 }
 
+std::string SessionState::rest_of_listing(size_t first, bool top) {
+    Listing& l = *listing_;
+    if (!l.lines) {
+        l.next = l.page_end(first, SIZE_MAX);
+        return page_text(first, SIZE_MAX, top);
+    }
+    return write_lines(*l.lines, first, top, l.notes, frontend_, l.next);
+}
+
 std::string SessionState::page_text(size_t first, size_t max, bool top) const {
-    return line_ended(
-        report::name_more_command(listing_->text(first, max, top), frontend_.more_command));
+    return line_ended(report::name_more_command(listing_->text(first, max, top),
+                                                frontend_.command_prefix + "more"));
 }
 
 std::string SessionState::more(bool all, bool json) {
     if (!listing_) throw Error("nothing to continue: run 'heapy heap' (or another listing) first");
     Listing& l = *listing_;
     if (all) {
+        if (!json) return rest_of_listing(0, true);
         l.next = l.page_end(0, SIZE_MAX);
-        return json ? l.json(0, SIZE_MAX) + "\n" : page_text(0, SIZE_MAX, true);
+        return l.json(0, SIZE_MAX) + "\n";
     }
     const size_t first = l.next;
     l.next = l.page_end(first, report::kRowsPerPage);
+    if (l.next == first && !json)
+        return fmt::format("Nothing more: the last listing was shown to its end ('{}all' "
+                           "shows it again).\n",
+                           frontend_.command_prefix);
     if (json) return l.json(first, l.next - first) + "\n";
     return page_text(first, report::kRowsPerPage, false);
 }
@@ -117,6 +136,9 @@ std::string SessionState::show_set(SharedNodeSet nodes, const classify::Classifi
                         guessed_note(analysis().graph().guessed) + truncation_line();
     Listing listing;
     std::shared_ptr<const report::Partition> table(last_partition_, &last_partition_->table);
+    listing.lines =
+        std::make_shared<const report::PageSource>(report::partition_page_source(*table));
+    listing.notes = extra;
     listing.text = [table, extra](size_t first, size_t max, bool top) {
         std::string text = line_ended(report::format_partition(*table, first, max, top));
         return top || first == 0 ? text + extra : text;
@@ -156,6 +178,9 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
     const std::string extra = note + unreadable_note(analysis().graph().unreadable) +
                               guessed_note(analysis().graph().guessed) + truncation_line();
     Listing listing;
+    listing.lines =
+        std::make_shared<const report::PageSource>(report::id_table_page_source(*table));
+    listing.notes = extra;
     listing.text = [table, extra](size_t first, size_t max, bool top) {
         std::string text = line_ended(report::format_id_table(*table, first, max, top));
         return top || first == 0 ? text + extra : text;

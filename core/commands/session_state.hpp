@@ -25,6 +25,10 @@ struct Listing {
     std::function<size_t(size_t first, size_t max)> page_end;
     // Lines [first, first + max) as one line of JSON.
     std::function<std::string(size_t first, size_t max)> json;
+    // For listings that may run to millions of lines (partitions, identity tables): their lines,
+    // which `all` writes a piece at a time, and the notes `text` adds after the first page.
+    std::shared_ptr<const report::PageSource> lines;
+    std::string notes;
     size_t next = 0;
 };
 
@@ -98,6 +102,8 @@ class SessionState {
   private:
     // A page of the listing as text, its footer naming the front end's `more` command.
     std::string page_text(size_t first, size_t max, bool top) const;
+    // The listing from line `first` to its end (`top`: with its label), written as it is made.
+    std::string rest_of_listing(size_t first, bool top);
     std::string show_id_table(const NodeSet& nodes, const Arguments& args, const std::string& note,
                               TableRole role);
     // Forgets the tables that `role`'s new table replaces, before it is made (it may be big).

@@ -32,7 +32,7 @@ std::string format_id_row(int64_t index, int64_t size, int64_t cumulative, int64
     return wrap_row(id_row_prefix(index, size, cumulative, total_size), render);
 }
 
-std::string format_id_table(const IdTable& t, size_t first, size_t max_rows, bool with_label) {
+PageSource id_table_page_source(const IdTable& t) {
     PageSource src;
     src.label = id_label(s64(t.count), t.kindname, s64(t.size));
     src.row_header = row_header(kIdStatHeader, t.header, t.count != 0 || t.size != 0);
@@ -52,7 +52,11 @@ std::string format_id_table(const IdTable& t, size_t first, size_t max_rows, boo
     src.more_msg = [n](size_t, size_t last) {
         return more_rows_msg(static_cast<int64_t>(n - (last + 1)));
     };
-    return render_page(src, first, max_rows, with_label).text;
+    return src;
+}
+
+std::string format_id_table(const IdTable& t, size_t first, size_t max_rows, bool with_label) {
+    return render_page(id_table_page_source(t), first, max_rows, with_label).text;
 }
 
 } // namespace heapy::report

@@ -2,6 +2,7 @@
 
 // heapy's IdFormat (HEAPY.md §1.2): the table of a set partitioned by identity (`.byid`).
 
+#include "core/report/paging.hpp"
 #include "core/report/set_format.hpp"
 
 #include <cstddef>
@@ -29,6 +30,9 @@ struct IdTable {
 
 // " Index     Size   %   Cumulative  %   " followed by the render header.
 inline constexpr std::string_view kIdStatHeader = " Index     Size   %   Cumulative  %   ";
+
+// The lines format_id_table pages through; `table` must outlive it.
+PageSource id_table_page_source(const IdTable& table);
 
 // The IdFormat text of rows [first, first + max_rows), same paging as format_partition.
 std::string format_id_table(const IdTable& table, size_t first = 0, size_t max_rows = kRowsPerPage,

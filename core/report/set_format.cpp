@@ -74,7 +74,9 @@ int64_t s64(uint64_t v) {
     return static_cast<int64_t>(v);
 }
 
-PageSource partition_source(const Partition& p) {
+} // namespace
+
+PageSource partition_page_source(const Partition& p) {
     PageSource src;
     src.label = set_label(s64(p.count), s64(p.size));
     src.row_header = row_header(kSetStatHeader, p.header, p.count != 0 || p.size != 0);
@@ -98,11 +100,9 @@ PageSource partition_source(const Partition& p) {
     return src;
 }
 
-} // namespace
-
 std::string format_partition(const Partition& partition, size_t first, size_t max_rows,
                              bool with_label) {
-    return render_page(partition_source(partition), first, max_rows, with_label).text;
+    return render_page(partition_page_source(partition), first, max_rows, with_label).text;
 }
 
 size_t partition_page_end(const Partition& partition, size_t first, size_t max_rows) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/heap/huge_pages.hpp"
+#include "core/report/paging.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -68,6 +69,10 @@ inline constexpr std::string_view kSetStatHeader = " Index  Count   %     Size  
 // are both 0 but rows exist.
 std::string format_partition(const Partition& partition, size_t first = 0,
                              size_t max_rows = kRowsPerPage, bool with_label = true);
+
+// The lines format_partition pages through, for writing them a few at a time; `partition` must
+// outlive it.
+PageSource partition_page_source(const Partition& partition);
 
 // Where `.more` continues after the page format_partition(partition, first, max_rows) printed.
 size_t partition_page_end(const Partition& partition, size_t first, size_t max_rows = kRowsPerPage);

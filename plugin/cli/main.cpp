@@ -20,6 +20,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -57,7 +58,7 @@ int usage_error(const std::string& message) {
     return 2;
 }
 
-bool write_stdout(const std::string& text) {
+bool write_stdout(std::string_view text) {
     if (text.empty()) return true;
     return std::fwrite(text.data(), 1, text.size(), stdout) == text.size() &&
            std::fflush(stdout) == 0;
@@ -66,13 +67,21 @@ bool write_stdout(const std::string& text) {
 // Standard output closed while a session reads commands: nothing more can be shown.
 struct OutputClosed {};
 
-// Where the results of the commands go. A chain (commands on the command line) is buffered and
-// written once the target is released, so that a process is resumed before any output is written
-// (a reader that stops reading must not keep it stopped); a session reading lines writes each
-// result at once.
+// Where the results of the commands go. A chain (commands on the command line) on a live process
+// is buffered and written once the target is released, so that the process is resumed before any
+// output is written (a reader that stops reading must not keep it stopped); otherwise each result
+// is written at once, a long listing as it is made.
 class Output {
   public:
     explicit Output(bool buffered) : buffered_(buffered) {}
+
+    bool buffered() const { return buffered_; }
+    // Writes part of a result as it is made; false once standard output is closed.
+    bool stream(std::string_view text) {
+        closed_ = closed_ || !write_stdout(text);
+        return !closed_;
+    }
+    bool closed() const { return closed_; }
 
     void out(std::string text) {
         if (text.empty()) return;
@@ -108,6 +117,7 @@ class Output {
         std::string text;
     };
     bool buffered_;
+    bool closed_ = false;
     std::vector<Pending> pending_;
 };
 
@@ -157,7 +167,7 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
         },
         ::isatty(STDERR_FILENO) != 0);
     const bool reads_lines = plan.interactive || plan.script_path;
-    Output output(!reads_lines);
+    Output output(!reads_lines && o.pid);
 
     int status = 0;
     {
@@ -183,7 +193,9 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
         }
         commands::FrontEnd fe;
         fe.interrupted = [] { return g_interrupts.load() > 0; };
-        fe.more_command = "more"; // in a chain, a script and at the prompt alike
+        fe.command_prefix = ""; // in a chain, a script and at the prompt alike
+        if (!output.buffered())
+            fe.write = [&output](std::string_view text) { return output.stream(text); };
         fe.progress = [&progress](std::string_view what, uint64_t done, uint64_t total) {
             progress.update(what, done, total);
         };
@@ -203,6 +215,7 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
             progress.restart();
             commands::CommandResult r = session.run(command);
             progress.finish();
+            if (output.closed()) throw OutputClosed{};
             if (r.status == 0 && loop && source.empty() && command.size() == 1 &&
                 command[0] == "help")
                 r.output += "Type 'quit' or 'exit' (or end the input) to leave.\n";

@@ -45,15 +45,21 @@ class GdbSession {
         fe.progress = [this](std::string_view what, uint64_t done, uint64_t total) {
             if (progress_) progress_->update(what, done, total);
         };
+        fe.write = [this](std::string_view text) { return write(text); };
+        fe.paged = [this] { return paged_; };
         session_ = std::make_unique<Session>(std::move(target), std::move(fe));
     }
 
     // Runs one command. `progress` is a callable taking one str (written to gdb's stderr), or
-    // None for no progress line. Returns (status, output, error); never throws for a failed
+    // None for no progress line. `write` takes a long listing's text as it is made and returns
+    // False once the user quit gdb's pager; `paged`: gdb's pager shows what it writes. Returns
+    // (status, output, error): `output` is what was not written; never throws for a failed
     // command.
-    std::tuple<int, std::string, std::string> run(const std::vector<std::string>& args,
-                                                  py::object progress) {
+    std::tuple<int, std::string, std::string>
+    run(const std::vector<std::string>& args, py::object progress, py::object write, bool paged) {
         interrupted_ = false;
+        writer_ = std::move(write);
+        paged_ = paged;
         std::optional<heapy::frontend::ProgressPrinter> printer;
         if (!progress.is_none())
             printer.emplace(
@@ -76,6 +82,7 @@ class GdbSession {
         }
         if (printer) printer->finish();
         progress_ = nullptr;
+        writer_ = py::none();
         if (r.status != 0 && interrupted_ && r.error.empty()) r.error = "interrupted";
         std::string error = r.status != 0 ? gdb_error_line(r.error) : std::string();
         return {r.status, heapy::frontend::debugger_advice_in_notes(r.output, kGdb),
@@ -85,6 +92,17 @@ class GdbSession {
     const std::string& description() const { return description_; }
 
   private:
+    bool write(std::string_view text) {
+        if (writer_.is_none()) return false;
+        if (progress_) progress_->finish(); // the status line would stand in the listing
+        try {
+            return writer_(py::str(text.data(), text.size())).cast<bool>();
+        } catch (py::error_already_set& e) {
+            if (e.matches(PyExc_KeyboardInterrupt)) interrupted_ = true;
+            return false;
+        }
+    }
+
     bool check_interrupt() {
         if (!interrupted_ && PyErr_CheckSignals() != 0) {
             // gdb turned Ctrl-C into a pending KeyboardInterrupt; take it, stop cleanly.
@@ -97,6 +115,8 @@ class GdbSession {
     std::string description_;
     std::unique_ptr<Session> session_;
     heapy::frontend::ProgressPrinter* progress_ = nullptr;
+    py::object writer_ = py::none();
+    bool paged_ = false;
     bool interrupted_ = false;
 };
 
@@ -223,6 +243,7 @@ PYBIND11_MODULE(_heapy_gdb, m) {
                     py::arg("pid") = py::none(), py::arg("thread_ids") = std::vector<int>(),
                     py::arg("executable") = "", "Reads memory and symbols through gdb itself.")
         .def("run", &GdbSession::run, py::arg("args"), py::arg("progress") = py::none(),
+             py::arg("write") = py::none(), py::arg("paged") = false,
              "Runs one command: returns (status, output, error).")
         .def_property_readonly("description", &GdbSession::description);
 }

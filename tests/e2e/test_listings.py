@@ -11,6 +11,7 @@ import unittest
 
 import harness
 from frontend_hint import MORE_COMMAND
+from pty_session import PtySession
 from test_queries import Groups
 
 FRONTENDS = ("cli", "gdb", "lldb")
@@ -105,6 +106,37 @@ class Listings(unittest.TestCase):
             "cli", "heap --json", "row 0 --by type --json", "row 0 --json")]
         self.assertEqual(by_type["classifier"], "type")
         self.assertEqual(row0["rows"][0]["kind"], by_type["rows"][0]["kind"])
+
+    # -- point 8: more at the end, and after gdb's pager was quit --
+
+    def test_more_at_the_end_says_so(self):
+        for frontend, prefix in (("cli", ""), ("gdb", "heapy "), ("lldb", "heapy ")):
+            out = self.steps(frontend, "heap --all", "more", "top 2", "more")
+            for i in (1, 3):
+                self.assertEqual(out[i], "Nothing more: the last listing was shown to its end "
+                                 "('%sall' shows it again).\n" % prefix, frontend)
+
+    def test_more_after_quitting_gdbs_pager(self):
+        harness.skip_unless_built("gdb")
+        gdb = PtySession([harness.GDB, "-nx", "-q", "-iex", "set debuginfod enabled off",
+                          "-ex", "source " + harness.GDB_SCRIPT, "-ex", "set height 20",
+                          self.t.exe, self.t.core])
+        try:
+            gdb.expect(r"\(gdb\) $")
+            gdb.send("heapy heap\n")
+            gdb.expect(r"\(gdb\) $")
+            gdb.send("heapy all\n")
+            seen = gdb.expect(r"--Type <RET> for more, q to quit.*--")
+            last = int(re.findall(r"^ +(\d+) +\d+ ", seen, re.M)[-1])
+            gdb.send("q\n")
+            gdb.expect(r"\(gdb\) $")
+            gdb.send("heapy more\n")
+            page = gdb.expect(r"\(gdb\) $")
+            rows = [int(i) for i in re.findall(r"^ +(\d+) +\d+ ", page, re.M)]
+            self.assertEqual(rows[:1], [last + 1], "more goes on after the last row seen:\n"
+                             + seen[-500:] + page)
+        finally:
+            gdb.close()
 
 
 if __name__ == "__main__":
