@@ -98,7 +98,9 @@ const std::vector<CommandSpec>& command_table() {
          "free\n"
          "(--garbage) besides objects held from outside the Python heap: leaked references, C "
          "statics\n"
-         "(--held). Classified by type, as heapy prints heapu.\n"
+         "(--held). Classified by type, as heapy prints heapu. --json adds \"garbage\" and "
+         "\"held\",\n"
+         "each {\"count\", \"size\"}.\n"
          "Example:\n"
          "  (gdb) heapy heapu --held",
          {{"by", true}, {"all", false}, {"json", false}, {"garbage", false}, {"held", false}},
@@ -107,6 +109,7 @@ const std::vector<CommandSpec>& command_table() {
          {},
          "Show the next page of the last listing (heapy's _.more).",
          "heapy more [--json]",
+         "With --json the rows carry their \"index\" in the table.\n"
          "Example:\n  (gdb) heapy heap\n  (gdb) heapy more",
          {{"json", false}},
          cmd_more},
@@ -190,7 +193,7 @@ const std::vector<CommandSpec>& command_table() {
         {"setref",
          {},
          "Set a reference point: later 'heap' shows only objects created after it.",
-         "heapy setref [--clear]",
+         "heapy setref [--clear] [--json]",
          "Records the objects of the reachable heap now. In a live process that then runs and "
          "stops\n"
          "again, 'heapy heap' shows only the objects that were not there at setref, and 'heapy "
@@ -201,15 +204,16 @@ const std::vector<CommandSpec>& command_table() {
          "  (gdb) continue\n"
          "  ^C\n"
          "  (gdb) heapy heap",
-         {{"clear", false}},
+         {{"clear", false}, {"json", false}},
          cmd_setref},
         {"dump",
          {},
          "Append the last table to FILE in guppy's Stat dump format (hpy().load reads it).",
-         "heapy dump FILE",
+         "heapy dump FILE [--json]",
          "Without a table shown first, the reachable heap by Clodo is written.\n"
+         "  --json   print {\"file\", \"rows\", \"count\", \"size\"}\n"
          "Example:\n  (gdb) heapy heap\n  (gdb) heapy dump before.stat",
-         {},
+         {{"json", false}},
          cmd_dump,
          true},
         {"load",

@@ -147,12 +147,9 @@ std::string SessionState::show_set(SharedNodeSet nodes, const classify::Classifi
         return report::partition_page_end(*table, first, max);
     };
     listing.json = [table, unreadable](size_t first, size_t max) {
-        std::string json = report::partition_json(*table, first, max);
-        if (unreadable && !json.empty() && json.back() == '}') {
-            json.pop_back();
-            json += fmt::format(", \"unreadable\": {}}}", unreadable);
-        }
-        return json;
+        std::string json = report::partition_json(*table, first, max, first > 0);
+        if (!unreadable) return json;
+        return json_with_fields(std::move(json), fmt::format("\"unreadable\": {}", unreadable));
     };
     return show_listing(std::move(listing), args.flag("all"), args.flag("json"));
 }
@@ -197,7 +194,8 @@ std::string SessionState::show_id_table(const NodeSet& nodes, const Arguments& a
             "{{\"count\": {}, \"size\": {}, \"classifier\": \"id\", \"kind\": \"{}\", \"rows\": [",
             table->count, table->size, json_escape(table->kindname));
         for (size_t i = std::min(first, end); i < end; ++i)
-            out += fmt::format("{}{{\"size\": {}, \"render\": \"{}\"}}", i == first ? "" : ", ",
+            out += fmt::format("{}{{{}\"size\": {}, \"render\": \"{}\"}}", i == first ? "" : ", ",
+                               first > 0 ? fmt::format("\"index\": {}, ", i) : "",
                                table->rows[i].size, json_escape(table->rows[i].render));
         return out + "]}";
     };
@@ -252,6 +250,13 @@ std::string unreadable_note(uint64_t unreadable) {
 
 std::string SessionState::truncation_line() const {
     return target_.truncation.empty() ? "" : "Note: " + target_.truncation + ".\n";
+}
+
+std::string json_with_fields(std::string object, std::string_view fields) {
+    const size_t close = object.rfind('}');
+    if (close == std::string::npos || fields.empty()) return object;
+    object.insert(close, fmt::format(", {}", fields));
+    return object;
 }
 
 std::string line_ended(std::string text) {

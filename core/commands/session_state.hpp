@@ -131,6 +131,9 @@ uint64_t parse_address(const std::string& text);
 std::string unreadable_note(uint64_t unreadable);
 // A line under a table saying how many references were guessed ("" when none).
 std::string guessed_note(uint64_t guessed);
+// `object` (a JSON object, on one line or ending with one newline) with `fields` ("\"a\": 1, ...")
+// added at its end.
+std::string json_with_fields(std::string object, std::string_view fields);
 // Text that ends with exactly one newline.
 std::string line_ended(std::string text);
 std::string json_escape(std::string_view text);

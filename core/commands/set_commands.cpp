@@ -204,7 +204,14 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
                     : args.flag("held")  ? held
                                          : since_reference(split.all);
     state.set_current(sorted_unique(std::move(nodes)));
-    return state.show_set(state.current_shared(), classifier_option(args, "type"), args, note);
+    std::string shown =
+        state.show_set(state.current_shared(), classifier_option(args, "type"), args, note);
+    if (!args.flag("json")) return shown;
+    return json_with_fields(
+        std::move(shown),
+        fmt::format("\"garbage\": {{\"count\": {}, \"size\": {}}}, \"held\": {{\"count\": {}, "
+                    "\"size\": {}}}",
+                    garbage.size(), total(garbage), held.size(), total(held)));
 }
 
 std::string cmd_more(SessionState& state, const Arguments& args) {

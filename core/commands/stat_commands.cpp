@@ -56,9 +56,10 @@ std::string stat_json(const report::Stat& stat, size_t first, size_t max) {
     out += fmt::format(", \"header\": \"{}\", \"rows\": [", json_escape(stat.kindheader));
     size_t end = max == SIZE_MAX ? stat.rows.size() : std::min(stat.rows.size(), first + max);
     for (size_t i = std::min(first, end); i < end; ++i)
-        out += fmt::format("{}{{\"kind\": \"{}\", \"count\": {}, \"size\": {}}}",
-                           i == first ? "" : ", ", json_escape(stat.rows[i].kind),
-                           stat.rows[i].count, stat.rows[i].size);
+        out +=
+            fmt::format("{}{{{}\"kind\": \"{}\", \"count\": {}, \"size\": {}}}",
+                        i == first ? "" : ", ", first > 0 ? fmt::format("\"index\": {}, ", i) : "",
+                        json_escape(stat.rows[i].kind), stat.rows[i].count, stat.rows[i].size);
     return out + "]}";
 }
 
@@ -80,6 +81,7 @@ std::string show_stat(SessionState& state, report::Stat stat, const Arguments& a
 std::string cmd_setref(SessionState& state, const Arguments& args) {
     if (args.flag("clear")) {
         state.clear_reference();
+        if (args.flag("json")) return "{\"reference_point\": null}\n";
         return "Reference point cleared: 'heapy heap' shows the whole heap again.\n";
     }
     if (!is_live_process(state.target()))
@@ -92,6 +94,7 @@ std::string cmd_setref(SessionState& state, const Arguments& args) {
     for (uint32_t node : a.reachable()) addresses.push_back(a.graph().nodes[node].address());
     for (uint32_t node : a.unreachable().all) addresses.push_back(a.graph().nodes[node].address());
     const size_t count = state.set_reference(std::move(addresses));
+    if (args.flag("json")) return fmt::format("{{\"reference_point\": {}}}\n", count);
     return fmt::format(
         "Reference point set at {} objects: later 'heapy heap' and 'heapy heapu' show only objects "
         "created after it.\n",
@@ -107,6 +110,9 @@ std::string cmd_dump(SessionState& state, const Arguments& args) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out || !(out << text) || !out.flush())
         throw Error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    if (args.flag("json"))
+        return fmt::format("{{\"file\": \"{}\", \"rows\": {}, \"count\": {}, \"size\": {}}}\n",
+                           json_escape(path), stat.rows.size(), stat.count, stat.size);
     return fmt::format("Wrote {} rows ({} objects, {} bytes) to {}.\n", stat.rows.size(),
                        stat.count, stat.size, path);
 }

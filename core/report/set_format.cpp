@@ -126,7 +126,8 @@ std::string format_partition_row_set(const Partition& parent, size_t row) {
     return render_page(src).text;
 }
 
-std::string partition_json(const Partition& partition, size_t first, size_t max_rows) {
+std::string partition_json(const Partition& partition, size_t first, size_t max_rows,
+                           bool with_index) {
     auto str = [](std::string_view s) {
         return nlohmann::json(std::string(s))
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -139,7 +140,11 @@ std::string partition_json(const Partition& partition, size_t first, size_t max_
     for (size_t i = first; i < end; ++i) {
         const PartitionRow& r = partition.rows[i];
         if (i != first) out += ", ";
-        out += fmt::format("{{\"kind\": {}, \"count\": {}, \"size\": {}}}", str(partition.kind(i)),
+        if (with_index)
+            out += fmt::format("{{\"index\": {}, ", i);
+        else
+            out += "{";
+        out += fmt::format("\"kind\": {}, \"count\": {}, \"size\": {}}}", str(partition.kind(i)),
                            r.count, r.size);
     }
     out += "]}";

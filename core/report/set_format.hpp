@@ -85,9 +85,10 @@ std::string format_partition_row_set(const Partition& parent, size_t row);
 // One line of JSON (no trailing newline) with every row, per DESIGN.md:
 // {"count": N, "size": B, "classifier": "clodo", "rows": [{"kind": "str", "count": n, "size": s}]}
 // Kind names are JSON-escaped; valid UTF-8 is kept, invalid bytes become U+FFFD.
-// `first`, `max_rows`: only those rows (a page).
-std::string partition_json(const Partition& partition, size_t first = 0,
-                           size_t max_rows = SIZE_MAX);
+// `first`, `max_rows`: only those rows (a page); `with_index`: each row with its "index" first
+// (a page after the first, as `more --json` prints it).
+std::string partition_json(const Partition& partition, size_t first = 0, size_t max_rows = SIZE_MAX,
+                           bool with_index = false);
 
 // heapy's percentage: int('%.0f' % (part * 100.0 / whole)), 0 when whole is 0 (saturated to
 // long's range; the row text itself is exact at any magnitude).

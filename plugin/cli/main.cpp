@@ -67,6 +67,14 @@ bool write_stdout(std::string_view text) {
 // Standard output closed while a session reads commands: nothing more can be shown.
 struct OutputClosed {};
 
+// The exit status when standard output can take no more. A reader that closed the pipe (`heapy
+// ... | head`) ends us quietly, with the status of a Unix tool killed by SIGPIPE.
+int output_failed(int error) {
+    if (error == EPIPE) return 128 + SIGPIPE;
+    print_error(std::string("cannot write the output: ") + std::strerror(error));
+    return 1;
+}
+
 // Where the results of the commands go. A chain (commands on the command line) on a live process
 // is buffered and written once the target is released, so that the process is resumed before any
 // output is written (a reader that stops reading must not keep it stopped); otherwise each result
@@ -78,16 +86,19 @@ class Output {
     bool buffered() const { return buffered_; }
     // Writes part of a result as it is made; false once standard output is closed.
     bool stream(std::string_view text) {
-        closed_ = closed_ || !write_stdout(text);
+        if (!closed_ && !write_stdout(text)) close();
         return !closed_;
     }
     bool closed() const { return closed_; }
+    // The errno of the write that failed.
+    int failure() const { return failure_; }
 
     void out(std::string text) {
         if (text.empty()) return;
         if (buffered_) {
             pending_.push_back({false, std::move(text)});
         } else if (!write_stdout(text)) {
+            close();
             throw OutputClosed{};
         }
     }
@@ -104,8 +115,10 @@ class Output {
         for (const auto& [is_error, text] : pending_) {
             if (is_error)
                 print_error(text);
-            else if (!write_stdout(text))
+            else if (!write_stdout(text)) {
+                close();
                 return false;
+            }
         }
         pending_.clear();
         return true;
@@ -116,8 +129,14 @@ class Output {
         bool is_error;
         std::string text;
     };
+    void close() {
+        closed_ = true;
+        failure_ = errno;
+    }
+
     bool buffered_;
     bool closed_ = false;
+    int failure_ = 0;
     std::vector<Pending> pending_;
 };
 
@@ -283,15 +302,11 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
                 status = read_status.value_or(lines.status());
             }
         } catch (const OutputClosed&) {
-            print_error("cannot write the output (standard output closed?)");
-            return 1;
+            return output_failed(output.failure());
         }
         progress.finish();
     }
-    if (!output.flush()) {
-        print_error("cannot write the output (standard output closed?)");
-        return 1;
-    }
+    if (!output.flush()) return output_failed(output.failure());
     return status;
 }
 
@@ -319,7 +334,7 @@ int main(int argc, char** argv) {
             std::fputs(heapy::cli::usage.data(), stdout);
             std::fputs("\n", stdout);
         }
-        return write_stdout(heapy::commands::Session::help(topic)) ? 0 : 1;
+        return write_stdout(heapy::commands::Session::help(topic)) ? 0 : output_failed(errno);
     }
     Plan plan;
     plan.chain = std::move(chain);
