@@ -263,7 +263,7 @@ const std::vector<CommandSpec>& command_table() {
          "size of\n"
          "the reachable heap.\n"
          "Example:\n"
-         "  (lldb) heapy info",
+         "  (gdb) heapy info",
          {{"json", false}},
          cmd_info},
         {"_objects",

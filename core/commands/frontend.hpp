@@ -7,6 +7,10 @@
 
 namespace heapy::commands {
 
+// Where the user types commands, as help's examples show them: `(gdb) heapy heap`,
+// `(lldb) heapy heap`, or at heapy's own prompt `(heapy) heap`.
+enum class Prompt { gdb, lldb, heapy };
+
 // What a front end (CLI, gdb, lldb) gives the command layer besides memory and symbols.
 struct FrontEnd {
     // Returns true once the user asked to stop (Ctrl-C). Polled every few thousand objects.
@@ -17,6 +21,7 @@ struct FrontEnd {
     // What the user types before a command here ("heapy " in a debugger, "" at heapy's own
     // prompt): what the output tells the user to type next names it.
     std::string command_prefix = "heapy ";
+    Prompt prompt = Prompt::gdb;
     // Where a long listing goes as it is made (null: into CommandResult::output). Returns false
     // once it can take no more: the user quit the pager, the reader closed the pipe.
     std::function<bool(std::string_view text)> write;

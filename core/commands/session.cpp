@@ -1,6 +1,7 @@
 #include "core/commands/session.hpp"
 
 #include "core/commands/commands.hpp"
+#include "core/commands/help_examples.hpp"
 #include "core/errors.hpp"
 
 #include <fmt/format.h>
@@ -49,7 +50,10 @@ CommandResult Session::run(std::span<const std::string> words) {
     if (args.empty()) return {0, help(), ""};
     const std::string& name = args[0];
     if (name == "help" || name == "--help" || name == "-h")
-        return {0, help(args.size() > 1 ? std::string_view(args[1]) : std::string_view()), ""};
+        return {0,
+                help(args.size() > 1 ? std::string_view(args[1]) : std::string_view(),
+                     state_->state.frontend().prompt),
+                ""};
     const CommandSpec* spec = find_command(name);
     if (!spec)
         return {2, "", fmt::format("unknown command '{}': run 'heapy help' for the list", name)};
@@ -86,7 +90,7 @@ std::vector<CommandInfo> Session::commands() {
     return out;
 }
 
-std::string Session::help(std::string_view topic) {
+std::string Session::help(std::string_view topic, Prompt prompt) {
     if (!topic.empty()) {
         const CommandSpec* spec = find_command(topic);
         if (!spec)
@@ -94,7 +98,7 @@ std::string Session::help(std::string_view topic) {
         std::string aliases;
         for (auto alias : spec->aliases) aliases += fmt::format(" (alias: {})", alias);
         return fmt::format("{}{}\n\nUsage: {}\n\n{}\n", spec->summary, aliases, spec->usage,
-                           spec->details);
+                           examples_at(spec->details, prompt));
     }
     std::string out =
         "heapy: guppy3's heapy for CPython heaps in cores and paused processes.\n\nCommands:\n";

@@ -39,8 +39,8 @@ class Session {
     CommandResult run(std::span<const std::string> args);
 
     // Help for every command (empty topic) or for one command (a name or an alias): its
-    // summary, usage, options and an example.
-    static std::string help(std::string_view topic = {});
+    // summary, usage, options and an example typed at `prompt`.
+    static std::string help(std::string_view topic = {}, Prompt prompt = Prompt::gdb);
 
     // Every command, hidden ones included, in the order help("") lists them. Front ends register
     // their commands from this (`help` itself is not in it: run() answers it).

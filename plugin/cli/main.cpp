@@ -213,6 +213,7 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
         commands::FrontEnd fe;
         fe.interrupted = [] { return g_interrupts.load() > 0; };
         fe.command_prefix = ""; // in a chain, a script and at the prompt alike
+        fe.prompt = commands::Prompt::heapy;
         if (!output.buffered())
             fe.write = [&output](std::string_view text) { return output.stream(text); };
         fe.progress = [&progress](std::string_view what, uint64_t done, uint64_t total) {
@@ -334,7 +335,9 @@ int main(int argc, char** argv) {
             std::fputs(heapy::cli::usage.data(), stdout);
             std::fputs("\n", stdout);
         }
-        return write_stdout(heapy::commands::Session::help(topic)) ? 0 : output_failed(errno);
+        return write_stdout(heapy::commands::Session::help(topic, heapy::commands::Prompt::heapy))
+                   ? 0
+                   : output_failed(errno);
     }
     Plan plan;
     plan.chain = std::move(chain);

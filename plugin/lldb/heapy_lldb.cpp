@@ -48,12 +48,7 @@ std::string lldb_error_line(std::string_view message) {
 
 // The session's help as lldb shows it: the examples' prompt is lldb's.
 std::string lldb_help(std::string_view topic) {
-    std::string text = Session::help(topic);
-    constexpr std::string_view gdb_prompt = "  (gdb) ";
-    for (size_t at = text.find(gdb_prompt); at != std::string::npos;
-         at = text.find(gdb_prompt, at + 1))
-        text.replace(at, gdb_prompt.size(), "  (lldb) ");
-    return text;
+    return Session::help(topic, heapy::commands::Prompt::lldb);
 }
 
 // What the running command gives the session's callbacks; set for the duration of one command.
@@ -292,6 +287,7 @@ CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObje
     cache->context = std::make_shared<RunContext>();
     heapy::memory::Target t = open_target(debugger, result, allow_truncated);
     heapy::commands::FrontEnd fe;
+    fe.prompt = heapy::commands::Prompt::lldb;
     std::weak_ptr<RunContext> weak = cache->context;
     fe.interrupted = [weak] {
 #if HEAPY_LLDB_HAS_WAS_INTERRUPTED
