@@ -385,7 +385,8 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
 // Registers `heapy NAME` for one command name (or alias) of `info`.
 void add_command(lldb::SBCommand& heapy, const std::string& name,
                  const heapy::commands::CommandInfo& info) {
-    std::string brief = info.summary.empty() ? info.usage : info.summary;
+    std::string brief =
+        info.summary.empty() ? "A tool for heapy's own tests: " + info.usage : info.summary;
     if (name != info.name) brief = "Alias for 'heapy " + info.name + "': " + brief;
     // lldb prints the brief and the syntax itself: the long help is the rest of the session's
     // help for the command (its options and an example).
@@ -417,8 +418,10 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
         "The executable is the one lldb loaded: 'target create EXE --core CORE'.\n"
         "--allow-truncated (on any heapy command) analyses what a truncated core file\n"
         "holds instead of refusing it: 'heapy heap --allow-truncated'.\n"
-        "Run 'help heapy COMMAND' for a command's options and an example.\n\n" +
-        lldb_help("") + "\nExample:\n  (lldb) heapy heap\n";
+        "Run 'help heapy COMMAND' for a command's options and an example.\n"
+        "Every command also takes --no-progress (no status line while it works) and\n"
+        "--progress (a status line even with --json). Ctrl-C stops a command.\n"
+        "Example:\n  (lldb) heapy heap\n";
     heapy.SetHelpLong(overview.c_str());
     // Every command and alias is registered, hidden ones too (_objects: a tool for heapy's own
     // tests): lldb has no catch-all for a multiword command's unknown subcommands.

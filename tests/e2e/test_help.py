@@ -62,6 +62,35 @@ class Help(unittest.TestCase):
         self.assertIn("  (lldb) continue\n", r.stdout, r.describe())
         self.assertNotIn("(gdb)", r.stdout)
 
+    # -- point 10: each command listed once, the tools for heapy's tests not at all (gdb) --
+
+    def test_gdb_lists_each_command_once(self):
+        harness.skip_unless_built("gdb")
+        r = gdb_batch("help heapy")
+        listed = [line.split(" -- ")[0] for line in r.stdout.splitlines() if " -- " in line]
+        self.assertIn("heapy heap", listed, r.describe())
+        self.assertEqual(r.stdout.count("Show the reachable heap, partitioned"), 1, r.stdout)
+        self.assertNotIn("_objects", r.stdout)
+        self.assertNotIn("_wait", r.stdout)
+        self.assertLess(len(r.stdout.splitlines()), 50, "help heapy fits a terminal or two")
+
+    def test_gdb_does_not_complete_the_tools(self):
+        harness.skip_unless_built("gdb")
+        r = gdb_batch("complete heapy _", "complete heapy h")
+        self.assertEqual(r.stdout.splitlines(), ["heapy heap", "heapy heapu"], r.describe())
+
+    def test_gdb_still_runs_the_tools(self):
+        harness.skip_unless_built("gdb")
+        t = harness.debian_target_or_skip("shapes")
+        r = harness.run_heapy("gdb", "core", t, ["_objects"])
+        self.assertRegex(r.stdout, r"(?m)^0x[0-9a-f]+ \d+ ", r.describe())
+        self.assertIn("Usage: heapy _objects", gdb_batch("heapy help _objects").stdout)
+
+    def test_lldb_lists_each_command_once(self):
+        harness.skip_unless_built("lldb")
+        r = lldb_batch("help heapy")
+        self.assertEqual(r.stdout.count("Show the reachable heap, partitioned"), 1, r.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
