@@ -21,6 +21,7 @@ struct CommandSpec {
     std::vector<OptionSpec> options;
     Handler handler = nullptr;
     bool takes_words = false; // positional arguments allowed
+    bool needs_target = true; // false: reads only files (front ends run it without a target)
 };
 
 const std::vector<CommandSpec>& command_table();

@@ -38,6 +38,12 @@ Session::Session(memory::Target target, FrontEnd frontend) {
 }
 Session::~Session() = default;
 
+memory::Target Session::no_target() {
+    memory::Target target;
+    target.description = "no target (the commands read files)";
+    return target;
+}
+
 CommandResult Session::run(std::span<const std::string> words) {
     // --progress and --no-progress apply to every command; by default progress is shown, except
     // to a command that prints JSON (a script reads it).
@@ -79,11 +85,9 @@ CommandResult Session::run(std::span<const std::string> words) {
 std::vector<CommandInfo> Session::commands() {
     std::vector<CommandInfo> out;
     for (const auto& spec : command_table()) {
-        CommandInfo info{std::string(spec.name),
-                         {},
-                         std::string(spec.summary),
-                         std::string(spec.usage),
-                         spec.summary.empty()};
+        CommandInfo info{std::string(spec.name),    {},
+                         std::string(spec.summary), std::string(spec.usage),
+                         spec.summary.empty(),      spec.needs_target};
         for (auto alias : spec.aliases) info.aliases.emplace_back(alias);
         out.push_back(std::move(info));
     }

@@ -24,6 +24,7 @@ struct CommandInfo {
     std::string summary;              // one line; empty for hidden commands
     std::string usage;                // e.g. "heapy shpaths [ADDR] [--limit N] [--all] [--json]"
     bool hidden = false;              // left out of help("") (tools for heapy's own tests)
+    bool needs_target = true;         // false: runs without a target (`load` reads a file)
 };
 
 // One analysis session over one target: the command language shared by the CLI, gdb and lldb,
@@ -31,6 +32,8 @@ struct CommandInfo {
 class Session {
   public:
     Session(memory::Target target, FrontEnd frontend = {});
+    // The target of a session for the commands that need none (CommandInfo::needs_target).
+    static memory::Target no_target();
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;

@@ -52,6 +52,13 @@ void print_error(const std::string& message) {
     std::fprintf(stderr, "%s\n", heapy::frontend::error_line(message).c_str());
 }
 
+bool needs_target(std::string_view command) {
+    for (const auto& info : heapy::commands::Session::commands())
+        if (info.name == command || std::ranges::count(info.aliases, command))
+            return info.needs_target;
+    return true;
+}
+
 int usage_error(const std::string& message) {
     print_error(message);
     std::fputs("Try 'heapy --help'.\n", stderr);
@@ -205,7 +212,7 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
             target = memory::open_core(*o.core, options);
             progress.restart();
         } else if (!o.pid) {
-            target.description = "no target (the commands read files)";
+            target = commands::Session::no_target();
         } else {
             stopper.emplace(*o.pid); // every thread stays stopped until the end of this scope
             target = memory::open_process(*o.pid);
@@ -348,7 +355,7 @@ int main(int argc, char** argv) {
     const bool loads_only =
         !plan.chain.empty() && !o.script && !o.interactive &&
         std::all_of(plan.chain.begin(), plan.chain.end(),
-                    [](const heapy::cli::Command& c) { return c[0] == "load"; });
+                    [](const heapy::cli::Command& c) { return !needs_target(c[0]); });
     if (!o.core && !o.pid && !loads_only) {
         if (plan.chain.empty() && !o.script && !o.interactive)
             return usage_error("no command given (e.g. 'heapy --core FILE heap'; 'heapy help' "

@@ -210,12 +210,13 @@ PYBIND11_MODULE(_heapy_gdb, m) {
                 d["summary"] = c.summary;
                 d["usage"] = c.usage;
                 d["hidden"] = c.hidden;
+                d["needs_target"] = c.needs_target;
                 out.append(std::move(d));
             }
             return out;
         },
-        "Every command to register as 'heapy NAME': dicts with name, aliases, summary, usage and "
-        "hidden.");
+        "Every command to register as 'heapy NAME': dicts with name, aliases, summary, usage, "
+        "hidden and needs_target.");
 
     py::class_<GdbSession>(m, "Session")
         .def_static(
@@ -238,6 +239,9 @@ PYBIND11_MODULE(_heapy_gdb, m) {
             "open_process",
             [](int pid) { return open([&] { return heapy::memory::open_process(pid); }); },
             py::arg("pid"), "Opens a live process that gdb keeps stopped; raises _heapy_gdb.Error.")
+        .def_static(
+            "without_target", [] { return std::make_unique<GdbSession>(Session::no_target()); },
+            "A session for the commands that need no target (load).")
         .def_static("open_debugger", &open_debugger, py::arg("read_memory"),
                     py::arg("lookup_symbol"), py::arg("lookup_section"), py::arg("description"),
                     py::arg("pid") = py::none(), py::arg("thread_ids") = std::vector<int>(),

@@ -18,6 +18,7 @@
 #include <lldb/API/LLDB.h>
 #pragma GCC visibility pop
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -273,19 +274,10 @@ heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandRet
     return open_through_lldb(process);
 }
 
-CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result,
-                           bool allow_truncated) {
-    lldb::SBTarget target = debugger.GetSelectedTarget();
-    lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
-    if (g_cache && process.IsValid() && g_cache->target == target &&
-        g_cache->process_uid == process.GetUniqueID() && g_cache->stop_id == process.GetStopID() &&
-        is_stopped(process.GetState()))
-        return *g_cache;
-
-    g_cache.reset();
+// A session on `t`, its callbacks reading the command's RunContext.
+std::unique_ptr<CachedSession> new_session(heapy::memory::Target t) {
     auto cache = std::make_unique<CachedSession>();
     cache->context = std::make_shared<RunContext>();
-    heapy::memory::Target t = open_target(debugger, result, allow_truncated);
     heapy::commands::FrontEnd fe;
     fe.prompt = heapy::commands::Prompt::lldb;
     std::weak_ptr<RunContext> weak = cache->context;
@@ -299,12 +291,44 @@ CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObje
     fe.progress = [weak](std::string_view what, uint64_t done, uint64_t total) {
         if (auto c = weak.lock(); c && c->progress) c->progress->update(what, done, total);
     };
+    cache->session = std::make_unique<Session>(std::move(t), std::move(fe));
+    return cache;
+}
+
+CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result,
+                           bool allow_truncated) {
+    lldb::SBTarget target = debugger.GetSelectedTarget();
+    lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
+    if (g_cache && process.IsValid() && g_cache->target == target &&
+        g_cache->process_uid == process.GetUniqueID() && g_cache->stop_id == process.GetStopID() &&
+        is_stopped(process.GetState()))
+        return *g_cache;
+
+    g_cache.reset();
+    auto cache = new_session(open_target(debugger, result, allow_truncated));
     cache->target = target;
     cache->process_uid = process.GetUniqueID();
     cache->stop_id = process.GetStopID();
-    cache->session = std::make_unique<Session>(std::move(t), std::move(fe));
     g_cache = std::move(cache);
     return *g_cache;
+}
+
+// The session of the commands that need no target, when lldb has no process.
+CachedSession& session_without_target() {
+    static CachedSession& session = *new_session(Session::no_target()).release();
+    return session;
+}
+
+bool has_process(lldb::SBDebugger& debugger) {
+    lldb::SBTarget target = debugger.GetSelectedTarget();
+    return target.IsValid() && target.GetProcess().IsValid();
+}
+
+bool needs_target(std::string_view command) {
+    for (const auto& info : Session::commands())
+        if (info.name == command || std::ranges::count(info.aliases, command))
+            return info.needs_target;
+    return true;
 }
 
 // ---- commands -------------------------------------------------------------------------------
@@ -349,7 +373,9 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
             return true;
         }
         std::lock_guard lock(g_mutex);
-        CachedSession& cached = session_for(debugger, result, allow_truncated);
+        CachedSession& cached = !needs_target(args[0]) && !has_process(debugger)
+                                    ? session_without_target()
+                                    : session_for(debugger, result, allow_truncated);
 
         FILE* err = debugger.GetErrorFileHandle();
         heapy::frontend::ProgressPrinter progress(
