@@ -1,5 +1,7 @@
 #include "core/commands/commands.hpp"
 
+#include <algorithm>
+
 namespace heapy::commands {
 
 namespace {
@@ -285,6 +287,43 @@ const std::vector<CommandSpec>& command_table() {
          true},
     };
     return table;
+}
+
+namespace {
+
+// The optimal string alignment distance: edits of one character, or two adjacent ones swapped.
+size_t typing_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t change = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + change});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
+} // namespace
+
+std::string_view nearest_command(std::string_view name) {
+    // Close enough: one mistake in a short word, two in a longer one.
+    size_t nearest_distance = name.size() <= 3 ? 2 : 3;
+    std::string_view nearest;
+    for (const auto& spec : command_table()) {
+        if (spec.summary.empty()) continue; // hidden
+        std::vector<std::string_view> names{spec.name};
+        names.insert(names.end(), spec.aliases.begin(), spec.aliases.end());
+        for (std::string_view candidate : names)
+            if (const size_t distance = typing_distance(name, candidate);
+                distance < nearest_distance) {
+                nearest = candidate;
+                nearest_distance = distance;
+            }
+    }
+    return nearest;
 }
 
 const CommandSpec* find_command(std::string_view name) {

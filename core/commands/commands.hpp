@@ -26,6 +26,9 @@ struct CommandSpec {
 
 const std::vector<CommandSpec>& command_table();
 const CommandSpec* find_command(std::string_view name);
+// The shown command or alias `name` is most likely a mistyping of (at most two letters changed,
+// added, removed or swapped), or "" when none is that close.
+std::string_view nearest_command(std::string_view name);
 
 // Handlers, grouped by file.
 std::string cmd_heap(SessionState&, const Arguments&); // set_commands.cpp

@@ -61,8 +61,12 @@ CommandResult Session::run(std::span<const std::string> words) {
                      state_->state.frontend().prompt),
                 ""};
     const CommandSpec* spec = find_command(name);
-    if (!spec)
-        return {2, "", fmt::format("unknown command '{}': run 'heapy help' for the list", name)};
+    if (!spec) {
+        const std::string_view like = nearest_command(name);
+        return {2, "",
+                fmt::format("unknown command '{}'{}: run 'heapy help' for the list", name,
+                            like.empty() ? "" : fmt::format(" (did you mean '{}'?)", like))};
+    }
     try {
         Arguments parsed = parse_arguments(spec->name, args.subspan(1), spec->options);
         if (!spec->takes_words && !parsed.positional.empty())

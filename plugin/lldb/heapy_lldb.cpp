@@ -72,6 +72,21 @@ std::mutex g_mutex; // one heapy command at a time
 // refers to, so its destructor must not run then.
 std::unique_ptr<CachedSession>& g_cache = *new std::unique_ptr<CachedSession>();
 
+// Whether `process` is one heapy can read: not detached from, not exited.
+bool is_attached(lldb::SBProcess& process) {
+    if (!process.IsValid()) return false;
+    switch (process.GetState()) {
+    case lldb::eStateInvalid:
+    case lldb::eStateUnloaded:
+    case lldb::eStateConnected:
+    case lldb::eStateDetached:
+    case lldb::eStateExited:
+        return false;
+    default:
+        return true;
+    }
+}
+
 bool is_stopped(lldb::StateType state) {
     return state == lldb::eStateStopped || state == lldb::eStateCrashed ||
            state == lldb::eStateSuspended;
@@ -241,7 +256,7 @@ heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandRet
                                   bool allow_truncated) {
     lldb::SBTarget target = debugger.GetSelectedTarget();
     lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
-    if (!process.IsValid())
+    if (!is_attached(process))
         throw heapy::Error("no target: load a core file (`target create EXE --core CORE`) or "
                            "attach to a Python process (`process attach --pid PID`)");
     if (!is_stopped(process.GetState()))
@@ -321,7 +336,8 @@ CachedSession& session_without_target() {
 
 bool has_process(lldb::SBDebugger& debugger) {
     lldb::SBTarget target = debugger.GetSelectedTarget();
-    return target.IsValid() && target.GetProcess().IsValid();
+    lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
+    return is_attached(process);
 }
 
 bool needs_target(std::string_view command) {
@@ -408,6 +424,19 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
     std::string name_;
 };
 
+// What Enter after a heapy command runs: nothing, as in gdb. lldb's "no repeat" (an empty repeat
+// command) prints "error: No auto repeat."; repeating the command would append to a dump file
+// again or reset the reference point. lldb leaves commands named "_..." out of its help.
+constexpr const char* kNoRepeat = "_heapy-no-repeat";
+
+class DoNothing : public lldb::SBCommandPluginInterface {
+  public:
+    bool DoExecute(lldb::SBDebugger, char**, lldb::SBCommandReturnObject& result) override {
+        result.SetStatus(lldb::eReturnStatusSuccessFinishNoResult);
+        return true;
+    }
+};
+
 // Registers `heapy NAME` for one command name (or alias) of `info`.
 void add_command(lldb::SBCommand& heapy, const std::string& name,
                  const heapy::commands::CommandInfo& info) {
@@ -424,7 +453,7 @@ void add_command(lldb::SBCommand& heapy, const std::string& name,
     }
     // The command object is owned by lldb from here on (SOS and llnode do the same).
     lldb::SBCommand sub = heapy.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(),
-                                           info.usage.c_str(), /*auto_repeat_command=*/"");
+                                           info.usage.c_str(), kNoRepeat);
     if (sub.IsValid() && !long_help.empty()) sub.SetHelpLong(long_help.c_str());
 }
 
@@ -458,6 +487,8 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     // `heapy help [COMMAND]`, as in gdb and the standalone command (lldb's own is `help heapy`).
     heapy.AddCommand("help", new HeapyCommand("help"),
                      "Show help for every heapy command or for one (as 'help heapy COMMAND').",
-                     "heapy help [COMMAND]", /*auto_repeat_command=*/"");
+                     "heapy help [COMMAND]", kNoRepeat);
+    interpreter.AddCommand(kNoRepeat, new DoNothing(),
+                           "Does nothing (Enter after a heapy command).", kNoRepeat, kNoRepeat);
     return true;
 }
