@@ -13,6 +13,8 @@ namespace heapy::commands {
 struct OptionSpec {
     std::string_view name; // without dashes, e.g. "by"
     bool takes_value = false;
+    // The values it takes, for completion (empty: any, e.g. a number or a file name).
+    std::vector<std::string_view> values = {};
 };
 
 // A command line split into positional words, `--flag`s and `--option value`s.

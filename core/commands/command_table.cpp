@@ -5,7 +5,22 @@
 namespace heapy::commands {
 
 namespace {
-const std::vector<OptionSpec> kShowOptions = {{"by", true}, {"all", false}, {"json", false}};
+
+// The classifiers' names (classify::classifier_names), what --by KIND and `by KIND` take.
+std::vector<std::string_view> classifier_choices() {
+    static const std::string names = classify::classifier_names();
+    std::vector<std::string_view> out;
+    for (std::string_view rest = names; !rest.empty();) {
+        const size_t comma = rest.find(", ");
+        out.push_back(rest.substr(0, comma));
+        rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 2);
+    }
+    return out;
+}
+
+const OptionSpec kByOption = {"by", true, classifier_choices()};
+const std::vector<OptionSpec> kShowOptions = {kByOption, {"all", false}, {"json", false}};
+
 } // namespace
 
 const std::vector<CommandSpec>& command_table() {
@@ -105,7 +120,7 @@ const std::vector<CommandSpec>& command_table() {
          "each {\"count\", \"size\"}.\n"
          "Example:\n"
          "  (gdb) heapy heapu --held",
-         {{"by", true}, {"all", false}, {"json", false}, {"garbage", false}, {"held", false}},
+         {kByOption, {"all", false}, {"json", false}, {"garbage", false}, {"held", false}},
          cmd_heapu},
         {"more",
          {},
@@ -189,7 +204,7 @@ const std::vector<CommandSpec>& command_table() {
          "retains\n"
          "Example:\n"
          "  (gdb) heapy top 5",
-         {{"by", true}, {"kinds", false}, {"json", false}},
+         {{"by", true, {"retained", "size"}}, {"kinds", false}, {"json", false}},
          cmd_top,
          true},
         {"setref",
@@ -256,7 +271,7 @@ const std::vector<CommandSpec>& command_table() {
          "  (gdb) heapy export /tmp/heap.jsonl\n"
          "  $ duckdb -c \"SELECT type, count(*), sum(size) FROM read_json_auto(\n"
          "      '/tmp/heap.jsonl') GROUP BY type ORDER BY 3 DESC\"",
-         {{"format", true}, {"unreachable", false}, {"json", false}},
+         {{"format", true, {"jsonl", "csv"}}, {"unreachable", false}, {"json", false}},
          cmd_export,
          true},
         {"info",

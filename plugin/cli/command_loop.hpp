@@ -153,8 +153,10 @@ class CommandLoop {
             status_ = 2;
             return on_failure_ == OnFailure::go_on;
         }
-        for (const Command& command : commands) {
+        for (Command& command : commands) {
             if (is_quit(command)) return false;
+            // A line copied from a debugger session, or typed out of habit.
+            if (command.size() > 1 && command[0] == "heapy") command.erase(command.begin());
             status_ = run_(command);
             if (status_ != 0 && on_failure_ == OnFailure::stop) return false;
         }

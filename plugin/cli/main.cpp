@@ -7,6 +7,7 @@
 #include "core/memory/target.hpp"
 #include "plugin/cli/args.hpp"
 #include "plugin/cli/command_loop.hpp"
+#include "plugin/cli/line_editor.hpp"
 #include "plugin/common/frontend_util.hpp"
 
 #include <algorithm>
@@ -276,15 +277,16 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
                 source = stdin_tty ? "" : "<stdin>";
                 loop = &lines;
                 heapy::cli::LineReader reader(STDIN_FILENO);
+                std::optional<heapy::cli::LineEditor> editor;
+                if (stdin_tty) editor.emplace(heapy::cli::history_file());
                 std::string line;
                 std::optional<int> read_status; // when reading fails or is interrupted
                 for (;;) {
-                    if (stdin_tty) {
-                        std::fflush(stdout);
-                        std::fputs("(heapy) ", stderr);
-                        std::fflush(stderr);
-                    }
-                    auto got = reader.next(line);
+                    std::fflush(stdout);
+                    g_interrupts = 0;
+                    auto got = editor ? editor->read("(heapy) ", line,
+                                                     [] { return g_interrupts.load() > 0; })
+                                      : reader.next(line);
                     if (got == heapy::cli::LineReader::Status::line) {
                         if (!lines.feed(line)) break;
                         // Ctrl-C stops piped input; at a terminal it only stops the command.

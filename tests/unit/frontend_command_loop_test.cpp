@@ -150,6 +150,13 @@ TEST_CASE("loop: OnFailure::stop ends it at the first failing command", "[fronte
     CHECK(unsplittable.status() == 2);
 }
 
+TEST_CASE("loop: a line may start with 'heapy', as in a debugger", "[frontend]") {
+    Recorder r;
+    heapy::cli::CommandLoop loop(std::ref(r), [](size_t, std::string_view) {});
+    CHECK(loop.feed("heapy heap --by type; heapy row 0"));
+    CHECK(r.ran == Commands{{"heap", "--by", "type"}, {"row", "0"}});
+}
+
 TEST_CASE("loop: quit and exit end it", "[frontend]") {
     Recorder r{{"row"}, {}};
     heapy::cli::CommandLoop loop(std::ref(r), [](size_t, std::string_view) {});
