@@ -5,6 +5,7 @@
 //
 // The GIL is held throughout: gdb runs Python on its main thread only, and keeping it lets the
 // interrupt check call PyErr_CheckSignals() and the fallback reader call Inferior.read_memory.
+#include "core/commands/completion.hpp"
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
 #include "core/memory/callback_memory.hpp"
@@ -198,6 +199,15 @@ PYBIND11_MODULE(_heapy_gdb, m) {
     m.def(
         "help", [](const std::string& topic) { return Session::help(topic); },
         py::arg("topic") = "", "Help text for every command (empty topic) or for one command.");
+
+    m.def(
+        "complete",
+        [](const std::vector<std::string>& words, const std::string& partial) {
+            return heapy::commands::complete(words, partial);
+        },
+        py::arg("words"), py::arg("partial"),
+        "What can follow the words after 'heapy' (commands, options, their values), starting "
+        "with partial.");
 
     m.def(
         "commands",
