@@ -160,6 +160,9 @@ def main():
                     continue
             else:
                 missing.append(key)
+    if find_field(lookup("PyObject").strip_typedefs(), "ob_tid") is not None:
+        # Free-threaded builds keep the PyGC_Head type but place no GC header before objects.
+        layout["sizes"]["gc_head_size"] = 0
     layout["interp_roots"] = ordered_roots(object_pointer_fields("struct _is"), HEAPY_INTERP_ORDER)
     layout["tstate_roots"] = ordered_roots(object_pointer_fields("struct _ts"), HEAPY_THREAD_ORDER)
     if CONSTANTS_FILE:

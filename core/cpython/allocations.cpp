@@ -63,7 +63,11 @@ bool Allocations::in_static_image(uint64_t address) const {
 
 std::optional<uint64_t> Allocations::at(uint64_t start) {
     if (start % kAlignment != 0 || in_static_image(start)) return std::nullopt;
-    if (auto block = pymalloc_block(start)) return block;
+    if (layout_.free_threaded) {
+        if (auto block = mimalloc_.block_at(start)) return block;
+    } else if (auto block = pymalloc_block(start)) {
+        return block;
+    }
     return malloc_chunk(start);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/cpython/layout.hpp"
+#include "core/cpython/mimalloc.hpp"
 #include "core/cpython/reader.hpp"
 
 #include <cstdint>
@@ -17,7 +18,8 @@ uint64_t allocation_offset(const Layout& layout, uint64_t type_flags);
 // Whether an address starts a live allocation of the target's allocators, and how big it is:
 // the evidence a word found by scanning an unknown C object needs before it is taken for a
 // pointer to an object. Recognises pymalloc blocks (the pool header around the address must be
-// self-consistent: size class, bounds and count, and the block handed out) and glibc malloc
+// self-consistent: size class, bounds and count, and the block handed out), the blocks of
+// mimalloc's pages in use (free-threaded builds) and glibc malloc
 // chunks (a plausible size whose next chunk says this one is in use, or an mmapped chunk).
 class Allocations {
   public:
@@ -25,7 +27,8 @@ class Allocations {
     // an allocation (static objects look like heap blocks to the checks below).
     Allocations(Reader& reader, const Layout& layout,
                 const std::vector<std::pair<uint64_t, uint64_t>>& static_images)
-        : reader_(reader), layout_(layout), static_images_(static_images) {}
+        : reader_(reader), layout_(layout), static_images_(static_images),
+          mimalloc_(reader, layout) {}
 
     // The usable size of the allocation that starts at `start`, if one does.
     std::optional<uint64_t> at(uint64_t start);
@@ -45,6 +48,7 @@ class Allocations {
     Reader& reader_;
     const Layout& layout_;
     const std::vector<std::pair<uint64_t, uint64_t>>& static_images_;
+    Mimalloc mimalloc_;
 };
 
 } // namespace heapy::cpython

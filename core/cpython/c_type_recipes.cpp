@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 
 namespace heapy::cpython {
 
@@ -18,21 +20,27 @@ extern const unsigned kEmbeddedLayoutCount;
 
 namespace {
 
-// "3.9-3.11", "3.12-", "-3.11" or "3.10": whether `layout`'s version is in the range.
+// "3.9-3.11", "3.12-", "-3.11", "3.10" or, where a patch release changed a type, "3.13.14-":
+// whether the target's patch release (or every one `layout` covers) is in the range. A bound
+// without a patch level takes the whole minor version.
 bool in_versions(const std::string& range, const Layout& layout) {
     if (range.empty()) return true;
-    const int version = layout.major * 100 + layout.minor;
-    auto parse = [&](std::string_view text, int fallback) {
+    auto parse = [&](std::string_view text, int fallback, int micro) {
         int major = 0, minor = 0;
         if (text.empty()) return fallback;
-        if (std::sscanf(std::string(text).c_str(), "%d.%d", &major, &minor) != 2)
+        if (std::sscanf(std::string(text).c_str(), "%d.%d.%d", &major, &minor, &micro) < 2)
             throw Error(fmt::format("bad version range '{}'", range));
-        return major * 100 + minor;
+        return (major * 100 + minor) * 1000 + micro;
     };
     const size_t dash = range.find('-');
-    if (dash == std::string::npos) return version == parse(range, 0);
-    return version >= parse(std::string_view(range).substr(0, dash), 0) &&
-           version <= parse(std::string_view(range).substr(dash + 1), 99999);
+    const std::string_view low = std::string_view(range).substr(0, dash);
+    const std::string_view high =
+        dash == std::string::npos ? low : std::string_view(range).substr(dash + 1);
+    const int minor = (layout.major * 100 + layout.minor) * 1000;
+    const bool exact = layout.target_micro >= 0;
+    const int first = exact ? layout.target_micro : layout.micro_first;
+    const int last = exact ? layout.target_micro : std::min(layout.micro_last, 999);
+    return minor + first >= parse(low, 0, 0) && minor + last <= parse(high, 1 << 30, 999);
 }
 
 std::vector<std::string> names_of(const nlohmann::json& entry) {
@@ -184,10 +192,16 @@ void CTypeRecipes::add(std::string_view json_text, const Layout& layout) {
 
 const CTypeRecipes& CTypeRecipes::for_layout(const Layout& layout) {
     static std::mutex mutex;
-    static std::map<const Layout*, std::unique_ptr<CTypeRecipes>> compiled;
+    using Versions = std::tuple<int64_t, int, int, int, int, int>;
+    static std::map<const Layout*, std::pair<Versions, std::unique_ptr<CTypeRecipes>>> compiled;
     std::lock_guard lock(mutex);
-    auto& slot = compiled[&layout];
-    if (!slot) {
+    // A layout made for one target (its patch level, its own debug offsets) can be freed and
+    // another made at the same address: the version range must match too.
+    const auto versions = std::tuple{layout.free_threaded, layout.major,      layout.minor,
+                                     layout.micro_first,   layout.micro_last, layout.target_micro};
+    auto& [compiled_for, slot] = compiled[&layout];
+    if (!slot || compiled_for != versions) {
+        compiled_for = versions;
         slot = std::make_unique<CTypeRecipes>();
         for (unsigned i = 0; i < kEmbeddedLayoutCount; ++i)
             if (kEmbeddedLayouts[i].first.starts_with("c-types/"))

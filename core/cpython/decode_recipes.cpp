@@ -1,5 +1,6 @@
 // Referents and sizes of C types described by recipes (cpython-layouts/c-types/).
 #include "core/cpython/object_decoder.hpp"
+#include "core/cpython/refcount.hpp"
 
 #include <algorithm>
 
@@ -22,6 +23,7 @@ RecipeContext ObjectDecoder::recipe_context(uint64_t address, const TypeInfo& ty
         if (!t) return std::nullopt;
         return t->tp_name;
     };
+    context.refcount = [this](uint64_t object) { return read_refcount(reader_, layout_, object); };
     return context;
 }
 

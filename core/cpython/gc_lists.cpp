@@ -1,5 +1,7 @@
 #include "core/cpython/gc_lists.hpp"
 
+#include "core/cpython/mimalloc.hpp"
+
 #include <algorithm>
 #include <array>
 #include <unordered_set>
@@ -68,10 +70,35 @@ void walk_list(uint64_t head, const Layout& layout, Reader& reader,
         link = next & kPointerMask;
     }
 }
+
+// Free-threaded builds keep no lists: the collector visits the blocks of mimalloc's two GC heaps
+// and takes the objects whose ob_gc_bits say tracked (gc_visit_heaps).
+GcObjects free_threaded_tracked_objects(const Runtime& runtime, Reader& reader) {
+    const Layout& l = *runtime.layout;
+    GcObjects out;
+    for (const Interpreter& interp : runtime.interpreters) {
+        int32_t collecting = 0;
+        if (reader.read(interp.address + l.interp_gc + l.gc_collecting, collecting) && collecting)
+            out.collecting = true;
+    }
+    Mimalloc heaps(reader, l);
+    for (int64_t tag : {l.mimalloc_heap_gc, l.mimalloc_heap_gc_preheader}) {
+        const uint64_t before = tag == l.mimalloc_heap_gc_preheader ? l.preheader_size : 0;
+        const bool whole = heaps.visit_blocks(runtime, int(tag), [&](uint64_t block) {
+            uint8_t gc_bits = 0;
+            if (reader.read(block + before + l.object_gc_bits, gc_bits) &&
+                (gc_bits & l.gc_bits_tracked))
+                out.objects.push_back(block + before);
+        });
+        if (!whole) out.broken = true;
+    }
+    return out;
+}
 } // namespace
 
 GcObjects gc_tracked_objects(const Runtime& runtime, Reader& reader) {
     const Layout& l = *runtime.layout;
+    if (l.free_threaded) return free_threaded_tracked_objects(runtime, reader);
     GcObjects out;
     if (!l.has(l.interp_gc) || !l.has(l.gc_generations)) return out;
     const std::vector<uint64_t> heads = list_heads(runtime, reader, out);

@@ -131,8 +131,8 @@ Layout parse_layout(std::string_view json_text) {
 
 namespace {
 
-// Keyed by (major, minor, first patch release).
-using LayoutMap = std::map<std::tuple<int, int, int>, Layout>;
+// Keyed by (free-threaded, major, minor, first patch release).
+using LayoutMap = std::map<std::tuple<bool, int, int, int>, Layout>;
 
 const LayoutMap& all_layouts() {
     static std::once_flag once;
@@ -141,7 +141,8 @@ const LayoutMap& all_layouts() {
         for (unsigned i = 0; i < kEmbeddedLayoutCount; ++i) {
             if (kEmbeddedLayouts[i].first.starts_with("c-types/")) continue; // recipes
             Layout layout = parse_layout(kEmbeddedLayouts[i].second);
-            layouts.emplace(std::tuple{layout.major, layout.minor, layout.micro_first},
+            layouts.emplace(std::tuple{layout.free_threaded != 0, layout.major, layout.minor,
+                                       layout.micro_first},
                             std::move(layout));
         }
     });
@@ -150,10 +151,12 @@ const LayoutMap& all_layouts() {
 
 } // namespace
 
-const Layout* find_layout(int major, int minor, int micro) {
+const Layout* find_layout(int major, int minor, int micro, bool free_threaded) {
     const Layout* newest = nullptr;
     for (const auto& [key, layout] : all_layouts()) {
-        if (layout.major != major || layout.minor != minor) continue;
+        if (layout.major != major || layout.minor != minor ||
+            (layout.free_threaded != 0) != free_threaded)
+            continue;
         if (micro >= 0 && micro >= layout.micro_first && micro <= layout.micro_last) return &layout;
         newest = &layout; // ordered by first patch: the last one seen is the newest
     }
@@ -161,13 +164,26 @@ const Layout* find_layout(int major, int minor, int micro) {
 }
 
 std::string supported_versions() {
-    const auto& layouts = all_layouts();
-    if (layouts.empty()) return "none";
-    const auto& first = layouts.begin()->second;
-    const auto& last = layouts.rbegin()->second;
-    if (first.major == last.major && first.minor == last.minor)
-        return fmt::format("{}.{}", first.major, first.minor);
-    return fmt::format("{}.{} to {}.{}", first.major, first.minor, last.major, last.minor);
+    // "3.9 to 3.14": the first and last minor version of one kind of build ('t' for free-threaded).
+    auto range = [](bool free_threaded) -> std::string {
+        const Layout* first = nullptr;
+        const Layout* last = nullptr;
+        for (const auto& [key, layout] : all_layouts()) {
+            if (std::get<0>(key) != free_threaded) continue;
+            if (!first) first = &layout;
+            last = &layout;
+        }
+        if (!first) return "";
+        const char* t = free_threaded ? "t" : "";
+        if (first->major == last->major && first->minor == last->minor)
+            return fmt::format("{}.{}{}", first->major, first->minor, t);
+        return fmt::format("{}.{}{} to {}.{}{}", first->major, first->minor, t, last->major,
+                           last->minor, t);
+    };
+    const std::string gil = range(false);
+    const std::string free_threaded = range(true);
+    if (free_threaded.empty()) return gil.empty() ? "none" : gil;
+    return fmt::format("{} and free-threaded {}", gil, free_threaded);
 }
 
 } // namespace heapy::cpython

@@ -27,6 +27,8 @@ struct Layout {
     // file; absent: all of them). 3.14.5 changed internal structures, so 3.14 has two files.
     int micro_first = 0;
     int micro_last = 999;
+    // The patch release of the target this copy of a layout was made for; -1 in the files.
+    int target_micro = -1;
 #define LAYOUT_FIELD(id, type, path) uint32_t id = kAbsent;
 #define LAYOUT_SIZE(id, type) uint32_t id = kAbsent;
 #include "core/cpython/layout_fields.def"
@@ -67,7 +69,19 @@ struct Layout {
     X(int_min_digits, 1) /* int.__sizeof__ counts at least this many digits (0 <= 3.10) */         \
     X(code_unit_size, 2)                                                                           \
     X(pool_size, 16384)  /* pymalloc's POOL_SIZE (4 KiB in 3.9) */                                 \
-    X(refcount_bits, 64) /* bits of ob_refcnt that count: 3.14 keeps flags in the upper half */
+    X(refcount_bits, 64) /* bits of ob_refcnt that count: 3.14 keeps flags in the upper half */    \
+    X(free_threaded, 0)  /* Py_GIL_DISABLED builds; see cpython-layouts/free-threaded.md */        \
+    X(gc_bits_tracked, 0)                                                                          \
+    X(gc_bits_deferred, 0)                                                                         \
+    X(deferred_refcount_local, 0)  /* what deferred reference counting adds to ob_ref_local */     \
+    X(deferred_refcount_shared, 0) /* and to ob_ref_shared >> 2 */                                 \
+    X(mimalloc_page_tag_byte, 0)                                                                   \
+    X(mimalloc_page_tag_shift, 0)                                                                  \
+    X(mimalloc_segment_shift, 25)                                                                  \
+    X(mimalloc_slice_shift, 16)                                                                    \
+    X(mimalloc_page_queues, 0)                                                                     \
+    X(mimalloc_heap_gc, 2)                                                                         \
+    X(mimalloc_heap_gc_preheader, 3)
 #define LAYOUT_CONSTANT_MEMBER(name, fallback) int64_t name = fallback;
     LAYOUT_CONSTANTS(LAYOUT_CONSTANT_MEMBER)
 #undef LAYOUT_CONSTANT_MEMBER
@@ -82,9 +96,9 @@ struct Layout {
     }
 };
 
-// The layout for a CPython minor version, or nullptr when heapy has none. Without a patch level
-// (micro < 0) the layout of the newest patch releases is chosen.
-const Layout* find_layout(int major, int minor, int micro = -1);
+// The layout for a CPython minor version, default or free-threaded build, or nullptr when heapy
+// has none. Without a patch level (micro < 0) the layout of the newest patch releases is chosen.
+const Layout* find_layout(int major, int minor, int micro = -1, bool free_threaded = false);
 
 // "3.11" style list of the versions heapy has layouts for, e.g. "3.11" or "3.9 to 3.13".
 std::string supported_versions();

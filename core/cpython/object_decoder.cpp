@@ -1,6 +1,7 @@
 #include "core/cpython/object_decoder.hpp"
 
 #include "core/cpython/dict_reader.hpp"
+#include "core/cpython/refcount.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -274,8 +275,9 @@ void ObjectDecoder::conservative_scan(uint64_t begin, uint64_t end, const TypeIn
     if (type.weaklistoffset > 0) skip.push_back(uint32_t(type.weaklistoffset));
     if (type.dictoffset > 0) skip.push_back(uint32_t(type.dictoffset));
     if (from == 0) members(begin, type, sink);
-    // The header (refcount, type, size) is not a reference.
-    for (uint64_t at = begin + std::max<uint64_t>(from, 16); at + 8 <= end; at += 8) {
+    // The header (refcount, type) is not a reference.
+    for (uint64_t at = begin + std::max<uint64_t>(from, object_header_size(layout_)); at + 8 <= end;
+         at += 8) {
         uint32_t offset = uint32_t(at - begin);
         if (std::find(skip.begin(), skip.end(), offset) != skip.end()) continue;
         uint64_t word = reader_.pointer(at);

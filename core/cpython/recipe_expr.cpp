@@ -517,7 +517,8 @@ struct Evaluator {
         }
         case Op::Refcnt: {
             auto address = eval(*n.args[0]);
-            if (!address) return std::nullopt;
+            if (!address || uint64_t(*address) < kFirstReadable) return std::nullopt;
+            if (context.refcount) return context.refcount(uint64_t(*address));
             return load(uint64_t(*address), 8, true);
         }
         case Op::HasType: {

@@ -23,6 +23,8 @@ struct RecipeContext {
     std::function<std::optional<int64_t>(uint64_t)> object_size;
     // The tp_name of another object's type; may be empty.
     std::function<std::optional<std::string>(uint64_t)> type_name;
+    // Another object's reference count (Py_REFCNT); when empty, the word at its start.
+    std::function<std::optional<int64_t>(uint64_t)> refcount;
 };
 
 // A C expression over the members of a struct of the target, compiled against that version's

@@ -188,16 +188,14 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
             runtime.version = reported;
         }
     }
-    if (header ? header->free_threaded : free_threaded_file(symbols))
-        throw Error(fmt::format(
-            "CPython {} free-threaded build (Py_GIL_DISABLED) is not supported; heapy supports "
-            "the default (GIL) builds of CPython {}",
-            runtime.version.text(), supported_versions()));
-    runtime.layout =
-        find_layout(runtime.version.major, runtime.version.minor, runtime.version.micro);
+    const bool free_threaded = header ? header->free_threaded != 0 : free_threaded_file(symbols);
+    runtime.layout = find_layout(runtime.version.major, runtime.version.minor,
+                                 runtime.version.micro, free_threaded);
     if (!runtime.layout)
-        throw Error(fmt::format("unsupported Python version {}: heapy supports CPython {}",
-                                runtime.version.text(), supported_versions()));
+        throw Error(fmt::format(
+            "unsupported Python version {}{}: heapy supports CPython {}", runtime.version.text(),
+            free_threaded ? " (free-threaded build)" : "", supported_versions()));
+    if (free_threaded) runtime.found_by += "; free-threaded build";
     if (runtime_symbol) {
         runtime.found_by += "; _PyRuntime from symbols";
     } else if (runtime.address != 0) {
@@ -211,6 +209,8 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
     }
     if (runtime.layout->minor >= 13 || runtime.version.minor >= 13) {
         auto own = std::make_shared<Layout>(*runtime.layout);
+        // This target's patch level exactly: C type recipes can depend on it (c-types/).
+        own->target_micro = runtime.version.micro;
         runtime.debug_offsets = read_debug_offsets(reader, runtime.address, *own);
         if (runtime.debug_offsets) {
             // Its version must be the one found above (major.minor): otherwise those are not this

@@ -1,6 +1,7 @@
 #include "core/heap/heap_walker.hpp"
 
 #include "core/cpython/allocations.hpp"
+#include "core/cpython/refcount.hpp"
 #include "core/errors.hpp"
 #include "core/heap/decode_stage.hpp"
 #include "core/heap/found_ring.hpp"
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cstring>
 #include <exception>
 #include <thread>
 #include <unordered_set>
@@ -30,6 +32,7 @@ constexpr uint32_t kPrefetchDistance = 16;
 // How many referents ahead of the one being resolved the resolver asks the CPU to load.
 constexpr uint64_t kResolveLookahead = 16;
 constexpr int64_t kMaxPlausibleRefcount = int64_t{1} << 40;
+constexpr size_t kMaxHeaderSize = 32; // sizeof(PyObject) in free-threaded builds
 // Referents of one object that may fail to be objects before the object counts as corrupt (an
 // array read past its end) and its decoder is told to stop.
 constexpr uint32_t kMaxRejectsPerObject = 16;
@@ -42,6 +45,9 @@ class HeapWalker::Walker {
   public:
     Walker(cpython::ObjectDecoder& decoder, ObjectGraph& graph)
         : decoder_(decoder), reader_(decoder.reader()), types_(decoder.types()), graph_(graph) {
+        if (header_size_ > kMaxHeaderSize)
+            throw Error(
+                fmt::format("an object header of {} bytes is more than heapy reads", header_size_));
         if (const TypeInfo* dict = types_.get(types_.address_of(Kind::Dict)))
             graph_.dict_type = dict->index;
         if (const TypeInfo* frame = types_.get(types_.address_of(Kind::Frame))) {
@@ -168,14 +174,16 @@ class HeapWalker::Walker {
         }
         const bool guess = referent == Referent::Guess || referent == Referent::Scanned;
         if (!Node::fits(address)) return reject(address, guess);
-        int64_t header[2];
-        if (!reader_.read_bytes(address, header, sizeof header))
+        std::byte header[kMaxHeaderSize];
+        if (!reader_.read_bytes(address, header, header_size_))
             return reject(address, guess, plausible_address(address));
-        if (guess && !plausible_refcount(uint64_t(header[0]))) return AddressIndex::kMissing;
-        const TypeInfo* type = types_.get(uint64_t(header[1]));
+        const int64_t refcount = cpython::header_refcount(decoder_.layout(), header);
+        if (guess && !plausible_refcount(refcount)) return AddressIndex::kMissing;
+        uint64_t type_address = 0;
+        std::memcpy(&type_address, header + decoder_.layout().object_type, sizeof type_address);
+        const TypeInfo* type = types_.get(type_address);
         if (!type) return reject(address, guess);
-        if (guess && !allocated_object(address, uint64_t(header[0]), *type) &&
-            !static_object(address, *type, referent))
+        if (guess && !allocated_object(address, *type) && !static_object(address, *type, referent))
             return AddressIndex::kMissing;
         return add(address, type->index, NodeKind::Object);
     }
@@ -190,17 +198,15 @@ class HeapWalker::Walker {
                type.kind != Kind::Unknown && type.kind != Kind::Object && !type.heap;
     }
 
-    // A reference count a live object may have (3.14 keeps flags in the word's upper half).
-    bool plausible_refcount(uint64_t word) const {
-        const int64_t bits = decoder_.layout().refcount_bits;
-        const uint64_t count = bits < 64 ? word & ((uint64_t{1} << bits) - 1) : word;
-        return count > 0 && count <= uint64_t(kMaxPlausibleRefcount);
+    // A reference count a live object may have.
+    static bool plausible_refcount(int64_t count) {
+        return count > 0 && count <= kMaxPlausibleRefcount;
     }
 
     // The evidence a guessed pointer needs: it starts a live allocation (after the pre-header
-    // its type gives it) big enough for its type, and its reference count is not a pointer to
+    // its type gives it) big enough for its type, and its first word is not a pointer to
     // another object (C structs of pointers, such as a module's state, look like objects).
-    bool allocated_object(uint64_t address, uint64_t refcount, const TypeInfo& type) {
+    bool allocated_object(uint64_t address, const TypeInfo& type) {
         const uint64_t before = cpython::allocation_offset(decoder_.layout(), type.flags);
         const auto usable = allocations_.at(address - before);
         // A compact str is allocated smaller than str's tp_basicsize (a legacy str's struct).
@@ -208,9 +214,9 @@ class HeapWalker::Walker {
                                       ? uint64_t(decoder_.layout().str_ascii_size) + 1
                                       : uint64_t(type.basicsize);
         if (!usable || *usable < before + smallest) return false;
-        int64_t pointed[2];
-        return !((refcount & 7) == 0 && reader_.read_bytes(refcount, pointed, sizeof pointed) &&
-                 types_.get(uint64_t(pointed[1])));
+        const uint64_t first_word = reader_.pointer(address);
+        return !((first_word & 7) == 0 && first_word != 0 &&
+                 types_.get(reader_.pointer(first_word + decoder_.layout().object_type)));
     }
 
     // A user-space address past the zero page: where memory a truncated core lacks would be.
@@ -242,6 +248,7 @@ class HeapWalker::Walker {
     cpython::TypeRegistry& types_;
     ObjectGraph& graph_;
     cpython::Allocations allocations_{reader_, decoder_.layout(), types_.static_images()};
+    const size_t header_size_ = cpython::object_header_size(decoder_.layout());
     uint32_t current_ = 0;
     uint32_t rejected_here_ = 0;
     bool skipping_ = false; // the rest of the current node's referents are ignored

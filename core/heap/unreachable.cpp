@@ -1,5 +1,6 @@
 #include "core/heap/unreachable.hpp"
 
+#include "core/cpython/refcount.hpp"
 #include "core/heap/named_edges.hpp"
 
 namespace heapy::heap {
@@ -16,9 +17,8 @@ UnreachableSplit split_unreachable(cpython::ObjectDecoder& decoder, const Object
     for (uint32_t node = first; node < end; ++node) {
         const Node& n = graph.nodes[node];
         if (n.kind() == NodeKind::Object) {
-            int64_t refcnt = 0;
-            decoder.reader().read(n.address() + decoder.layout().object_refcnt, refcnt);
-            external[node - first] = refcnt;
+            external[node - first] =
+                cpython::read_refcount(decoder.reader(), decoder.layout(), n.address()).value_or(0);
         }
     }
     for (uint32_t node = first; node < end; ++node)

@@ -60,9 +60,9 @@ MODES = ("core", "live")
 # The suite runs every test on the first two and a lighter set on the others (CMakeLists.txt);
 # "py3.8" is an unsupported version and "py3.14t" a free-threaded build (pyenv's, else
 # /opt/python3.14t), used only to check heapy's message for them.
-INTERPRETERS = ("debian", "pyenv", "py3.9", "py3.10", "py3.12", "py3.13", "py3.14")
+INTERPRETERS = ("debian", "pyenv", "py3.9", "py3.10", "py3.12", "py3.13", "py3.14", "py3.13t", "py3.14t")
 VERSION_INTERPRETERS = INTERPRETERS[2:]
-OTHER_INTERPRETERS = ("py3.8", "py3.14t")
+OTHER_INTERPRETERS = ("py3.8",)
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 SKIP_PYENV = "skipped: no pyenv CPython 3.11 shared build"
 

@@ -51,7 +51,7 @@ TEST_CASE("3.14 layouts are split at 3.14.5", "[decoder][py314]") {
     CHECK(late->stackrefs == 1);
     CHECK(late->frame_owner_cstack == 4);
     CHECK(late->frame_owner_interpreter == 3);
-    CHECK(heapy::cpython::supported_versions() == "3.9 to 3.14");
+    CHECK(heapy::cpython::supported_versions() == "3.9 to 3.14 and free-threaded 3.13t to 3.14t");
 }
 
 TEST_CASE("3.14: the runtime is read through its _Py_DebugOffsets", "[decoder][py314][runtime]") {
@@ -120,36 +120,53 @@ TEST_CASE("3.14: debug offsets outside their section are rejected", "[decoder][p
     CHECK(heapy::cpython::locate_runtime(again, h.symbols).debug_offsets->rejected.size() == 7);
 }
 
-TEST_CASE("free-threaded builds are refused in one line naming the build",
-          "[decoder][py314][runtime]") {
+TEST_CASE("free-threaded builds get their own layout", "[decoder][py314][runtime]") {
+    using heapy::cpython::find_layout;
+    for (int minor : {13, 14}) {
+        const auto* layout = find_layout(3, minor, -1, true);
+        REQUIRE(layout != nullptr);
+        CHECK(layout->free_threaded == 1);
+        CHECK(layout->object_type == 24); // ob_tid, ob_flags, ob_mutex, ob_gc_bits, ob_ref_local,
+        CHECK(layout->object_ref_local == 12); // ob_ref_shared before it
+        CHECK(layout->object_ref_shared == 16);
+        CHECK(layout->object_gc_bits == 11);
+        CHECK(layout->gc_head_size == 0); // no PyGC_Head before GC objects
+        CHECK(layout->managed_dict_offset == -8);
+        CHECK(layout->tstate_mimalloc_heaps != heapy::cpython::Layout::kAbsent);
+        CHECK(layout != find_layout(3, minor, -1, false));
+    }
+    CHECK(find_layout(3, 12, -1, true) == nullptr);
+    CHECK(find_layout(3, 14, -1, true)->str_kind_shift == 8); // `interned` is a whole byte
+    CHECK(find_layout(3, 13, -1, true)->str_kind_shift == 2);
+
     SECTION("from _Py_DebugOffsets.free_threaded") {
         PyHeap h(14);
         h.interpreter({});
         h.poke<uint64_t>(h.runtime + kDebugFreeThreaded, 1);
-        const std::string message = locate_error(h);
-        CHECK(
-            message ==
-            "CPython 3.14.7 free-threaded build (Py_GIL_DISABLED) is not supported; heapy supports "
-            "the default (GIL) builds of CPython " +
-                heapy::cpython::supported_versions());
-    }
-    SECTION("from 3.13t's") {
-        PyHeap h(14);
-        h.interpreter({});
-        set_version(h, 0x030d05f0);
-        h.poke<uint64_t>(h.runtime + kDebugFreeThreaded, 1);
-        CHECK_THAT(
-            locate_error(h),
-            Contains("CPython 3.13.5 free-threaded build (Py_GIL_DISABLED) is not supported"));
+        heapy::cpython::Reader reader(h.memory);
+        const auto runtime = heapy::cpython::locate_runtime(reader, h.symbols);
+        CHECK(runtime.layout->free_threaded == 1);
+        CHECK_THAT(runtime.found_by, Contains("free-threaded build"));
     }
     SECTION("from the ABI flag in the file name, when there are no debug offsets") {
         PyHeap h(14);
         h.interpreter({});
         h.memory.write(h.runtime, "........", 8); // no cookie
         h.symbols.modules_[0].path = "/usr/lib/x86_64-linux-gnu/libpython3.14t.so.1.0";
-        CHECK_THAT(locate_error(h),
-                   Contains("CPython 3.14.7 free-threaded build (Py_GIL_DISABLED)"));
+        heapy::cpython::Reader reader(h.memory);
+        CHECK(heapy::cpython::locate_runtime(reader, h.symbols).layout->free_threaded == 1);
     }
+    SECTION("a free-threaded version heapy has no layout for says which build it is") {
+        PyHeap h(14);
+        h.interpreter({});
+        set_version(h, 0x030f00a1);
+        h.poke<uint64_t>(h.runtime + kDebugFreeThreaded, 1);
+        CHECK_THAT(locate_error(h),
+                   Contains("unsupported Python version 3.15.0a1 (free-threaded build)"));
+    }
+}
+
+TEST_CASE("a future version is refused in one line", "[decoder][py314][runtime]") {
     SECTION("a future version is unsupported, and says so") {
         PyHeap h(14);
         set_version(h, 0x030f00a1);

@@ -85,8 +85,8 @@ TEST_CASE("recipe expressions read members, follow pointers and compute", "[deco
     CHECK(e.eval("(0x10 | 3) & ~1") == 0x12);
     CHECK(e.eval("1 << 4 >> 2") == 4);
     CHECK(e.eval("-small % 2") == 1);
-    CHECK(e.eval("basicsize + 8 * ob_size", {0, 24, 8, 3, 0, {}, {}}) == 48);
-    CHECK(e.eval("kind_size - 48", {0, 0, 0, 0, 100, {}, {}}) == 52);
+    CHECK(e.eval("basicsize + 8 * ob_size", {0, 24, 8, 3, 0, {}, {}, {}}) == 48);
+    CHECK(e.eval("kind_size - 48", {0, 0, 0, 0, 100, {}, {}, {}}) == 52);
     CHECK(e.eval("self") == int64_t(e.outer));
     CHECK(e.eval("cast(Inner, pair.a + 0x100FB)->n") == 42); // 5 + 0x100fb: the Inner
     CHECK(e.eval("cast(Outer, self)->inner->n") == 42);
