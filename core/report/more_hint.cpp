@@ -6,14 +6,20 @@ namespace heapy::report {
 
 std::string name_more_command(std::string text, std::string_view command) {
     constexpr std::string_view heapy_hint = "Type e.g. '_.more' ";
-    const size_t end = text.find_last_not_of('\n');
-    if (end == std::string::npos || text[end] != '>') return text;
-    const size_t line_start = text.rfind('\n', end);
-    const size_t footer = line_start == std::string::npos ? 0 : line_start + 1;
-    if (text[footer] != '<') return text;
-    const size_t at = text.find(heapy_hint, footer);
-    if (at == std::string::npos || at > end) return text;
-    text.replace(at, heapy_hint.size(), fmt::format("Type e.g. '{}' ", command));
+    // The footer is the line that starts with '<' (a row starts with its index, right-aligned);
+    // notes may follow it.
+    for (size_t line = 0; line < text.size();) {
+        size_t end = text.find('\n', line);
+        if (end == std::string::npos) end = text.size();
+        if (text[line] == '<' && text[end - 1] == '>') {
+            const size_t at = text.find(heapy_hint, line);
+            if (at != std::string::npos && at < end) {
+                text.replace(at, heapy_hint.size(), fmt::format("Type e.g. '{}' ", command));
+                return text;
+            }
+        }
+        line = end + 1;
+    }
     return text;
 }
 

@@ -18,6 +18,12 @@ TEST_CASE("the footer names the front end's command", "[report]") {
     CHECK(name_more_command(table + "\n", "more").ends_with("Type e.g. 'more' to view.>\n"));
     CHECK(name_more_command(heapy::report::more_rows_msg(207), "more") ==
           "<207 more rows. Type e.g. 'more' to view.>");
+    // Notes under the table.
+    CHECK(name_more_command("     0 1 2 str\n<2 more rows. Type e.g. '_.more' to view.>\n3 objects "
+                            "could not be read.\n",
+                            "more") ==
+          "     0 1 2 str\n<2 more rows. Type e.g. 'more' to view.>\n3 "
+          "objects could not be read.\n");
     // The reference pattern's footer.
     CHECK(name_more_command("a\n<Type e.g. '_.more' for more.>", "heapy more") ==
           "a\n<Type e.g. 'heapy more' for more.>");
