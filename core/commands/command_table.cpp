@@ -289,7 +289,7 @@ const std::vector<CommandSpec>& command_table() {
          {},
          "",
          "heapy _objects [--unreachable]",
-         "Lists every reachable object as 'address size kind' (a tool for heapy's own tests).",
+         "Lists every reachable object as 'address size kind' (for heapy's own tests).",
          {{"unreachable", false}},
          cmd_objects},
         {"_wait",

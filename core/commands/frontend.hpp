@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,6 +23,8 @@ struct FrontEnd {
     // prompt): what the output tells the user to type next names it.
     std::string command_prefix = "heapy ";
     Prompt prompt = Prompt::gdb;
+    // The width of the user's terminal (80 when the output is not a terminal): help fits it.
+    std::function<size_t()> columns = [] { return size_t(80); };
     // Where a long listing goes as it is made (null: into CommandResult::output). Returns false
     // once it can take no more: the user quit the pager, the reader closed the pipe.
     std::function<bool(std::string_view text)> write;

@@ -2,6 +2,7 @@
 
 #include "core/commands/commands.hpp"
 #include "core/commands/help_examples.hpp"
+#include "core/commands/help_wrap.hpp"
 #include "core/errors.hpp"
 
 #include <fmt/format.h>
@@ -58,7 +59,7 @@ CommandResult Session::run(std::span<const std::string> words) {
     if (name == "help" || name == "--help" || name == "-h")
         return {0,
                 help(args.size() > 1 ? std::string_view(args[1]) : std::string_view(),
-                     state_->state.frontend().prompt),
+                     state_->state.frontend().prompt, state_->state.frontend().columns()),
                 ""};
     const CommandSpec* spec = find_command(name);
     if (!spec) {
@@ -98,7 +99,11 @@ std::vector<CommandInfo> Session::commands() {
     return out;
 }
 
-std::string Session::help(std::string_view topic, Prompt prompt) {
+std::string Session::help(std::string_view topic, Prompt prompt, size_t width) {
+    return fit_help(help_text(topic, prompt), width);
+}
+
+std::string Session::help_text(std::string_view topic, Prompt prompt) {
     if (!topic.empty()) {
         const CommandSpec* spec = find_command(topic);
         if (!spec)

@@ -42,14 +42,17 @@ class Session {
     CommandResult run(std::span<const std::string> args);
 
     // Help for every command (empty topic) or for one command (a name or an alias): its
-    // summary, usage, options and an example typed at `prompt`.
-    static std::string help(std::string_view topic = {}, Prompt prompt = Prompt::gdb);
+    // summary, usage, options and an example typed at `prompt`; fitted to `width` columns.
+    static std::string help(std::string_view topic = {}, Prompt prompt = Prompt::gdb,
+                            size_t width = 80);
 
     // Every command, hidden ones included, in the order help("") lists them. Front ends register
     // their commands from this (`help` itself is not in it: run() answers it).
     static std::vector<CommandInfo> commands();
 
   private:
+    static std::string help_text(std::string_view topic, Prompt prompt);
+
     struct State;
     std::unique_ptr<State> state_;
 };

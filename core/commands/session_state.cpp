@@ -236,8 +236,8 @@ uint64_t parse_address(const std::string& text) {
 
 std::string guessed_note(uint64_t guessed) {
     if (guessed == 0) return {};
-    return fmt::format("{} reference{} {} guessed by scanning C objects of unknown layout (shown "
-                       "as '->(guessed)').\n",
+    return fmt::format("{} reference{} {} guessed by scanning C objects of unknown layout\n"
+                       "(shown as '->(guessed)').\n",
                        guessed, guessed == 1 ? "" : "s", guessed == 1 ? "was" : "were");
 }
 

@@ -11,8 +11,8 @@ namespace heapy::commands {
 namespace {
 
 constexpr std::string_view kSinceReferenceNote =
-    "Only objects created since the reference point are shown ('heapy setref --clear' shows "
-    "all).\n";
+    "Only objects created since the reference point are shown\n"
+    "('setref --clear' shows all).\n";
 
 NodeSet sorted_unique(NodeSet nodes) {
     std::sort(nodes.begin(), nodes.end());
@@ -188,9 +188,8 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
         return size;
     };
     std::string note =
-        fmt::format("{} object{} ({} bytes) {} cyclic garbage the next collection "
-                    "would free; {} object{} ({} bytes) {} held from "
-                    "outside the Python heap.\n",
+        fmt::format("{} object{} ({} bytes) {} cyclic garbage a collection would free;\n"
+                    "{} object{} ({} bytes) {} held from outside the Python heap.\n",
                     garbage.size(), garbage.size() == 1 ? "" : "s", total(garbage),
                     garbage.size() == 1 ? "is" : "are", held.size(), held.size() == 1 ? "" : "s",
                     total(held), held.size() == 1 ? "is" : "are");
@@ -198,8 +197,7 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
     if (a.gc_lists().collecting)
         note += "The process was inside a garbage collection: the GC lists may be incomplete.\n";
     if (a.gc_lists().broken)
-        note += "A GC list was cut short (unreadable or looping memory); some objects may be "
-                "missing.\n";
+        note += "A GC list was cut short (unreadable or looping memory): objects may be missing.\n";
     NodeSet nodes = args.flag("garbage") ? garbage
                     : args.flag("held")  ? held
                                          : since_reference(split.all);

@@ -150,7 +150,7 @@ std::string top_text(const std::vector<Entry>& entries, const TopOptions& option
         } else {
             out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:8d} 0x{:x} {}\n", i, e.retained, pct,
                                e.size, e.count, e.address, e.name);
-            if (!e.path.empty()) out += fmt::format("{:>32}{}\n", "", e.path);
+            if (!e.path.empty()) out += fmt::format("{:7}{}\n", "", e.path); // under Retained
         }
     }
     return out;

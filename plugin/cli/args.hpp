@@ -41,8 +41,7 @@ inline constexpr std::string_view usage =
     "Examples:\n"
     "  heapy --core core.1234 heap\n"
     "  heapy --core core.1234 heap \\; row 0 \\; by via\n"
-    "  heapy --core core.1234 heap --json \\; select \"dict of __main__.Foo\" --json \\; sp "
-    "--json\n"
+    "  heapy --core core.1234 heap --json \\; select \"dict of __main__.Foo\" --json\n"
     "  heapy --pid 1234\n"
     "  printf 'heap\\nrow 0\\nreferrers\\n' | heapy --core core.1234\n"
     "  heapy --core core.1234 --script triage.heapy\n";

@@ -1,6 +1,7 @@
 // The standalone `heapy` command: opens a core file or a live process by itself and runs commands
 // of the shared command language (core/commands) on it, in one session: one command, a chain of
 // them (`heap \; row 0`), a script (--script FILE) or lines read from standard input (-i).
+#include "core/commands/help_wrap.hpp"
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
 #include "core/memory/process_stopper.hpp"
@@ -22,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <vector>
 
@@ -51,6 +53,14 @@ void install_signal_handlers() {
 
 void print_error(const std::string& message) {
     std::fprintf(stderr, "%s\n", heapy::frontend::error_line(message).c_str());
+}
+
+// The width of the terminal standard output goes to; 80 when it is not one.
+size_t output_columns() {
+    struct winsize size {};
+    if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col)
+        return size.ws_col;
+    return 80;
 }
 
 bool needs_target(std::string_view command) {
@@ -222,6 +232,7 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
         fe.interrupted = [] { return g_interrupts.load() > 0; };
         fe.command_prefix = ""; // in a chain, a script and at the prompt alike
         fe.prompt = commands::Prompt::heapy;
+        fe.columns = output_columns;
         if (!output.buffered())
             fe.write = [&output](std::string_view text) { return output.stream(text); };
         fe.progress = [&progress](std::string_view what, uint64_t done, uint64_t total) {
@@ -341,10 +352,12 @@ int main(int argc, char** argv) {
         size_t topic_at = help_only ? 1 : 0;
         std::string topic = !chain.empty() && chain[0].size() > topic_at ? chain[0][topic_at] : "";
         if (topic.empty()) { // the overview starts with the global options
-            std::fputs(heapy::cli::usage.data(), stdout);
+            std::fputs(heapy::commands::fit_help(heapy::cli::usage, output_columns()).c_str(),
+                       stdout);
             std::fputs("\n", stdout);
         }
-        return write_stdout(heapy::commands::Session::help(topic, heapy::commands::Prompt::heapy))
+        return write_stdout(heapy::commands::Session::help(topic, heapy::commands::Prompt::heapy,
+                                                           output_columns()))
                    ? 0
                    : output_failed(errno);
     }

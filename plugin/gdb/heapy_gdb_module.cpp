@@ -197,8 +197,12 @@ PYBIND11_MODULE(_heapy_gdb, m) {
     py::register_exception<heapy::Error>(m, "Error", PyExc_RuntimeError);
 
     m.def(
-        "help", [](const std::string& topic) { return Session::help(topic); },
-        py::arg("topic") = "", "Help text for every command (empty topic) or for one command.");
+        "help",
+        [](const std::string& topic, size_t width) {
+            return Session::help(topic, heapy::commands::Prompt::gdb, width);
+        },
+        py::arg("topic") = "", py::arg("width") = 80,
+        "Help text for every command (empty topic) or for one command, fitted to width columns.");
 
     m.def(
         "complete",

@@ -48,8 +48,8 @@ std::string lldb_error_line(std::string_view message) {
 }
 
 // The session's help as lldb shows it: the examples' prompt is lldb's.
-std::string lldb_help(std::string_view topic) {
-    return Session::help(topic, heapy::commands::Prompt::lldb);
+std::string lldb_help(std::string_view topic, size_t width = 80) {
+    return Session::help(topic, heapy::commands::Prompt::lldb, width);
 }
 
 // What the running command gives the session's callbacks; set for the duration of one command.
@@ -383,7 +383,8 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
     bool execute(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
                  bool allow_truncated, lldb::SBCommandReturnObject& result) {
         if (args[0] == "help") { // needs no target
-            std::string text = lldb_help(args.size() > 1 ? args[1] : "");
+            std::string text =
+                lldb_help(args.size() > 1 ? args[1] : "", debugger.GetTerminalWidth());
             result.Printf("%s", text.c_str());
             result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
             return true;

@@ -1,11 +1,14 @@
 """A program run on a pseudo-terminal, as a user at a terminal runs it: gdb with its pager,
 heapy's own prompt with line editing. For the tests of issue 21's interactive behaviour."""
 
+import fcntl
 import os
 import pty
 import re
 import select
 import signal
+import struct
+import termios
 import time
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r|\x07")
@@ -15,13 +18,10 @@ class PtySession:
     def __init__(self, argv, env=None, columns=120, rows=40):
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
-            os.environ["COLUMNS"], os.environ["LINES"] = str(columns), str(rows)
+            # The terminal's size, before the program can ask for it.
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
             os.environ["TERM"] = "xterm"
             os.execvpe(argv[0], argv, dict(os.environ, **(env or {})))
-        import fcntl
-        import struct
-        import termios
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.raw = ""      # everything read, as it came
         self.consumed = 0  # where the next expect() starts looking, in the text without escapes
 

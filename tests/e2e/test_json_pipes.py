@@ -15,7 +15,7 @@ import unittest
 import harness
 from test_queries import run_live
 
-NOTE = re.compile(r"^(\d+) objects? \((\d+) bytes\) (?:is|are) cyclic garbage .*; "
+NOTE = re.compile(r"^(\d+) objects? \((\d+) bytes\) (?:is|are) cyclic garbage .*;\n"
                   r"(\d+) objects? \((\d+) bytes\) (?:is|are) held from outside", re.M)
 
 

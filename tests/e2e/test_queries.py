@@ -295,7 +295,7 @@ class QueriesTest(unittest.TestCase):
         self.assertEqual(everything["count"], garbage["count"] + held["count"])
         self.assertEqual(everything["size"], garbage["size"] + held["size"])
         text = self.out("heapu", 5)
-        note = re.search(r"^(\d+) objects? \((\d+) bytes\) (?:is|are) cyclic garbage .*; "
+        note = re.search(r"^(\d+) objects? \((\d+) bytes\) (?:is|are) cyclic garbage .*;\n"
                          r"(\d+) objects? \((\d+) bytes\) (?:is|are) held from outside",
                          text, re.M)
         self.assertIsNotNone(note, text)
