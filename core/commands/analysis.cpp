@@ -44,7 +44,7 @@ Analysis::Analysis(memory::Target& target, const FrontEnd& frontend, bool record
     walker_ = std::make_unique<heap::HeapWalker>(*decoder_, graph_);
     if (record_relations) walker_->record_relations();
     walker_->walk_roots(cpython::collect_roots(runtime_, *decoder_),
-                        hooks_for(frontend, "walking the heap"));
+                        hooks_for(frontend, "objects walked"));
     reachable_end_ = uint32_t(graph_.nodes.size());
 
     uint64_t builtins = 0;
@@ -74,7 +74,7 @@ const heap::UnreachableSplit& Analysis::unreachable() {
         for (uint64_t address : gc_lists().objects)
             if (graph_.index.find(address) == heap::AddressIndex::kMissing)
                 seeds.push_back(address);
-        walker_->walk_more(seeds, hooks_for(frontend_, "walking unreachable objects"));
+        walker_->walk_more(seeds, hooks_for(frontend_, "unreachable objects walked"));
         unreachable_ = heap::split_unreachable(*decoder_, graph_, reachable_end_);
     }
     return *unreachable_;

@@ -77,9 +77,9 @@ std::string cmd_wait(SessionState& state, const Arguments& args) {
         throw Error(fmt::format("'{}' is not a number of seconds", args.positional[0]));
     }
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    for (uint64_t step = 0; std::chrono::steady_clock::now() < end; ++step) {
+    while (std::chrono::steady_clock::now() < end) {
         if (state.frontend().interrupted()) throw Interrupted();
-        state.frontend().progress("waiting", step, 0);
+        state.frontend().progress("waiting", 0, 0);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return "waited\n";

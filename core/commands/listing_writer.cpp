@@ -43,7 +43,7 @@ std::string write_lines(const report::PageSource& source, size_t first, bool top
             piece += notes;
         }
         emit(line);
-        frontend.progress("printing", line, source.num_lines);
+        frontend.progress("printing the rows", line, source.num_lines);
     }
     if (first >= source.num_lines) {
         if (!piece.empty()) piece += "\n";

@@ -103,9 +103,9 @@ inline std::string error_line(std::string_view message) {
     return line;
 }
 
-// A throttled one-line status ("heapy: reading objects: 120000 of 480000 (25%)") for work that
-// takes more than `delay`, redrawn at most every `interval`. On a terminal the line is redrawn in
-// place and erased by finish(); elsewhere nothing is printed (scripts want clean stderr).
+// A throttled one-line status ("heapy: finding how objects are referred to: 25% (4 s)") for work
+// that takes more than `delay`, redrawn at most every `interval`. On a terminal the line is redrawn
+// in place and erased by finish(); elsewhere nothing is printed (scripts want clean stderr).
 class ProgressPrinter {
   public:
     using Clock = std::chrono::steady_clock;
@@ -134,7 +134,8 @@ class ProgressPrinter {
         if (shown_ && now - last_ < interval_) return;
         last_ = now;
         std::string line = "\r";
-        line += format(what, done, total);
+        line += format(what, done, total,
+                       std::chrono::duration_cast<std::chrono::seconds>(now - start_));
         line += "\x1b[K"; // erase the rest of a longer previous line
         sink_(line);
         shown_ = true;
@@ -147,19 +148,22 @@ class ProgressPrinter {
         if (sink_) sink_("\r\x1b[K");
     }
 
-    static std::string format(std::string_view what, uint64_t done, uint64_t total) {
+    // "heapy: WHAT: 25% (3 s)" with a total, "heapy: WHAT: 1200 (3 s)" with a count of what
+    // WHAT names, "heapy: WHAT (3 s)" for work that cannot say how far it is: the seconds since
+    // the command started show it is alive when the rest stands still.
+    static std::string format(std::string_view what, uint64_t done, uint64_t total,
+                              std::chrono::seconds elapsed) {
         std::string s = "heapy: ";
         s += what;
-        s += ": ";
-        s += std::to_string(done);
         if (total > 0) {
-            s += " of ";
-            s += std::to_string(total);
             auto pct = static_cast<unsigned>(done >= total ? 100.0
                                                            : 100.0 * static_cast<double>(done) /
                                                                  static_cast<double>(total));
-            s += " (" + std::to_string(pct) + "%)";
+            s += ": " + std::to_string(pct) + "%";
+        } else if (done > 0) {
+            s += ": " + std::to_string(done);
         }
+        s += " (" + std::to_string(elapsed.count()) + " s)";
         return s;
     }
 

@@ -139,10 +139,17 @@ TEST_CASE("cli: -i, --interactive and --script", "[frontend]") {
 
 TEST_CASE("frontend: progress line text", "[frontend]") {
     using heapy::frontend::ProgressPrinter;
-    CHECK(ProgressPrinter::format("reading objects", 25, 100) ==
-          "heapy: reading objects: 25 of 100 (25%)");
-    CHECK(ProgressPrinter::format("reading objects", 7, 0) == "heapy: reading objects: 7");
-    CHECK(ProgressPrinter::format("x", 200, 100) == "heapy: x: 200 of 100 (100%)");
+    using std::chrono::seconds;
+    // A total: how far, not "191 of 6114" of units the user cannot know.
+    CHECK(ProgressPrinter::format("finding how objects are referred to", 191, 6114, seconds(2)) ==
+          "heapy: finding how objects are referred to: 3% (2 s)");
+    CHECK(ProgressPrinter::format("x", 200, 100, seconds(0)) == "heapy: x: 100% (0 s)");
+    // A count of what the step names.
+    CHECK(ProgressPrinter::format("objects walked", 7, 0, seconds(1)) ==
+          "heapy: objects walked: 7 (1 s)");
+    // Work that cannot say how far it is: the seconds still move.
+    CHECK(ProgressPrinter::format("computing dominators", 0, 0, seconds(9)) ==
+          "heapy: computing dominators (9 s)");
 }
 
 TEST_CASE("frontend: progress is shown only on a terminal, after the delay", "[frontend]") {
@@ -164,5 +171,5 @@ TEST_CASE("frontend: progress is shown only on a terminal, after the delay", "[f
         now.update("x", 1, 2);
         now.update("x", 2, 2); // within the interval: not redrawn
     }
-    CHECK(written == "\rheapy: x: 1 of 2 (50%)\x1b[K\r\x1b[K");
+    CHECK(written == "\rheapy: x: 50% (0 s)\x1b[K\r\x1b[K");
 }
