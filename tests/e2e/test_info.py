@@ -55,13 +55,18 @@ class Info(unittest.TestCase):
     def test_found_by_names_the_sources_and_cross_checks(self):
         found_by = self.info()["found_by"]
         if self.minor >= 11:
+            abi = "t" if PARAMS.interp.endswith("t") else ""
             self.assertRegex(found_by, r"^version from Py_Version, agrees with the file name "
-                             r"(lib)?python3\.%d\b" % self.minor)
+                             r"(lib)?python3\.%d%s\b" % (self.minor, abi))
         else:
             # Py_Version is exported from 3.11 on: before, the file name gives 3.X and the
             # string Py_GetVersion() formats at start-up gives the patch level.
             self.assertRegex(found_by, r"^version from a file name and the version string in memory;")
         self.assertIn("; _PyRuntime from symbols", found_by)
+        if PARAMS.interp.endswith("t"):
+            self.assertIn("; free-threaded build;", found_by)
+        else:
+            self.assertNotIn("free-threaded", found_by)
         fields = DEBUG_OFFSETS_FIELDS.get(self.minor)
         if fields:
             self.assertRegex(found_by, r"; _Py_DebugOffsets read \(version 0x%08x agrees, %d fields "

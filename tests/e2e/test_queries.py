@@ -26,7 +26,7 @@ import unittest
 import frontend_hint
 import harness
 
-PARAMS = argparse.Namespace(frontend="cli", mode="core")
+PARAMS = argparse.Namespace(frontend="cli", mode="core", interp="debian")
 MARK = "Usage: heapy _objects [--unreachable]"
 PATH_LINE_RE = re.compile(r"^ *(\d+): (.*)$")
 ROOT_MAIN = "hp.Root.i0_modules['__main__'].__dict__"
@@ -142,12 +142,12 @@ class QueriesTest(unittest.TestCase):
         cls.missing = harness.missing_build_product(PARAMS.frontend)
         if cls.missing:
             raise unittest.SkipTest(cls.missing)
-        cls.target = harness.target("queries", "debian")
+        cls.target = harness.target("queries", PARAMS.interp)
         if cls.target is None:
-            raise unittest.SkipTest("no %s" % harness.DEBIAN_PYTHON)
+            raise unittest.SkipTest(harness.skip_message(PARAMS.interp))
         cls.truth = cls.target.truth
-        cls.where = "%s on the %s of queries.py" % (
-            PARAMS.frontend, "core" if PARAMS.mode == "core" else "live process")
+        cls.where = "%s on the %s of queries.py under %s" % (
+            PARAMS.frontend, "core" if PARAMS.mode == "core" else "live process", PARAMS.interp)
         cls.tmp = tempfile.mkdtemp(prefix="heapy-queries-", dir=harness.state_dir())
         cls.dump_file = os.path.join(cls.tmp, "heap-%s.stat" % PARAMS.frontend)
         cls.groups = cls.make_groups(cls.dump_file)
@@ -628,6 +628,7 @@ def main():
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--frontend", choices=harness.FRONTENDS, default="cli")
     parser.add_argument("--mode", choices=harness.MODES, default="core")
+    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
     args, rest = parser.parse_known_args()
     vars(PARAMS).update(vars(args))
     unittest.main(argv=[sys.argv[0]] + rest)
