@@ -13,6 +13,7 @@ constexpr uint64_t kHugeBlockSize = uint64_t{2} << 30;
 constexpr uint64_t kMaxSlicesPerSegment = 1024;
 constexpr uint64_t kMaxPagesPerQueue = uint64_t{1} << 24;
 constexpr uint64_t kMaxSegments = uint64_t{1} << 20;
+constexpr size_t kMaxDelayedFrees = size_t{1} << 24;
 constexpr uint64_t kTagMask = 0xF;
 constexpr uint64_t kDelayedFlagBits = 3; // xthread_free's low bits are the delayed-free state
 
@@ -78,7 +79,7 @@ std::optional<uint64_t> Mimalloc::block_at(uint64_t address) {
     return page->block_size;
 }
 
-bool Mimalloc::visit_page(const Page& page, uint64_t delayed_free,
+bool Mimalloc::visit_page(const Page& page, const std::unordered_set<uint64_t>& delayed_free,
                           const std::function<void(uint64_t)>& visit) {
     if (page.used == 0) return true;
     // Blocks on any free list are free: the page's own, the blocks freed locally and by other
@@ -104,22 +105,25 @@ bool Mimalloc::visit_page(const Page& page, uint64_t delayed_free,
     whole &= mark(reader_.pointer(page.address + l.mi_page_free), ~uint64_t{0});
     whole &= mark(reader_.pointer(page.address + l.mi_page_local_free), ~uint64_t{0});
     whole &= mark(reader_.pointer(page.address + l.mi_page_xthread_free), ~kDelayedFlagBits);
-    for (uint64_t block = delayed_free, steps = 0; block != 0 && steps < kMaxPagesPerQueue;
-         block = reader_.pointer(block), ++steps) {
-        if (block >= page.first_block &&
-            block < page.first_block + page.block_size * page.capacity &&
-            (block - page.first_block) % page.block_size == 0)
-            free[(block - page.first_block) / page.block_size] = true;
+    for (uint32_t i = 0; i < page.capacity; ++i) {
+        const uint64_t block = page.first_block + uint64_t(i) * page.block_size;
+        if (!free[i] && !delayed_free.contains(block)) visit(block);
     }
-    for (uint32_t i = 0; i < page.capacity; ++i)
-        if (!free[i]) visit(page.first_block + uint64_t(i) * page.block_size);
     return whole;
 }
 
 bool Mimalloc::visit_thread_heap(uint64_t heap, const std::function<void(uint64_t)>& visit) {
     const Layout& l = layout_;
-    const uint64_t delayed_free = reader_.pointer(heap + l.mi_heap_thread_delayed_free);
     bool whole = true;
+    // Blocks other threads freed into this heap's full pages, not yet back on their pages' lists.
+    std::unordered_set<uint64_t> delayed_free;
+    for (uint64_t block = reader_.pointer(heap + l.mi_heap_thread_delayed_free); block != 0;
+         block = reader_.pointer(block)) {
+        if (!delayed_free.insert(block).second || delayed_free.size() > kMaxDelayedFrees) {
+            whole = false;
+            break;
+        }
+    }
     for (int64_t queue = 0; queue < l.mimalloc_page_queues; ++queue) {
         const uint64_t head = heap + l.mi_heap_pages + uint64_t(queue) * l.mi_page_queue_size;
         std::unordered_set<uint64_t> seen;
@@ -173,7 +177,7 @@ bool Mimalloc::visit_abandoned(uint64_t pool, int tag, const std::function<void(
                     break;
                 }
                 if (auto page = read_page(slice); page && page->tag == tag)
-                    whole &= visit_page(*page, 0, visit);
+                    whole &= visit_page(*page, {}, visit);
                 slice += uint64_t(count) * l.mi_page_size;
             }
         }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <unordered_set>
 
 namespace heapy::cpython {
 
@@ -37,7 +38,7 @@ class Mimalloc {
     };
 
     std::optional<Page> read_page(uint64_t page);
-    bool visit_page(const Page& page, uint64_t delayed_free,
+    bool visit_page(const Page& page, const std::unordered_set<uint64_t>& delayed_free,
                     const std::function<void(uint64_t)>& visit);
     bool visit_thread_heap(uint64_t heap, const std::function<void(uint64_t)>& visit);
     bool visit_abandoned(uint64_t pool, int tag, const std::function<void(uint64_t)>& visit);

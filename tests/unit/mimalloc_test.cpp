@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 #include <vector>
 
 using heapy::cpython::Layout;
@@ -233,4 +234,46 @@ TEST_CASE("mimalloc: the segments threads abandoned, through the tagged list and
         m.visit(kGc, &whole);
         CHECK_FALSE(whole);
     }
+}
+
+TEST_CASE("mimalloc: damaged heaps end the walk quickly and never crash it",
+          "[decoder][free-threaded]") {
+    std::mt19937_64 random(17);
+    for (int round = 0; round < 300; ++round) {
+        MimallocImage m;
+        m.segment(m.kSegment);
+        const uint64_t page = m.page(m.kSegment, 1, 64, 12, kGc);
+        m.memory.put<uint64_t>(page + m.L.mi_page_free, m.chain(page, {1, 3, 5}));
+        const uint64_t pre = m.page(m.kSegment, 2, 512, 4, kGcPreheader);
+        m.free_span(m.kSegment, 3, 509);
+        m.queue(kGc, 4, {page});
+        m.queue(kGcPreheader, 20, {pre});
+        m.memory.put<uint64_t>(m.pool() + m.L.abandoned_pool_visited, m.kSegment);
+        // Random words in the segment's header and pages, the heaps, and the blocks.
+        const std::pair<uint64_t, uint64_t> places[] = {
+            {m.kSegment, m.L.mi_segment_slices + 4 * m.L.mi_page_size},
+            {m.heap(kGc), m.L.mi_heap_size * 2},
+            {m.block(page, 0), 12 * 64},
+            {m.pool(), 320}};
+        for (int flip = 0; flip < 8; ++flip) {
+            const auto& [start, size] = places[random() % std::size(places)];
+            const uint64_t at = start + (random() % (size / 8)) * 8;
+            const uint64_t choices[] = {random(),
+                                        m.block(page, uint32_t(random() % 16)),
+                                        page,
+                                        pre,
+                                        m.kSegment,
+                                        0,
+                                        uint64_t(random() % 1024)};
+            m.memory.put<uint64_t>(at, choices[random() % std::size(choices)]);
+        }
+        m.visit(kGc);
+        m.visit(kGcPreheader);
+        heapy::cpython::Reader reader(m.memory);
+        heapy::cpython::gc_tracked_objects(m.runtime, reader);
+        heapy::cpython::Mimalloc heaps(reader, m.L);
+        for (int probe = 0; probe < 16; ++probe)
+            heaps.block_at(m.kSegment + random() % (3 * kSliceSize));
+    }
+    SUCCEED();
 }
