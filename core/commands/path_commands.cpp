@@ -1,6 +1,7 @@
 // Commands that show how objects are held: shpaths (heapy's X.sp) and rp (heapy's X.rp).
 #include "core/classify/render.hpp"
 #include "core/commands/commands.hpp"
+#include "core/commands/refpat_source.hpp"
 #include "core/errors.hpp"
 #include "core/heap/reference_pattern.hpp"
 #include "core/heap/shortest_paths.hpp"
@@ -52,63 +53,6 @@ struct PathsState {
         : relations(decoder, graph), paths(graph, reachable_end, targets, relations) {}
     heap::DecodedRelations relations;
     heap::ShortestPaths paths;
-};
-
-// Everything a reference pattern needs after the command returned: heapy's referrers, Clodo
-// partition, stop kinds and summaries over the analysis.
-class ClassifiedSource final : public heap::RefPatSource {
-  public:
-    ClassifiedSource(classify::ClassifyContext context, const heap::Referrers& referrers)
-        : context_(context), renderer_(context_), referrers_(referrers),
-          clodo_(*classify::find_classifier("clodo")) {
-        // The root's referents, read from the graph's rows directly: the root row is everything
-        // before node 1's (see shortest_paths.cpp), whatever edge_begin[0] says.
-        const heap::ObjectGraph& graph = context_.graph;
-        held_by_root_.assign(graph.nodes.size(), 0);
-        if (graph.edge_begin.size() > 1)
-            for (uint32_t e = 0; e < graph.edge_begin[1]; ++e) held_by_root_[graph.targets[e]] = 1;
-    }
-
-    heap::NodeList referrers(const heap::NodeList& set) override {
-        // heapy's X.referrers: the reachable referrers (the root included) of reachable objects.
-        // Unreachable objects have none in heapy; we show who holds them among the unreachable.
-        heap::NodeList out;
-        for (uint32_t node : set) {
-            const bool reachable = node < context_.reachable_end;
-            for (uint32_t referrer : referrers_.of(node))
-                if (!reachable || referrer < context_.reachable_end) out.push_back(referrer);
-            if (node < held_by_root_.size() && held_by_root_[node])
-                out.push_back(heap::ObjectGraph::kRoot);
-        }
-        std::sort(out.begin(), out.end());
-        out.erase(std::unique(out.begin(), out.end()), out.end());
-        return out;
-    }
-
-    std::vector<heap::NodeList> partition(const heap::NodeList& set) override {
-        auto members = classify::partition(context_, set, clodo_).all_members();
-        for (auto& row : members) std::sort(row.begin(), row.end());
-        return members;
-    }
-
-    bool stops(const heap::NodeList& set) override {
-        return std::all_of(set.begin(), set.end(), [this](uint32_t node) {
-            return classify::refpat_stop_kind(context_, node);
-        });
-    }
-
-    std::string summary(const heap::NodeList& set, long max_length) override {
-        return renderer_.refpat_summary(set, max_length);
-    }
-
-    classify::Renderer& renderer() { return renderer_; }
-
-  private:
-    classify::ClassifyContext context_;
-    classify::Renderer renderer_;
-    const heap::Referrers& referrers_;
-    classify::ClassifierInfo clodo_;
-    std::vector<uint8_t> held_by_root_;
 };
 
 // The Clodo kind of a set's objects, "<mixed>" when they differ.

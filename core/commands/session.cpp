@@ -12,11 +12,29 @@
 namespace heapy::commands {
 
 namespace {
-// The front end's progress reports, passed on only while `enabled` says so.
-FrontEnd gated_progress(FrontEnd frontend, const std::shared_ptr<bool>& enabled) {
-    frontend.progress = [enabled, report = std::move(frontend.progress)](
-                            std::string_view what, uint64_t done, uint64_t total) {
-        if (*enabled) report(what, done, total);
+// The last progress report of the command that runs.
+struct LastProgress {
+    bool enabled = true;
+    std::string what;
+    uint64_t done = 0;
+    uint64_t total = 0;
+};
+
+// The front end's progress reports, passed on only while enabled; and the last one again at each
+// poll for Ctrl-C, so that a step that reports nothing itself (dominators, a BFS) still shows its
+// seconds going by (the front end's printer redraws at most twice a second).
+FrontEnd gated_progress(FrontEnd frontend, const std::shared_ptr<LastProgress>& last) {
+    auto report = std::move(frontend.progress);
+    frontend.progress = [last, report](std::string_view what, uint64_t done, uint64_t total) {
+        if (!last->enabled) return;
+        if (what != last->what) last->what = what;
+        last->done = done;
+        last->total = total;
+        report(what, done, total);
+    };
+    frontend.interrupted = [last, report, asked = std::move(frontend.interrupted)] {
+        if (last->enabled && !last->what.empty()) report(last->what, last->done, last->total);
+        return asked();
     };
     return frontend;
 }
@@ -27,15 +45,14 @@ bool has_word(std::span<const std::string> args, std::string_view word) {
 } // namespace
 
 struct Session::State {
-    std::shared_ptr<bool> show_progress;
+    std::shared_ptr<LastProgress> progress;
     SessionState state;
 };
 
 Session::Session(memory::Target target, FrontEnd frontend) {
-    auto show_progress = std::make_shared<bool>(true);
-    state_ = std::make_unique<State>(
-        State{show_progress,
-              SessionState(std::move(target), gated_progress(std::move(frontend), show_progress))});
+    auto progress = std::make_shared<LastProgress>();
+    state_ = std::make_unique<State>(State{
+        progress, SessionState(std::move(target), gated_progress(std::move(frontend), progress))});
 }
 Session::~Session() = default;
 
@@ -51,8 +68,9 @@ CommandResult Session::run(std::span<const std::string> words) {
     std::vector<std::string> kept;
     for (const std::string& word : words)
         if (word != "--progress" && word != "--no-progress") kept.push_back(word);
-    *state_->show_progress = has_word(words, "--progress") ||
-                             (!has_word(words, "--no-progress") && !has_word(kept, "--json"));
+    *state_->progress = {};
+    state_->progress->enabled = has_word(words, "--progress") ||
+                                (!has_word(words, "--no-progress") && !has_word(kept, "--json"));
     std::span<const std::string> args(kept);
     if (args.empty()) return {0, help(), ""};
     const std::string& name = args[0];

@@ -1,5 +1,6 @@
 // Commands that make and show sets: heap, by, row, select, iso, referrers, referents, heapu.
 #include "core/commands/commands.hpp"
+#include "core/commands/node_sets.hpp"
 #include "core/errors.hpp"
 
 #include <fmt/format.h>
@@ -14,10 +15,9 @@ constexpr std::string_view kSinceReferenceNote =
     "Only objects created since the reference point are shown\n"
     "('setref --clear' shows all).\n";
 
-NodeSet sorted_unique(NodeSet nodes) {
-    std::sort(nodes.begin(), nodes.end());
-    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-    return nodes;
+NodeSet unique_nodes(SessionState& state, NodeSet nodes) {
+    return commands::sorted_unique(std::move(nodes), state.analysis().graph().nodes.size(),
+                                   state.frontend());
 }
 
 // The reachable heap minus the objects that were there at the reference point (null: all of it).
@@ -89,7 +89,7 @@ std::string cmd_row(SessionState& state, const Arguments& args) {
     if (row < 0 || row >= rows)
         throw Error(fmt::format("row {} does not exist: the last table has {} row{}", word, rows,
                                 rows == 1 ? "" : "s"));
-    state.set_current(sorted_unique(last->members(size_t(row))));
+    state.set_current(unique_nodes(state, last->members(size_t(row))));
     return show_subset(state, args);
 }
 
@@ -116,7 +116,7 @@ std::string cmd_select(SessionState& state, const Arguments& args) {
     }
     if (!found)
         throw Error(fmt::format("the last table has no kind named '{}' (see 'heapy all')", name));
-    state.set_current(sorted_unique(std::move(nodes)));
+    state.set_current(unique_nodes(state, std::move(nodes)));
     return show_subset(state, args);
 }
 
@@ -138,7 +138,7 @@ std::string cmd_iso(SessionState& state, const Arguments& args) {
                 word));
         nodes.push_back(*node);
     }
-    state.set_current(sorted_unique(std::move(nodes)));
+    state.set_current(unique_nodes(state, std::move(nodes)));
     return show_current(state, args, *classify::find_classifier("clodo"));
 }
 
@@ -146,14 +146,21 @@ std::string cmd_referrers(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     const heap::Referrers& referrers = a.referrers();
     NodeSet out;
-    for (uint32_t node : state.current())
+    const NodeSet& current = state.current();
+    for (size_t i = 0; i < current.size(); ++i) {
+        if (i % kNodesPerPoll == 0) {
+            poll_interrupt(state.frontend());
+            state.frontend().progress("finding the referrers", i, current.size());
+        }
+        const uint32_t node = current[i];
         for (uint32_t referrer : referrers.of(node)) {
             if (referrer == heap::ObjectGraph::kRoot) continue;
             // As heapy: the referrers of reachable objects are reachable objects.
             if (a.is_reachable(node) && !a.is_reachable(referrer)) continue;
             out.push_back(referrer);
         }
-    state.set_current(sorted_unique(std::move(out)));
+    }
+    state.set_current(unique_nodes(state, std::move(out)));
     return show_current(state, args, *classify::find_classifier("clodo"));
 }
 
@@ -161,10 +168,17 @@ std::string cmd_referents(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     const heap::ObjectGraph& graph = a.graph();
     NodeSet out;
-    for (uint32_t node : state.current())
+    const NodeSet& current = state.current();
+    for (size_t i = 0; i < current.size(); ++i) {
+        if (i % kNodesPerPoll == 0) {
+            poll_interrupt(state.frontend());
+            state.frontend().progress("finding the referents", i, current.size());
+        }
+        const uint32_t node = current[i];
         for (uint32_t e = graph.edge_begin[node]; e < graph.edge_begin[node + 1]; ++e)
             out.push_back(graph.targets[e]);
-    state.set_current(sorted_unique(std::move(out)));
+    }
+    state.set_current(unique_nodes(state, std::move(out)));
     return show_current(state, args, *classify::find_classifier("clodo"));
 }
 
@@ -201,7 +215,7 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
     NodeSet nodes = args.flag("garbage") ? garbage
                     : args.flag("held")  ? held
                                          : since_reference(split.all);
-    state.set_current(sorted_unique(std::move(nodes)));
+    state.set_current(unique_nodes(state, std::move(nodes)));
     std::string shown =
         state.show_set(state.current_shared(), classifier_option(args, "type"), args, note);
     if (!args.flag("json")) return shown;

@@ -1,5 +1,6 @@
 // `top`: the objects, or kinds, that retain the most memory, with their shortest paths.
 #include "core/commands/commands.hpp"
+#include "core/commands/node_sets.hpp"
 #include "core/errors.hpp"
 #include "core/heap/dominators.hpp"
 #include "core/heap/shortest_paths.hpp"
@@ -63,9 +64,17 @@ std::vector<Entry> top_kinds(Analysis& a, const classify::ClassifyContext& conte
     const heap::DominatorTree& tree = a.dominators();
     const heap::ObjectGraph& graph = a.graph();
     std::unordered_map<std::string, Entry> kinds;
+    constexpr std::string_view kStep = "summing retained sizes by kind";
+    const std::vector<uint32_t>& reachable = a.reachable();
     std::vector<std::string> name_of(graph.nodes.size());
-    for (uint32_t node : a.reachable()) name_of[node] = classify::clodo_name(context, node);
-    for (uint32_t node : a.reachable()) {
+    for (size_t i = 0; i < reachable.size(); ++i) {
+        if (i % kNodesPerPoll == 0) context.checkpoint(kStep, i, 2 * reachable.size());
+        name_of[reachable[i]] = classify::clodo_name(context, reachable[i]);
+    }
+    for (size_t i = 0; i < reachable.size(); ++i) {
+        if (i % kNodesPerPoll == 0)
+            context.checkpoint(kStep, reachable.size() + i, 2 * reachable.size());
+        const uint32_t node = reachable[i];
         bool nested = false;
         for (uint32_t up = tree.idom[node];
              up != heap::DominatorTree::kNone && up != heap::ObjectGraph::kRoot; up = tree.idom[up])
@@ -107,7 +116,8 @@ std::vector<Entry> top_objects(Analysis& a, const classify::ClassifyContext& con
         [&](uint32_t x, uint32_t y) { return value(x) != value(y) ? value(x) > value(y) : x < y; });
     nodes.resize(n);
     std::vector<Entry> entries;
-    for (uint32_t node : nodes)
+    for (uint32_t node : nodes) {
+        context.checkpoint("finding the paths to the objects", entries.size(), nodes.size());
         entries.push_back({classify::clodo_name(context, node),
                            graph.nodes[node].address(),
                            tree.retained[node],
@@ -115,6 +125,7 @@ std::vector<Entry> top_objects(Analysis& a, const classify::ClassifyContext& con
                            tree.retained_count[node],
                            first_path(a, node),
                            {node}});
+    }
     return entries;
 }
 

@@ -250,9 +250,10 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
                        : std::string();
         };
         auto run_one = [&](const heapy::cli::Command& command) {
-            g_interrupts = 0;
             progress.restart();
+            // A Ctrl-C while the target was opened stops the first command.
             commands::CommandResult r = session.run(command);
+            g_interrupts = 0;
             progress.finish();
             if (output.closed()) throw OutputClosed{};
             if (r.status == 0 && loop && source.empty() && command.size() == 1 &&
