@@ -18,8 +18,13 @@ heap::WalkHooks hooks_for(const FrontEnd& frontend, const char* what) {
 // The runtime, or an error that also names the Python file the core needs and this machine
 // lacks (the executable or libpython): the usual cause when a core comes from elsewhere.
 cpython::Runtime locate_runtime(cpython::Reader& reader, const memory::Target& target) {
+    cpython::LocateOptions options;
+    options.assume_layout = target.assume_layout;
+    if (const char* assume = std::getenv("HEAPY_ASSUME_LAYOUT");
+        assume && options.assume_layout.empty())
+        options.assume_layout = assume;
     try {
-        return cpython::locate_runtime(reader, *target.symbols);
+        return cpython::locate_runtime(reader, *target.symbols, options);
     } catch (const Error& e) {
         const auto& missing = target.missing_modules;
         auto python = std::find_if(missing.begin(), missing.end(), [](const std::string& path) {

@@ -249,7 +249,13 @@ std::string unreadable_note(uint64_t unreadable) {
 }
 
 std::string SessionState::truncation_line() const {
-    return target_.truncation.empty() ? "" : "Note: " + target_.truncation + ".\n";
+    std::string out = target_.truncation.empty() ? "" : "Note: " + target_.truncation + ".\n";
+    if (analysis_ && !analysis_->runtime().assumed_layout.empty())
+        out +=
+            fmt::format("Note: CPython {} read with {}'s layout (--assume-layout): figures may "
+                        "be wrong.\n",
+                        analysis_->runtime().version.text(), analysis_->runtime().assumed_layout);
+    return out;
 }
 
 std::string json_with_fields(std::string object, std::string_view fields) {

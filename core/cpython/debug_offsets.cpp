@@ -164,12 +164,21 @@ std::vector<uint64_t> find_debug_cookies(Reader& reader, uint64_t start, uint64_
     return found;
 }
 
-std::optional<DebugOffsets> read_debug_offsets(Reader& reader, uint64_t runtime, Layout& layout) {
+int debug_offsets_fields(const Layout& layout) {
+    if (layout.major != 3) return 0;
+    return layout.minor == 13   ? int(std::size(kFields313))
+           : layout.minor == 14 ? int(std::size(kFields314))
+                                : 0;
+}
+
+std::optional<DebugOffsets> read_debug_offsets(Reader& reader, uint64_t runtime, Layout& layout,
+                                               bool in_layouts_form) {
     auto header = peek_debug_offsets(reader, runtime);
     if (!header) return std::nullopt;
     DebugOffsets out = *header;
     // The struct's own layout is chosen by the version the target wrote into it.
-    const int major = int(out.version >> 24), minor = int((out.version >> 16) & 0xFF);
+    int major = int(out.version >> 24), minor = int((out.version >> 16) & 0xFF);
+    if (in_layouts_form) major = layout.major, minor = layout.minor;
     std::span<const Field> fields;
     uint64_t struct_bytes = 0;
     if (major == 3 && minor == 13) {

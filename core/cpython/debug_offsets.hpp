@@ -31,7 +31,13 @@ std::vector<uint64_t> find_debug_cookies(Reader& reader, uint64_t start, uint64_
 
 // Reads the _Py_DebugOffsets at `runtime` if its cookie is there (the 3.13 or 3.14 form of that
 // struct, chosen by the version it holds; it must match `layout`'s minor version). Fields that are
-// within their section's size override `layout`.
-std::optional<DebugOffsets> read_debug_offsets(Reader& reader, uint64_t runtime, Layout& layout);
+// within their section's size override `layout`. With `in_layouts_form`, the struct is read in
+// the form of `layout`'s version whatever version it holds (a newer CPython whose layout the
+// user assumes).
+std::optional<DebugOffsets> read_debug_offsets(Reader& reader, uint64_t runtime, Layout& layout,
+                                               bool in_layouts_form = false);
+
+// How many fields the form of _Py_DebugOffsets of `layout`'s version has (0: none).
+int debug_offsets_fields(const Layout& layout);
 
 } // namespace heapy::cpython

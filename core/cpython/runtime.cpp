@@ -95,6 +95,61 @@ bool free_threaded_file(const memory::Symbols& symbols) {
     return false;
 }
 
+// The newest layout heapy has for this kind of build.
+const Layout* newest_layout(bool free_threaded) {
+    const Layout* newest = nullptr;
+    for (int minor = 0; minor < 100; ++minor)
+        if (const Layout* layout = find_layout(3, minor, -1, free_threaded)) newest = layout;
+    return newest;
+}
+
+bool newer_than(const PythonVersion& version, const Layout& layout) {
+    return std::pair{version.major, version.minor} > std::pair{layout.major, layout.minor};
+}
+
+// The layout the user asked heapy to assume ("3.14") for a version newer than its layouts.
+const Layout* assumed_layout(const Runtime& runtime, bool free_threaded, const std::string& text) {
+    int major = 0, minor = 0;
+    char rest = 0;
+    if (std::sscanf(text.c_str(), "%d.%d%c", &major, &minor, &rest) != 2)
+        throw Error(fmt::format("--assume-layout wants a version such as 3.14, not '{}'", text));
+    const Layout* layout = find_layout(major, minor, -1, free_threaded);
+    if (!layout)
+        throw Error(
+            fmt::format("--assume-layout {}: heapy has no layout for {}{}; it has CPython {}", text,
+                        text, free_threaded ? "t" : "", supported_versions()));
+    if (!newer_than(runtime.version, *layout))
+        throw Error(fmt::format("--assume-layout is for a CPython newer than heapy's layouts, not "
+                                "for {}, which is older than {}",
+                                runtime.version.text(), text));
+    return layout;
+}
+
+// For a version newer than heapy's layouts: whether the target's own _Py_DebugOffsets, read in
+// the newest layout's form, pass every check, and so whether heapy can offer to go on with them.
+std::string newer_version_offer(Reader& reader, const Runtime& runtime, bool free_threaded,
+                                const std::optional<DebugOffsets>& header) {
+    const Layout* newest = newest_layout(free_threaded);
+    if (!newest || !newer_than(runtime.version, *newest)) return "";
+    const std::string name = fmt::format("{}.{}", newest->major, newest->minor);
+    if (!header || runtime.address == 0)
+        return fmt::format("; it has no _Py_DebugOffsets heapy can read, so {}'s layout cannot be "
+                           "checked against it",
+                           name);
+    Layout trial = *newest;
+    const auto read = read_debug_offsets(reader, runtime.address, trial, true);
+    const int wanted = debug_offsets_fields(trial);
+    if (!read || !read->rejected.empty() || read->fields_checked != wanted)
+        return fmt::format("; its _Py_DebugOffsets do not read as {}'s ({} of {} fields fail), so "
+                           "{}'s layout cannot be assumed",
+                           name, read ? read->rejected.size() : size_t(wanted), wanted, name);
+    return fmt::format("; its _Py_DebugOffsets read as {}'s pass every check ({} fields, {} "
+                       "differ): to read it with {}'s layout corrected by them, at the risk of "
+                       "wrong figures, pass --assume-layout {} (gdb, lldb: set "
+                       "HEAPY_ASSUME_LAYOUT={} in their environment)",
+                       name, read->fields_checked, read->mismatches.size(), name, name, name);
+}
+
 } // namespace
 
 std::string PythonVersion::text() const {
@@ -108,7 +163,8 @@ std::string PythonVersion::text() const {
     return out;
 }
 
-Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
+Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols,
+                       const LocateOptions& options) {
     Runtime runtime;
     auto runtime_symbol = symbols.lookup("_PyRuntime");
     auto version_symbol = symbols.lookup("Py_Version");
@@ -191,11 +247,19 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
     const bool free_threaded = header ? header->free_threaded != 0 : free_threaded_file(symbols);
     runtime.layout = find_layout(runtime.version.major, runtime.version.minor,
                                  runtime.version.micro, free_threaded);
+    const bool assumed = !runtime.layout && !options.assume_layout.empty();
+    if (assumed) runtime.layout = assumed_layout(runtime, free_threaded, options.assume_layout);
     if (!runtime.layout)
-        throw Error(fmt::format(
-            "unsupported Python version {}{}: heapy supports CPython {}", runtime.version.text(),
-            free_threaded ? " (free-threaded build)" : "", supported_versions()));
+        throw Error(fmt::format("unsupported Python version {}{}: heapy supports CPython {}{}",
+                                runtime.version.text(),
+                                free_threaded ? " (free-threaded build)" : "", supported_versions(),
+                                newer_version_offer(reader, runtime, free_threaded, header)));
     if (free_threaded) runtime.found_by += "; free-threaded build";
+    if (assumed) {
+        runtime.assumed_layout = fmt::format("{}.{}", runtime.layout->major, runtime.layout->minor);
+        runtime.found_by +=
+            fmt::format("; layout assumed: {}'s (--assume-layout)", runtime.assumed_layout);
+    }
     if (runtime_symbol) {
         runtime.found_by += "; _PyRuntime from symbols";
     } else if (runtime.address != 0) {
@@ -210,8 +274,8 @@ Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols) {
     if (runtime.layout->minor >= 13 || runtime.version.minor >= 13) {
         auto own = std::make_shared<Layout>(*runtime.layout);
         // This target's patch level exactly: C type recipes can depend on it (c-types/).
-        own->target_micro = runtime.version.micro;
-        runtime.debug_offsets = read_debug_offsets(reader, runtime.address, *own);
+        if (!assumed) own->target_micro = runtime.version.micro;
+        runtime.debug_offsets = read_debug_offsets(reader, runtime.address, *own, assumed);
         if (runtime.debug_offsets) {
             // Its version must be the one found above (major.minor): otherwise those are not this
             // version's debug offsets (corrupt memory, or a layout heapy does not know), so unused.

@@ -45,12 +45,19 @@ struct Runtime {
     std::shared_ptr<Layout> own_layout; // the layout corrected by the target's debug offsets
     std::optional<DebugOffsets> debug_offsets;
     std::vector<Interpreter> interpreters;
-    std::string found_by; // how the runtime and version were found, for `heapy info`
+    std::string found_by;       // how the runtime and version were found, for `heapy info`
+    std::string assumed_layout; // "3.14" when read with another version's layout (--assume-layout)
 };
 
 // Finds the runtime by its symbols and checks it. Throws heapy::Error naming what is wrong: no
 // Python in the process, an unsupported version, or state that fails validation.
-Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols);
+struct LocateOptions {
+    // "3.14": read a CPython newer than every layout with this version's layout, corrected by
+    // the target's own _Py_DebugOffsets (--assume-layout). Refused for a version heapy knows.
+    std::string assume_layout = {};
+};
+Runtime locate_runtime(Reader& reader, const memory::Symbols& symbols,
+                       const LocateOptions& options = {});
 
 // A root of the heap: an object (or interpreter frame) the interpreter and thread states hold.
 struct RootEdge {

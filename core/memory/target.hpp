@@ -27,6 +27,9 @@ struct Target {
     std::string truncation;         // the note that says so ("" when complete)
     std::vector<std::string>
         missing_modules; // executable and shared objects the core names, not found
+    // The CPython layout to read a newer CPython with (--assume-layout 3.14); "" for none. The
+    // debuggers take it from HEAPY_ASSUME_LAYOUT in their environment.
+    std::string assume_layout;
 };
 
 // How to open a core file.

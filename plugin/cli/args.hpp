@@ -19,6 +19,8 @@ inline constexpr std::string_view usage =
     "TARGET is --core FILE [--exe FILE] [--sysroot DIR] [--allow-truncated], or --pid PID.\n"
     "A core may be compressed (zstd, xz, lz4, gzip). --sysroot DIR: the files the core names\n"
     "are looked up under DIR first (a core from a container or another machine).\n"
+    "--assume-layout 3.14: read a CPython newer than heapy knows with 3.14's layout, corrected\n"
+    "by the target's own _Py_DebugOffsets (heapy says when they pass its checks).\n"
     "\n"
     "All the commands of one run share a session: later ones see the current set and the last\n"
     "table of earlier ones (e.g. 'row 0' after 'heap'). A process (--pid) stays stopped until\n"
@@ -52,6 +54,7 @@ struct Options {
     std::optional<std::string> core;
     std::optional<std::string> exe;
     std::optional<std::string> sysroot;
+    std::optional<std::string> assume_layout;
     std::optional<int> pid;
     bool allow_truncated = false;
     bool interactive = false;          // -i: read commands from stdin (after `command`, `script`)
@@ -82,9 +85,10 @@ inline Options parse_args(std::span<const std::string> args) {
         if (word == name) {
             if (i + 1 >= args.size())
                 throw UsageError(std::string(name) + " needs a value" +
-                                 (name == "--pid"       ? " (a process id)"
-                                  : name == "--sysroot" ? " (a directory)"
-                                                        : " (a file name)"));
+                                 (name == "--pid"             ? " (a process id)"
+                                  : name == "--sysroot"       ? " (a directory)"
+                                  : name == "--assume-layout" ? " (a version, e.g. 3.14)"
+                                                              : " (a file name)"));
             return args[++i];
         }
         if (word.size() > name.size() && word.substr(0, name.size()) == name &&
@@ -113,6 +117,8 @@ inline Options parse_args(std::span<const std::string> args) {
             set_once(o.exe, "--exe", std::move(*v));
         } else if (auto v = value_of(i, "--sysroot", word)) {
             set_once(o.sysroot, "--sysroot", std::move(*v));
+        } else if (auto v = value_of(i, "--assume-layout", word)) {
+            set_once(o.assume_layout, "--assume-layout", std::move(*v));
         } else if (auto v = value_of(i, "--pid", word)) {
             set_once(pid_text, "--pid", std::move(*v));
         } else if (auto v = value_of(i, "--script", word)) {

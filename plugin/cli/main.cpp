@@ -228,6 +228,7 @@ int run(const heapy::cli::Options& o, const Plan& plan) {
             stopper.emplace(*o.pid); // every thread stays stopped until the end of this scope
             target = memory::open_process(*o.pid);
         }
+        target.assume_layout = o.assume_layout.value_or("");
         commands::FrontEnd fe;
         fe.interrupted = [] { return g_interrupts.load() > 0; };
         fe.command_prefix = ""; // in a chain, a script and at the prompt alike

@@ -166,6 +166,67 @@ TEST_CASE("free-threaded builds get their own layout", "[decoder][py314][runtime
     }
 }
 
+TEST_CASE("a newer version: offered, and read with --assume-layout, when its debug offsets "
+          "pass every check",
+          "[decoder][py314][runtime]") {
+    PyHeap h(14);
+    h.interpreter({});
+    set_version(h, 0x031000f0); // 3.16.0, laid out as 3.14
+    SECTION("the offer") {
+        const std::string message = locate_error(h);
+        CHECK_THAT(message, Contains("unsupported Python version 3.16.0: heapy supports CPython "));
+        CHECK_THAT(message, Contains("its _Py_DebugOffsets read as 3.14's pass every check"));
+        CHECK_THAT(message, Contains("pass --assume-layout 3.14"));
+    }
+    SECTION("no offer when they do not read as 3.14's") {
+        h.poke<uint64_t>(h.runtime + kDebugInterpSize, 0);
+        CHECK_THAT(locate_error(h), Contains("its _Py_DebugOffsets do not read as 3.14's"));
+        CHECK_THAT(locate_error(h), !Contains("--assume-layout"));
+    }
+    SECTION("read with it") {
+        heapy::cpython::Reader reader(h.memory);
+        const auto runtime = heapy::cpython::locate_runtime(reader, h.symbols, {"3.14"});
+        CHECK(runtime.layout->minor == 14);
+        CHECK(runtime.assumed_layout == "3.14");
+        CHECK(runtime.version.text() == "3.16.0");
+        CHECK_THAT(runtime.found_by, Contains("layout assumed: 3.14's (--assume-layout)"));
+        REQUIRE(runtime.debug_offsets.has_value());
+        CHECK(runtime.debug_offsets->rejected.empty());
+        CHECK(runtime.interpreters.size() == 1);
+    }
+    SECTION("refused for a layout heapy lacks, a bad version, or an older target") {
+        heapy::cpython::Reader reader(h.memory);
+        auto error_of = [&](const std::string& assume, PyHeap& heap) {
+            try {
+                heapy::cpython::locate_runtime(reader, heap.symbols, {assume});
+            } catch (const heapy::Error& e) {
+                return std::string(e.what());
+            }
+            return std::string("(no error)");
+        };
+        CHECK_THAT(error_of("3.2", h), Contains("heapy has no layout for 3.2"));
+        CHECK_THAT(error_of("three", h), Contains("wants a version such as 3.14"));
+        PyHeap old(14);
+        old.interpreter({});
+        set_version(old, 0x030812f0);
+        heapy::cpython::Reader old_reader(old.memory);
+        try {
+            heapy::cpython::locate_runtime(old_reader, old.symbols, {"3.14"});
+            FAIL("an older version was read with an assumed layout");
+        } catch (const heapy::Error& e) {
+            CHECK_THAT(e.what(), Contains("not for 3.8.18, which is older than 3.14"));
+        }
+    }
+    SECTION("a version heapy knows keeps its own layout") {
+        PyHeap known(14);
+        known.interpreter({});
+        heapy::cpython::Reader reader(known.memory);
+        const auto runtime = heapy::cpython::locate_runtime(reader, known.symbols, {"3.13"});
+        CHECK(runtime.layout->minor == 14);
+        CHECK(runtime.assumed_layout.empty());
+    }
+}
+
 TEST_CASE("a future version is refused in one line", "[decoder][py314][runtime]") {
     SECTION("a future version is unsupported, and says so") {
         PyHeap h(14);
