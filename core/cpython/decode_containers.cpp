@@ -153,6 +153,20 @@ void ObjectDecoder::managed_values_referents(uint64_t values, const TypeInfo& ow
     dict_edges(entries, sink);
 }
 
+void ObjectDecoder::inline_attribute_edges(uint64_t values, const TypeInfo& type, EdgeSink& sink) {
+    DictReader dicts(reader_, layout_);
+    DictKeys keys;
+    if (!dicts.read_keys(reader_.pointer(type.address + layout_.heaptype_cached_keys), keys))
+        return;
+    std::vector<DictEntry> entries = std::move(spare_entries_);
+    entries.clear();
+    dicts.split_entries(keys, values, entries); // a corrupt array is the values node's to report
+    for (const DictEntry& entry : entries)
+        sink.edge(entry.value, {RelationKind::AttributeKey, 0, nullptr, entry.key, false});
+    entries.clear();
+    spare_entries_ = std::move(entries);
+}
+
 uint64_t ObjectDecoder::managed_values_size(uint64_t values, const TypeInfo& owner_type) {
     DictReader dicts(reader_, layout_);
     DictKeys keys;

@@ -232,18 +232,22 @@ void ObjectDecoder::managed_dict_referents(uint64_t address, const TypeInfo& typ
         else if (slot)
             sink.edge(slot, relation);
         break;
-    case 3: { // 3.13+: dict pointer at -24; inline values after the object's fixed part
-        if (slot) {
+    case 3: { // 3.13+: dict pointer before the object; inline values after its fixed part
+        // _PyObject_InlineValues: at tp_basicsize, which is 16 for plain classes but more for
+        // subclasses of C types that 3.14 gives inline values (ctypes' CFuncPtr: 160).
+        const uint64_t values = address + uint64_t(type.basicsize);
+        uint8_t valid = 0;
+        const bool inline_values = (type.flags & uint64_t(layout_.tpflags_inline_values)) &&
+                                   type.basicsize >= 16 &&
+                                   type.basicsize <= kMaxConservativeBytes &&
+                                   reader_.read(values + layout_.dictvalues_valid, valid) && valid;
+        if (slot)
             sink.edge(slot, relation);
-        } else if ((type.flags & uint64_t(layout_.tpflags_inline_values)) && type.basicsize >= 16 &&
-                   type.basicsize <= kMaxConservativeBytes) {
-            // _PyObject_InlineValues: at tp_basicsize, which is 16 for plain classes but more for
-            // subclasses of C types that 3.14 gives inline values (ctypes' CFuncPtr: 160).
-            const uint64_t values = address + uint64_t(type.basicsize);
-            uint8_t valid = 0;
-            if (reader_.read(values + layout_.dictvalues_valid, valid) && valid)
-                sink.edge(values, relation, Referent::ManagedValues, type.address);
-        }
+        else if (inline_values)
+            sink.edge(values, relation, Referent::ManagedValues, type.address);
+        // Valid inline values are the instance's own references too, beside any dict made from
+        // them (PyObject_VisitManagedDict visits them): `.name`, as guppy3 shows them.
+        if (inline_values) inline_attribute_edges(values, type, sink);
         break;
     }
     default:
