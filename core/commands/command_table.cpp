@@ -107,7 +107,7 @@ const std::vector<CommandSpec>& command_table() {
          cmd_referents},
         {"heapu",
          {},
-         "Show the GC objects the root does not reach (hp.heapu()), split into garbage and held.",
+         "Show the GC objects the root does not reach (hp.heapu()).",
          "heapy heapu [--garbage | --held] [--by KIND] [--all] [--json]",
          "Objects on the GC lists that nothing reachable refers to, and what only they reach. A "
          "core is\n"
@@ -139,7 +139,7 @@ const std::vector<CommandSpec>& command_table() {
          cmd_all},
         {"shpaths",
          {"sp"},
-         "Show the shortest paths from the root to the current set or an object.",
+         "Show the shortest paths from the root to the current set or ADDR.",
          "heapy shpaths [ADDR] [--limit N] [--all] [--json]",
          "Paths in heapy's notation, e.g. hp.Root.i0_modules['__main__'].__dict__['cache'][3].\n"
          "Without ADDR: paths to the objects of the current set that are nearest to the root.\n"
@@ -170,7 +170,7 @@ const std::vector<CommandSpec>& command_table() {
          cmd_rp},
         {"dominos",
          {},
-         "Make the objects the current set dominates the current set (heapy's .dominos).",
+         "Make what the current set dominates the current set (.dominos).",
          "heapy dominos [--by KIND] [--all] [--json]",
          "The objects that would be freed with the current set: reachable from it, but not from "
          "the root\n"
@@ -192,7 +192,7 @@ const std::vector<CommandSpec>& command_table() {
          cmd_domisize},
         {"top",
          {},
-         "List the objects that retain the most memory, with their shortest paths.",
+         "List the objects that retain the most memory, with their paths.",
          "heapy top [N] [--by retained|size] [--kinds] [--json]",
          "Computes the dominator tree of the reachable heap once per session and lists the N "
          "objects\n"
@@ -209,7 +209,7 @@ const std::vector<CommandSpec>& command_table() {
          true},
         {"setref",
          {},
-         "Set a reference point: later 'heap' shows only objects created after it.",
+         "Set a reference point: later 'heap' shows only newer objects.",
          "heapy setref [--clear] [--json]",
          "Records the objects of the reachable heap now. In a live process that then runs and "
          "stops\n"
@@ -225,7 +225,7 @@ const std::vector<CommandSpec>& command_table() {
          cmd_setref},
         {"dump",
          {},
-         "Append the last table to FILE in guppy's Stat dump format (hpy().load reads it).",
+         "Append the last table to FILE in guppy's Stat dump format.",
          "heapy dump FILE [--json]",
          "Without a table shown first, the reachable heap by Clodo is written.\n"
          "  --json   print {\"file\", \"rows\", \"count\", \"size\"}\n"
@@ -256,7 +256,7 @@ const std::vector<CommandSpec>& command_table() {
          true},
         {"export",
          {},
-         "Write every object of the heap, with its references, to FILE as JSON Lines or CSV.",
+         "Write every object and its references to FILE (JSON Lines, CSV).",
          "heapy export FILE [--format jsonl|csv] [--unreachable] [--json]",
          "One line per object of the reachable heap, in walk order: address, type, Clodo\n"
          "kind, size, the dict's owner, referents and their relations, the root's name for\n"

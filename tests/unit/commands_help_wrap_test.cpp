@@ -36,6 +36,13 @@ TEST_CASE("list entries keep their text's column", "[commands]") {
           "  --by KIND   clodo, type,\n              class, size\n");
 }
 
+TEST_CASE("the list of commands has one line per command at 80 columns", "[commands]") {
+    for (const auto& command : heapy::commands::Session::commands()) {
+        INFO(command.name);
+        if (!command.hidden) CHECK(2 + 10 + 1 + command.summary.size() <= 80);
+    }
+}
+
 TEST_CASE("every help fits 80 columns", "[commands]") {
     CHECK(longest_line(heapy::commands::Session::help()) <= 80);
     for (const auto& command : heapy::commands::Session::commands()) {
