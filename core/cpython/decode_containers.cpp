@@ -141,26 +141,29 @@ void ObjectDecoder::deque_items(uint64_t address, EdgeSink& sink) {
     }
 }
 
-void ObjectDecoder::managed_values_referents(uint64_t values, const TypeInfo& owner_type,
-                                             EdgeSink& sink) {
+// The entries of the split (or inline) values of an instance of `type`, keyed by its type's
+// cached keys, in insertion order: nullopt when the keys cannot be read, false when the values
+// were not read whole.
+std::optional<bool> ObjectDecoder::split_values_entries(uint64_t values, const TypeInfo& type,
+                                                        std::vector<DictEntry>& entries) {
     DictReader dicts(reader_, layout_);
     DictKeys keys;
-    if (!dicts.read_keys(reader_.pointer(owner_type.address + layout_.heaptype_cached_keys), keys))
-        return;
-    std::vector<DictEntry> entries = std::move(spare_entries_);
     entries.clear();
-    if (!dicts.split_entries(keys, values, entries)) sink.corrupt();
+    if (!dicts.read_keys(reader_.pointer(type.address + layout_.heaptype_cached_keys), keys))
+        return std::nullopt;
+    return dicts.split_entries(keys, values, entries);
+}
+
+void ObjectDecoder::managed_values_referents(uint64_t values, const TypeInfo& owner_type,
+                                             EdgeSink& sink) {
+    std::vector<DictEntry> entries = std::move(spare_entries_);
+    if (split_values_entries(values, owner_type, entries) == false) sink.corrupt();
     dict_edges(entries, sink);
 }
 
 void ObjectDecoder::inline_attribute_edges(uint64_t values, const TypeInfo& type, EdgeSink& sink) {
-    DictReader dicts(reader_, layout_);
-    DictKeys keys;
-    if (!dicts.read_keys(reader_.pointer(type.address + layout_.heaptype_cached_keys), keys))
-        return;
     std::vector<DictEntry> entries = std::move(spare_entries_);
-    entries.clear();
-    dicts.split_entries(keys, values, entries); // a corrupt array is the values node's to report
+    split_values_entries(values, type, entries); // a corrupt array is the values node's to report
     for (const DictEntry& entry : entries)
         sink.edge(entry.value, {RelationKind::AttributeKey, 0, nullptr, entry.key, false});
     entries.clear();

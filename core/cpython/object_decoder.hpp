@@ -87,6 +87,8 @@ class ObjectDecoder {
     void managed_dict_referents(uint64_t address, const TypeInfo& type, EdgeSink& sink);
     // 3.13+: the values of valid inline values as the instance's `.name` references.
     void inline_attribute_edges(uint64_t values, const TypeInfo& type, EdgeSink& sink);
+    std::optional<bool> split_values_entries(uint64_t values, const TypeInfo& type,
+                                             std::vector<DictEntry>& entries);
     // The object members of the type's C members table (and __slots__).
     void members(uint64_t address, const TypeInfo& type, EdgeSink& sink);
     // A recipe's references and arrays (decode_recipes.cpp).
