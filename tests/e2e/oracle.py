@@ -78,6 +78,12 @@ REFERENT_EXCEPTIONS = [
      "the object's own type when heapy holds it static (no '->ob_type' edge): some modules' "
      "m_traverse visits Py_TYPE(module), the static module type, which no instance of a static "
      "type holds a counted reference to"),
+    ("a mortal interned string", lambda oracle, export, obj, ref: _mortal_interned(
+        oracle, export, obj, ref),
+     "a str in a dict only the runtime holds (the interned-strings dict) that nothing else in the "
+     "oracle refers to and that the core no longer holds: 3.12+'s interned dict "
+     "holds no counted reference to a mortal string, so one the recording itself made (a name it "
+     "looked up) dies after the recording and leaves the dict"),
     ("through an untracked part", lambda oracle, export, obj, ref: _through_untracked_part(
         oracle, export, obj, ref),
      "tp_traverse reports as its own what the container's untracked sub-objects hold (an "
@@ -90,6 +96,15 @@ def _its_static_type(oracle, export, obj, ref):
     rec = export.objects.get(obj)
     return (ref == oracle.objects[obj][Oracle.TYPE_ID] and rec is not None
             and "->ob_type" not in (rec[Export.RELATIONS] or ()))
+
+
+def _mortal_interned(oracle, export, obj, ref):
+    O = oracle.objects
+    if ref in export.objects or O[ref][Oracle.TYPE] != "str" or O[obj][Oracle.TYPE] != "dict":
+        return False
+    # The interned dict is held by the interpreter's state only: no object of the oracle refers
+    # to it (its referents are recorded once each, so {s: s} cannot be told from the keys).
+    return oracle.referrer_count(ref) == 1 and oracle.referrer_count(obj) == 0
 
 
 def _through_untracked_part(oracle, export, obj, ref):
@@ -128,6 +143,15 @@ class Oracle:
 
     def __init__(self, records):
         self.objects = records
+        self._referrers = None
+
+    def referrer_count(self, address):
+        """How many objects of the oracle list `address` among their referents."""
+        if self._referrers is None:
+            self._referrers = collections.Counter()
+            for record in self.objects.values():
+                self._referrers.update(set(record[Oracle.REFERENTS]))
+        return self._referrers[address]
 
     @staticmethod
     def _record(d, names):
@@ -162,6 +186,15 @@ class Export:
 
     def __init__(self, records):
         self.objects = records
+        self._referrers = None
+
+    def referrer_count(self, address):
+        """How many objects of the oracle list `address` among their referents."""
+        if self._referrers is None:
+            self._referrers = collections.Counter()
+            for record in self.objects.values():
+                self._referrers.update(set(record[Oracle.REFERENTS]))
+        return self._referrers[address]
 
     @staticmethod
     def _record(d, strings):
