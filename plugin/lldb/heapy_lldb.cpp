@@ -56,6 +56,7 @@ std::string lldb_help(std::string_view topic, size_t width = 80) {
 struct RunContext {
     lldb::SBCommandInterpreter interpreter;
     heapy::frontend::ProgressPrinter* progress = nullptr;
+    FILE* out = nullptr; // lldb's output, where a long listing goes as it is made
 };
 
 // The session for one process at one stop: lldb's stop id changes whenever the process ran.
@@ -306,6 +307,13 @@ std::unique_ptr<CachedSession> new_session(heapy::memory::Target t) {
     fe.progress = [weak](std::string_view what, uint64_t done, uint64_t total) {
         if (auto c = weak.lock(); c && c->progress) c->progress->update(what, done, total);
     };
+    fe.write = [weak](std::string_view text) {
+        auto c = weak.lock();
+        if (!c || !c->out) return false;
+        if (c->progress) c->progress->finish(); // the status line would stand in the listing
+        return std::fwrite(text.data(), 1, text.size(), c->out) == text.size() &&
+               std::fflush(c->out) == 0;
+    };
     cache->session = std::make_unique<Session>(std::move(t), std::move(fe));
     return cache;
 }
@@ -403,9 +411,13 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
             err != nullptr && ::isatty(::fileno(err)) != 0);
         cached.context->interpreter = debugger.GetCommandInterpreter();
         cached.context->progress = &progress;
+        cached.context->out = debugger.GetOutputFileHandle();
         struct Detach {
             RunContext& context;
-            ~Detach() { context.progress = nullptr; }
+            ~Detach() {
+                context.progress = nullptr;
+                context.out = nullptr;
+            }
         } detach{*cached.context};
         CommandResult r = cached.session->run(args); // reports its own failures in `r`
         progress.finish();

@@ -19,9 +19,17 @@ POINTS = (0.55, 0.7, 0.85)  # when to interrupt, as a fraction of the command's 
 
 
 def debugger_command(frontend, t, words):
+    """The command line running `words` (";" words separate heapy commands) on t's core."""
     if frontend == "cli":
         return [harness.HEAPY_CLI, "--core", t.core] + words
-    return harness.frontend_command(frontend, words, core=t.core, exe=t.exe)
+    lines = " ".join(words).split(" ; ")
+    cmd = harness.frontend_command(frontend, lines[0].split(), core=t.core, exe=t.exe)
+    option = "-ex" if frontend == "gdb" else "-o"
+    at = cmd.index(option, cmd.index("heapy " + lines[0]) - 1) + 2
+    for line in lines[1:]:
+        cmd[at:at] = [option, "heapy " + line]
+        at += 2
+    return cmd
 
 
 class InterruptEverywhere(unittest.TestCase):
@@ -72,6 +80,9 @@ class InterruptEverywhere(unittest.TestCase):
 
     def test_rp_in_gdb(self):
         self.check_everywhere("gdb", ["rp"])
+
+    def test_printing_every_row_in_lldb(self):
+        self.check_everywhere("lldb", ["heap", "--by", "via", ";", "all"])
 
 
 if __name__ == "__main__":
