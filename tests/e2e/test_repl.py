@@ -53,6 +53,13 @@ class Repl(unittest.TestCase):
         out = self.run_line("heap --by ty" + TAB + " --js" + TAB)
         self.assertIn('"classifier": "type"', out)
 
+    def test_ctrl_c_at_the_prompt_gives_a_fresh_one(self):
+        self.repl.send("heap --by ty")
+        self.repl.send("\x03")
+        self.repl.expect(PROMPT)
+        out = self.run_line("info --json")
+        self.assertIn('"python"', out, "the line typed is dropped, the prompt still reads")
+
     def test_heapy_prefix_as_in_a_debugger(self):
         out = self.run_line("heapy info --json")
         self.assertIn('"python"', out)
