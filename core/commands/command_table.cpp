@@ -274,6 +274,19 @@ const std::vector<CommandSpec>& command_table() {
          {{"format", true, {"jsonl", "csv"}}, {"unreachable", false}, {"json", false}},
          cmd_export,
          true},
+        {"stacks",
+         {"bt"},
+         "Show where each thread was: its Python frames, innermost first.",
+         "heapy stacks [--json]",
+         "For every interpreter and thread: the thread id (and native id), then each Python "
+         "frame\n"
+         "as a traceback names it: file, line and function (co_qualname from 3.11). A chain of "
+         "frames\n"
+         "that cannot be read is shown as far as it goes, with the reason it stops.\n"
+         "Example:\n"
+         "  (gdb) heapy stacks",
+         {{"json", false}},
+         cmd_stacks},
         {"info",
          {},
          "Show the Python runtime found in the target and how it was found.",

@@ -128,6 +128,7 @@ class ReadOnly(unittest.TestCase):
             "select str", "iso %s" % address, "referrers", "referents", "heapu",
             "heapu --held --json", "heapu --garbage", "setref", "heap", "setref --clear",
             "heap", "dump %s" % stat, "load %s" % stat, "diff %s" % stat, "info --json",
+            "stacks", "bt --json",
             "_objects", "shpaths %s" % address, "rp", "heap", "dominos", "domisize",
             "top 5", "top 3 --by size --kinds", "export %s" % export, "help",
         ]

@@ -1,0 +1,127 @@
+#include "core/cpython/python_stacks.hpp"
+
+#include "core/cpython/line_table.hpp"
+
+#include <fmt/format.h>
+
+#include <unordered_set>
+
+namespace heapy::cpython {
+
+namespace {
+
+constexpr size_t kMaxFrames = 1 << 16;
+constexpr size_t kMaxName = 1 << 10;
+constexpr size_t kMaxPath = 1 << 12;
+constexpr int64_t kMaxLineTable = 1 << 24;
+
+class StackReader {
+  public:
+    StackReader(const Runtime& runtime, ObjectDecoder& decoder)
+        : l_(*runtime.layout), decoder_(decoder), reader_(decoder.reader()),
+          format_(line_table_format(runtime.version.major, runtime.version.minor)) {}
+
+    ThreadStack thread(int interpreter, const ThreadState& thread) {
+        ThreadStack out{interpreter, thread, {}, {}};
+        std::unordered_set<uint64_t> seen;
+        uint64_t frame = first_frame(thread.top_frame);
+        while (frame != 0) {
+            if (!seen.insert(frame).second || out.frames.size() >= kMaxFrames) {
+                out.cut = fmt::format("the frames loop at 0x{:x}", frame);
+                break;
+            }
+            PythonFrame f = read_frame(frame);
+            if (f.code == 0) {
+                out.cut = fmt::format("the frame at 0x{:x} cannot be read", frame);
+                break;
+            }
+            out.frames.push_back(std::move(f));
+            frame = l_.frames_are_objects ? reader_.pointer(frame + l_.frame_back)
+                                          : decoder_.previous_frame(frame);
+        }
+        return out;
+    }
+
+  private:
+    // The thread's newest frame that runs Python code (3.11+: not a C entry frame, not one
+    // still being set up).
+    uint64_t first_frame(uint64_t top) {
+        if (l_.frames_are_objects || top == 0 || decoder_.is_complete_frame(top)) return top;
+        return decoder_.previous_frame(top);
+    }
+
+    PythonFrame read_frame(uint64_t frame) {
+        PythonFrame f;
+        f.address = frame;
+        f.code = l_.frames_are_objects ? reader_.pointer(frame + l_.frame_code)
+                                       : decoder_.frame_code(frame);
+        if (f.code == 0 || !reader_.readable(f.code, l_.code_size)) {
+            f.code = 0;
+            return f;
+        }
+        const uint32_t name_field = l_.has(l_.code_qualname) ? l_.code_qualname : l_.code_name;
+        f.function =
+            decoder_.read_str(reader_.pointer(f.code + name_field), kMaxName).value_or("?");
+        f.file =
+            decoder_.read_str(reader_.pointer(f.code + l_.code_filename), kMaxPath).value_or("?");
+        if (auto offset = instruction_offset(frame, f.code)) f.line = line_of(f.code, *offset);
+        return f;
+    }
+
+    // Bytes from the start of the bytecode to the instruction the frame is at.
+    std::optional<uint64_t> instruction_offset(uint64_t frame, uint64_t code) {
+        if (l_.frames_are_objects) {
+            int32_t lasti = 0;
+            if (!reader_.read(frame + l_.frame_lasti, lasti) || lasti < 0) return std::nullopt;
+            // 3.10 counts code units, 3.9 bytes.
+            return format_ == LineTableFormat::LineTable ? uint64_t(lasti) * 2 : uint64_t(lasti);
+        }
+        const uint64_t instr = reader_.pointer(frame + l_.iframe_instr);
+        const uint64_t bytecode = code + l_.code_adaptive;
+        const uint64_t size =
+            uint64_t(std::max<int64_t>(decoder_.ob_size(code), 0)) * uint64_t(l_.code_unit_size);
+        if (instr >= bytecode && instr < bytecode + size) return instr - bytecode;
+        // 3.14t: a thread may run its own copy of the bytecode (co_tlbc[tlbc_index]).
+        if (!l_.has(l_.code_tlbc) || !l_.has(l_.iframe_tlbc_index)) return std::nullopt;
+        int32_t index = 0;
+        const uint64_t copies = reader_.pointer(code + l_.code_tlbc);
+        int64_t count = 0;
+        if (!copies || !reader_.read(frame + l_.iframe_tlbc_index, index) ||
+            !reader_.read(copies, count) || index < 0 || index >= count)
+            return std::nullopt;
+        const uint64_t copy = reader_.pointer(copies + 8 + uint64_t(index) * 8);
+        if (copy == 0 || instr < copy || instr >= copy + size) return std::nullopt;
+        return instr - copy;
+    }
+
+    int line_of(uint64_t code, uint64_t offset) {
+        const uint32_t field = l_.has(l_.code_linetable) ? l_.code_linetable : l_.code_lnotab;
+        int32_t first_line = 0;
+        if (!l_.has(field) || !reader_.read(code + l_.code_firstlineno, first_line)) return -1;
+        const uint64_t table = reader_.pointer(code + field);
+        const int64_t length = table ? decoder_.ob_size(table) : 0;
+        if (length <= 0 || length > kMaxLineTable) return -1;
+        bytes_.resize(size_t(length));
+        if (!reader_.read_bytes(table + l_.bytes_sval, bytes_.data(), bytes_.size())) return -1;
+        return line_at(bytes_, first_line, offset, format_);
+    }
+
+    const Layout& l_;
+    ObjectDecoder& decoder_;
+    Reader& reader_;
+    LineTableFormat format_;
+    std::vector<uint8_t> bytes_;
+};
+
+} // namespace
+
+std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder) {
+    StackReader reader(runtime, decoder);
+    std::vector<ThreadStack> out;
+    for (const Interpreter& interp : runtime.interpreters)
+        for (const ThreadState& thread : interp.threads)
+            out.push_back(reader.thread(interp.number, thread));
+    return out;
+}
+
+} // namespace heapy::cpython

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "core/cpython/object_decoder.hpp"
+#include "core/cpython/runtime.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace heapy::cpython {
+
+// One Python frame of a thread, as a traceback names it.
+struct PythonFrame {
+    uint64_t address = 0; // the _PyInterpreterFrame (3.11+) or the frame object (<= 3.10)
+    uint64_t code = 0;
+    std::string function; // co_qualname (3.11+), co_name before
+    std::string file;     // co_filename
+    int line = -1;        // -1 when the line table does not say
+};
+
+// The Python frames of one thread, innermost first.
+struct ThreadStack {
+    int interpreter = 0; // heapy's i<number>
+    ThreadState thread;
+    std::vector<PythonFrame> frames;
+    // Why the frames stop before the thread's first one ("" when they do not): a frame that
+    // cannot be read, or a chain that loops.
+    std::string cut;
+};
+
+// Every thread of every interpreter, in the runtime's order.
+std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder);
+
+} // namespace heapy::cpython

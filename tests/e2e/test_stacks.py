@@ -1,0 +1,77 @@
+"""`heapy stacks` on the "stacks" fixture: every worker thread's frames exactly as the process's
+own sys._current_frames() gave them (function, file, line, innermost first), and the main thread
+ending in the module's last call, through the front end and mode given, on each interpreter.
+
+    python3 test_stacks.py [--interp NAME] [--frontend cli|gdb|lldb] [--mode core|live] [-v]
+"""
+
+import argparse
+import json
+import re
+import sys
+import unittest
+
+import harness
+
+PARAMS = argparse.Namespace(interp="debian", frontend="cli", mode="core")
+
+
+class Stacks(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        missing = harness.missing_build_product(PARAMS.frontend)
+        if missing:
+            raise unittest.SkipTest(missing)
+        cls.target = harness.target("stacks", PARAMS.interp)
+        if cls.target is None:
+            raise unittest.SkipTest(harness.skip_message(PARAMS.interp))
+        cls.truth = cls.target.truth
+        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["stacks", "--json"])
+        lines = [line for line in r.stdout.splitlines() if line.startswith('{"threads"')]
+        if len(lines) != 1:
+            raise AssertionError("no stacks JSON:\n" + r.describe())
+        cls.threads = {t["thread_id"]: t for t in json.loads(lines[0])["threads"]}
+        cls.text = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["bt"]).stdout
+
+    def frames(self, ident):
+        self.assertIn(ident, self.threads, "no thread %d in %s" % (ident, sorted(self.threads)))
+        thread = self.threads[ident]
+        self.assertEqual(thread["cut"], "")
+        return [{k: f[k] for k in ("function", "file", "line")} for f in thread["frames"]]
+
+    def test_workers_exact(self):
+        for ident, want in self.truth["stacks"].items():
+            self.assertEqual(self.frames(int(ident)), want, "thread %s" % ident)
+
+    def test_main_thread_ends_in_the_last_call(self):
+        main = self.truth["main"]
+        frames = self.frames(main["ident"])
+        self.assertEqual(frames[-1], {"function": "<module>", "file": main["file"],
+                                      "line": main["line"]})
+        self.assertEqual(frames[-2]["function"], "block_forever")
+
+    def test_text_is_a_traceback(self):
+        main = self.truth["main"]
+        self.assertIn('  File "%s", line %d, in <module>\n' % (main["file"], main["line"]),
+                      self.text)
+        titles = re.findall(r"^Thread \d+.*:$", self.text, re.M)
+        self.assertEqual(len(titles), len(self.threads), self.text)
+
+
+def main():
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
+    parser.add_argument("--frontend", choices=harness.FRONTENDS, default="cli")
+    parser.add_argument("--mode", choices=harness.MODES, default="core")
+    args, rest = parser.parse_known_args()
+    vars(PARAMS).update(vars(args))
+    if harness.interpreter(PARAMS.interp) is None:
+        print(harness.skip_message(PARAMS.interp))
+        sys.exit(harness.SKIP_EXIT)
+    unittest.main(argv=[sys.argv[0]] + rest)
+
+
+if __name__ == "__main__":
+    main()
