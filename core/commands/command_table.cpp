@@ -277,15 +277,19 @@ const std::vector<CommandSpec>& command_table() {
         {"stacks",
          {"bt"},
          "Show where each thread was: its Python frames, innermost first.",
-         "heapy stacks [--json]",
+         "heapy stacks [--locals N] [--json]",
          "For every interpreter and thread: the thread id (and native id), then each Python "
          "frame\n"
-         "as a traceback names it: file, line and function (co_qualname from 3.11). A chain of "
-         "frames\n"
-         "that cannot be read is shown as far as it goes, with the reason it stops.\n"
+         "as a traceback names it: file, line and function (co_qualname from 3.11), and under it "
+         "its\n"
+         "local variables with their kind, size and retained size, those that retain most first. "
+         "A\n"
+         "chain of frames that cannot be read is shown as far as it goes, with the reason it "
+         "stops.\n"
+         "  --locals N  locals shown per frame (5; 0 for none); --json gives them all\n"
          "Example:\n"
-         "  (gdb) heapy stacks",
-         {{"json", false}},
+         "  (gdb) heapy stacks --locals 3",
+         {{"locals", true}, {"json", false}},
          cmd_stacks},
         {"info",
          {},

@@ -2,11 +2,44 @@
 #include "core/commands/commands.hpp"
 #include "core/cpython/python_stacks.hpp"
 
+#include "core/errors.hpp"
+
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace heapy::commands {
 
 namespace {
+
+constexpr int64_t kDefaultLocals = 5;
+
+// A frame's local as the tables show an object: its kind, its size and what it retains.
+struct LocalRow {
+    const cpython::LocalVariable* local;
+    std::string kind;
+    uint64_t size = 0;
+    uint64_t retained = 0;
+    bool known = false; // the object is a node of the reachable heap
+};
+
+std::vector<LocalRow> local_rows(Analysis& a, classify::ClassifyContext& context,
+                                 const cpython::PythonFrame& frame) {
+    std::vector<LocalRow> rows;
+    for (const auto& local : frame.locals) {
+        LocalRow row{&local, "?", 0, 0, false};
+        if (auto node = a.node_at(local.object); node && a.is_reachable(*node)) {
+            row.kind = classify::clodo_name(context, *node);
+            row.size = a.graph().size_of(*node);
+            row.retained = a.dominators().retained[*node];
+            row.known = true;
+        }
+        rows.push_back(std::move(row));
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const LocalRow& x, const LocalRow& y) { return x.retained > y.retained; });
+    return rows;
+}
 
 std::string line_text(int line) {
     return line < 0 ? "?" : std::to_string(line);
@@ -20,7 +53,8 @@ std::string thread_title(const cpython::Runtime& rt, const cpython::ThreadStack&
     return title;
 }
 
-std::string stacks_json(const std::vector<cpython::ThreadStack>& stacks) {
+std::string stacks_json(Analysis& a, classify::ClassifyContext& context,
+                        const std::vector<cpython::ThreadStack>& stacks) {
     std::string out = "{\"threads\": [";
     for (size_t t = 0; t < stacks.size(); ++t) {
         const auto& s = stacks[t];
@@ -31,10 +65,18 @@ std::string stacks_json(const std::vector<cpython::ThreadStack>& stacks) {
         for (size_t f = 0; f < s.frames.size(); ++f) {
             const auto& frame = s.frames[f];
             out += fmt::format("{}{{\"function\": \"{}\", \"file\": \"{}\", \"line\": {}, "
-                               "\"frame\": \"0x{:x}\", \"code\": \"0x{:x}\"}}",
+                               "\"frame\": \"0x{:x}\", \"code\": \"0x{:x}\", \"locals\": [",
                                f ? ", " : "", json_escape(frame.function), json_escape(frame.file),
                                frame.line < 0 ? "null" : std::to_string(frame.line), frame.address,
                                frame.code);
+            const auto rows = local_rows(a, context, frame);
+            for (size_t i = 0; i < rows.size(); ++i)
+                out += fmt::format("{}{{\"name\": \"{}\", \"address\": \"0x{:x}\", "
+                                   "\"kind\": \"{}\", \"size\": {}, \"retained\": {}}}",
+                                   i ? ", " : "", json_escape(rows[i].local->name),
+                                   rows[i].local->object, json_escape(rows[i].kind), rows[i].size,
+                                   rows[i].retained);
+            out += "]}";
         }
         out += "]}";
     }
@@ -45,15 +87,33 @@ std::string stacks_json(const std::vector<cpython::ThreadStack>& stacks) {
 
 std::string cmd_stacks(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
+    auto context = state.context(*classify::find_classifier("clodo"));
     const auto stacks = cpython::python_stacks(a.runtime(), a.decoder());
-    if (args.flag("json")) return stacks_json(stacks);
+    if (args.flag("json")) return stacks_json(a, context, stacks);
+    int64_t shown = kDefaultLocals;
+    if (const std::string* n = args.value("locals")) {
+        try {
+            shown = std::stoll(*n);
+        } catch (const std::exception&) {
+            shown = -1;
+        }
+        if (shown < 0) throw Error(fmt::format("--locals wants a count, not '{}'", *n));
+    }
     std::string out;
     for (const auto& s : stacks) {
         out += thread_title(a.runtime(), s) + ":\n";
         if (s.frames.empty() && s.cut.empty()) out += "  (no Python frame: idle or in C)\n";
-        for (const auto& frame : s.frames)
+        for (const auto& frame : s.frames) {
             out += fmt::format("  File \"{}\", line {}, in {}\n", frame.file, line_text(frame.line),
                                frame.function);
+            const auto rows = local_rows(a, context, frame);
+            for (size_t i = 0; i < rows.size() && int64_t(i) < shown; ++i)
+                out += fmt::format("    {} = {} ({} bytes, retains {})\n", rows[i].local->name,
+                                   rows[i].kind, rows[i].size, rows[i].retained);
+            if (int64_t(rows.size()) > shown && shown > 0)
+                out +=
+                    fmt::format("    <{} more locals: --locals N>\n", rows.size() - size_t(shown));
+        }
         if (!s.cut.empty()) out += fmt::format("  (stopped: {})\n", s.cut);
     }
     return out;

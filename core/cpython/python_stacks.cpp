@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace heapy::cpython {
@@ -14,6 +15,7 @@ constexpr size_t kMaxFrames = 1 << 16;
 constexpr size_t kMaxName = 1 << 10;
 constexpr size_t kMaxPath = 1 << 12;
 constexpr int64_t kMaxLineTable = 1 << 24;
+constexpr int32_t kMaxLocals = 1 << 16;
 
 class StackReader {
   public:
@@ -65,7 +67,45 @@ class StackReader {
         f.file =
             decoder_.read_str(reader_.pointer(f.code + l_.code_filename), kMaxPath).value_or("?");
         if (auto offset = instruction_offset(frame, f.code)) f.line = line_of(f.code, *offset);
+        f.locals = l_.frames_are_objects ? old_frame_locals(frame, f.code) : locals(frame, f.code);
         return f;
+    }
+
+    // 3.11+: localsplus[i] is named co_localsplusnames[i].
+    std::vector<LocalVariable> locals(uint64_t frame, uint64_t code) {
+        int32_t count = 0;
+        reader_.read(code + l_.code_nlocalsplus, count);
+        const uint64_t names = reader_.pointer(code + l_.code_localsplusnames);
+        return named_slots(names, 0, std::clamp(count, 0, kMaxLocals),
+                           frame + l_.iframe_localsplus);
+    }
+
+    // <= 3.10: f_localsplus holds co_varnames, then the cells of co_cellvars and co_freevars.
+    std::vector<LocalVariable> old_frame_locals(uint64_t frame, uint64_t code) {
+        std::vector<LocalVariable> out;
+        uint64_t slot = frame + l_.frame_localsplus;
+        for (uint32_t field : {l_.code_varnames, l_.code_cellvars, l_.code_freevars}) {
+            const uint64_t names = l_.has(field) ? reader_.pointer(code + field) : 0;
+            const int64_t count =
+                names ? std::clamp<int64_t>(decoder_.ob_size(names), 0, kMaxLocals) : 0;
+            auto part = named_slots(names, 0, int32_t(count), slot);
+            out.insert(out.end(), part.begin(), part.end());
+            slot += uint64_t(count) * 8;
+        }
+        return out;
+    }
+
+    std::vector<LocalVariable> named_slots(uint64_t names, int32_t first, int32_t count,
+                                           uint64_t slots) {
+        std::vector<LocalVariable> out;
+        for (int32_t i = first; i < count; ++i) {
+            const uint64_t object = decoder_.stackref(reader_.pointer(slots + uint64_t(i) * 8));
+            if (object == 0) continue;
+            const uint64_t name =
+                names ? reader_.pointer(names + l_.tuple_items + uint64_t(i) * 8) : 0;
+            out.push_back({decoder_.read_str(name, kMaxName).value_or("?"), object});
+        }
+        return out;
     }
 
     // Bytes from the start of the bytecode to the instruction the frame is at.

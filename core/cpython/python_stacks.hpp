@@ -9,13 +9,20 @@
 
 namespace heapy::cpython {
 
+// A local variable (or cell, or free variable) of a frame that holds an object.
+struct LocalVariable {
+    std::string name;
+    uint64_t object = 0;
+};
+
 // One Python frame of a thread, as a traceback names it.
 struct PythonFrame {
     uint64_t address = 0; // the _PyInterpreterFrame (3.11+) or the frame object (<= 3.10)
     uint64_t code = 0;
-    std::string function; // co_qualname (3.11+), co_name before
-    std::string file;     // co_filename
-    int line = -1;        // -1 when the line table does not say
+    std::string function;              // co_qualname (3.11+), co_name before
+    std::string file;                  // co_filename
+    int line = -1;                     // -1 when the line table does not say
+    std::vector<LocalVariable> locals; // in the code object's order; unset ones left out
 };
 
 // The Python frames of one thread, innermost first.

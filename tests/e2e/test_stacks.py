@@ -45,6 +45,16 @@ class Stacks(unittest.TestCase):
         for ident, want in self.truth["stacks"].items():
             self.assertEqual(self.frames(int(ident)), want, "thread %s" % ident)
 
+    def test_a_frames_local_with_its_kind_size_and_retained_size(self):
+        want = self.truth["payload"]
+        frames = self.threads[want["thread"]]["frames"]
+        innermost = next(f for f in frames if f["function"].endswith("run"))
+        local = next(v for v in innermost["locals"] if v["name"] == "payload")
+        self.assertEqual((local["kind"], local["size"], local["retained"]),
+                         (want["kind"], want["size"], want["retained"]))
+        self.assertRegex(self.text, r"\n    payload = list \(%d bytes, retains %d\)\n" % (
+            want["size"], want["retained"]))
+
     def test_main_thread_ends_in_the_last_call(self):
         main = self.truth["main"]
         frames = self.frames(main["ident"])
