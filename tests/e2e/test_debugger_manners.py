@@ -22,7 +22,10 @@ class Manners(unittest.TestCase):
     def test_lldb_after_detach_there_is_no_target(self):
         harness.skip_unless_built("lldb")
         cmd = [harness.LLDB, "--no-lldbinit", "--batch", "-o", "plugin load " + harness.LLDB_PLUGIN,
-               "-o", "process detach", "-o", "heapy heap", "-p", str(self.t.pid)]
+               "-o", "process detach",
+               # lldb reports the detach a moment later: let it, as a user's next line would.
+               "-o", "script import time; time.sleep(1)",
+               "-o", "heapy heap", "-p", str(self.t.pid)]
         r = run_live(self.t, cmd)
         out = r.stdout + r.stderr
         self.assertIn("heapy: no target", out, r.describe())
