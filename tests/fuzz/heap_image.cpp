@@ -336,6 +336,8 @@ std::vector<std::vector<std::string>> HeapImage::commands() const {
         {"iso", instance},
         {"shpaths", instance},
         {"info"},
+        {"stacks"},
+        {"stacks", "--json"},
         {"_objects", "--unreachable"},
         {"setref"},
         {"heap"},
