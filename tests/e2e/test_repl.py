@@ -8,6 +8,7 @@ the user's state directory.
 
 import os
 import tempfile
+import time
 import unittest
 
 import harness
@@ -15,6 +16,14 @@ from pty_session import PtySession
 
 PROMPT = r"\(heapy\) $"
 UP, LEFT, TAB, CTRL_D = "\x1b[A", "\x1b[D", "\t", "\x04"
+
+
+def prompt(session):
+    """Waits for the prompt, and a moment more, as a user reads it before typing: keys typed
+    while the line editor sets the terminal up may be dropped (^C and ^D among them)."""
+    text = session.expect(PROMPT)
+    time.sleep(0.3)
+    return text
 
 
 class Repl(unittest.TestCase):
@@ -27,7 +36,7 @@ class Repl(unittest.TestCase):
         self.home = tempfile.TemporaryDirectory()
         env = {"HOME": self.home.name, "XDG_STATE_HOME": ""}
         self.repl = PtySession([harness.HEAPY_CLI, "--core", self.t.core], env=env)
-        self.repl.expect(PROMPT)
+        prompt(self.repl)
 
     def tearDown(self):
         self.repl.close()
@@ -35,7 +44,7 @@ class Repl(unittest.TestCase):
 
     def run_line(self, keys):
         self.repl.send(keys + "\r")
-        return self.repl.expect(PROMPT)
+        return prompt(self.repl)
 
     def test_history_and_cursor(self):
         first = self.run_line("info --json")
@@ -55,8 +64,9 @@ class Repl(unittest.TestCase):
 
     def test_ctrl_c_at_the_prompt_gives_a_fresh_one(self):
         self.repl.send("heap --by ty")
+        time.sleep(0.2)
         self.repl.send("\x03")
-        self.repl.expect(PROMPT)
+        prompt(self.repl)
         out = self.run_line("info --json")
         self.assertIn('"python"', out, "the line typed is dropped, the prompt still reads")
 
@@ -77,7 +87,7 @@ class Repl(unittest.TestCase):
         again = PtySession([harness.HEAPY_CLI, "--core", self.t.core],
                            env={"HOME": self.home.name, "XDG_STATE_HOME": ""})
         try:
-            again.expect(PROMPT)
+            prompt(again)
             again.send(UP + UP + "\r")
             self.assertIn('"python"', again.expect(PROMPT), "the history of the last session")
         finally:
