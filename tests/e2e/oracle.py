@@ -186,15 +186,6 @@ class Export:
 
     def __init__(self, records):
         self.objects = records
-        self._referrers = None
-
-    def referrer_count(self, address):
-        """How many objects of the oracle list `address` among their referents."""
-        if self._referrers is None:
-            self._referrers = collections.Counter()
-            for record in self.objects.values():
-                self._referrers.update(set(record[Oracle.REFERENTS]))
-        return self._referrers[address]
 
     @staticmethod
     def _record(d, strings):
