@@ -76,8 +76,7 @@ class StackReader {
         int32_t count = 0;
         reader_.read(code + l_.code_nlocalsplus, count);
         const uint64_t names = reader_.pointer(code + l_.code_localsplusnames);
-        return named_slots(names, 0, std::clamp(count, 0, kMaxLocals),
-                           frame + l_.iframe_localsplus);
+        return named_slots(names, std::clamp(count, 0, kMaxLocals), frame + l_.iframe_localsplus);
     }
 
     // <= 3.10: f_localsplus holds co_varnames, then the cells of co_cellvars and co_freevars.
@@ -88,17 +87,16 @@ class StackReader {
             const uint64_t names = l_.has(field) ? reader_.pointer(code + field) : 0;
             const int64_t count =
                 names ? std::clamp<int64_t>(decoder_.ob_size(names), 0, kMaxLocals) : 0;
-            auto part = named_slots(names, 0, int32_t(count), slot);
+            auto part = named_slots(names, int32_t(count), slot);
             out.insert(out.end(), part.begin(), part.end());
             slot += uint64_t(count) * 8;
         }
         return out;
     }
 
-    std::vector<LocalVariable> named_slots(uint64_t names, int32_t first, int32_t count,
-                                           uint64_t slots) {
+    std::vector<LocalVariable> named_slots(uint64_t names, int32_t count, uint64_t slots) {
         std::vector<LocalVariable> out;
-        for (int32_t i = first; i < count; ++i) {
+        for (int32_t i = 0; i < count; ++i) {
             const uint64_t object = decoder_.stackref(reader_.pointer(slots + uint64_t(i) * 8));
             if (object == 0) continue;
             const uint64_t name =
