@@ -291,6 +291,23 @@ const std::vector<CommandSpec>& command_table() {
          "  (gdb) heapy stacks --locals 3",
          {{"locals", true}, {"json", false}},
          cmd_stacks},
+        {"report",
+         {},
+         "Write an HTML page of where the memory is, to share and explore.",
+         "heapy report FILE.html [--diff OLD.stat] [--detail N] [--json]",
+         "One self-contained page (no network: scripts, styles and data inside) with the target,\n"
+         "a chart of the dominator tree by kind sized by retained bytes (click a box to zoom in),\n"
+         "the objects that retain most with their paths, the heap by Clodo and by type, heapu's\n"
+         "garbage and held parts, and each thread's stack with the locals that retain most.\n"
+         "  --diff OLD.stat  also what grew and shrank by kind since a 'heapy dump' of the\n"
+         "                   same program\n"
+         "  --detail N       boxes in the chart (5000); smaller kinds are folded into one box\n"
+         "  --json           print {\"file\", \"bytes\", \"boxes\"}\n"
+         "Example:\n"
+         "  (gdb) heapy report /tmp/heap.html",
+         {{"diff", true}, {"detail", true}, {"json", false}},
+         cmd_report,
+         true},
         {"info",
          {},
          "Show the Python runtime found in the target and how it was found.",

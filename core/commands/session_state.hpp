@@ -98,6 +98,9 @@ class SessionState {
     // Sets the reference point to `addresses` (any order); returns how many objects it holds.
     size_t set_reference(std::vector<uint64_t> addresses);
     void clear_reference();
+    // What open_core said of a truncated core, and an assumed layout, as lines under tables (""
+    // when neither).
+    std::string truncation_line() const;
 
   private:
     // A page of the listing as text, its footer naming the front end's `more` command.
@@ -108,8 +111,6 @@ class SessionState {
                               TableRole role);
     // Forgets the tables that `role`'s new table replaces, before it is made (it may be big).
     void forget_tables(TableRole role);
-    // What open_core said of a truncated core, as a line under tables ("" when complete).
-    std::string truncation_line() const;
 
     memory::Target target_;
     FrontEnd frontend_;

@@ -1,5 +1,6 @@
 // stacks: where each thread was, frame by frame, as a traceback names the frames.
 #include "core/commands/commands.hpp"
+#include "core/commands/stack_locals.hpp"
 #include "core/cpython/python_stacks.hpp"
 
 #include "core/errors.hpp"
@@ -13,33 +14,6 @@ namespace heapy::commands {
 namespace {
 
 constexpr int64_t kDefaultLocals = 5;
-
-// A frame's local as the tables show an object: its kind, its size and what it retains.
-struct LocalRow {
-    const cpython::LocalVariable* local;
-    std::string kind;
-    uint64_t size = 0;
-    uint64_t retained = 0;
-    bool known = false; // the object is a node of the reachable heap
-};
-
-std::vector<LocalRow> local_rows(Analysis& a, classify::ClassifyContext& context,
-                                 const cpython::PythonFrame& frame) {
-    std::vector<LocalRow> rows;
-    for (const auto& local : frame.locals) {
-        LocalRow row{&local, "?", 0, 0, false};
-        if (auto node = a.node_at(local.object); node && a.is_reachable(*node)) {
-            row.kind = classify::clodo_name(context, *node);
-            row.size = a.graph().size_of(*node);
-            row.retained = a.dominators().retained[*node];
-            row.known = true;
-        }
-        rows.push_back(std::move(row));
-    }
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const LocalRow& x, const LocalRow& y) { return x.retained > y.retained; });
-    return rows;
-}
 
 std::string line_text(int line) {
     return line < 0 ? "?" : std::to_string(line);

@@ -1,6 +1,7 @@
 // `top`: the objects, or kinds, that retain the most memory, with their shortest paths.
 #include "core/commands/commands.hpp"
 #include "core/commands/node_sets.hpp"
+#include "core/commands/top_entries.hpp"
 #include "core/errors.hpp"
 #include "core/heap/dominators.hpp"
 #include "core/heap/shortest_paths.hpp"
@@ -13,23 +14,6 @@
 namespace heapy::commands {
 
 namespace {
-
-// One row of the table: an object, or a kind (address 0) with its objects in `nodes`.
-struct Entry {
-    std::string name;
-    uint64_t address = 0;
-    uint64_t retained = 0;
-    uint64_t size = 0;
-    uint64_t count = 0;
-    std::string path;
-    std::vector<uint32_t> nodes;
-};
-
-struct TopOptions {
-    size_t limit = 10;
-    bool by_size = false;
-    bool kinds = false;
-};
 
 TopOptions top_options(const Arguments& args) {
     TopOptions options;
@@ -52,6 +36,65 @@ TopOptions top_options(const Arguments& args) {
     return options;
 }
 
+std::string top_json(const std::vector<TopEntry>& entries, uint64_t reachable_size, bool by_size) {
+    std::string out = fmt::format("{{\"total\": {}, \"by\": \"{}\", \"rows\": [", reachable_size,
+                                  by_size ? "size" : "retained");
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const TopEntry& e = entries[i];
+        out += fmt::format("{}{{\"kind\": \"{}\", \"retained\": {}, \"size\": {}, \"count\": {}",
+                           i ? ", " : "", json_escape(e.name), e.retained, e.size, e.count);
+        if (e.address)
+            out += fmt::format(", \"address\": \"0x{:x}\", \"path\": \"{}\"", e.address,
+                               json_escape(e.path));
+        out += "}";
+    }
+    return out + "]}";
+}
+
+std::string top_text(const std::vector<TopEntry>& entries, const TopOptions& options,
+                     size_t reachable_count, uint64_t reachable_size) {
+    std::string out =
+        fmt::format("{} by {} size. Reachable heap: {} objects, {} bytes.\n",
+                    options.kinds ? "Kinds" : "Objects", options.by_size ? "own" : "retained",
+                    reachable_count, reachable_size);
+    out += options.kinds ? " Index   Retained   %     Size  Roots Kind\n"
+                         : " Index   Retained   %     Size  Objects Address        Kind\n";
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const TopEntry& e = entries[i];
+        long pct = report::percent(e.retained, reachable_size);
+        if (options.kinds) {
+            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:6d} {}\n", i, e.retained, pct, e.size,
+                               e.count, e.name);
+        } else {
+            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:8d} 0x{:x} {}\n", i, e.retained, pct,
+                               e.size, e.count, e.address, e.name);
+            if (!e.path.empty()) out += fmt::format("{:7}{}\n", "", e.path); // under Retained
+        }
+    }
+    return out;
+}
+
+// The table `row N` and `select KIND` pick from after top: row N is the object (or the objects
+// of the kind) of line N.
+classify::PartitionResult top_rows_table(const std::vector<TopEntry>& entries, size_t count,
+                                         uint64_t size) {
+    classify::PartitionResult table;
+    table.table = report::Partition(count, size, "top", "Kind");
+    NodeSet nodes;
+    for (size_t row = 0; row < entries.size(); ++row) {
+        const TopEntry& e = entries[row];
+        for (uint32_t node : e.nodes) {
+            nodes.push_back(node);
+            table.row_of.push_back(uint32_t(row));
+        }
+        table.table.add_row(e.name, e.nodes.size(), e.size);
+    }
+    table.nodes = std::make_shared<const NodeSet>(std::move(nodes));
+    return table;
+}
+
+} // namespace
+
 std::string first_path(Analysis& a, uint32_t node) {
     heap::DecodedRelations relations(a.decoder(), a.graph());
     heap::ShortestPaths paths(a.graph(), a.reachable_end(), {node}, relations);
@@ -59,11 +102,11 @@ std::string first_path(Analysis& a, uint32_t node) {
 }
 
 // Per kind: the objects of the kind that no other object of the kind dominates.
-std::vector<Entry> top_kinds(Analysis& a, const classify::ClassifyContext& context,
-                             const TopOptions& options) {
+std::vector<TopEntry> top_kinds(Analysis& a, const classify::ClassifyContext& context,
+                                const TopOptions& options) {
     const heap::DominatorTree& tree = a.dominators();
     const heap::ObjectGraph& graph = a.graph();
-    std::unordered_map<std::string, Entry> kinds;
+    std::unordered_map<std::string, TopEntry> kinds;
     constexpr std::string_view kStep = "summing retained sizes by kind";
     const std::vector<uint32_t>& reachable = a.reachable();
     std::vector<std::string> name_of(graph.nodes.size());
@@ -82,7 +125,7 @@ std::vector<Entry> top_kinds(Analysis& a, const classify::ClassifyContext& conte
                 nested = true;
                 break;
             }
-        Entry& e = kinds[name_of[node]];
+        TopEntry& e = kinds[name_of[node]];
         e.name = name_of[node];
         e.size += graph.size_of(node);
         e.nodes.push_back(node);
@@ -91,9 +134,9 @@ std::vector<Entry> top_kinds(Analysis& a, const classify::ClassifyContext& conte
             ++e.count;
         }
     }
-    std::vector<Entry> entries;
+    std::vector<TopEntry> entries;
     for (auto& [name, e] : kinds) entries.push_back(std::move(e));
-    std::sort(entries.begin(), entries.end(), [&](const Entry& x, const Entry& y) {
+    std::sort(entries.begin(), entries.end(), [&](const TopEntry& x, const TopEntry& y) {
         uint64_t vx = options.by_size ? x.size : x.retained;
         uint64_t vy = options.by_size ? y.size : y.retained;
         return vx != vy ? vx > vy : x.name < y.name;
@@ -102,8 +145,8 @@ std::vector<Entry> top_kinds(Analysis& a, const classify::ClassifyContext& conte
     return entries;
 }
 
-std::vector<Entry> top_objects(Analysis& a, const classify::ClassifyContext& context,
-                               const TopOptions& options) {
+std::vector<TopEntry> top_objects(Analysis& a, const classify::ClassifyContext& context,
+                                  const TopOptions& options) {
     const heap::DominatorTree& tree = a.dominators();
     const heap::ObjectGraph& graph = a.graph();
     auto value = [&](uint32_t node) {
@@ -115,7 +158,7 @@ std::vector<Entry> top_objects(Analysis& a, const classify::ClassifyContext& con
         nodes.begin(), nodes.begin() + std::ptrdiff_t(n), nodes.end(),
         [&](uint32_t x, uint32_t y) { return value(x) != value(y) ? value(x) > value(y) : x < y; });
     nodes.resize(n);
-    std::vector<Entry> entries;
+    std::vector<TopEntry> entries;
     for (uint32_t node : nodes) {
         context.checkpoint("finding the paths to the objects", entries.size(), nodes.size());
         entries.push_back({classify::clodo_name(context, node),
@@ -129,72 +172,13 @@ std::vector<Entry> top_objects(Analysis& a, const classify::ClassifyContext& con
     return entries;
 }
 
-std::string top_json(const std::vector<Entry>& entries, uint64_t reachable_size, bool by_size) {
-    std::string out = fmt::format("{{\"total\": {}, \"by\": \"{}\", \"rows\": [", reachable_size,
-                                  by_size ? "size" : "retained");
-    for (size_t i = 0; i < entries.size(); ++i) {
-        const Entry& e = entries[i];
-        out += fmt::format("{}{{\"kind\": \"{}\", \"retained\": {}, \"size\": {}, \"count\": {}",
-                           i ? ", " : "", json_escape(e.name), e.retained, e.size, e.count);
-        if (e.address)
-            out += fmt::format(", \"address\": \"0x{:x}\", \"path\": \"{}\"", e.address,
-                               json_escape(e.path));
-        out += "}";
-    }
-    return out + "]}";
-}
-
-std::string top_text(const std::vector<Entry>& entries, const TopOptions& options,
-                     size_t reachable_count, uint64_t reachable_size) {
-    std::string out =
-        fmt::format("{} by {} size. Reachable heap: {} objects, {} bytes.\n",
-                    options.kinds ? "Kinds" : "Objects", options.by_size ? "own" : "retained",
-                    reachable_count, reachable_size);
-    out += options.kinds ? " Index   Retained   %     Size  Roots Kind\n"
-                         : " Index   Retained   %     Size  Objects Address        Kind\n";
-    for (size_t i = 0; i < entries.size(); ++i) {
-        const Entry& e = entries[i];
-        long pct = report::percent(e.retained, reachable_size);
-        if (options.kinds) {
-            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:6d} {}\n", i, e.retained, pct, e.size,
-                               e.count, e.name);
-        } else {
-            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:8d} 0x{:x} {}\n", i, e.retained, pct,
-                               e.size, e.count, e.address, e.name);
-            if (!e.path.empty()) out += fmt::format("{:7}{}\n", "", e.path); // under Retained
-        }
-    }
-    return out;
-}
-
-// The table `row N` and `select KIND` pick from after top: row N is the object (or the objects
-// of the kind) of line N.
-classify::PartitionResult top_rows_table(const std::vector<Entry>& entries, size_t count,
-                                         uint64_t size) {
-    classify::PartitionResult table;
-    table.table = report::Partition(count, size, "top", "Kind");
-    NodeSet nodes;
-    for (size_t row = 0; row < entries.size(); ++row) {
-        const Entry& e = entries[row];
-        for (uint32_t node : e.nodes) {
-            nodes.push_back(node);
-            table.row_of.push_back(uint32_t(row));
-        }
-        table.table.add_row(e.name, e.nodes.size(), e.size);
-    }
-    table.nodes = std::make_shared<const NodeSet>(std::move(nodes));
-    return table;
-}
-
-} // namespace
-
 std::string cmd_top(SessionState& state, const Arguments& args) {
     const TopOptions options = top_options(args);
     Analysis& a = state.analysis();
     const uint64_t reachable_size = a.dominators().retained[heap::ObjectGraph::kRoot];
     const classify::ClassifierInfo clodo = *classify::find_classifier("clodo");
     auto context = state.context(clodo);
-    const std::vector<Entry> entries =
+    const std::vector<TopEntry> entries =
         options.kinds ? top_kinds(a, context, options) : top_objects(a, context, options);
 
     std::string text = top_text(entries, options, a.reachable().size(), reachable_size);
