@@ -1,5 +1,7 @@
-// Parsing of the notes of a Linux x86-64 ELF core: NT_FILE, NT_AUXV, NT_PRSTATUS, NT_PRPSINFO.
+// Parsing of the notes of a Linux ELF core: NT_FILE, NT_AUXV, NT_PRSTATUS, NT_PRPSINFO.
 #include "core/memory/core_notes.hpp"
+
+#include "core/memory/elf_machine.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -8,13 +10,6 @@
 namespace heapy::memory {
 
 namespace {
-
-// Offsets in struct elf_prstatus / elf_prpsinfo on x86-64 (linux/elfcore.h).
-constexpr uint64_t prstatus_cursig = 12; // short
-constexpr uint64_t prstatus_pid = 32;    // int
-constexpr uint64_t prpsinfo_pid = 24;    // int
-constexpr uint64_t prpsinfo_fname = 40;  // char[16]
-constexpr uint64_t prpsinfo_psargs = 56; // char[80]
 
 std::string fixed_string(std::span<const std::byte> desc, uint64_t offset, uint64_t max) {
     if (offset >= desc.size()) return {};
@@ -69,6 +64,9 @@ bool parse_nt_file(std::span<const std::byte> desc, std::vector<FileMapping>& ou
 
 CoreNotes parse_core_notes(const ElfImage& core) {
     CoreNotes notes;
+    const Machine* machine = supported_machine(core.machine());
+    if (!machine) return notes; // ElfImage::parse accepts none other
+    const CoreNoteLayout& at = machine->notes;
     for (const ElfSegment& seg : core.segments()) {
         if (seg.type != PT_NOTE) continue;
         std::span<const std::byte> area = core.slice(seg.offset, seg.filesz);
@@ -92,19 +90,19 @@ CoreNotes parse_core_notes(const ElfImage& core) {
                     }
                     break;
                 case NT_PRSTATUS:
-                    if (note.desc.size() >= prstatus_pid + 4) {
+                    if (note.desc.size() >= at.prstatus_pid + 4) {
                         if (notes.thread_ids.empty())
-                            notes.signal = load_le<int16_t>(note.desc, prstatus_cursig);
-                        notes.thread_ids.push_back(load_le<int32_t>(note.desc, prstatus_pid));
+                            notes.signal = load_le<int16_t>(note.desc, at.prstatus_cursig);
+                        notes.thread_ids.push_back(load_le<int32_t>(note.desc, at.prstatus_pid));
                     } else {
                         notes.problems.push_back("short NT_PRSTATUS note");
                     }
                     break;
                 case NT_PRPSINFO:
-                    if (note.desc.size() >= prpsinfo_psargs) {
-                        notes.pid = load_le<int32_t>(note.desc, prpsinfo_pid);
-                        notes.command = fixed_string(note.desc, prpsinfo_fname, 16);
-                        notes.arguments = fixed_string(note.desc, prpsinfo_psargs, 80);
+                    if (note.desc.size() >= at.prpsinfo_psargs) {
+                        notes.pid = load_le<int32_t>(note.desc, at.prpsinfo_pid);
+                        notes.command = fixed_string(note.desc, at.prpsinfo_fname, 16);
+                        notes.arguments = fixed_string(note.desc, at.prpsinfo_psargs, 80);
                     } else {
                         notes.problems.push_back("short NT_PRPSINFO note");
                     }

@@ -18,7 +18,7 @@ struct FileMapping {
     std::string path;
 };
 
-// What the notes of a Linux x86-64 core file say about the process.
+// What the notes of a Linux core file say about the process.
 struct CoreNotes {
     std::vector<FileMapping> files; // NT_FILE, in note order
     bool has_nt_file = false;
@@ -39,7 +39,8 @@ struct CoreNotes {
 bool parse_nt_file(std::span<const std::byte> desc, std::vector<FileMapping>& out,
                    uint64_t* page_size);
 
-// Parses every note in a core's PT_NOTE areas.
+// Parses every note in a core's PT_NOTE areas, NT_PRSTATUS and NT_PRPSINFO as the core's
+// machine lays them out (elf_machine.hpp).
 CoreNotes parse_core_notes(const ElfImage& core);
 
 } // namespace heapy::memory

@@ -1,5 +1,7 @@
 #include "core/memory/elf_image.hpp"
 
+#include "core/memory/elf_machine.hpp"
+
 #include <algorithm>
 #include <elf.h>
 
@@ -27,17 +29,18 @@ std::optional<ElfImage> ElfImage::parse(std::span<const std::byte> bytes, ElfPro
     if (bytes.size() < EI_NIDENT || std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0)
         return fail(ElfProblem::not_elf);
     auto ident = [&](int i) { return static_cast<unsigned char>(bytes[i]); };
-    if (ident(EI_CLASS) != ELFCLASS64) return fail(ElfProblem::wrong_class);
-    if (ident(EI_DATA) != ELFDATA2LSB) return fail(ElfProblem::wrong_endian);
+    auto what = [&] { return describe_elf_machine(bytes).value_or("unknown machine"); };
+    if (ident(EI_CLASS) != ELFCLASS64) return fail(ElfProblem::wrong_class, what());
+    if (ident(EI_DATA) != ELFDATA2LSB) return fail(ElfProblem::wrong_endian, what());
     if (bytes.size() < sizeof(Elf64_Ehdr)) return fail(ElfProblem::truncated, "ELF header");
     Elf64_Ehdr eh;
     std::memcpy(&eh, bytes.data(), sizeof eh);
-    if (eh.e_machine != EM_X86_64)
-        return fail(ElfProblem::wrong_machine, "machine " + std::to_string(eh.e_machine));
+    if (!supported_machine(eh.e_machine)) return fail(ElfProblem::wrong_machine, what());
 
     ElfImage img;
     img.bytes_ = bytes;
     img.type_ = eh.e_type;
+    img.machine_ = eh.e_machine;
     img.entry_ = eh.e_entry;
     img.phoff_ = eh.e_phoff;
     img.shoff_ = eh.e_shoff;

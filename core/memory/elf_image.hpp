@@ -12,9 +12,9 @@
 
 namespace heapy::memory {
 
-// Bounds-checked views of an ELF64 little-endian x86-64 file held in memory (usually a
-// MappedFile). Every offset and length read from the file is checked against its size; nothing
-// here trusts the file.
+// Bounds-checked views of an ELF64 little-endian file of a machine heapy reads (x86-64, AArch64:
+// elf_machine.hpp) held in memory (usually a MappedFile). Every offset and length read from the
+// file is checked against its size; nothing here trusts the file.
 
 struct ElfSegment {
     uint32_t type = 0;
@@ -57,19 +57,21 @@ enum class ElfProblem {
     not_elf,       // bad magic
     wrong_class,   // 32-bit
     wrong_endian,  // big-endian
-    wrong_machine, // not x86-64
+    wrong_machine, // not a machine heapy reads (supported_machine)
     truncated,     // header or program header table beyond the end of the file
 };
 
 class ElfImage {
   public:
     // Parses the ELF header and the program header table. On failure returns nullopt and sets
-    // `problem` (and `detail`, a short text such as "machine 183").
+    // `problem` (and `detail`: for a file of another machine, byte order or word size, what it
+    // is, as describe_elf_machine says: "32-bit little-endian ARM (ELF machine 40)").
     static std::optional<ElfImage> parse(std::span<const std::byte> bytes, ElfProblem* problem,
                                          std::string* detail = nullptr);
 
     std::span<const std::byte> bytes() const { return bytes_; }
-    uint16_t type() const { return type_; } // ET_EXEC, ET_DYN, ET_CORE ...
+    uint16_t type() const { return type_; }       // ET_EXEC, ET_DYN, ET_CORE ...
+    uint16_t machine() const { return machine_; } // EM_X86_64, EM_AARCH64
     uint64_t entry() const { return entry_; }
     uint64_t phoff() const { return phoff_; }
     // End offset of the program header table (the header itself included).
@@ -93,6 +95,7 @@ class ElfImage {
   private:
     std::span<const std::byte> bytes_;
     uint16_t type_ = 0;
+    uint16_t machine_ = 0;
     uint64_t entry_ = 0;
     uint64_t phoff_ = 0;
     uint64_t headers_end_ = 0;

@@ -1,5 +1,7 @@
 #include "core/memory/elf_module.hpp"
 
+#include "core/memory/elf_machine.hpp"
+
 #include <algorithm>
 #include <elf.h>
 #include <map>
@@ -87,8 +89,8 @@ std::optional<uint64_t> compute_load_bias(const ElfImage& image,
 }
 
 std::optional<ElfModule> load_elf_module(const ModuleCandidate& candidate,
-                                         const std::vector<std::string>& files, std::string* why,
-                                         bool* not_elf) {
+                                         const std::vector<std::string>& files, uint16_t machine,
+                                         std::string* why, bool* not_elf) {
     std::string reason = "no file to open";
     if (not_elf) *not_elf = false;
     for (const std::string& name : files) {
@@ -107,8 +109,13 @@ std::optional<ElfModule> load_elf_module(const ModuleCandidate& candidate,
                 reason = name + " is not an ELF file";
                 return std::nullopt; // same content under every name
             }
-            reason = name + " is not a usable x86-64 ELF64 file" +
-                     (detail.empty() ? "" : " (" + detail + ")");
+            reason = name + " is not a usable " + machine_name(machine) + " ELF64 file" +
+                     (detail.empty() ? "" : " (it is for " + detail + ")");
+            continue;
+        }
+        if (image->machine() != machine) {
+            reason = name + " is " + machine_name(image->machine()) + " code, not " +
+                     machine_name(machine);
             continue;
         }
         auto bias = compute_load_bias(*image, candidate.mappings);
@@ -122,6 +129,21 @@ std::optional<ElfModule> load_elf_module(const ModuleCandidate& candidate,
     }
     if (why) *why = reason;
     return std::nullopt;
+}
+
+ElfModule place_elf_module(const std::string& path, const std::string& opened,
+                           std::shared_ptr<const MappedFile> file, const ElfImage& image,
+                           uint64_t bias, uint64_t page_size) {
+    if (page_size == 0 || (page_size & (page_size - 1)) != 0) page_size = 4096;
+    const uint64_t mask = ~(page_size - 1);
+    ElfModule mod{path, opened, std::move(file), image, {}, bias, false, image.build_id()};
+    for (const ElfSegment& s : image.segments())
+        if (s.type == PT_LOAD && s.memsz > 0)
+            mod.mappings.push_back(
+                {(bias + s.vaddr) & mask, bias + s.vaddr + s.memsz, s.offset & mask});
+    std::sort(mod.mappings.begin(), mod.mappings.end(),
+              [](const ModuleMapping& a, const ModuleMapping& b) { return a.start < b.start; });
+    return mod;
 }
 
 bool is_libpython(const std::string& path) {

@@ -56,12 +56,18 @@ std::optional<uint64_t> compute_load_bias(const ElfImage& image,
                                           const std::vector<ModuleMapping>& mappings,
                                           uint64_t page_size = 4096);
 
-// Opens the first of `files` that exists and is an ELF x86-64 file, and builds the module for
-// `candidate`. Returns nullopt (and a reason in `why`) when none can be used. A file that is
-// not ELF at all sets `*not_elf`.
+// Opens the first of `files` that exists and is an ELF file of `machine` (EM_X86_64,
+// EM_AARCH64: the target's), and builds the module for `candidate`. Returns nullopt (and a reason
+// in `why`) when none can be used. A file that is not ELF at all sets `*not_elf`.
 std::optional<ElfModule> load_elf_module(const ModuleCandidate& candidate,
-                                         const std::vector<std::string>& files, std::string* why,
-                                         bool* not_elf = nullptr);
+                                         const std::vector<std::string>& files, uint16_t machine,
+                                         std::string* why, bool* not_elf = nullptr);
+
+// The module of `image` (the file `opened`, which the target names `path`) loaded with `bias`,
+// for a target that lists no mappings of it: one mapping per PT_LOAD, at page granularity.
+ElfModule place_elf_module(const std::string& path, const std::string& opened,
+                           std::shared_ptr<const MappedFile> file, const ElfImage& image,
+                           uint64_t bias, uint64_t page_size);
 
 // True when a path names a libpython shared object ("libpython3.11.so.1.0", ...).
 bool is_libpython(const std::string& path);

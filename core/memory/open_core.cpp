@@ -8,9 +8,11 @@
 #include "core/memory/core_notes.hpp"
 #include "core/memory/core_verification.hpp"
 #include "core/memory/elf_image.hpp"
+#include "core/memory/elf_machine.hpp"
 #include "core/memory/elf_module.hpp"
 #include "core/memory/elf_symbols.hpp"
 #include "core/memory/interval.hpp"
+#include "core/memory/loaded_objects.hpp"
 #include "core/memory/target.hpp"
 
 #include <cstring>
@@ -29,12 +31,11 @@ std::string elf_problem_text(const std::string& path, ElfProblem problem,
     case ElfProblem::not_elf:
         return path + " is not an ELF core file; pass a core dump (from the kernel or gcore)";
     case ElfProblem::wrong_class:
-        return path + " is a 32-bit ELF file; only x86-64 (ELF64) core files are supported";
     case ElfProblem::wrong_endian:
-        return path + " is a big-endian ELF file; only x86-64 core files are supported";
     case ElfProblem::wrong_machine:
-        return path + " is an ELF file for another machine (" + detail +
-               "); only x86-64 core files are supported";
+        return path + " is an ELF file for " + detail +
+               "; heapy reads the cores of 64-bit little-endian " + supported_machine_names() +
+               " processes only";
     case ElfProblem::truncated:
         return "core file " + path + " is truncated (its ELF headers are incomplete: " + detail +
                "); it cannot be analysed";
@@ -81,28 +82,56 @@ std::string signal_name(int sig) {
     return std::to_string(sig);
 }
 
-// Builds the module of the executable when the core names no file for it: a non-PIE
-// executable sits at its link-time addresses, a PIE one is placed with AT_PHDR.
-std::optional<ElfModule> place_executable(const std::string& exe, std::optional<uint64_t> at_phdr) {
-    auto file = MappedFile::open(exe);
-    ElfProblem problem;
-    auto image = ElfImage::parse(file->bytes(), &problem);
-    if (!image) return std::nullopt;
-    std::optional<uint64_t> bias;
-    if (image->type() == ET_EXEC) bias = 0;
-    for (const ElfSegment& s : image->segments())
-        if (!bias && at_phdr && s.type == PT_PHDR) bias = *at_phdr - s.vaddr;
-    for (const ElfSegment& s : image->segments())
-        if (!bias && at_phdr && s.type == PT_LOAD && image->phoff() >= s.offset &&
-            image->phoff() - s.offset < s.filesz)
-            bias = *at_phdr - (s.vaddr + (image->phoff() - s.offset));
-    if (!bias) return std::nullopt;
-    ElfModule mod{exe, exe, file, *image, {}, *bias, true, image->build_id()};
-    for (const ElfSegment& s : image->segments())
-        if (s.type == PT_LOAD)
-            mod.mappings.push_back({(*bias + s.vaddr) & ~uint64_t(4095), *bias + s.vaddr + s.memsz,
-                                    s.offset & ~uint64_t(4095)});
-    return mod;
+// The load bias of an executable the core names no file for: 0 for one linked at a fixed
+// address, else from where the process had its program headers (AT_PHDR) or its entry point.
+std::optional<uint64_t> executable_bias(const ElfImage& image, std::optional<uint64_t> at_phdr,
+                                        std::optional<uint64_t> at_entry) {
+    if (image.type() == ET_EXEC) return 0;
+    for (const ElfSegment& s : image.segments())
+        if (at_phdr && s.type == PT_PHDR) return *at_phdr - s.vaddr;
+    for (const ElfSegment& s : image.segments())
+        if (at_phdr && s.type == PT_LOAD && image.phoff() >= s.offset &&
+            image.phoff() - s.offset < s.filesz)
+            return *at_phdr - (s.vaddr + (image.phoff() - s.offset));
+    if (at_entry && image.entry() != 0) return *at_entry - image.entry();
+    return std::nullopt;
+}
+
+// What the auxiliary vector says of the executable that `mod` places: "" when its entry point
+// and program headers are where the process had them, else how they differ.
+std::string auxv_mismatch(const ElfModule& mod, const CoreNotes& notes) {
+    if (auto entry = notes.auxv_value(AT_ENTRY); entry && mod.bias + mod.image.entry() != *entry)
+        return fmt::format("its entry point would be at {:#x}, the process had it at {:#x}",
+                           mod.bias + mod.image.entry(), *entry);
+    if (auto phnum = notes.auxv_value(AT_PHNUM); phnum && *phnum != mod.image.segments().size())
+        return fmt::format("it has {} program headers, the process's executable had {}",
+                           mod.image.segments().size(), *phnum);
+    return {};
+}
+
+// The dynamic section of `mod` at runtime: (address, size), or nullopt when it has none.
+std::optional<std::pair<uint64_t, uint64_t>> dynamic_section(const ElfModule& mod) {
+    for (const ElfSegment& s : mod.image.segments())
+        if (s.type == PT_DYNAMIC) return std::pair{mod.bias + s.vaddr, s.memsz};
+    return std::nullopt;
+}
+
+// The pieces of `mod`'s read-only segments (code, constants) that `dumped` lacks, from its file.
+void add_file_pieces(const ElfModule& mod, const std::vector<Interval>& dumped,
+                     std::vector<SegmentMap::Piece>& pieces) {
+    std::vector<Interval> gaps;
+    for (const ElfSegment& seg : mod.image.segments()) {
+        if (seg.type != PT_LOAD || (seg.flags & PF_W) || seg.filesz == 0) continue;
+        uint64_t start = mod.bias + seg.vaddr;
+        uint64_t len = std::min(seg.filesz, seg.memsz);
+        if (start + len < start || seg.offset >= mod.file->size()) continue;
+        len = std::min(len, mod.file->size() - seg.offset);
+        gaps.clear();
+        uncovered_parts(dumped, start, start + len, gaps);
+        for (const Interval& g : gaps)
+            pieces.push_back(
+                {g.first, g.second - g.first, mod.file->data() + seg.offset + (g.first - start)});
+    }
 }
 
 // Opening one core, as a sequence of named steps over the state they share. Each step reads what
@@ -118,7 +147,8 @@ class CoreOpening {
         find_executable();
         for (size_t i = 0; i < candidates_.size(); ++i)
             open_module(candidates_[i], exe_index_ && *exe_index_ == i);
-        place_given_executable();
+        place_executable();
+        place_loaded_objects();
         add_omitted_pages();
         note_missing_files();
         files_used_.push_back(core_);
@@ -137,6 +167,7 @@ class CoreOpening {
         std::string detail;
         image_ = ElfImage::parse(core_->bytes(), &problem, &detail);
         if (!image_) throw Error(elf_problem_text(path_, problem, detail));
+        machine_ = image_->machine();
         if (image_->type() != ET_CORE)
             throw Error(path_ + " is not an ELF core file (it is " + elf_type_name(image_->type()) +
                         "); pass a core dump, and the executable with --exe");
@@ -188,11 +219,9 @@ class CoreOpening {
                 (seg.offset > core_->size() || seg.filesz > core_->size() - seg.offset))
                 notes_complete = false;
         if (!notes_.has_nt_file)
-            target_.notes.push_back(
+            no_nt_file_ =
                 "core file " + path_ +
-                (notes_complete ? " has no NT_FILE note" : " lost its notes to the truncation") +
-                ": its shared objects are unknown and file-backed pages it omits "
-                "cannot be read");
+                (notes_complete ? " has no NT_FILE note" : " lost its notes to the truncation");
         target_.thread_ids = notes_.thread_ids;
 
         std::vector<std::pair<std::string, ModuleMapping>> file_maps;
@@ -230,14 +259,15 @@ class CoreOpening {
                                          bool& not_elf) const {
         const bool given = is_exe && options_.executable;
         auto mod = load_elf_module(
-            cand, given ? std::vector{*options_.executable} : places_of(cand.path, options_), &why,
-            &not_elf);
+            cand, given ? std::vector{*options_.executable} : places_of(cand.path, options_),
+            machine_, &why, &not_elf);
         if (mod) verified = verify_against_core(*mod, *dumped_);
         const bool mismatch = verified && verified->verdict == Verdict::mismatch;
         if (!given && ((!mod && !not_elf) || mismatch))
             if (auto id = build_id_in_core(*dumped_, cand.mappings)) {
                 std::string unused;
-                if (auto kept = load_elf_module(cand, build_id_places(*id, options_), &unused)) {
+                if (auto kept =
+                        load_elf_module(cand, build_id_places(*id, options_), machine_, &unused)) {
                     Verification v = verify_against_core(*kept, *dumped_);
                     if (v.verdict == Verdict::match) {
                         verified = v;
@@ -332,29 +362,153 @@ class CoreOpening {
         modules_.push_back(std::move(*mod));
     }
 
-    // An executable given for a core whose NT_FILE does not name it (no NT_FILE, or notes lost
-    // in a truncated core): at its link-time address, or placed with AT_PHDR.
-    void place_given_executable() {
-        if (options_.executable && !exe_index_) {
-            auto mod = place_executable(*options_.executable, at_phdr_);
-            if (!mod)
-                throw Error("cannot place executable " + *options_.executable + " in core " +
-                            path_ +
-                            ": the core names no mapping of it (no NT_FILE entry, no AT_PHDR; "
-                            "notes lost?), and only an executable linked at a fixed address (not "
-                            "PIE) can be placed without one");
-            Verification v = verify_against_core(*mod, *dumped_);
-            if (v.verdict == Verdict::mismatch) reject_executable(*options_.executable, v.detail);
-            if (v.verdict == Verdict::unknown)
-                target_.notes.push_back("could not check that executable " + mod->opened +
-                                        " matches the core (the core holds none of its pages)");
-            exe_path_ = mod->opened;
-            placed_exe_ = *mod;
-            modules_.insert(modules_.begin(), std::move(*mod));
-        } else if (!exe_index_) {
+    // The first of `places` that is an ELF file of the core's machine, or nullopt with the
+    // reason in `why`; `not_elf` says the last file opened is not ELF at all.
+    std::optional<std::pair<std::shared_ptr<const MappedFile>, ElfImage>>
+    open_elf(const std::vector<std::string>& places, std::string& why, bool& not_elf) const {
+        why = "no file to open";
+        not_elf = false;
+        for (const std::string& place : places) {
+            std::string err;
+            auto file = MappedFile::try_open(place, &err);
+            if (!file) {
+                why = place + ": " + err;
+                continue;
+            }
+            ElfProblem problem = ElfProblem::none;
+            std::string detail;
+            auto image = ElfImage::parse(file->bytes(), &problem, &detail);
+            not_elf = problem == ElfProblem::not_elf;
+            if (!image)
+                why = place + (not_elf ? " is not an ELF file" : " is an ELF file for " + detail);
+            else if (image->machine() != machine_)
+                why = place + " is " + machine_name(image->machine()) + " code, not " +
+                      machine_name(machine_);
+            else
+                return std::pair{std::move(file), std::move(*image)};
+        }
+        return std::nullopt;
+    }
+
+    // The executable of a core whose NT_FILE does not name it (qemu-user writes no NT_FILE; a
+    // truncated core may have lost its notes): --exe, else the file AT_EXECFN names (under the
+    // sysroot first), at its link-time address or where AT_PHDR or AT_ENTRY put it.
+    void place_executable() {
+        if (exe_index_) return;
+        const bool given = options_.executable.has_value();
+        std::string named;
+        if (!given)
+            if (auto fn = notes_.auxv_value(AT_EXECFN)) named = read_c_string(*dumped_, *fn);
+        if (!given && (named.empty() || named[0] != '/')) {
             target_.notes.push_back("could not tell from core " + path_ +
                                     " which executable it was made from; pass it with --exe");
+            return;
         }
+        std::string why;
+        bool not_elf = false;
+        auto opened = open_elf(
+            given ? std::vector{*options_.executable} : places_of(named, options_), why, not_elf);
+        if (!opened) {
+            if (given && not_elf)
+                throw Error(*options_.executable +
+                            " is not an ELF executable; pass the executable the core was made "
+                            "from with --exe");
+            if (given)
+                throw Error("cannot use executable " + why +
+                            "; give --exe the executable the core was made from");
+            target_.missing_modules.push_back(named);
+            target_.notes.push_back("executable " + named + " named in the core cannot be read (" +
+                                    why + "); pass it with --exe");
+            return;
+        }
+        auto& [file, image] = *opened;
+        const auto bias = executable_bias(image, at_phdr_, notes_.auxv_value(AT_ENTRY));
+        if (!bias)
+            throw Error("cannot place executable " + file->path() + " in core " + path_ +
+                        ": the core names no mapping of it (no NT_FILE entry, no AT_PHDR or "
+                        "AT_ENTRY; notes lost?), and only an executable linked at a fixed "
+                        "address (not PIE) can be placed without one");
+        ElfModule mod = place_elf_module(given ? file->path() : named, file->path(), file, image,
+                                         *bias, page_size());
+        mod.is_executable = true;
+        Verification v = verify_against_core(mod, *dumped_);
+        if (const std::string differs = auxv_mismatch(mod, notes_); !differs.empty())
+            v = {Verdict::mismatch, differs};
+        if (v.verdict == Verdict::mismatch) reject_executable(mod.opened, v.detail);
+        if (v.verdict == Verdict::unknown)
+            target_.notes.push_back("could not check that executable " + mod.opened +
+                                    " matches the core beyond its entry point (the core holds "
+                                    "none of its pages)");
+        exe_path_ = mod.opened;
+        placed_.push_back(mod);
+        modules_.insert(modules_.begin(), std::move(mod));
+    }
+
+    // The shared objects of a core without NT_FILE, from the dynamic linker's list in its
+    // memory: each file under the sysroot first, placed where the list says.
+    void place_loaded_objects() {
+        if (notes_.has_nt_file || placed_.empty()) return;
+        const ElfModule& exe = placed_.front();
+        const auto dynamic = dynamic_section(exe);
+        if (!dynamic) return; // linked statically: there are no shared objects
+        // The names may sit in the executable's pages the core omits (the dynamic linker's own
+        // is the executable's PT_INTERP string).
+        std::vector<SegmentMap::Piece> pieces = dumped_->pieces();
+        add_file_pieces(exe, dumped_ranges_, pieces);
+        const SegmentMap memory(std::move(pieces));
+        LoadedObjectList list = read_loaded_objects(memory, dynamic->first, dynamic->second);
+        if (!list.problem.empty())
+            target_.notes.push_back("core file " + path_ + ": " + list.problem +
+                                    "; shared objects after that are unknown");
+        for (const LoadedObject& object : list.objects) place_loaded_object(object);
+        loaded_objects_listed_ = true;
+    }
+
+    void place_loaded_object(const LoadedObject& object) {
+        std::string why;
+        bool not_elf = false;
+        auto try_places = [&](const std::vector<std::string>& places) -> std::optional<ElfModule> {
+            auto opened = open_elf(places, why, not_elf);
+            if (!opened) return std::nullopt;
+            auto& [file, image] = *opened;
+            ElfModule mod =
+                place_elf_module(object.name, file->path(), file, image, object.bias, page_size());
+            if (auto d = dynamic_section(mod); d && d->first != object.dynamic) {
+                why = fmt::format("{} has its dynamic section at {:#x} where the process had it "
+                                  "at {:#x}",
+                                  mod.opened, d->first, object.dynamic);
+                return std::nullopt;
+            }
+            const Verification v = verify_against_core(mod, *dumped_);
+            if (v.verdict == Verdict::mismatch) {
+                why = mod.opened + " does not match the core (" + v.detail + ")";
+                return std::nullopt;
+            }
+            return mod;
+        };
+        auto mod = try_places(places_of(object.name, options_));
+        if (!mod)
+            if (auto id = build_id_in_core(*dumped_, object.bias)) {
+                std::string first_why = why;
+                mod = try_places(build_id_places(*id, options_));
+                if (!mod) why = first_why;
+            }
+        if (!mod) {
+            target_.missing_modules.push_back(object.name);
+            target_.notes.push_back("shared object " + object.name +
+                                    " that the dynamic linker lists cannot be used (" + why +
+                                    "); its symbols are unknown and pages the core omits cannot "
+                                    "be read");
+            return;
+        }
+        placed_.push_back(*mod);
+        modules_.push_back(std::move(*mod));
+    }
+
+    // The page size of the process (AT_PAGESZ; NT_FILE's; else 4 KiB).
+    uint64_t page_size() const {
+        if (auto p = notes_.auxv_value(AT_PAGESZ)) return *p;
+        return notes_.page_size ? notes_.page_size : 4096;
     }
 
     // The file a mapping of NT_FILE reads from for the pages the core omits: its module's, or
@@ -377,7 +531,7 @@ class CoreOpening {
     }
 
     // File-backed pages the core omits, from the files it names, and the read-only segments of
-    // an executable placed without NT_FILE, from its file.
+    // the executable and shared objects placed without NT_FILE, from their files.
     void add_omitted_pages() {
         pieces_ = dumped_->pieces();
         std::vector<Interval> gaps;
@@ -399,24 +553,24 @@ class CoreOpening {
                 pieces_.push_back({g.first, len, file->data() + fo});
             }
         }
-        if (!placed_exe_) return;
-        const ElfModule& mod = *placed_exe_;
-        for (const ElfSegment& seg : mod.image.segments()) {
-            if (seg.type != PT_LOAD || (seg.flags & PF_W) || seg.filesz == 0) continue;
-            uint64_t start = mod.bias + seg.vaddr;
-            uint64_t len = std::min(seg.filesz, seg.memsz);
-            if (start + len < start || seg.offset >= mod.file->size()) continue;
-            len = std::min(len, mod.file->size() - seg.offset);
-            gaps.clear();
-            uncovered_parts(dumped_ranges_, start, start + len, gaps);
-            for (const Interval& g : gaps)
-                pieces_.push_back({g.first, g.second - g.first,
-                                   mod.file->data() + seg.offset + (g.first - start)});
+        for (const ElfModule& mod : placed_) {
+            add_file_pieces(mod, dumped_ranges_, pieces_);
+            files_used_.push_back(mod.file);
         }
-        files_used_.push_back(mod.file);
     }
 
     void note_missing_files() {
+        if (!no_nt_file_.empty()) {
+            if (loaded_objects_listed_)
+                target_.notes.push_back(fmt::format(
+                    "{}: the executable was placed by its auxiliary vector and {} shared "
+                    "object(s) by the dynamic linker's list",
+                    no_nt_file_, placed_.size() - 1));
+            else
+                target_.notes.push_back(no_nt_file_ +
+                                        ": its shared objects are unknown and file-backed "
+                                        "pages it omits cannot be read");
+        }
         if (missing_files_ > 0)
             target_.notes.push_back(fmt::format(
                 "{} file(s) mapped by the process are missing here; pages of them the core "
@@ -476,6 +630,7 @@ class CoreOpening {
         std::string desc = "core file " + path_;
         if (!exe_path_.empty()) desc += " of " + exe_path_;
         std::vector<std::string> facts;
+        if (machine_ != host_machine().elf_machine) facts.push_back(machine_name(machine_));
         if (notes_.pid) facts.push_back(fmt::format("pid {}", *notes_.pid));
         if (!notes_.thread_ids.empty())
             facts.push_back(fmt::format("{} thread{}", notes_.thread_ids.size(),
@@ -501,7 +656,10 @@ class CoreOpening {
     std::map<std::string, std::shared_ptr<const MappedFile>> backing_; // null: do not use
     size_t missing_files_ = 0, changed_files_ = 0;
     std::string exe_path_;
-    std::optional<ElfModule> placed_exe_; // placed without an NT_FILE entry
+    std::vector<ElfModule> placed_; // placed without NT_FILE: the executable first
+    uint16_t machine_ = 0;          // the core's: EM_X86_64, EM_AARCH64
+    std::string no_nt_file_;        // "core file X has no NT_FILE note", when it has none
+    bool loaded_objects_listed_ = false;
     std::vector<SegmentMap::Piece> pieces_;
     std::vector<std::shared_ptr<const MappedFile>> files_used_;
 };

@@ -1,6 +1,7 @@
 // open_process: a live process as a Target (memory through /proc/PID/mem, symbols from the
 // files it maps, opened through /proc so that containers and replaced files work).
 #include "core/errors.hpp"
+#include "core/memory/elf_machine.hpp"
 #include "core/memory/elf_module.hpp"
 #include "core/memory/elf_symbols.hpp"
 #include "core/memory/proc_maps.hpp"
@@ -49,7 +50,7 @@ Target open_process(int pid) {
         files.push_back(cand.path);
         std::string why;
         bool not_elf = false;
-        auto mod = load_elf_module(cand, files, &why, &not_elf);
+        auto mod = load_elf_module(cand, files, host_machine().elf_machine, &why, &not_elf);
         if (!mod) {
             if (!not_elf && (is_exe || cand.path.find(".so") != std::string::npos))
                 target.notes.push_back((is_exe ? "executable " : "shared object ") + cand.path +

@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "core/memory/core_memory.hpp"
 #include "core/memory/core_notes.hpp"
+#include "core/memory/elf_machine.hpp"
 #include "core/memory/elf_module.hpp"
 #include "core/memory/segment_map.hpp"
 #include "core/memory/target.hpp"
@@ -89,7 +90,10 @@ struct ExeSpec {
     std::optional<Bytes> build_id = Bytes{std::byte{0xab}, std::byte{0xcd}, std::byte{0x01},
                                           std::byte{0x02}, std::byte{0x03}, std::byte{0x04}};
     uint8_t rodata_fill = 0x52;
+    uint16_t machine = EM_X86_64;
+    bool dynamic = false; // a PT_DYNAMIC at exe_dynamic: DT_DEBUG 0, DT_NULL
 };
+constexpr uint64_t exe_dynamic = 0x2a00;
 
 Bytes make_exe(const ExeSpec& spec) {
     const uint64_t link = spec.pie ? 0 : 0x400000;
@@ -99,6 +103,10 @@ Bytes make_exe(const ExeSpec& spec) {
     put(b, exe_py_version, py_version_value);
     put_str(b, exe_string, rodata_text);
     for (uint64_t i = 0; i < 0x100; ++i) b[exe_runtime + i] = std::byte{static_cast<uint8_t>(i)};
+    if (spec.dynamic) {
+        put(b, exe_dynamic, Elf64_Dyn{DT_DEBUG, {0}});
+        put(b, exe_dynamic + sizeof(Elf64_Dyn), Elf64_Dyn{DT_NULL, {0}});
+    }
 
     // Build-id note at 0x200.
     uint64_t note_size = 0;
@@ -206,11 +214,13 @@ Bytes make_exe(const ExeSpec& spec) {
         return p;
     };
     ph.push_back(
-        seg(PT_PHDR, PF_R, 64, link + 64, 4 * sizeof(Elf64_Phdr), 4 * sizeof(Elf64_Phdr), 8));
+        seg(PT_PHDR, PF_R, 64, link + 64, 5 * sizeof(Elf64_Phdr), 5 * sizeof(Elf64_Phdr), 8));
     ph.push_back(seg(PT_LOAD, PF_R, 0, link, 0x2000, 0x2000, 0x1000));
     ph.push_back(seg(PT_LOAD, PF_R | PF_W, 0x2000, link + 0x2000, 0x1000, 0x2000, 0x1000));
     ph.push_back(seg(PT_NOTE, PF_R, 0x200, link + 0x200, note_size, note_size, 4));
     if (!spec.build_id) ph.back().p_type = PT_NULL;
+    ph.push_back(seg(spec.dynamic ? PT_DYNAMIC : PT_NULL, PF_R | PF_W, exe_dynamic,
+                     link + exe_dynamic, 2 * sizeof(Elf64_Dyn), 2 * sizeof(Elf64_Dyn), 8));
 
     Elf64_Ehdr eh{};
     std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
@@ -218,7 +228,7 @@ Bytes make_exe(const ExeSpec& spec) {
     eh.e_ident[EI_DATA] = ELFDATA2LSB;
     eh.e_ident[EI_VERSION] = EV_CURRENT;
     eh.e_type = spec.pie ? ET_DYN : ET_EXEC;
-    eh.e_machine = EM_X86_64;
+    eh.e_machine = spec.machine;
     eh.e_version = EV_CURRENT;
     eh.e_entry = link + 0x1000;
     eh.e_phoff = 64;
@@ -243,7 +253,8 @@ struct CoreSeg {
     Bytes data; // filesz = data.size()
 };
 
-Bytes make_core(const Bytes& notes, const std::vector<CoreSeg>& segs, uint16_t type = ET_CORE) {
+Bytes make_core(const Bytes& notes, const std::vector<CoreSeg>& segs, uint16_t type = ET_CORE,
+                uint16_t machine = EM_X86_64) {
     Bytes b;
     const size_t nph = 1 + segs.size();
     uint64_t notes_off = 64 + nph * sizeof(Elf64_Phdr);
@@ -275,7 +286,7 @@ Bytes make_core(const Bytes& notes, const std::vector<CoreSeg>& segs, uint16_t t
     eh.e_ident[EI_DATA] = ELFDATA2LSB;
     eh.e_ident[EI_VERSION] = EV_CURRENT;
     eh.e_type = type;
-    eh.e_machine = EM_X86_64;
+    eh.e_machine = machine;
     eh.e_version = EV_CURRENT;
     eh.e_phoff = 64;
     eh.e_ehsize = sizeof(Elf64_Ehdr);
@@ -551,16 +562,26 @@ TEST_CASE("core: executables without a build-id are compared page by page", "[me
     CHECK(read_u32(*t2.memory, B + exe_py_version) == py_version_value);
 }
 
-TEST_CASE("core: a core without NT_FILE still works with --exe", "[memory]") {
+TEST_CASE("core: a core without NT_FILE: the executable AT_EXECFN names, or --exe", "[memory]") {
     Scenario s({}, false);
-    Target t = open_core(s.core);
-    CHECK(t.symbols->modules().empty());
-    Bytes four(4);
-    CHECK(t.memory->read(B + exe_py_version, four) == 0); // omitted, no file known
+    Target t = open_core(s.core); // AT_EXECFN names s.exe; placed with AT_PHDR
+    CHECK(t.executable == s.exe);
+    CHECK(t.symbols->lookup("Py_Version") == B + exe_py_version);
+    CHECK(read_u32(*t.memory, B + exe_py_version) == py_version_value); // from the file
 
-    Target t2 = open_core(s.core, s.exe); // placed with AT_PHDR
+    const std::string copy = s.dir.file("python_copy");
+    std::filesystem::copy_file(s.exe, copy);
+    Target t2 = open_core(s.core, copy);
     CHECK(t2.symbols->lookup("Py_Version") == B + exe_py_version);
-    CHECK(t2.executable == s.exe);
+    CHECK(t2.executable == copy);
+
+    // Gone from where AT_EXECFN says: a note, and nothing read in its place.
+    std::filesystem::remove(s.exe);
+    Target t3 = open_core(s.core);
+    CHECK(t3.symbols->modules().empty());
+    CHECK(t3.missing_modules == std::vector<std::string>{s.exe});
+    Bytes four(4);
+    CHECK(t3.memory->read(B + exe_py_version, four) == 0);
 }
 
 TEST_CASE("core: errors name the file and what to do", "[memory]") {
@@ -573,16 +594,33 @@ TEST_CASE("core: errors name the file and what to do", "[memory]") {
           }).find(s.exe + " is not an ELF core file (it is a shared object") == 0);
     CHECK(error_of([&] { open_core(s.dir.path); }).find("not a regular file") != std::string::npos);
 
-    Bytes small = make_core({}, {});
-    small[EI_CLASS] = std::byte{ELFCLASS32};
-    write_file(s.dir.file("c32"), small);
-    CHECK(error_of([&] { open_core(s.dir.file("c32")); }).find("32-bit") != std::string::npos);
-
-    Bytes arm = make_core({}, {});
-    put(arm, offsetof(Elf64_Ehdr, e_machine), static_cast<uint16_t>(EM_AARCH64));
-    write_file(s.dir.file("carm"), arm);
-    CHECK(error_of([&] { open_core(s.dir.file("carm")); }).find("another machine") !=
-          std::string::npos);
+    // Other word sizes, byte orders and machines: one line that names what the core is.
+    const std::string only = "; heapy reads the cores of 64-bit little-endian AArch64 and x86-64 "
+                             "processes only";
+    Bytes arm32 = make_core({}, {});
+    arm32[EI_CLASS] = std::byte{ELFCLASS32};
+    put(arm32, offsetof(Elf64_Ehdr, e_machine), static_cast<uint16_t>(EM_ARM));
+    write_file(s.dir.file("c32"), arm32);
+    CHECK(error_of([&] { open_core(s.dir.file("c32")); }) ==
+          s.dir.file("c32") + " is an ELF file for 32-bit little-endian ARM (ELF machine 40)" +
+              only);
+    Bytes ppc = make_core({}, {});
+    ppc[EI_DATA] = std::byte{ELFDATA2MSB};
+    put(ppc, offsetof(Elf64_Ehdr, e_machine), uint16_t{EM_PPC64 << 8}); // big-endian 21
+    write_file(s.dir.file("cppc"), ppc);
+    CHECK(error_of([&] { open_core(s.dir.file("cppc")); }) ==
+          s.dir.file("cppc") + " is an ELF file for 64-bit big-endian PowerPC64 (ELF machine 21)" +
+              only);
+    Bytes riscv = make_core({}, {}, ET_CORE, EM_RISCV);
+    write_file(s.dir.file("criscv"), riscv);
+    CHECK(error_of([&] { open_core(s.dir.file("criscv")); }) ==
+          s.dir.file("criscv") +
+              " is an ELF file for 64-bit little-endian RISC-V (ELF machine 243)" + only);
+    Bytes odd = make_core({}, {}, ET_CORE, 0x7777);
+    write_file(s.dir.file("codd"), odd);
+    CHECK(error_of([&] { open_core(s.dir.file("codd")); }) ==
+          s.dir.file("codd") + " is an ELF file for 64-bit little-endian ELF machine 30583" + only);
+    CHECK(describe_elf_machine(Bytes(10)) == std::nullopt);
 
     write_file(s.dir.file("empty"), {});
     CHECK(error_of([&] { open_core(s.dir.file("empty")); }).find("is not an ELF core file") !=
@@ -832,4 +870,184 @@ TEST_CASE("core: files gone or rebuilt are found by the core's build-id", "[memo
         ::setenv("DEBUGINFOD_CACHE_PATH", saved.c_str(), 1);
     else
         ::unsetenv("DEBUGINFOD_CACHE_PATH");
+}
+
+namespace {
+
+// A core as qemu-aarch64 writes it for an AArch64 process: no NT_FILE, no page of an ELF file's
+// code (nor of its ELF header), the files in a sysroot. The executable (not PIE, at X) has a
+// dynamic section whose DT_DEBUG leads to the dynamic linker's list: the executable, libfake
+// (at LIB), and libgone, which is nowhere.
+constexpr uint64_t X = 0x400000;
+constexpr uint64_t LIB = 0x5500860000;
+constexpr uint64_t GONE = 0x5500900000;
+const std::string fake_lib = "/lib/aarch64-linux-gnu/libfake.so.1";
+const std::string gone_lib = "/lib/aarch64-linux-gnu/libgone.so.1";
+
+struct QemuStyleCore {
+    TempDir dir;
+    std::string root, exe, lib, core;
+    uint64_t at_entry = X + 0x1000;
+    uint64_t lib_dynamic = LIB + exe_dynamic; // where the list says libfake's dynamic section is
+    bool looping_list = false;
+
+    void write() {
+        root = dir.file("root");
+        std::filesystem::create_directories(root + "/usr/bin");
+        std::filesystem::create_directories(root + "/lib/aarch64-linux-gnu");
+        exe = root + "/usr/bin/python3.11";
+        lib = root + fake_lib;
+        ExeSpec exe_spec{.pie = false, .machine = EM_AARCH64, .dynamic = true};
+        const Bytes exe_bytes = make_exe(exe_spec);
+        write_file(exe, exe_bytes);
+        ExeSpec lib_spec{.build_id = Bytes{std::byte{0x11}, std::byte{0x22}},
+                         .rodata_fill = 0x61,
+                         .machine = EM_AARCH64,
+                         .dynamic = true};
+        const Bytes lib_bytes = make_exe(lib_spec);
+        write_file(lib, lib_bytes);
+
+        Bytes notes;
+        append_bytes(notes, note("CORE", NT_PRSTATUS, prstatus(100, 6)));
+        append_bytes(notes, note("CORE", NT_PRPSINFO, prpsinfo(100, "python3.11")));
+        Bytes auxv;
+        for (auto [t, v] : std::vector<std::pair<uint64_t, uint64_t>>{{AT_PHDR, X + 64},
+                                                                      {AT_PHNUM, 5},
+                                                                      {AT_PAGESZ, 4096},
+                                                                      {AT_ENTRY, at_entry},
+                                                                      {AT_EXECFN, H + 0x10},
+                                                                      {AT_NULL, 0}}) {
+            append(auxv, t);
+            append(auxv, v);
+        }
+        append_bytes(notes, note("CORE", NT_AUXV, auxv));
+        append_bytes(notes, note("CORE", NT_PRSTATUS, prstatus(101, 0)));
+
+        Bytes exe_data(exe_bytes.begin() + 0x2000, exe_bytes.begin() + 0x3000);
+        put(exe_data, exe_dynamic - 0x2000, Elf64_Dyn{DT_DEBUG, {H + 0x100}});
+        Bytes lib_data(lib_bytes.begin() + 0x2000, lib_bytes.begin() + 0x3000);
+        Bytes heap(0x1000, std::byte{0});
+        put_str(heap, 0x10, "/usr/bin/python3.11");
+        put(heap, 0x100, uint64_t{1}); // r_version
+        put(heap, 0x108, H + 0x200);   // r_map
+        auto link_map = [&](uint64_t at, uint64_t addr, uint64_t name, uint64_t ld, uint64_t next) {
+            for (uint64_t word : {addr, name, ld, next, uint64_t{0}}) {
+                put(heap, at, word);
+                at += 8;
+            }
+        };
+        link_map(0x200, 0, H + 0x400, X + exe_dynamic, H + 0x240);
+        link_map(0x240, LIB, H + 0x440, lib_dynamic, H + 0x280);
+        link_map(0x280, GONE, H + 0x480, GONE + exe_dynamic, looping_list ? H + 0x200 : 0);
+        put_str(heap, 0x400, "");
+        put_str(heap, 0x440, fake_lib);
+        put_str(heap, 0x480, gone_lib);
+
+        write_file(core = dir.file("qemu_python3.11_20260101-000000_100.core"),
+                   make_core(notes,
+                             {{X, 0x2000, PF_R | PF_X, {}},
+                              {X + 0x2000, 0x1000, PF_R | PF_W, exe_data},
+                              {LIB, 0x2000, PF_R | PF_X, {}},
+                              {LIB + 0x2000, 0x1000, PF_R | PF_W, lib_data},
+                              {GONE, 0x2000, PF_R | PF_X, {}},
+                              {H, 0x1000, PF_R | PF_W, heap}},
+                             ET_CORE, EM_AARCH64));
+    }
+
+    Target open(std::optional<std::string> executable = std::nullopt) const {
+        return open_core(core, CoreOptions{.executable = executable, .sysroot = root});
+    }
+};
+
+bool has_note(const Target& t, const std::string& text) {
+    for (const std::string& n : t.notes)
+        if (n.find(text) != std::string::npos) return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("core: an AArch64 core without NT_FILE, its files in a sysroot", "[memory]") {
+    QemuStyleCore q;
+    q.write();
+    Target t = q.open();
+    CHECK(t.executable == q.exe);
+    CHECK(t.thread_ids == std::vector<int>{100, 101});
+    CHECK(t.description.find("(AArch64, pid 100, 2 threads, signal SIGABRT)") != std::string::npos);
+    // The executable's code and constants, and libfake's, come from the files in the sysroot.
+    CHECK(read_u32(*t.memory, X + exe_py_version) == py_version_value);
+    const std::byte* text = t.memory->view(LIB + exe_string, std::strlen(rodata_text) + 1);
+    REQUIRE(text != nullptr);
+    CHECK(std::string(reinterpret_cast<const char*>(text)) == rodata_text);
+    Bytes byte(1);
+    REQUIRE(t.memory->read(LIB + 0x1000, byte) == 1);
+    CHECK(byte[0] == std::byte{0x61});
+    CHECK(t.symbols->lookup("_PyRuntime") == X + exe_runtime);
+
+    const auto modules = t.symbols->modules();
+    REQUIRE(modules.size() == 2);
+    CHECK(modules[0].is_executable);
+    CHECK(modules[0].bias == 0);
+    CHECK(modules[1].path == fake_lib);
+    CHECK(modules[1].opened == q.lib);
+    CHECK(modules[1].bias == LIB);
+    CHECK(modules[1].build_id == "1122");
+    CHECK(t.missing_modules == std::vector<std::string>{gone_lib});
+    CHECK(
+        has_note(t, "shared object " + gone_lib + " that the dynamic linker lists cannot be used"));
+    CHECK(has_note(t, "has no NT_FILE note: the executable was placed by its auxiliary vector and "
+                      "1 shared object(s) by the dynamic linker's list"));
+
+    // --exe gives the same executable under another name.
+    const std::string copy = q.dir.file("python3.11-arm64");
+    std::filesystem::copy_file(q.exe, copy);
+    Target t2 = q.open(copy);
+    CHECK(t2.executable == copy);
+    CHECK(read_u32(*t2.memory, X + exe_py_version) == py_version_value);
+}
+
+TEST_CASE("core: an AArch64 core refuses files of another machine or build", "[memory]") {
+    QemuStyleCore q;
+    q.write();
+    // An x86-64 executable given for it.
+    ExeSpec x86{.pie = false, .dynamic = true};
+    const std::string x86_exe = q.dir.file("python3.11-x86-64");
+    write_file(x86_exe, make_exe(x86));
+    CHECK(error_of([&] { q.open(x86_exe); }) == "cannot use executable " + x86_exe +
+                                                    " is x86-64 code, not AArch64; give --exe the "
+                                                    "executable the core was made from");
+
+    // Without the sysroot the executable it names is not on this machine.
+    Target bare = open_core(q.core);
+    CHECK(bare.missing_modules == std::vector<std::string>{"/usr/bin/python3.11"});
+    CHECK(has_note(bare, "executable /usr/bin/python3.11 named in the core cannot be read"));
+
+    // Another build: the process had its entry point elsewhere.
+    QemuStyleCore moved;
+    moved.at_entry = X + 0x1234;
+    moved.write();
+    CHECK(error_of([&] { moved.open(); }) ==
+          "executable " + moved.exe + " named in core " + moved.core +
+              " does not match it (its entry point would be at 0x401000, the process had it at "
+              "0x401234), probably rebuilt or upgraded since; pass the original with --exe");
+
+    // A shared object whose dynamic section is not where the process had it: not used.
+    QemuStyleCore other_lib;
+    other_lib.lib_dynamic = LIB + 0x2b00;
+    other_lib.write();
+    Target t = other_lib.open();
+    CHECK(t.symbols->modules().size() == 1);
+    CHECK(has_note(t, "has its dynamic section at 0x5500862a00 where the process had it at "
+                      "0x5500862b00"));
+    Bytes byte(1);
+    CHECK(t.memory->read(LIB + 0x1000, byte) == 0);
+}
+
+TEST_CASE("core: a looping dynamic linker's list ends", "[memory]") {
+    QemuStyleCore q;
+    q.looping_list = true;
+    q.write();
+    Target t = q.open();
+    CHECK(t.symbols->modules().size() == 2);
+    CHECK(has_note(t, "the dynamic linker's list loops"));
 }
