@@ -8,6 +8,10 @@ std::vector<std::string> places_of(const std::string& named, const CoreOptions& 
     std::vector<std::string> places;
     if (!options.sysroot.empty() && !named.empty() && named[0] == '/')
         places.push_back(options.sysroot + named);
+    // lldb names the files it found under its own sysroot only by their local paths.
+    if (!named.empty() && named[0] == '/')
+        for (const auto& [id, found] : options.files_by_build_id)
+            if (found.size() > named.size() && found.ends_with(named)) places.push_back(found);
     places.push_back(named);
     return places;
 }

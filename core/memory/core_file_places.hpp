@@ -10,7 +10,9 @@
 
 namespace heapy::memory {
 
-// Where a file the core names may be now: under the sysroot first, then where it was.
+// Where a file the core names may be now: under the sysroot first, then a file a debugger found
+// whose path ends with the name (lldb's under its `platform select --sysroot`), then where it
+// was.
 std::vector<std::string> places_of(const std::string& named, const CoreOptions& options);
 
 // Where a file with build-id `id` may be kept: where the debugger found it, then, each under the

@@ -1004,6 +1004,12 @@ TEST_CASE("core: an AArch64 core without NT_FILE, its files in a sysroot", "[mem
     Target t2 = q.open(copy);
     CHECK(t2.executable == copy);
     CHECK(read_u32(*t2.memory, X + exe_py_version) == py_version_value);
+
+    // lldb names the files it found under its own sysroot by their local paths only.
+    Target t3 =
+        open_core(q.core, CoreOptions{.executable = q.exe, .files_by_build_id = {{"0102", q.lib}}});
+    REQUIRE(t3.symbols->modules().size() == 2);
+    CHECK(t3.symbols->modules()[1].opened == q.lib);
 }
 
 TEST_CASE("core: an AArch64 core refuses files of another machine or build", "[memory]") {
