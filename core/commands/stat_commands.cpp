@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace heapy::commands {
@@ -38,10 +39,11 @@ const std::string& file_argument(const Arguments& args, std::string_view command
 }
 
 // The last table shown; without one (a first command), the reachable heap classified as a
-// table with the header `header` would be (Clodo when no classifier has it).
-report::Stat last_table_stat(SessionState& state, std::string_view header = {}) {
+// table with the header `header` would be (Clodo when none is given or no classifier has it).
+report::Stat last_table_stat(SessionState& state,
+                             std::optional<std::string_view> header = std::nullopt) {
     if (!state.last_partition()) {
-        auto classifier = classify::find_classifier_by_header(header);
+        auto classifier = header ? classify::find_classifier_by_header(*header) : std::nullopt;
         state.show_set(state.current_or_heap(),
                        classifier ? *classifier : *classify::find_classifier("clodo"), Arguments{});
     }
