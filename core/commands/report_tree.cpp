@@ -4,6 +4,8 @@
 #include "core/heap/named_edges.hpp"
 #include "core/heap/relation_text.hpp"
 
+#include <fmt/format.h>
+
 #include <unordered_map>
 
 namespace heapy::commands {
@@ -84,8 +86,16 @@ nlohmann::json retained_tree_json(Analysis& a, const classify::ClassifyContext& 
             kind = int64_t(it->second);
             relation = relations.box_relation(box);
         }
-        rows.push_back({box.parent == heap::SummaryBox::kNoParent ? -1 : int64_t(box.parent), kind,
-                        relation, box.count, box.size, box.retained, box.retained_count});
+        nlohmann::json row = {box.parent == heap::SummaryBox::kNoParent ? -1 : int64_t(box.parent),
+                              kind,
+                              relation,
+                              box.count,
+                              box.size,
+                              box.retained,
+                              box.retained_count};
+        if (i > 0 && !box.folded && box.count == 1)
+            row.push_back(fmt::format("0x{:x}", a.graph().nodes[box.samples.front()].address()));
+        rows.push_back(std::move(row));
     }
     return {{"kinds", std::move(kinds)}, {"boxes", std::move(rows)}};
 }

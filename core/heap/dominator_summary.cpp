@@ -37,6 +37,27 @@ struct Group {
     std::vector<uint32_t> members;
 };
 
+// Moves the members of `g` that retain at least `bytes` into groups of their own.
+void split_big_members(Group& g, const DominatorTree& tree, const ObjectGraph& graph,
+                       uint64_t bytes, std::vector<Group>& out) {
+    auto small_end = std::partition(g.members.begin(), g.members.end(),
+                                    [&](uint32_t node) { return tree.retained[node] < bytes; });
+    if (small_end == g.members.begin()) small_end = std::next(small_end); // one stays
+    for (auto it = small_end; it != g.members.end(); ++it) {
+        Group own;
+        own.kind = g.kind;
+        own.size = graph.size_of(*it);
+        own.retained = tree.retained[*it];
+        own.retained_count = tree.retained_count[*it];
+        own.members = {*it};
+        g.size -= own.size;
+        g.retained -= own.retained;
+        g.retained_count -= own.retained_count;
+        out.push_back(std::move(own));
+    }
+    g.members.erase(small_end, g.members.end());
+}
+
 } // namespace
 
 std::vector<SummaryBox> summarize_dominator_tree(const ObjectGraph& graph, uint32_t end,
@@ -47,6 +68,8 @@ std::vector<SummaryBox> summarize_dominator_tree(const ObjectGraph& graph, uint3
     end = std::min<uint32_t>(end, uint32_t(graph.nodes.size()));
     std::vector<SummaryBox> boxes;
     if (end == 0) return boxes;
+    const uint64_t own_box_bytes = std::max<uint64_t>(
+        1, uint64_t(double(tree.retained[ObjectGraph::kRoot]) * options.own_box_share));
     const DominatedChildren children(tree, end);
     uint64_t steps = 0;
     auto poll = [&] {
@@ -89,9 +112,14 @@ std::vector<SummaryBox> summarize_dominator_tree(const ObjectGraph& graph, uint3
             }
         std::vector<Group> groups;
         groups.reserve(by_kind.size());
-        for (auto& [kind, g] : by_kind) groups.push_back(std::move(g));
+        for (auto& [kind, g] : by_kind) {
+            if (g.members.size() > 1) split_big_members(g, tree, graph, own_box_bytes, groups);
+            groups.push_back(std::move(g));
+        }
+        for (Group& g : groups) std::sort(g.members.begin(), g.members.end());
         std::sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
-            return a.retained != b.retained ? a.retained > b.retained : a.kind < b.kind;
+            if (a.retained != b.retained) return a.retained > b.retained;
+            return a.kind != b.kind ? a.kind < b.kind : a.members.front() < b.members.front();
         });
 
         SummaryBox other;
@@ -113,7 +141,6 @@ std::vector<SummaryBox> summarize_dominator_tree(const ObjectGraph& graph, uint3
             child.size = g.size;
             child.retained = g.retained;
             child.retained_count = g.retained_count;
-            std::sort(g.members.begin(), g.members.end());
             child.samples.assign(g.members.begin(),
                                  g.members.begin() + std::ptrdiff_t(std::min(
                                                          g.members.size(), SummaryBox::kSamples)));

@@ -31,6 +31,9 @@ struct SummaryBox {
 struct SummaryOptions {
     size_t max_boxes = 5000;  // stop expanding once this many boxes are made
     size_t max_children = 40; // kinds kept under one box; the rest folded
+    // An object that retains at least this share of the heap gets a box of its own, apart from
+    // the other objects of its kind (the one big module dict among small ones).
+    double own_box_share = 1.0 / 64;
 };
 
 // Box 0 is the root's (count: the reachable objects, retained: everything). Boxes come in

@@ -122,9 +122,11 @@ class Report(unittest.TestCase):
     def test_tree_adds_up(self):
         boxes = self.data["tree"]["boxes"]
         inside = [0] * len(boxes)
-        for parent, _kind, _rel, _count, _size, retained, _rc in boxes[1:]:
+        for box in boxes[1:]:
+            parent, retained = box[0], box[5]
             self.assertGreaterEqual(parent, 0)
             inside[parent] += retained
+            self.assertEqual(len(box), 8 if box[3] == 1 and box[1] >= 0 else 7, box)
         for i, box in enumerate(boxes):
             self.assertGreaterEqual(box[5], inside[i], "box %d retains less than its children" % i)
             if inside[i]:  # expanded: its children and its own objects make its retained size

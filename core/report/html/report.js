@@ -93,7 +93,14 @@ function showHeader() {
 var tree = data.tree, boxes = [];
 tree.boxes.forEach(function (b, i) {
   boxes.push({ id: i, parent: b[0], kind: b[1] < 0 ? null : tree.kinds[b[1]], relation: b[2],
-               count: b[3], size: b[4], retained: b[5], retainedCount: b[6], children: [] });
+               count: b[3], size: b[4], retained: b[5], retainedCount: b[6], address: b[7],
+               children: [] });
+});
+// An object its dominator holds through others is named by its path, when top found it.
+var pathOf = {};
+data.top.forEach(function (r) { pathOf[r.address] = r.path; });
+boxes.forEach(function (b) {
+  if (!b.relation && b.address && pathOf[b.address]) b.relation = pathOf[b.address];
 });
 boxes.forEach(function (b) { if (b.parent >= 0) boxes[b.parent].children.push(b); });
 function boxName(b) {
@@ -139,7 +146,8 @@ function drawChart() {
     div.dataset.retained = b.retained;
     div.appendChild(document.createTextNode(boxName(b) + " " + bytes(b.retained)));
     if (b.relation) div.appendChild(el("span", { class: "rel" }, " " + b.relation));
-    div.title = (b.relation ? b.relation + "\n" : "") + boxName(b) + "\nretains " +
+    div.title = (b.relation ? b.relation + "\n" : "") + boxName(b) +
+      (b.address ? " at " + b.address : "") + "\nretains " +
       number(b.retained) + " bytes (" + percent(b.retained, total) + " of the heap) in " +
       number(b.retainedCount) + " objects\nown size " + number(b.size) + " bytes";
     fragment.appendChild(div);
