@@ -1,5 +1,6 @@
 #include "core/commands/analysis.hpp"
 
+#include "core/cpython/type_cache.hpp"
 #include "core/errors.hpp"
 
 #include <fmt/format.h>
@@ -59,6 +60,7 @@ Analysis::Analysis(memory::Target& target, const FrontEnd& frontend, bool record
     namer_ = std::make_unique<classify::TypeNamer>(*decoder_, builtins);
     if (const cpython::TypeInfo* dict = types_->get(types_->address_of(cpython::Kind::Dict)))
         dict_type_ = dict->index;
+    type_cache_tables_ = cpython::type_cache_tables(runtime_, *target.symbols);
 }
 
 Analysis::~Analysis() = default;
@@ -83,6 +85,45 @@ const heap::UnreachableSplit& Analysis::unreachable() {
         unreachable_ = heap::split_unreachable(*decoder_, graph_, reachable_end_);
     }
     return *unreachable_;
+}
+
+const Analysis::Leaks& Analysis::leaks() {
+    if (!leaks_) {
+        unreachable();
+        // A search cut short by Ctrl-C may have walked some of its objects already: they stay
+        // part of the next one.
+        if (leaks_first_ == 0) leaks_first_ = uint32_t(graph_.nodes.size());
+        Leaks leaks;
+        const std::vector<uint64_t> cached_names =
+            cpython::type_cache_names(runtime_, reader_, type_cache_tables_);
+        auto progress = [this](uint64_t blocks) {
+            frontend_.progress("allocator blocks searched", blocks, 0);
+        };
+        leaks.search = heap::find_unfound_objects(*decoder_, runtime_, graph_, leaks_first_,
+                                                  cached_names, frontend_.interrupted, progress);
+        std::vector<uint64_t> found = leaks.search.objects;
+        std::sort(found.begin(), found.end());
+        const std::vector<uint64_t> held =
+            heap::held_by_c(reader_, runtime_, types_->static_images(), found);
+        walker_->walk_more(leaks.search.objects, hooks_for(frontend_, "leaked objects walked"));
+        // What C holds, and what it reaches, is not leaked.
+        std::vector<bool> held_by_c(graph_.nodes.size() - leaks_first_, false);
+        std::vector<uint32_t> stack;
+        for (uint64_t address : held)
+            if (auto node = node_at(address); node && *node >= leaks_first_) stack.push_back(*node);
+        while (!stack.empty()) {
+            const uint32_t node = stack.back();
+            stack.pop_back();
+            if (held_by_c[node - leaks_first_]) continue;
+            held_by_c[node - leaks_first_] = true;
+            for (uint32_t e = graph_.edge_begin[node]; e < graph_.edge_begin[node + 1]; ++e)
+                if (graph_.targets[e] >= leaks_first_) stack.push_back(graph_.targets[e]);
+        }
+        for (uint32_t node = leaks_first_; node < graph_.nodes.size(); ++node)
+            (held_by_c[node - leaks_first_] ? leaks.held_by_c : leaks.nodes).push_back(node);
+        leaks_ = std::move(leaks);
+    }
+    return *leaks_;
 }
 
 const heap::Referrers& Analysis::referrers() {

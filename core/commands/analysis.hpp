@@ -12,6 +12,7 @@
 #include "core/heap/heap_walker.hpp"
 #include "core/heap/object_graph.hpp"
 #include "core/heap/referrers.hpp"
+#include "core/heap/unfound_objects.hpp"
 #include "core/heap/unreachable.hpp"
 #include "core/memory/target.hpp"
 
@@ -52,6 +53,14 @@ class Analysis {
     // The unreachable GC objects and what they reach, split into garbage and held.
     const heap::UnreachableSplit& unreachable();
     const cpython::GcObjects& gc_lists();
+    // The objects alive in the allocators' blocks that neither the walk nor the GC lists found,
+    // and what only they reach (after unreachable(); made on first use).
+    struct Leaks {
+        std::vector<uint32_t> nodes;
+        std::vector<uint32_t> held_by_c; // found too, but a C static or the interpreter holds them
+        heap::UnfoundObjects search;
+    };
+    const Leaks& leaks();
     // Who refers to each node of the graph as it is now.
     const heap::Referrers& referrers();
     // The dominator tree of the reachable heap (made on first use).
@@ -74,6 +83,9 @@ class Analysis {
     uint32_t dict_type_ = 0;
     std::optional<cpython::GcObjects> gc_lists_;
     std::optional<heap::UnreachableSplit> unreachable_;
+    std::optional<Leaks> leaks_;
+    uint32_t leaks_first_ = 0; // the first node a search for leaks added (0 before one began)
+    std::vector<uint64_t> type_cache_tables_;
     std::unique_ptr<heap::Referrers> referrers_;
     std::optional<heap::DominatorTree> dominators_;
 };

@@ -122,6 +122,22 @@ const std::vector<CommandSpec>& command_table() {
          "  (gdb) heapy heapu --held",
          {kByOption, {"all", false}, {"json", false}, {"garbage", false}, {"held", false}},
          cmd_heapu},
+        {"leaks",
+         {},
+         "Show objects alive that nothing refers to and no GC list has.",
+         "heapy leaks [--by KIND] [--all] [--json]",
+         "Searches every block of the allocators (pymalloc's pools and glibc malloc's heaps, or\n"
+         "mimalloc's heaps in free-threaded builds) for objects that are alive (a reference count\n"
+         "of at least one) but that neither the root reaches nor a GC list holds: strs, ints,\n"
+         "floats, bytes and untracked tuples a C extension leaked with a missing Py_DECREF, which\n"
+         "'heapy heapu' cannot see, and what only they reach. 'heapy by via' and 'heapy shpaths'\n"
+         "then show that nothing refers to them. Classified by type, as heapu. --json adds\n"
+         "\"leaked\" {\"count\", \"size\"} and \"searched\", what the search looked into.\n"
+         "Example:\n"
+         "  (gdb) heapy leaks\n"
+         "  (gdb) heapy leaks --by size",
+         {kByOption, {"all", false}, {"json", false}},
+         cmd_leaks},
         {"more",
          {},
          "Show the next page of the last listing (heapy's _.more).",
@@ -322,9 +338,9 @@ const std::vector<CommandSpec>& command_table() {
         {"_objects",
          {},
          "",
-         "heapy _objects [--unreachable]",
+         "heapy _objects [--unreachable | --leaked]",
          "Lists every reachable object as 'address size kind' (for heapy's own tests).",
-         {{"unreachable", false}},
+         {{"unreachable", false}, {"leaked", false}},
          cmd_objects},
         {"_wait",
          {},

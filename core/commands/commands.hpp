@@ -39,6 +39,7 @@ std::string cmd_iso(SessionState&, const Arguments&);
 std::string cmd_referrers(SessionState&, const Arguments&);
 std::string cmd_referents(SessionState&, const Arguments&);
 std::string cmd_heapu(SessionState&, const Arguments&);
+std::string cmd_leaks(SessionState&, const Arguments&);
 std::string cmd_more(SessionState&, const Arguments&);
 std::string cmd_all(SessionState&, const Arguments&);
 std::string cmd_info(SessionState&, const Arguments&); // info_commands.cpp

@@ -60,8 +60,9 @@ std::string cmd_info(SessionState& state, const Arguments& args) {
 std::string cmd_objects(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     auto context = state.context(*classify::find_classifier("clodo"));
-    const std::vector<uint32_t>& nodes =
-        args.flag("unreachable") ? a.unreachable().all : a.reachable();
+    const std::vector<uint32_t>& nodes = args.flag("leaked")        ? a.leaks().nodes
+                                         : args.flag("unreachable") ? a.unreachable().all
+                                                                    : a.reachable();
     std::string out;
     for (uint32_t node : nodes)
         out += fmt::format("0x{:x} {} {}\n", a.graph().nodes[node].address(),

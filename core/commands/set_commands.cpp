@@ -1,4 +1,5 @@
-// Commands that make and show sets: heap, by, row, select, iso, referrers, referents, heapu.
+// Commands that make and show sets: heap, by, row, select, iso, referrers, referents, heapu,
+// leaks.
 #include "core/commands/commands.hpp"
 #include "core/commands/node_sets.hpp"
 #include "core/errors.hpp"
@@ -50,6 +51,44 @@ std::string show_current(SessionState& state, const Arguments& args,
 std::string show_subset(SessionState& state, const Arguments& args) {
     if (args.value("by")) return show_current(state, args, state.classifier());
     return state.show_set(state.current_or_heap(), state.classifier(), args, {}, TableRole::subset);
+}
+
+// The nodes minus the objects that were there at the reference point.
+NodeSet since_reference(Analysis& a, const ReferencePoint& old, const NodeSet& nodes) {
+    if (!old) return nodes;
+    NodeSet out;
+    for (uint32_t node : nodes)
+        if (!contains(*old, a.graph().nodes[node].address())) out.push_back(node);
+    return out;
+}
+
+uint64_t total_size(Analysis& a, const NodeSet& nodes) {
+    uint64_t size = 0;
+    for (uint32_t node : nodes) size += a.graph().size_of(node);
+    return size;
+}
+
+std::string plural(uint64_t n, std::string_view one, std::string_view many) {
+    return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+// What the search for leaks looked into, and what it could not.
+std::string leak_search_note(const heap::UnfoundObjects& search) {
+    if (search.no_regions)
+        return "The target does not say where its memory is: no allocator was searched.\n";
+    if (search.mimalloc)
+        return fmt::format(
+            "Searched {} of mimalloc's heaps{}.\n", plural(search.blocks, "block", "blocks"),
+            search.mimalloc_whole ? "" : " (a heap was cut short: unreadable or looping)");
+    std::string note =
+        fmt::format("Searched {} ({}) and glibc malloc's {} ({}, {} mapped on their own).\n",
+                    plural(search.pools.pools, "pymalloc pool", "pymalloc pools"),
+                    plural(search.pools.blocks, "block", "blocks"),
+                    plural(search.chunks.heaps, "heap", "heaps"),
+                    plural(search.chunks.chunks, "chunk", "chunks"), search.chunks.mmapped);
+    if (search.pools.pools == 0)
+        note += "No pymalloc pool was found: was the process run with PYTHONMALLOC=malloc?\n";
+    return note;
 }
 
 } // namespace
@@ -187,20 +226,9 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     const heap::UnreachableSplit& split = a.unreachable();
     const ReferencePoint old = state.reference();
-    auto since_reference = [&](const NodeSet& nodes) {
-        if (!old) return nodes;
-        NodeSet out;
-        for (uint32_t node : nodes)
-            if (!contains(*old, a.graph().nodes[node].address())) out.push_back(node);
-        return out;
-    };
-    const NodeSet garbage = since_reference(split.garbage);
-    const NodeSet held = since_reference(split.held);
-    auto total = [&](const std::vector<uint32_t>& nodes) {
-        uint64_t size = 0;
-        for (uint32_t node : nodes) size += a.graph().size_of(node);
-        return size;
-    };
+    const NodeSet garbage = since_reference(a, old, split.garbage);
+    const NodeSet held = since_reference(a, old, split.held);
+    auto total = [&](const NodeSet& nodes) { return total_size(a, nodes); };
     std::string note =
         fmt::format("{} object{} ({} bytes) {} cyclic garbage a collection would free;\n"
                     "{} object{} ({} bytes) {} held from outside the Python heap.\n",
@@ -214,7 +242,7 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
         note += "A GC list was cut short (unreadable or looping memory): objects may be missing.\n";
     NodeSet nodes = args.flag("garbage") ? garbage
                     : args.flag("held")  ? held
-                                         : since_reference(split.all);
+                                         : since_reference(a, old, split.all);
     state.set_current(unique_nodes(state, std::move(nodes)));
     std::string shown =
         state.show_set(state.current_shared(), classifier_option(args, "type"), args, note);
@@ -224,6 +252,34 @@ std::string cmd_heapu(SessionState& state, const Arguments& args) {
         fmt::format("\"garbage\": {{\"count\": {}, \"size\": {}}}, \"held\": {{\"count\": {}, "
                     "\"size\": {}}}",
                     garbage.size(), total(garbage), held.size(), total(held)));
+}
+
+std::string cmd_leaks(SessionState& state, const Arguments& args) {
+    Analysis& a = state.analysis();
+    const Analysis::Leaks& leaks = a.leaks();
+    const ReferencePoint old = state.reference();
+    NodeSet nodes = since_reference(a, old, leaks.nodes);
+    const uint64_t size = total_size(a, nodes);
+    std::string note = fmt::format(
+        "{} ({} bytes) {} alive in allocator blocks, yet neither reachable nor on a GC list:\n"
+        "leaked references (a missing Py_DECREF) or objects only C code holds.\n",
+        plural(nodes.size(), "object", "objects"), size, nodes.size() == 1 ? "is" : "are");
+    note += leak_search_note(leaks.search);
+    if (old) note += kSinceReferenceNote;
+    const size_t count = nodes.size();
+    state.set_current(unique_nodes(state, std::move(nodes)));
+    std::string shown =
+        state.show_set(state.current_shared(), classifier_option(args, "type"), args, note);
+    if (!args.flag("json")) return shown;
+    const heap::UnfoundObjects& search = leaks.search;
+    return json_with_fields(
+        std::move(shown),
+        fmt::format("\"leaked\": {{\"count\": {}, \"size\": {}}}, \"searched\": {{\"allocator\": "
+                    "\"{}\", \"blocks\": {}, \"pymalloc_pools\": {}, \"malloc_heaps\": {}, "
+                    "\"malloc_chunks\": {}, \"complete\": {}}}",
+                    count, size, search.mimalloc ? "mimalloc" : "pymalloc+malloc", search.blocks,
+                    search.pools.pools, search.chunks.heaps, search.chunks.chunks,
+                    !search.no_regions && search.mimalloc_whole));
 }
 
 std::string cmd_more(SessionState& state, const Arguments& args) {

@@ -84,7 +84,7 @@ GcObjects free_threaded_tracked_objects(const Runtime& runtime, Reader& reader) 
     Mimalloc heaps(reader, l);
     for (int64_t tag : {l.mimalloc_heap_gc, l.mimalloc_heap_gc_preheader}) {
         const uint64_t before = tag == l.mimalloc_heap_gc_preheader ? l.preheader_size : 0;
-        const bool whole = heaps.visit_blocks(runtime, int(tag), [&](uint64_t block) {
+        const bool whole = heaps.visit_blocks(runtime, int(tag), [&](uint64_t block, uint64_t) {
             uint8_t gc_bits = 0;
             if (reader.read(block + before + l.object_gc_bits, gc_bits) &&
                 (gc_bits & l.gc_bits_tracked))

@@ -80,6 +80,7 @@ struct Layout {
     X(mimalloc_segment_shift, 25)                                                                  \
     X(mimalloc_slice_shift, 16)                                                                    \
     X(mimalloc_page_queues, 0)                                                                     \
+    X(mimalloc_heap_object, 1)                                                                     \
     X(mimalloc_heap_gc, 2)                                                                         \
     X(mimalloc_heap_gc_preheader, 3)
 #define LAYOUT_CONSTANT_MEMBER(name, fallback) int64_t name = fallback;

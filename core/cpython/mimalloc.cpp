@@ -80,7 +80,7 @@ std::optional<uint64_t> Mimalloc::block_at(uint64_t address) {
 }
 
 bool Mimalloc::visit_page(const Page& page, const std::unordered_set<uint64_t>& delayed_free,
-                          const std::function<void(uint64_t)>& visit) {
+                          const std::function<void(uint64_t, uint64_t)>& visit) {
     if (page.used == 0) return true;
     // Blocks on any free list are free: the page's own, the blocks freed locally and by other
     // threads not yet collected into it, and the heap's delayed frees (as _mi_page_free_collect
@@ -107,12 +107,13 @@ bool Mimalloc::visit_page(const Page& page, const std::unordered_set<uint64_t>& 
     whole &= mark(reader_.pointer(page.address + l.mi_page_xthread_free), ~kDelayedFlagBits);
     for (uint32_t i = 0; i < page.capacity; ++i) {
         const uint64_t block = page.first_block + uint64_t(i) * page.block_size;
-        if (!free[i] && !delayed_free.contains(block)) visit(block);
+        if (!free[i] && !delayed_free.contains(block)) visit(block, page.block_size);
     }
     return whole;
 }
 
-bool Mimalloc::visit_thread_heap(uint64_t heap, const std::function<void(uint64_t)>& visit) {
+bool Mimalloc::visit_thread_heap(uint64_t heap,
+                                 const std::function<void(uint64_t, uint64_t)>& visit) {
     const Layout& l = layout_;
     bool whole = true;
     // Blocks other threads freed into this heap's full pages, not yet back on their pages' lists.
@@ -144,7 +145,8 @@ bool Mimalloc::visit_thread_heap(uint64_t heap, const std::function<void(uint64_
     return whole;
 }
 
-bool Mimalloc::visit_abandoned(uint64_t pool, int tag, const std::function<void(uint64_t)>& visit) {
+bool Mimalloc::visit_abandoned(uint64_t pool, int tag,
+                               const std::function<void(uint64_t, uint64_t)>& visit) {
     const Layout& l = layout_;
     const uint64_t segment_mask = ~((uint64_t{1} << l.mimalloc_segment_shift) - 1);
     bool whole = true;
@@ -186,7 +188,7 @@ bool Mimalloc::visit_abandoned(uint64_t pool, int tag, const std::function<void(
 }
 
 bool Mimalloc::visit_blocks(const Runtime& runtime, int tag,
-                            const std::function<void(uint64_t)>& visit) {
+                            const std::function<void(uint64_t, uint64_t)>& visit) {
     const Layout& l = layout_;
     if (!l.free_threaded || !l.has(l.tstate_mimalloc_heaps)) return true;
     bool whole = true;

@@ -18,10 +18,11 @@ class Mimalloc {
   public:
     Mimalloc(Reader& reader, const Layout& layout) : reader_(reader), layout_(layout) {}
 
-    // Calls visit(block) for every allocated block of the heap `tag` (a _Py_MIMALLOC_HEAP_*
-    // index) of every thread and of the abandoned segments. False when something could not be
-    // read or looped (what was read is visited all the same).
-    bool visit_blocks(const Runtime& runtime, int tag, const std::function<void(uint64_t)>& visit);
+    // Calls visit(block, block_size) for every allocated block of the heap `tag` (a
+    // _Py_MIMALLOC_HEAP_* index) of every thread and of the abandoned segments. False when
+    // something could not be read or looped (what was read is visited all the same).
+    bool visit_blocks(const Runtime& runtime, int tag,
+                      const std::function<void(uint64_t, uint64_t)>& visit);
 
     // The block size of the page block that starts at `address`, when one does (a block of a
     // page in use; whether the block itself is free is not checked, as with pymalloc's pools).
@@ -39,9 +40,10 @@ class Mimalloc {
 
     std::optional<Page> read_page(uint64_t page);
     bool visit_page(const Page& page, const std::unordered_set<uint64_t>& delayed_free,
-                    const std::function<void(uint64_t)>& visit);
-    bool visit_thread_heap(uint64_t heap, const std::function<void(uint64_t)>& visit);
-    bool visit_abandoned(uint64_t pool, int tag, const std::function<void(uint64_t)>& visit);
+                    const std::function<void(uint64_t, uint64_t)>& visit);
+    bool visit_thread_heap(uint64_t heap, const std::function<void(uint64_t, uint64_t)>& visit);
+    bool visit_abandoned(uint64_t pool, int tag,
+                         const std::function<void(uint64_t, uint64_t)>& visit);
 
     Reader& reader_;
     const Layout& layout_;

@@ -98,7 +98,8 @@ struct MimallocImage {
         heapy::cpython::Reader reader(memory);
         heapy::cpython::Mimalloc heaps(reader, L);
         std::vector<uint64_t> out;
-        const bool all = heaps.visit_blocks(runtime, tag, [&](uint64_t b) { out.push_back(b); });
+        const bool all =
+            heaps.visit_blocks(runtime, tag, [&](uint64_t b, uint64_t) { out.push_back(b); });
         if (whole) *whole = all;
         std::sort(out.begin(), out.end());
         return out;

@@ -1,0 +1,256 @@
+#include "core/heap/unfound_objects.hpp"
+
+#include "core/cpython/allocations.hpp"
+#include "core/cpython/mimalloc.hpp"
+#include "core/cpython/refcount.hpp"
+#include "core/errors.hpp"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+
+namespace heapy::heap {
+
+namespace {
+
+// Reference counts above this are a pointer or stale data, not a count (immortal objects are
+// static or found by the walk).
+constexpr int64_t kMaxRefcount = int64_t{1} << 40;
+constexpr uint64_t kBlocksPerPoll = 1 << 16;
+
+class BlockProbe {
+  public:
+    BlockProbe(cpython::ObjectDecoder& decoder, const ObjectGraph& graph, uint32_t found_end,
+               const std::vector<uint64_t>& held_elsewhere,
+               const std::function<bool()>& interrupted,
+               const std::function<void(uint64_t)>& progress, UnfoundObjects& out)
+        : decoder_(decoder), layout_(decoder.layout()), graph_(graph), found_end_(found_end),
+          held_elsewhere_(held_elsewhere), interrupted_(interrupted), progress_(progress),
+          out_(out) {
+        const uint64_t gc = uint64_t(layout_.gc_head_size);
+        const uint64_t pre = uint64_t(layout_.preheader_size);
+        offsets_ = {0, gc, gc + pre, pre};
+        std::sort(offsets_.begin(), offsets_.end());
+    }
+
+    // Looks for an object at the start of the block [block, block + size), after the headers
+    // its type would put in front of it.
+    void operator()(uint64_t block, uint64_t size) {
+        if (++out_.blocks % kBlocksPerPoll == 0) {
+            if (interrupted_()) throw Interrupted();
+            progress_(out_.blocks);
+        }
+        uint64_t previous = UINT64_MAX;
+        for (uint64_t offset : offsets_) {
+            if (offset == previous) continue;
+            previous = offset;
+            const uint64_t object = block + offset;
+            if (offset + cpython::object_header_size(layout_) > size) return;
+            if (graph_.index.find(object) < found_end_ ||
+                std::binary_search(held_elsewhere_.begin(), held_elsewhere_.end(), object))
+                return;
+            if (plausible_object(object, offset, size)) {
+                out_.objects.push_back(object);
+                return;
+            }
+        }
+    }
+
+  private:
+    bool plausible_object(uint64_t object, uint64_t offset, uint64_t block_size) {
+        cpython::Reader& reader = decoder_.reader();
+        const cpython::TypeInfo* type = known_type(reader.pointer(object + layout_.object_type));
+        if (!type || cpython::allocation_offset(layout_, type->flags) != offset) return false;
+        const auto refcount = cpython::read_refcount(reader, layout_, object);
+        if (!refcount || *refcount < 1 || *refcount >= kMaxRefcount) return false;
+        // A count that is also an address is a C struct's pointer (heaps sit low in a non-PIE
+        // process).
+        if (reader.readable(uint64_t(*refcount), 1)) return false;
+        return offset + allocated_size(object, *type) <= block_size;
+    }
+
+    // What the object's own allocation holds after its headers: heapy's size for the kinds whose
+    // contents are inline (which counts the headers, as sys.getsizeof does), the instance struct
+    // for the rest (a dict's table, a list's items and the like are allocated apart).
+    uint64_t allocated_size(uint64_t object, const cpython::TypeInfo& type) {
+        using cpython::Kind;
+        switch (type.kind) {
+        case Kind::Str:
+        case Kind::Bytes:
+        case Kind::Tuple:
+        case Kind::Int:
+        case Kind::Float: {
+            const uint64_t size = decoder_.size(object, type);
+            const uint64_t before = cpython::allocation_offset(layout_, type.flags);
+            return size >= before ? size - before : UINT64_MAX;
+        }
+        default:
+            return type.basicsize > 0 ? uint64_t(type.basicsize) : UINT64_MAX;
+        }
+    }
+
+    // The type at `address` when it is one the heap has: a type object the walk found, or a
+    // static type of a loaded image.
+    const cpython::TypeInfo* known_type(uint64_t address) {
+        if (address == 0 || address % 8 != 0) return nullptr;
+        auto [it, fresh] = known_.try_emplace(address, nullptr);
+        if (!fresh) return it->second;
+        cpython::TypeRegistry& types = decoder_.types();
+        const bool found = graph_.index.find(address) != AddressIndex::kMissing;
+        const bool static_image = std::any_of(
+            types.static_images().begin(), types.static_images().end(),
+            [&](const auto& image) { return address >= image.first && address < image.second; });
+        if (found || static_image) it->second = types.get(address);
+        return it->second;
+    }
+
+    cpython::ObjectDecoder& decoder_;
+    const cpython::Layout& layout_;
+    const ObjectGraph& graph_;
+    uint32_t found_end_;
+    const std::vector<uint64_t>& held_elsewhere_;
+    const std::function<bool()>& interrupted_;
+    const std::function<void(uint64_t)>& progress_;
+    UnfoundObjects& out_;
+    std::array<uint64_t, 4> offsets_{};
+    std::unordered_map<uint64_t, const cpython::TypeInfo*> known_;
+};
+
+} // namespace
+
+UnfoundObjects find_unfound_objects(cpython::ObjectDecoder& decoder,
+                                    const cpython::Runtime& runtime, const ObjectGraph& graph,
+                                    uint32_t found_end, const std::vector<uint64_t>& held_elsewhere,
+                                    const std::function<bool()>& interrupted,
+                                    const std::function<void(uint64_t)>& progress) {
+    UnfoundObjects out;
+    BlockProbe probe(decoder, graph, found_end, held_elsewhere, interrupted, progress, out);
+    const cpython::Layout& layout = decoder.layout();
+    if (layout.free_threaded) {
+        out.mimalloc = true;
+        cpython::Mimalloc heaps(decoder.reader(), layout);
+        for (int64_t tag : {layout.mimalloc_heap_object, layout.mimalloc_heap_gc,
+                            layout.mimalloc_heap_gc_preheader})
+            out.mimalloc_whole &= heaps.visit_blocks(runtime, int(tag), std::ref(probe));
+        return out;
+    }
+    const std::vector<memory::Region> regions = decoder.reader().memory().regions();
+    if (regions.empty()) {
+        out.no_regions = true;
+        return out;
+    }
+    out.pools = cpython::visit_pymalloc_blocks(decoder.reader(), regions,
+                                               uint64_t(layout.pool_size), std::ref(probe));
+    out.chunks = cpython::visit_malloc_chunks(decoder.reader(), regions, std::ref(probe));
+    return out;
+}
+
+} // namespace heapy::heap
+
+namespace heapy::heap {
+
+namespace {
+
+constexpr uint64_t kScanChunk = uint64_t{1} << 16;
+
+// [start, end) minus the sorted, disjoint `holes`.
+void add_without(std::vector<std::pair<uint64_t, uint64_t>>& out, uint64_t start, uint64_t end,
+                 const std::vector<std::pair<uint64_t, uint64_t>>& holes) {
+    for (auto [hole_start, hole_end] : holes) {
+        if (hole_end <= start || hole_start >= end) continue;
+        if (hole_start > start) out.emplace_back(start, hole_start);
+        start = std::max(start, hole_end);
+    }
+    if (start < end) out.emplace_back(start, end);
+}
+
+// The writable memory of the loaded images (their data and .bss) but for the interpreter and
+// thread states that lie in it (3.12+ keeps the main ones in _PyRuntime): their free lists and
+// caches keep stale pointers.
+std::vector<std::pair<uint64_t, uint64_t>>
+static_data(const cpython::Runtime& runtime, const std::vector<memory::Region>& regions,
+            const std::vector<std::pair<uint64_t, uint64_t>>& images) {
+    const cpython::Layout& l = *runtime.layout;
+    std::vector<std::pair<uint64_t, uint64_t>> states;
+    for (const cpython::Interpreter& interp : runtime.interpreters) {
+        if (l.has(l.interp_size))
+            states.emplace_back(interp.address, interp.address + l.interp_size);
+        if (l.has(l.tstate_size))
+            for (const cpython::ThreadState& thread : interp.threads)
+                states.emplace_back(thread.address, thread.address + l.tstate_size);
+    }
+    std::sort(states.begin(), states.end());
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    for (const memory::Region& r : regions) {
+        if (!r.writable || !r.readable) continue;
+        for (auto [image_start, image_end] : images)
+            if (r.start < image_end && image_start < r.end)
+                add_without(out, std::max(r.start, image_start), std::min(r.end, image_end),
+                            states);
+    }
+    return out;
+}
+
+// The part of each thread's C stack that its callers use: from the innermost place the
+// interpreter keeps on it (3.11 and 3.12: the eval loop's _PyCFrame; 3.12+: the entry frame of
+// each eval loop) to the end of its mapping (stacks grow down). What lies below is dead or the
+// current C call's; 3.9 and 3.10 keep nothing on the C stack to start from.
+std::vector<std::pair<uint64_t, uint64_t>>
+live_c_stacks(cpython::Reader& reader, const cpython::Runtime& runtime,
+              const std::vector<memory::Region>& regions) {
+    const cpython::Layout& l = *runtime.layout;
+    constexpr int kMaxFrames = 1 << 16;
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    for (const cpython::Interpreter& interp : runtime.interpreters) {
+        for (const cpython::ThreadState& thread : interp.threads) {
+            uint64_t lowest = UINT64_MAX;
+            if (l.has(l.tstate_cframe))
+                if (uint64_t cframe = reader.pointer(thread.address + l.tstate_cframe);
+                    cframe && (cframe < thread.address || cframe >= thread.address + l.tstate_size))
+                    lowest = cframe;
+            if (l.has(l.iframe_owner) && l.has(l.iframe_previous)) {
+                uint64_t frame = thread.top_frame;
+                for (int hops = 0; frame != 0 && hops < kMaxFrames; ++hops) {
+                    int8_t owner = 0;
+                    if (!reader.read(frame + l.iframe_owner, owner)) break;
+                    if (owner == l.frame_owner_cstack || owner == l.frame_owner_interpreter)
+                        lowest = std::min(lowest, frame);
+                    frame = reader.pointer(frame + l.iframe_previous);
+                }
+            }
+            auto region = std::find_if(regions.begin(), regions.end(), [&](const auto& r) {
+                return lowest >= r.start && lowest < r.end;
+            });
+            if (region != regions.end() && region->writable)
+                out.emplace_back(lowest & ~uint64_t{7}, region->end);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<uint64_t> held_by_c(cpython::Reader& reader, const cpython::Runtime& runtime,
+                                const std::vector<std::pair<uint64_t, uint64_t>>& static_images,
+                                const std::vector<uint64_t>& objects) {
+    const std::vector<memory::Region> regions = reader.memory().regions();
+    std::vector<std::pair<uint64_t, uint64_t>> ranges =
+        static_data(runtime, regions, static_images);
+    for (auto range : live_c_stacks(reader, runtime, regions)) ranges.push_back(range);
+    std::vector<uint64_t> held;
+    std::vector<uint64_t> words(kScanChunk / 8);
+    for (auto [start, end] : ranges) {
+        for (uint64_t at = start & ~uint64_t{7}; at < end; at += kScanChunk) {
+            const uint64_t length = std::min(kScanChunk, (end - at + 7) & ~uint64_t{7});
+            if (!reader.read_bytes(at, words.data(), length)) continue;
+            for (uint64_t i = 0; i < length / 8; ++i)
+                if (std::binary_search(objects.begin(), objects.end(), words[i]))
+                    held.push_back(words[i]);
+        }
+    }
+    std::sort(held.begin(), held.end());
+    held.erase(std::unique(held.begin(), held.end()), held.end());
+    return held;
+}
+
+} // namespace heapy::heap
