@@ -1,6 +1,7 @@
 #pragma once
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -13,8 +14,19 @@ namespace heapy::heap {
 // 4 KiB pages the kernel's fault per page costs about as much as filling it. Where transparent
 // huge pages are enabled only on request (Debian's default, `madvise`), asking for them makes one
 // fault per 2 MiB, and fewer TLB misses for random access. Nothing else changes: where they are
-// off, or the kernel has none to give, the pages stay small.
+// off, or the kernel has none to give, the pages stay small. 2 MiB is the huge page of 4 KiB-page
+// kernels (x86-64, most AArch64 ones); on 16 or 64 KiB-page kernels (huge pages of 32 or 512 MiB)
+// the advice is a harmless no-op, and 2 MiB is still a whole number of pages.
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
+
+// The page size of this machine (4 KiB on x86-64; 4, 16 or 64 KiB on AArch64).
+inline size_t system_page_size() {
+    static const size_t page = [] {
+        const long p = ::sysconf(_SC_PAGESIZE);
+        return p > 0 ? static_cast<size_t>(p) : size_t{4096};
+    }();
+    return page;
+}
 
 // Asks for huge pages over the whole 2 MiB steps inside [data, data + bytes); a hint only.
 inline void advise_huge_pages(void* data, size_t bytes) {

@@ -123,10 +123,11 @@ template <typename T> class PodArray {
         else
             std::free(data_);
     }
-    // Whole pages, in steps of 2 MiB past the first: few calls to mprotect.
+    // Whole pages, in steps of 2 MiB past the first: few calls to mprotect, each on a page
+    // boundary (pages are 4, 16 or 64 KiB on AArch64).
     static size_t round_to_pages(size_t bytes) {
-        constexpr size_t kPage = 4096, kStep = size_t{2} << 20;
-        const size_t step = bytes < kStep ? kPage : kStep;
+        constexpr size_t kStep = size_t{2} << 20;
+        const size_t step = bytes < kStep ? system_page_size() : kStep;
         return (bytes + step - 1) / step * step;
     }
 
