@@ -1,5 +1,6 @@
 #include "core/cpython/allocations.hpp"
 
+#include "core/cpython/pymalloc_pools.hpp"
 #include "core/cpython/type_registry.hpp"
 
 #include <algorithm>
@@ -9,25 +10,8 @@ namespace heapy::cpython {
 
 namespace {
 
-// Objects/obmalloc.c (3.9 to 3.14, 64-bit): 16-byte size classes up to 512 bytes, and a
-// 48-byte pool header in front of the blocks.
-constexpr uint64_t kAlignment = 16;
-constexpr uint32_t kSizeClasses = 512 / kAlignment;
-constexpr uint64_t kPoolOverhead = 48;
+constexpr uint64_t kAlignment = kPymallocAlignment;
 constexpr uint64_t kSmallRequestThreshold = 512; // pymalloc's largest block
-
-struct PoolHeader {
-    uint32_t count; // blocks in use (a union with a pointer: the upper half is padding)
-    uint32_t padding;
-    uint64_t freeblock;
-    uint64_t nextpool;
-    uint64_t prevpool;
-    uint32_t arenaindex;
-    uint32_t szidx;
-    uint32_t nextoffset;    // the first block never handed out
-    uint32_t maxnextoffset; // the last block's offset
-};
-static_assert(sizeof(PoolHeader) == kPoolOverhead);
 
 // glibc malloc: the chunk header before the memory it hands out.
 constexpr uint64_t kPrevInUse = 1;
@@ -78,7 +62,7 @@ std::optional<uint64_t> Allocations::pymalloc_block(uint64_t start) {
     if (start < pool + kPoolOverhead) return std::nullopt;
     PoolHeader header;
     if (!reader_.read(pool, header)) return std::nullopt;
-    if (header.szidx >= kSizeClasses) return std::nullopt;
+    if (header.szidx >= kPymallocSizeClasses) return std::nullopt;
     const uint64_t block = (uint64_t(header.szidx) + 1) * kAlignment;
     const uint64_t blocks = (pool_size - kPoolOverhead) / block;
     if (header.maxnextoffset != pool_size - block || header.count == 0 || header.count > blocks ||

@@ -6,30 +6,11 @@ namespace heapy::cpython {
 
 namespace {
 
-// Objects/obmalloc.c (3.9 to 3.14, 64-bit): 16-byte size classes up to 512 bytes, and a 48-byte
-// pool header in front of the blocks.
-constexpr uint64_t kAlignment = 16;
-constexpr uint32_t kSizeClasses = 512 / kAlignment;
-constexpr uint64_t kPoolOverhead = 48;
-
-struct PoolHeader {
-    uint32_t count; // blocks in use (a union with a pointer: the upper half is padding)
-    uint32_t padding;
-    uint64_t freeblock; // the first free block below nextoffset, chained through their first word
-    uint64_t nextpool;
-    uint64_t prevpool;
-    uint32_t arenaindex;
-    uint32_t szidx;
-    uint32_t nextoffset;    // the first block never handed out
-    uint32_t maxnextoffset; // the last block's offset
-};
-static_assert(sizeof(PoolHeader) == kPoolOverhead);
-
 // The blocks of a pool: which of those below nextoffset are free.
 class PoolBlocks {
   public:
     PoolBlocks(uint64_t pool, const PoolHeader& header)
-        : pool_(pool), block_size_((uint64_t(header.szidx) + 1) * kAlignment),
+        : pool_(pool), block_size_((uint64_t(header.szidx) + 1) * kPymallocAlignment),
           handed_out_((header.nextoffset - kPoolOverhead) / block_size_) {}
 
     uint64_t block_size() const { return block_size_; }
@@ -60,8 +41,8 @@ class PoolBlocks {
 };
 
 bool plausible(const PoolHeader& h, uint64_t pool_size) {
-    if (h.szidx >= kSizeClasses || h.count == 0) return false;
-    const uint64_t block = (uint64_t(h.szidx) + 1) * kAlignment;
+    if (h.szidx >= kPymallocSizeClasses || h.count == 0) return false;
+    const uint64_t block = (uint64_t(h.szidx) + 1) * kPymallocAlignment;
     return h.maxnextoffset == pool_size - block && h.nextoffset >= kPoolOverhead &&
            h.nextoffset <= pool_size && (h.nextoffset - kPoolOverhead) % block == 0 &&
            h.count <= (h.nextoffset - kPoolOverhead) / block;

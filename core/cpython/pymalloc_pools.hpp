@@ -9,6 +9,25 @@
 
 namespace heapy::cpython {
 
+// Objects/obmalloc.c (3.9 to 3.14, 64-bit): 16-byte size classes up to 512 bytes, and a 48-byte
+// pool header in front of the blocks.
+constexpr uint64_t kPymallocAlignment = 16;
+constexpr uint32_t kPymallocSizeClasses = 512 / kPymallocAlignment;
+constexpr uint64_t kPoolOverhead = 48;
+
+struct PoolHeader {
+    uint32_t count; // blocks in use (a union with a pointer: the upper half is padding)
+    uint32_t padding;
+    uint64_t freeblock; // the first free block below nextoffset, chained through their first word
+    uint64_t nextpool;
+    uint64_t prevpool;
+    uint32_t arenaindex;
+    uint32_t szidx;
+    uint32_t nextoffset;    // the first block never handed out
+    uint32_t maxnextoffset; // the last block's offset
+};
+static_assert(sizeof(PoolHeader) == kPoolOverhead);
+
 // What a search of pymalloc's pools found.
 struct PoolSearch {
     uint64_t pools = 0;  // pools in use whose header and free list agree
