@@ -16,7 +16,7 @@ namespace {
 // dominator ('.cache', "['orders']", a root name), "" when the dominator holds it indirectly.
 class RelationNamer {
   public:
-    RelationNamer(Analysis& a) : a_(a) {}
+    explicit RelationNamer(Analysis& a) : a_(a) {}
 
     std::string box_relation(const heap::SummaryBox& box) {
         std::string out;
@@ -45,16 +45,17 @@ class RelationNamer {
         if (added)
             for (const heap::NamedEdge& edge :
                  heap::named_edges(a_.decoder(), a_.graph(), dominator))
-                it->second.try_emplace(edge.target, edge.root_name.empty()
-                                                        ? heap::via_text(a_.decoder(), edge)
-                                                        : std::string(edge.root_name));
+                it->second.try_emplace(edge.target, edge);
         auto found = it->second.find(node);
-        return found == it->second.end() ? "" : found->second;
+        if (found == it->second.end()) return "";
+        const heap::NamedEdge& edge = found->second;
+        return edge.root_name.empty() ? heap::via_text(a_.decoder(), edge)
+                                      : std::string(edge.root_name);
     }
 
     Analysis& a_;
-    // The relations of each dominator's direct edges, decoded once per dominator.
-    std::unordered_map<uint32_t, std::unordered_map<uint32_t, std::string>> edges_of_;
+    // Each dominator's direct edges by their targets, decoded once per dominator.
+    std::unordered_map<uint32_t, std::unordered_map<uint32_t, heap::NamedEdge>> edges_of_;
 };
 
 } // namespace
