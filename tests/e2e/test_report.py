@@ -155,6 +155,10 @@ class Report(unittest.TestCase):
         self.assertEqual(result["after"]["retained"], self.data["tree"]["boxes"][clicked][5])
         self.assertEqual(result["after"]["left"], "0px")
         self.assertTrue(result["after"]["breadcrumb"].startswith("root \u203a "), result)
+        # A click on the Objects header of the table under the chart sorts it by that column.
+        objects = result["sortedObjects"]
+        self.assertGreater(len(objects), 1, result)
+        self.assertEqual(objects, sorted(objects, reverse=True))
         print("\nstacks page: %d bytes, interactive after %d ms" % (
             os.path.getsize(self.page), result["readyMs"]))
         shot = os.path.join(ARTEFACTS, "stacks.png")

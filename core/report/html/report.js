@@ -338,6 +338,14 @@ if (/[?&]selftest\b/.test(location.search)) {
     result.after = { box: +after.dataset.box, retained: +after.dataset.retained, left: after.style.left,
                      width: after.style.width, breadcrumb: $("breadcrumb").textContent };
   }
+  // Sort the table under the chart by its Objects column, as a click on its header does.
+  var header = document.querySelectorAll("#tree-table th")[2];
+  if (header) {
+    header.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    result.sortedObjects = Array.prototype.map.call(
+      document.querySelectorAll("#tree-table tbody tr td:nth-child(3)"),
+      function (td) { return +td.dataset.value; });
+  }
   result.readyMs = +document.body.dataset.readyMs;
   result.topRows = data.top.map(function (r) { return [r.address, r.retained]; });
   result.boxes = boxes.length;
