@@ -297,8 +297,11 @@ const std::vector<CommandSpec>& command_table() {
          {"bt"},
          "Show where each thread was: its Python frames, innermost first.",
          "heapy stacks [--locals N] [--json]",
-         "For every interpreter and thread: the thread id (and native id), then each Python "
-         "frame\n"
+         "Who holds the GIL, then for every interpreter and thread: the thread id (and native "
+         "id),\n"
+         "its threading.Thread name, whether it was running (attached: holding the GIL) or "
+         "waiting\n"
+         "(the GIL released: a lock, sleep, I/O or C code), then each Python frame\n"
          "as a traceback names it: file, line and function (co_qualname from 3.11), and under it "
          "its\n"
          "local variables with their kind, size and retained size, those that retain most first. "

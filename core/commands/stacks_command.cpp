@@ -23,8 +23,43 @@ std::string thread_title(const cpython::Runtime& rt, const cpython::ThreadStack&
     std::string title = fmt::format("Thread {}", stack.thread.thread_id);
     if (rt.layout->has(rt.layout->tstate_native_thread_id))
         title += fmt::format(" (native {})", stack.thread.native_thread_id);
+    if (!stack.name.empty()) title += fmt::format(" \"{}\"", stack.name);
     if (rt.interpreters.size() > 1) title += fmt::format(", interpreter i{}", stack.interpreter);
+    if (stack.activity != cpython::ThreadActivity::Unknown)
+        title += fmt::format(", {}", cpython::activity_text(stack.activity));
     return title;
+}
+
+// Who holds the GIL of the interpreter of `stack`, the first of its threads.
+std::string gil_line(const std::vector<cpython::ThreadStack>& stacks,
+                     const cpython::ThreadStack& stack) {
+    const cpython::GilState& gil = stack.gil;
+    const std::string where = stacks.front().interpreter == stacks.back().interpreter
+                                  ? ""
+                                  : fmt::format(" of interpreter i{}", stack.interpreter);
+    if (!gil.known) return "";
+    if (!gil.enabled) return fmt::format("No GIL{}: a free-threaded build.\n", where);
+    if (!gil.locked) return fmt::format("The GIL{} is free.\n", where);
+    for (const auto& s : stacks)
+        if (s.thread.address == gil.holder && s.interpreter == stack.interpreter)
+            return fmt::format("The GIL{} is held by thread {}{}.\n", where, s.thread.thread_id,
+                               s.name.empty() ? "" : fmt::format(" \"{}\"", s.name));
+    return fmt::format("The GIL{} is held by thread state 0x{:x}, of no thread listed.\n", where,
+                       gil.holder);
+}
+
+const char* activity_word(cpython::ThreadActivity activity) {
+    switch (activity) {
+    case cpython::ThreadActivity::Attached:
+        return "attached";
+    case cpython::ThreadActivity::Detached:
+        return "detached";
+    case cpython::ThreadActivity::Suspended:
+        return "suspended";
+    case cpython::ThreadActivity::Unknown:
+        break;
+    }
+    return "unknown";
 }
 
 std::string stacks_json(Analysis& a, classify::ClassifyContext& context,
@@ -32,10 +67,16 @@ std::string stacks_json(Analysis& a, classify::ClassifyContext& context,
     std::string out = "{\"threads\": [";
     for (size_t t = 0; t < stacks.size(); ++t) {
         const auto& s = stacks[t];
+        const bool holds_gil =
+            s.gil.known && s.gil.enabled && s.gil.locked && s.gil.holder == s.thread.address;
         out += fmt::format("{}{{\"interpreter\": {}, \"thread_id\": {}, \"native_thread_id\": {}, "
-                           "\"thread_state\": \"0x{:x}\", \"cut\": \"{}\", \"frames\": [",
+                           "\"thread_state\": \"0x{:x}\", \"name\": {}, \"activity\": \"{}\", "
+                           "\"holds_gil\": {}, \"cut\": \"{}\", \"frames\": [",
                            t ? ", " : "", s.interpreter, s.thread.thread_id,
-                           s.thread.native_thread_id, s.thread.address, json_escape(s.cut));
+                           s.thread.native_thread_id, s.thread.address,
+                           s.name.empty() ? std::string("null")
+                                          : fmt::format("\"{}\"", json_escape(s.name)),
+                           activity_word(s.activity), holds_gil, json_escape(s.cut));
         for (size_t f = 0; f < s.frames.size(); ++f) {
             const auto& frame = s.frames[f];
             out += fmt::format("{}{{\"function\": \"{}\", \"file\": \"{}\", \"line\": {}, "
@@ -74,7 +115,9 @@ std::string cmd_stacks(SessionState& state, const Arguments& args) {
         if (shown < 0) throw Error(fmt::format("--locals wants a count, not '{}'", *n));
     }
     std::string out;
-    for (const auto& s : stacks) {
+    for (size_t t = 0; t < stacks.size(); ++t) {
+        const auto& s = stacks[t];
+        if (t == 0 || stacks[t - 1].interpreter != s.interpreter) out += gil_line(stacks, s);
         out += thread_title(a.runtime(), s) + ":\n";
         if (s.frames.empty() && s.cut.empty()) out += "  (no Python frame: idle or in C)\n";
         for (const auto& frame : s.frames) {

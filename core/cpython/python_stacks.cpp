@@ -24,7 +24,9 @@ class StackReader {
           format_(line_table_format(runtime.version.major, runtime.version.minor)) {}
 
     ThreadStack thread(int interpreter, const ThreadState& thread) {
-        ThreadStack out{interpreter, thread, {}, {}};
+        ThreadStack out;
+        out.interpreter = interpreter;
+        out.thread = thread;
         std::unordered_set<uint64_t> seen;
         uint64_t frame = first_frame(thread.top_frame);
         while (frame != 0) {
@@ -156,9 +158,18 @@ class StackReader {
 std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder) {
     StackReader reader(runtime, decoder);
     std::vector<ThreadStack> out;
-    for (const Interpreter& interp : runtime.interpreters)
-        for (const ThreadState& thread : interp.threads)
-            out.push_back(reader.thread(interp.number, thread));
+    for (const Interpreter& interp : runtime.interpreters) {
+        const GilState gil = read_gil(runtime, decoder.reader(), interp);
+        const auto names = thread_names(decoder, interp);
+        for (const ThreadState& thread : interp.threads) {
+            ThreadStack stack = reader.thread(interp.number, thread);
+            if (auto name = names.find(thread.thread_id); name != names.end())
+                stack.name = name->second;
+            stack.activity = thread_activity(runtime, decoder.reader(), gil, thread);
+            stack.gil = gil;
+            out.push_back(std::move(stack));
+        }
+    }
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/cpython/object_decoder.hpp"
 #include "core/cpython/runtime.hpp"
+#include "core/cpython/thread_activity.hpp"
 
 #include <cstdint>
 #include <string>
@@ -29,13 +30,16 @@ struct PythonFrame {
 struct ThreadStack {
     int interpreter = 0; // heapy's i<number>
     ThreadState thread;
+    std::string name; // the threading.Thread's name, "" when it has none
+    ThreadActivity activity = ThreadActivity::Unknown;
+    GilState gil; // its interpreter's
     std::vector<PythonFrame> frames;
     // Why the frames stop before the thread's first one ("" when they do not): a frame that
     // cannot be read, or a chain that loops.
     std::string cut;
 };
 
-// Every thread of every interpreter, in the runtime's order.
+// Every thread of every interpreter, in the runtime's order, with its name and activity.
 std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder);
 
 } // namespace heapy::cpython

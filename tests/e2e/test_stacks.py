@@ -62,12 +62,55 @@ class Stacks(unittest.TestCase):
                                       "line": main["line"]})
         self.assertEqual(frames[-2]["function"], "block_forever")
 
+    def test_thread_names_and_activity(self):
+        names = {ident: t["name"] for ident, t in self.threads.items()}
+        self.assertEqual(names, {int(i): n for i, n in self.truth["names"].items()})
+        # Every thread waits on a lock with the GIL released.
+        self.assertEqual({t["activity"] for t in self.threads.values()}, {"detached"})
+        self.assertFalse(any(t["holds_gil"] for t in self.threads.values()))
+        self.assertRegex(self.text, r'(?m)^Thread \d+.* "recursive", waiting ')
+
     def test_text_is_a_traceback(self):
         main = self.truth["main"]
         self.assertIn('  File "%s", line %d, in <module>\n' % (main["file"], main["line"]),
                       self.text)
         titles = re.findall(r"^Thread \d+.*:$", self.text, re.M)
         self.assertEqual(len(titles), len(self.threads), self.text)
+
+
+class HeldGil(unittest.TestCase):
+    """The main thread holds the GIL in a C call that keeps it: the stacks say so."""
+
+    @classmethod
+    def setUpClass(cls):
+        missing = harness.missing_build_product(PARAMS.frontend)
+        if missing:
+            raise unittest.SkipTest(missing)
+        cls.target = harness.target("stacks", PARAMS.interp, ["--hold-gil"])
+        cls.truth = cls.target.truth
+        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["stacks", "--json"])
+        lines = [line for line in r.stdout.splitlines() if line.startswith('{"threads"')]
+        if len(lines) != 1:
+            raise AssertionError("no stacks JSON:\n" + r.describe())
+        cls.threads = {t["thread_id"]: t for t in json.loads(lines[0])["threads"]}
+        cls.text = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["bt"]).stdout
+
+    def test_the_main_thread_runs_and_the_workers_wait(self):
+        main = self.truth["holds_gil"]
+        activity = {ident: t["activity"] for ident, t in self.threads.items()}
+        self.assertEqual(activity, {ident: "attached" if ident == main else "detached"
+                                    for ident in self.threads})
+        free_threaded = "free-threaded" in self.text
+        holders = [ident for ident, t in self.threads.items() if t["holds_gil"]]
+        self.assertEqual(holders, [] if free_threaded else [main])
+        if not free_threaded:
+            self.assertIn('The GIL is held by thread %d "MainThread".\n' % main, self.text)
+        self.assertRegex(self.text, r'(?m)^Thread %d .*"MainThread", running' % main)
+
+    def test_main_thread_is_in_its_last_call(self):
+        main = self.truth["main"]
+        frames = self.threads[main["ident"]]["frames"]
+        self.assertEqual((frames[0]["function"], frames[0]["line"]), ("<module>", main["line"]))
 
 
 def main():
