@@ -347,7 +347,8 @@ struct Scenario {
     std::string exe, data, core;
     Bytes exe_bytes, data_bytes, heap1, heap2;
 
-    explicit Scenario(ExeSpec spec = {}, bool with_nt_file = true, bool dump_exe_header = true) {
+    explicit Scenario(ExeSpec spec = {}, bool with_nt_file = true, bool dump_exe_header = true,
+                      uint16_t core_machine = EM_X86_64) {
         exe = dir.file("fake_python");
         data = dir.file("data.bin");
         core = dir.file("core.100");
@@ -388,7 +389,7 @@ struct Scenario {
         segs.push_back({H, 0x3000, PF_R | PF_W, heap1});
         segs.push_back({H + 0x3000, 0x2000, PF_R | PF_W, heap2});
         segs.push_back({H + 0x5000, 0x1000, PF_R | PF_W, {}}); // omitted anonymous memory
-        write_file(core, make_core(notes, segs));
+        write_file(core, make_core(notes, segs, ET_CORE, core_machine));
     }
 };
 
@@ -1047,6 +1048,18 @@ TEST_CASE("core: an AArch64 core refuses files of another machine or build", "[m
                       "0x5500862b00"));
     Bytes byte(1);
     CHECK(t.memory->read(LIB + 0x1000, byte) == 0);
+}
+
+TEST_CASE("core: an AArch64 core whose NT_FILE names this machine's files", "[memory]") {
+    // An ARM64 server's core read where /usr/bin/python3.11 is an x86-64 program.
+    Scenario s({}, true, true, EM_AARCH64);
+    Target t = open_core(s.core);
+    CHECK(t.symbols->modules().empty());
+    CHECK(t.missing_modules == std::vector<std::string>{s.exe, "/nonexistent/libgone.so.1"});
+    CHECK(has_note(t, "executable " + s.exe + " named in the core cannot be read (" + s.exe +
+                          " is x86-64 code, not AArch64); pass it with --exe"));
+    Bytes four(4);
+    CHECK(t.memory->read(B + exe_py_version, four) == 0);
 }
 
 TEST_CASE("core: a looping dynamic linker's list ends", "[memory]") {
