@@ -296,7 +296,7 @@ const std::vector<CommandSpec>& command_table() {
         {"stacks",
          {"bt"},
          "Show where each thread was: its Python frames, innermost first.",
-         "heapy stacks [--locals N] [--json]",
+         "heapy stacks [--locals N] [--all] [--json]",
          "Who holds the GIL, then for every interpreter and thread: the thread id (and native "
          "id),\n"
          "its threading.Thread name, whether it was running (attached: holding the GIL) or "
@@ -309,9 +309,13 @@ const std::vector<CommandSpec>& command_table() {
          "chain of frames that cannot be read is shown as far as it goes, with the reason it "
          "stops.\n"
          "  --locals N  locals shown per frame (5; 0 for none); --json gives them all\n"
+         "  --all       also the generators, coroutines and asyncio Tasks that are suspended:\n"
+         "              each chain of coroutines awaiting one another once, innermost first,\n"
+         "              and what the innermost awaits\n"
          "Example:\n"
-         "  (gdb) heapy stacks --locals 3",
-         {{"locals", true}, {"json", false}},
+         "  (gdb) heapy stacks --locals 3\n"
+         "  (gdb) heapy bt --all",
+         {{"locals", true}, {"all", false}, {"json", false}},
          cmd_stacks},
         {"report",
          {},

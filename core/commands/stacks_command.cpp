@@ -2,6 +2,8 @@
 #include "core/commands/commands.hpp"
 #include "core/commands/stack_locals.hpp"
 #include "core/cpython/python_stacks.hpp"
+#include "core/cpython/suspended_frames.hpp"
+#include "core/cpython/type_registry.hpp"
 
 #include "core/errors.hpp"
 
@@ -62,6 +64,23 @@ const char* activity_word(cpython::ThreadActivity activity) {
     return "unknown";
 }
 
+std::string frame_json(Analysis& a, classify::ClassifyContext& context,
+                       const cpython::PythonFrame& frame) {
+    std::string out = fmt::format(
+        "{{\"function\": \"{}\", \"file\": \"{}\", \"line\": {}, \"frame\": \"0x{:x}\", "
+        "\"code\": \"0x{:x}\", \"locals\": [",
+        json_escape(frame.function), json_escape(frame.file),
+        frame.line < 0 ? "null" : std::to_string(frame.line), frame.address, frame.code);
+    const auto rows = local_rows(a, context, frame);
+    for (size_t i = 0; i < rows.size(); ++i)
+        out += fmt::format("{}{{\"name\": \"{}\", \"address\": \"0x{:x}\", \"kind\": \"{}\", "
+                           "\"size\": {}, \"retained\": {}}}",
+                           i ? ", " : "", json_escape(rows[i].local->name), rows[i].local->object,
+                           json_escape(rows[i].kind), rows[i].size, rows[i].retained);
+    return out + "]}";
+}
+
+// {"threads": [...]: the threads, without the closing brace (--all adds "suspended").
 std::string stacks_json(Analysis& a, classify::ClassifyContext& context,
                         const std::vector<cpython::ThreadStack>& stacks) {
     std::string out = "{\"threads\": [";
@@ -77,25 +96,66 @@ std::string stacks_json(Analysis& a, classify::ClassifyContext& context,
                            s.name.empty() ? std::string("null")
                                           : fmt::format("\"{}\"", json_escape(s.name)),
                            activity_word(s.activity), holds_gil, json_escape(s.cut));
-        for (size_t f = 0; f < s.frames.size(); ++f) {
-            const auto& frame = s.frames[f];
-            out += fmt::format("{}{{\"function\": \"{}\", \"file\": \"{}\", \"line\": {}, "
-                               "\"frame\": \"0x{:x}\", \"code\": \"0x{:x}\", \"locals\": [",
-                               f ? ", " : "", json_escape(frame.function), json_escape(frame.file),
-                               frame.line < 0 ? "null" : std::to_string(frame.line), frame.address,
-                               frame.code);
-            const auto rows = local_rows(a, context, frame);
-            for (size_t i = 0; i < rows.size(); ++i)
-                out += fmt::format("{}{{\"name\": \"{}\", \"address\": \"0x{:x}\", "
-                                   "\"kind\": \"{}\", \"size\": {}, \"retained\": {}}}",
-                                   i ? ", " : "", json_escape(rows[i].local->name),
-                                   rows[i].local->object, json_escape(rows[i].kind), rows[i].size,
-                                   rows[i].retained);
-            out += "]}";
-        }
+        for (size_t f = 0; f < s.frames.size(); ++f)
+            out += (f ? ", " : "") + frame_json(a, context, s.frames[f]);
         out += "]}";
     }
-    return out + "]}\n";
+    return out + "]";
+}
+
+// The reachable generators, coroutines and asyncio Tasks, for --all.
+std::vector<cpython::Candidate> generator_candidates(Analysis& a) {
+    std::vector<cpython::Candidate> out;
+    const heap::ObjectGraph& graph = a.graph();
+    for (uint32_t node : a.reachable()) {
+        if (graph.nodes[node].kind() != heap::NodeKind::Object) continue;
+        const cpython::TypeInfo& type = a.decoder().types().at(graph.type_of(node));
+        const bool generator = type.kind == cpython::Kind::Generator ||
+                               type.kind == cpython::Kind::Coroutine ||
+                               type.kind == cpython::Kind::AsyncGenerator;
+        if (generator || type.tp_name == "_asyncio.Task")
+            out.push_back({graph.nodes[node].address(), &type});
+    }
+    return out;
+}
+
+std::string awaits_text(Analysis& a, classify::ClassifyContext& context, uint64_t address) {
+    if (address == 0) return "";
+    if (auto node = a.node_at(address))
+        return fmt::format("{} 0x{:x}", classify::clodo_name(context, *node), address);
+    return fmt::format("0x{:x}", address);
+}
+
+std::string suspended_json(Analysis& a, classify::ClassifyContext& context,
+                           const std::vector<cpython::SuspendedObject>& suspended) {
+    std::string out = ", \"suspended\": [";
+    for (size_t i = 0; i < suspended.size(); ++i) {
+        const auto& s = suspended[i];
+        out += fmt::format(
+            "{}{{\"kind\": \"{}\", \"address\": \"0x{:x}\", \"name\": {}, "
+            "\"awaits\": {}, \"frames\": [",
+            i ? ", " : "", cpython::suspended_kind_text(s.kind), s.address,
+            s.name.empty() ? std::string("null") : fmt::format("\"{}\"", json_escape(s.name)),
+            s.awaits ? fmt::format("\"{}\"", json_escape(awaits_text(a, context, s.awaits)))
+                     : std::string("null"));
+        for (size_t f = 0; f < s.frames.size(); ++f)
+            out += (f ? ", " : "") + frame_json(a, context, s.frames[f]);
+        out += "]}";
+    }
+    return out + "]";
+}
+
+std::string frame_text(Analysis& a, classify::ClassifyContext& context,
+                       const cpython::PythonFrame& frame, int64_t shown) {
+    std::string out = fmt::format("  File \"{}\", line {}, in {}\n", frame.file,
+                                  line_text(frame.line), frame.function);
+    const auto rows = local_rows(a, context, frame);
+    for (size_t i = 0; i < rows.size() && int64_t(i) < shown; ++i)
+        out += fmt::format("    {} = {} ({} bytes, retains {})\n", rows[i].local->name,
+                           rows[i].kind, rows[i].size, rows[i].retained);
+    if (int64_t(rows.size()) > shown && shown > 0)
+        out += fmt::format("    <{} more locals: --locals N>\n", rows.size() - size_t(shown));
+    return out;
 }
 
 } // namespace
@@ -104,7 +164,13 @@ std::string cmd_stacks(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     auto context = state.context(*classify::find_classifier("clodo"));
     const auto stacks = cpython::python_stacks(a.runtime(), a.decoder());
-    if (args.flag("json")) return stacks_json(a, context, stacks);
+    const bool all = args.flag("all");
+    const auto suspended =
+        all ? cpython::suspended_objects(a.runtime(), a.decoder(), generator_candidates(a), stacks)
+            : std::vector<cpython::SuspendedObject>{};
+    if (args.flag("json"))
+        return stacks_json(a, context, stacks) +
+               (all ? suspended_json(a, context, suspended) : std::string()) + "}\n";
     int64_t shown = kDefaultLocals;
     if (const std::string* n = args.value("locals")) {
         try {
@@ -120,18 +186,17 @@ std::string cmd_stacks(SessionState& state, const Arguments& args) {
         if (t == 0 || stacks[t - 1].interpreter != s.interpreter) out += gil_line(stacks, s);
         out += thread_title(a.runtime(), s) + ":\n";
         if (s.frames.empty() && s.cut.empty()) out += "  (no Python frame: idle or in C)\n";
-        for (const auto& frame : s.frames) {
-            out += fmt::format("  File \"{}\", line {}, in {}\n", frame.file, line_text(frame.line),
-                               frame.function);
-            const auto rows = local_rows(a, context, frame);
-            for (size_t i = 0; i < rows.size() && int64_t(i) < shown; ++i)
-                out += fmt::format("    {} = {} ({} bytes, retains {})\n", rows[i].local->name,
-                                   rows[i].kind, rows[i].size, rows[i].retained);
-            if (int64_t(rows.size()) > shown && shown > 0)
-                out +=
-                    fmt::format("    <{} more locals: --locals N>\n", rows.size() - size_t(shown));
-        }
+        for (const auto& frame : s.frames) out += frame_text(a, context, frame, shown);
         if (!s.cut.empty()) out += fmt::format("  (stopped: {})\n", s.cut);
+    }
+    if (!all) return out;
+    out += suspended.empty() ? "No suspended generator, coroutine or task.\n" : "";
+    for (const auto& s : suspended) {
+        out += fmt::format("{} 0x{:x}{}{}:\n", cpython::suspended_kind_text(s.kind), s.address,
+                           s.name.empty() ? "" : fmt::format(" \"{}\"", s.name),
+                           s.awaits ? ", awaiting " + awaits_text(a, context, s.awaits) : "");
+        if (s.frames.empty()) out += "  (its coroutine is not suspended: done or running)\n";
+        for (const auto& frame : s.frames) out += frame_text(a, context, frame, shown);
     }
     return out;
 }

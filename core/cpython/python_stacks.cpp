@@ -46,14 +46,6 @@ class StackReader {
         return out;
     }
 
-  private:
-    // The thread's newest frame that runs Python code (3.11+: not a C entry frame, not one
-    // still being set up).
-    uint64_t first_frame(uint64_t top) {
-        if (l_.frames_are_objects || top == 0 || decoder_.is_complete_frame(top)) return top;
-        return decoder_.previous_frame(top);
-    }
-
     PythonFrame read_frame(uint64_t frame) {
         PythonFrame f;
         f.address = frame;
@@ -71,6 +63,14 @@ class StackReader {
         if (auto offset = instruction_offset(frame, f.code)) f.line = line_of(f.code, *offset);
         f.locals = l_.frames_are_objects ? old_frame_locals(frame, f.code) : locals(frame, f.code);
         return f;
+    }
+
+  private:
+    // The thread's newest frame that runs Python code (3.11+: not a C entry frame, not one
+    // still being set up).
+    uint64_t first_frame(uint64_t top) {
+        if (l_.frames_are_objects || top == 0 || decoder_.is_complete_frame(top)) return top;
+        return decoder_.previous_frame(top);
     }
 
     // 3.11+: localsplus[i] is named co_localsplusnames[i].
@@ -154,6 +154,10 @@ class StackReader {
 };
 
 } // namespace
+
+PythonFrame read_python_frame(const Runtime& runtime, ObjectDecoder& decoder, uint64_t frame) {
+    return StackReader(runtime, decoder).read_frame(frame);
+}
 
 std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder) {
     StackReader reader(runtime, decoder);

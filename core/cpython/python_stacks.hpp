@@ -39,6 +39,10 @@ struct ThreadStack {
     std::string cut;
 };
 
+// The frame at `frame` (an interpreter frame from 3.11, a frame object before), as a traceback
+// names it; its code is 0 when it cannot be read.
+PythonFrame read_python_frame(const Runtime& runtime, ObjectDecoder& decoder, uint64_t frame);
+
 // Every thread of every interpreter, in the runtime's order, with its name and activity.
 std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder);
 

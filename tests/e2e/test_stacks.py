@@ -70,6 +70,31 @@ class Stacks(unittest.TestCase):
         self.assertFalse(any(t["holds_gil"] for t in self.threads.values()))
         self.assertRegex(self.text, r'(?m)^Thread \d+.* "recursive", waiting ')
 
+    def test_all_suspended_generators_and_tasks(self):
+        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target,
+                              ["stacks", "--all", "--json"])
+        lines = [line for line in r.stdout.splitlines() if line.startswith('{"threads"')]
+        self.assertEqual(len(lines), 1, r.describe())
+        suspended = json.loads(lines[0])["suspended"]
+        want = self.truth["suspended"]
+
+        def frames(entry):
+            return [{k: f[k] for k in ("function", "file", "line")} for f in entry["frames"]]
+
+        tasks = [s for s in suspended if s["kind"] == "Task"]
+        self.assertEqual([(t["name"], frames(t)) for t in tasks],
+                         [(want["task"]["name"], want["task"]["frames"])])
+        self.assertTrue(tasks[0]["awaits"].startswith(want["task"]["awaits"] + " 0x"),
+                        tasks[0]["awaits"])
+        generators = [frames(s) for s in suspended if s["kind"] == "Generator"]
+        self.assertIn([want["generator"]], generators)
+        # The task's coroutines are shown once, under the task.
+        self.assertEqual([s for s in suspended if s["kind"] == "Coroutine"], [])
+        text = harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target,
+                                 ["bt", "--all", "--locals", "0"]).stdout
+        self.assertRegex(text, r'(?m)^Task 0x[0-9a-f]+ "awaiting-a-future", awaiting %s 0x'
+                         % re.escape(want["task"]["awaits"]))
+
     def test_text_is_a_traceback(self):
         main = self.truth["main"]
         self.assertIn('  File "%s", line %d, in <module>\n' % (main["file"], main["line"]),
