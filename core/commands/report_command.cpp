@@ -72,11 +72,9 @@ json partition_json(const classify::ClassifyContext& context, classify::SharedNo
                     std::string_view classifier, size_t max_rows = SIZE_MAX) {
     const auto result =
         classify::partition(context, std::move(nodes), *classify::find_classifier(classifier));
-    return {{"classifier", classifier},
-            {"header", result.table.header},
-            {"count", result.table.count},
-            {"size", result.table.size},
-            {"rows", partition_rows(result.table, max_rows)}};
+    return {{"classifier", classifier},          {"header", result.table.header},
+            {"count", result.table.count},       {"size", result.table.size},
+            {"kinds", result.table.rows.size()}, {"rows", partition_rows(result.table, max_rows)}};
 }
 
 json top_json(Analysis& a, const classify::ClassifyContext& context) {

@@ -120,6 +120,16 @@ class Report(unittest.TestCase):
             self.assertEqual([tuple(row) for row in part["rows"]],
                              [(row["kind"], row["count"], row["size"]) for row in heap["rows"]], by)
 
+    def test_unreachable_equals_heapu(self):
+        heapu = json_lines(self.heapy(["heapu", "--json"]).stdout, '{"count"')[0]
+        for part in ("garbage", "held"):
+            page = self.data["unreachable"][part]
+            self.assertEqual((page["count"], page["size"]),
+                             (heapu[part]["count"], heapu[part]["size"]), part)
+        held = json_lines(self.heapy(["heapu", "--held", "--json"]).stdout, '{"count"')[0]
+        self.assertEqual([tuple(r) for r in self.data["unreachable"]["held"]["rows"]],
+                         [(r["kind"], r["count"], r["size"]) for r in held["rows"]][:20])
+
     def test_tree_adds_up(self):
         boxes = self.data["tree"]["boxes"]
         inside = [0] * len(boxes)

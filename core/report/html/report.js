@@ -228,6 +228,10 @@ function showTop() {
 function partitionTable(container, p, title) {
   container.appendChild(el("h3", {}, title + ": " + number(p.count) + " objects, " +
                            number(p.size) + " bytes"));
+  if (!p.rows.length) return;
+  if (p.kinds > p.rows.length)
+    container.appendChild(el("p", { class: "hint" }, "The " + p.rows.length + " largest of " +
+                             number(p.kinds) + " kinds:"));
   var cumulative = 0;
   var rows = p.rows.map(function (r, i) {
     cumulative += r[2];
