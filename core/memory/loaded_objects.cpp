@@ -1,5 +1,6 @@
 #include "core/memory/loaded_objects.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <elf.h>
 #include <unordered_set>
@@ -43,6 +44,8 @@ std::string read_name(const SegmentMap& memory, uint64_t address) {
 LoadedObjectList read_loaded_objects(const SegmentMap& memory, uint64_t dynamic,
                                      uint64_t dynamic_size, size_t max_objects) {
     LoadedObjectList list;
+    constexpr uint64_t kMaxDynamicEntries = 4096; // real ones have a few dozen
+    dynamic_size = std::min(dynamic_size, kMaxDynamicEntries * sizeof(Elf64_Dyn));
     uint64_t r_debug = 0;
     bool found_debug = false;
     for (uint64_t off = 0; off + sizeof(Elf64_Dyn) <= dynamic_size; off += sizeof(Elf64_Dyn)) {

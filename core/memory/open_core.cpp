@@ -399,7 +399,7 @@ class CoreOpening {
         std::string named;
         if (!given)
             if (auto fn = notes_.auxv_value(AT_EXECFN)) named = read_c_string(*dumped_, *fn);
-        if (!given && (named.empty() || named[0] != '/')) {
+        if (!given && (named.empty() || named[0] != '/' || is_pseudo_file(named))) {
             target_.notes.push_back("could not tell from core " + path_ +
                                     " which executable it was made from; pass it with --exe");
             return;
@@ -465,6 +465,7 @@ class CoreOpening {
     }
 
     void place_loaded_object(const LoadedObject& object) {
+        if (is_pseudo_file(object.name)) return;
         std::string why;
         bool not_elf = false;
         auto try_places = [&](const std::vector<std::string>& places) -> std::optional<ElfModule> {
