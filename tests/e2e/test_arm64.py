@@ -159,6 +159,17 @@ class Arm64Core(unittest.TestCase):
         self.assertIn("by the dynamic linker's list", r.stdout)
         self.assertNotIn("cannot be used", r.stdout, "a shared object was not found in the root")
 
+    def test_cli_stacks_of_every_thread(self):
+        r = self.cli("stacks", "--json")
+        self.assertEqual(r.rc, 0, r.describe())
+        threads = {t["name"]: t for t in json.loads(r.stdout)["threads"]}
+        self.assertEqual(sorted(threads), ["MainThread", "handles-exception", "holds-locals"])
+        main = [(f["function"], os.path.basename(f["file"])) for f in threads["MainThread"]["frames"]]
+        self.assertEqual(main, [("block_forever", "fixturelib.py"), ("<module>", "shapes.py")])
+        for name in ("handles-exception", "holds-locals"):
+            functions = [f["function"] for f in threads[name]["frames"]]
+            self.assertIn("Event.wait", functions, name)
+
     def test_cli_exe_given(self):
         r = self.cli("heap", "--json", "--exe", self.exe)
         self.assertEqual(r.rc, 0, r.describe())
