@@ -27,7 +27,7 @@ import frontend_hint
 import harness
 
 PARAMS = argparse.Namespace(frontend="cli", mode="core", interp="debian")
-MARK = "Usage: heapy _objects [--unreachable]"
+MARK = "Usage: heapy _objects [--unreachable | --leaked]"
 PATH_LINE_RE = re.compile(r"^ *(\d+): (.*)$")
 ROOT_MAIN = "hp.Root.i0_modules['__main__'].__dict__"
 KINDS = ("clodo", "type", "class", "size", "module", "unity", "via", "rcs", "idset", "id")
