@@ -133,9 +133,9 @@ const std::vector<CommandSpec>& command_table() {
          "'heapy heapu' cannot see, and what only they reach. 'heapy by via' and 'heapy shpaths'\n"
          "then show that nothing refers to them. Classified by type, as heapu. --json adds\n"
          "\"leaked\" {\"count\", \"size\"} and \"searched\", what the search looked into.\n"
-         "Not leaked: what C statics, the callers' C stack frames and the type cache hold. On\n"
-         "versions but 3.11, objects only the interpreter's state holds (caches, interned strs)\n"
-         "are listed too; on 3.9 a leak can hide behind a stale free-list slot.\n"
+         "Not leaked: what C statics, the interpreter and thread states (but their free lists),\n"
+         "the callers' C stack frames and the type cache hold. On 3.9, whose free lists heapy\n"
+         "does not place, the states are not searched: what only they hold is listed too.\n"
          "Example:\n"
          "  (gdb) heapy leaks\n"
          "  (gdb) heapy leaks --by size",

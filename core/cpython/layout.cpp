@@ -120,6 +120,14 @@ Layout parse_layout(std::string_view json_text) {
 #define LAYOUT_CONSTANT_READ(name, fallback) constant(#name, layout.name);
         LAYOUT_CONSTANTS(LAYOUT_CONSTANT_READ)
 #undef LAYOUT_CONSTANT_READ
+        auto ranges = [&](const char* name) {
+            std::vector<std::pair<uint32_t, uint32_t>> out;
+            for (const auto& range : constants.value(name, nlohmann::json::array()))
+                out.emplace_back(range.at(0).get<uint32_t>(), range.at(1).get<uint32_t>());
+            return out;
+        };
+        layout.interp_free_lists = ranges("interp_free_lists");
+        layout.tstate_free_lists = ranges("tstate_free_lists");
         layout.interp_roots = parse_roots(doc.value("interp_roots", nlohmann::json::array()));
         layout.tstate_roots = parse_roots(doc.value("tstate_roots", nlohmann::json::array()));
         layout.c_structs = parse_structs(doc.value("c_structs", nlohmann::json::object()));

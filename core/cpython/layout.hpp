@@ -87,6 +87,11 @@ struct Layout {
     LAYOUT_CONSTANTS(LAYOUT_CONSTANT_MEMBER)
 #undef LAYOUT_CONSTANT_MEMBER
 
+    // Byte ranges [offset, offset + size) of an interpreter state and of a thread state that
+    // hold free lists (arrays whose slots past the count keep stale pointers), from the
+    // "constants" of the layout file; empty where heapy does not know them.
+    std::vector<std::pair<uint32_t, uint32_t>> interp_free_lists;
+    std::vector<std::pair<uint32_t, uint32_t>> tstate_free_lists;
     std::vector<RootField> interp_roots;
     std::vector<RootField> tstate_roots;
     // The structs of the C types cpython-layouts/c-types/ describes, as this version lays them out.

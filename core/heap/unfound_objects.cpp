@@ -13,9 +13,9 @@ namespace heapy::heap {
 
 namespace {
 
-// Reference counts above this are a pointer or stale data, not a count (immortal objects are
-// static or found by the walk).
-constexpr int64_t kMaxRefcount = int64_t{1} << 40;
+// Reference counts from here on are a pointer, stale data or an immortal object (static ones,
+// and those the interpreter keeps for good, such as 3.12's interned strs): not a leak.
+constexpr int64_t kMaxRefcount = int64_t{1} << 31;
 constexpr uint64_t kBlocksPerPoll = 1 << 16;
 
 class BlockProbe {
@@ -66,6 +66,11 @@ class BlockProbe {
         // A count that is also an address is a C struct's pointer (heaps sit low in a non-PIE
         // process).
         if (reader.readable(uint64_t(*refcount), 1)) return false;
+        // 3.14 keeps the count in the low half, then ob_overflow, zero but for huge counts.
+        uint64_t raw = 0;
+        if (layout_.refcount_bits == 32 && !layout_.free_threaded &&
+            (!reader.read(object, raw) || ((raw >> 32) & 0xffff) != 0))
+            return false;
         return offset + allocated_size(object, *type) <= block_size;
     }
 
@@ -164,30 +169,59 @@ void add_without(std::vector<std::pair<uint64_t, uint64_t>>& out, uint64_t start
     if (start < end) out.emplace_back(start, end);
 }
 
-// The writable memory of the loaded images (their data and .bss) but for the interpreter and
-// thread states that lie in it (3.12+ keeps the main ones in _PyRuntime): their free lists and
-// caches keep stale pointers.
+// The interpreter and thread states, less their free lists: the caches and singletons they hold
+// (small ints, one-byte bytes, the interned strs) are held; a free list's slots past its count
+// keep stale pointers to memory since handed out again. Without the free lists' places (3.9,
+// 3.14t) the states are left out whole.
+struct StateRanges {
+    std::vector<std::pair<uint64_t, uint64_t>> scanned;
+    std::vector<std::pair<uint64_t, uint64_t>> skipped; // sorted
+};
+
+StateRanges state_ranges(const cpython::Runtime& runtime) {
+    const cpython::Layout& l = *runtime.layout;
+    const bool free_lists_known = !l.interp_free_lists.empty() || !l.tstate_free_lists.empty();
+    StateRanges out;
+    auto add = [&](uint64_t start, uint32_t size,
+                   const std::vector<std::pair<uint32_t, uint32_t>>& free_lists) {
+        if (!free_lists_known) {
+            out.skipped.emplace_back(start, start + size);
+            return;
+        }
+        out.scanned.emplace_back(start, start + size);
+        for (auto [offset, length] : free_lists)
+            out.skipped.emplace_back(start + offset, start + offset + length);
+    };
+    for (const cpython::Interpreter& interp : runtime.interpreters) {
+        if (l.has(l.interp_size)) add(interp.address, l.interp_size, l.interp_free_lists);
+        if (l.has(l.tstate_size))
+            for (const cpython::ThreadState& thread : interp.threads)
+                add(thread.address, l.tstate_size, l.tstate_free_lists);
+    }
+    std::sort(out.skipped.begin(), out.skipped.end());
+    return out;
+}
+
+// What to search for pointers: the writable memory of the loaded images (their data and .bss)
+// and the interpreter and thread states (some of which lie in an image: 3.12+ keeps the main
+// ones in _PyRuntime), less the states' skipped parts.
 std::vector<std::pair<uint64_t, uint64_t>>
 static_data(const cpython::Runtime& runtime, const std::vector<memory::Region>& regions,
             const std::vector<std::pair<uint64_t, uint64_t>>& images) {
-    const cpython::Layout& l = *runtime.layout;
-    std::vector<std::pair<uint64_t, uint64_t>> states;
-    for (const cpython::Interpreter& interp : runtime.interpreters) {
-        if (l.has(l.interp_size))
-            states.emplace_back(interp.address, interp.address + l.interp_size);
-        if (l.has(l.tstate_size))
-            for (const cpython::ThreadState& thread : interp.threads)
-                states.emplace_back(thread.address, thread.address + l.tstate_size);
-    }
-    std::sort(states.begin(), states.end());
+    const StateRanges states = state_ranges(runtime);
     std::vector<std::pair<uint64_t, uint64_t>> out;
     for (const memory::Region& r : regions) {
         if (!r.writable || !r.readable) continue;
         for (auto [image_start, image_end] : images)
             if (r.start < image_end && image_start < r.end)
                 add_without(out, std::max(r.start, image_start), std::min(r.end, image_end),
-                            states);
+                            states.skipped);
     }
+    for (auto [start, end] : states.scanned)
+        if (!std::any_of(images.begin(), images.end(), [&](const auto& image) {
+                return start >= image.first && start < image.second;
+            }))
+            add_without(out, start, end, states.skipped);
     return out;
 }
 

@@ -6,9 +6,8 @@ each interpreter.
     python3 test_leaks.py [--interp NAME] [--frontend cli|gdb|lldb] [--mode core|live]
                           [--found-only] [-v]
 
---found-only checks only that every leaked object is found: on the versions where objects the
-interpreter's own state holds are still listed (heapy reads every C static and the callers' C
-stacks, but not the interpreter and thread states, whose free lists keep stale pointers).
+--found-only checks only that every leaked object is found (for a version where heapy does not
+know every holder outside the heap; none is registered so today).
 """
 
 import argparse
