@@ -317,6 +317,20 @@ const std::vector<CommandSpec>& command_table() {
          "  (gdb) heapy bt --all",
          {{"locals", true}, {"all", false}, {"json", false}},
          cmd_stacks},
+        {"where",
+         {},
+         "Show where objects were allocated (tracemalloc's traceback).",
+         "heapy where ADDR... [--json]",
+         "When the process ran with tracemalloc on (PYTHONTRACEMALLOC=N or tracemalloc.start(N)),\n"
+         "the traceback tracemalloc recorded when each object was allocated, most recent call\n"
+         "first: file and line, as tracemalloc.get_object_traceback() gives them. Without it, one\n"
+         "line says how to turn it on next time. 3.12 and later; 3.9 to 3.11 when the executable\n"
+         "has its symbol table (tracemalloc keeps its table in a static variable there).\n"
+         "Example:\n"
+         "  (gdb) heapy where 0x7f3a5c1d2e40",
+         {{"json", false}},
+         cmd_where,
+         true},
         {"report",
          {},
          "Write an HTML page of where the memory is, to share and explore.",

@@ -56,6 +56,7 @@ std::string cmd_shpaths(SessionState&, const Arguments&); // path_commands.cpp
 std::string cmd_rp(SessionState&, const Arguments&);
 std::string cmd_export(SessionState&, const Arguments&); // export_command.cpp
 std::string cmd_stacks(SessionState&, const Arguments&); // stacks_command.cpp
+std::string cmd_where(SessionState&, const Arguments&); // where_command.cpp
 std::string cmd_report(SessionState&, const Arguments&); // report_command.cpp
 
 } // namespace heapy::commands

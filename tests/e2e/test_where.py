@@ -1,0 +1,94 @@
+"""`heapy where` on the "allocations" fixture (run with tracemalloc on): each chosen object's
+allocation traceback exactly as tracemalloc.get_object_traceback() gave it in the process; run
+with tracemalloc off, one line that says how to turn it on.
+
+    python3 test_where.py [--interp NAME] [--frontend cli|gdb|lldb] [--mode core|live] [-v]
+"""
+
+import argparse
+import json
+import sys
+import unittest
+
+import harness
+
+PARAMS = argparse.Namespace(interp="py3.14", frontend="cli", mode="core")
+
+
+class Where(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        missing = harness.missing_build_product(PARAMS.frontend)
+        if missing:
+            raise unittest.SkipTest(missing)
+        cls.target = harness.target("allocations", PARAMS.interp)
+        if cls.target is None:
+            raise unittest.SkipTest(harness.skip_message(PARAMS.interp))
+        cls.objects = cls.target.truth["objects"]
+        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target,
+                              ["where", cls.objects["payload"]["address"]])
+        cls.stripped = "no symbol table" in r.stdout + r.stderr
+
+    def setUp(self):
+        if self.stripped and self._testMethodName != "test_stripped_executable_says_so":
+            self.skipTest("a stripped 3.9-3.11 executable: tracemalloc's table cannot be found")
+
+    def test_stripped_executable_says_so(self):
+        if not self.stripped:
+            self.skipTest("the executable has its symbol table")
+        r = self.where(self.target, [self.objects["payload"]["address"]])
+        self.assertNotEqual(r.rc, 0)
+        self.assertIn("tracemalloc was tracing, but its table of traces is a static variable",
+                      r.stdout + r.stderr)
+
+    def where(self, target, words):
+        return harness.run_heapy(PARAMS.frontend, PARAMS.mode, target, ["where"] + words)
+
+    def test_tracebacks_exact(self):
+        r = self.where(self.target, [o["address"] for o in self.objects.values()] + ["--json"])
+        lines = [l for l in r.stdout.splitlines() if l.startswith('{"objects"')]
+        self.assertEqual(len(lines), 1, r.describe())
+        # Not traced (None) where the process says so too: a list from a free list made before
+        # tracemalloc started, a constant the compiler folded.
+        got = {o["address"]: o["traceback"] if o["traced"] else None
+               for o in json.loads(lines[0])["objects"]}
+        want = {o["address"]: o["traceback"] for o in self.objects.values()}
+        for o in self.objects.values():
+            if "first_frame" in o:  # the process could not tell (3.11): the line that made it
+                self.assertEqual(got[o["address"]][0], o["first_frame"])
+                got[o["address"]] = None
+        self.assertGreaterEqual(sum(1 for tb in want.values() if tb), 2, want)
+        self.assertEqual(got, want)
+
+    def test_text(self):
+        record = self.objects["payload"]
+        r = self.where(self.target, [record["address"]])
+        self.assertIn("was allocated at (most recent call first):\n", r.stdout, r.describe())
+        first = record["traceback"][0]
+        self.assertIn('  File "%s", line %d\n' % (first["file"], first["line"]), r.stdout)
+
+    def test_off_says_how_to_turn_it_on(self):
+        off = harness.target("allocations", PARAMS.interp, ["--off"])
+        r = self.where(off, [off.truth["objects"]["record"]["address"]])
+        self.assertNotEqual(r.rc, 0)
+        self.assertIn("tracemalloc was not tracing in this process", r.stdout + r.stderr)
+        self.assertIn("PYTHONTRACEMALLOC=25", r.stdout + r.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="py3.14")
+    parser.add_argument("--frontend", choices=harness.FRONTENDS, default="cli")
+    parser.add_argument("--mode", choices=harness.MODES, default="core")
+    args, rest = parser.parse_known_args()
+    vars(PARAMS).update(vars(args))
+    if harness.interpreter(PARAMS.interp) is None:
+        print(harness.skip_message(PARAMS.interp))
+        sys.exit(harness.SKIP_EXIT)
+    unittest.main(argv=[sys.argv[0]] + rest)
+
+
+if __name__ == "__main__":
+    main()
