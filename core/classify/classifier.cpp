@@ -34,6 +34,7 @@ constexpr ClassifierInfo kClassifiers[] = {
     {Classifier::Rcs, "rcs", "Referrers by Kind (class / dict of class)"},
     {Classifier::Idset, "idset", "by identity set"},
     {Classifier::Id, "id", ""},
+    {Classifier::Prod, "prod", "Producer (line of allocation)"},
 };
 
 // heapy's Clodo name for its own root object, which our root stands for.
@@ -249,6 +250,12 @@ Kinds kinds_of(const ClassifyContext& context, const std::vector<uint32_t>& node
                           context.decoder->types().at(context.graph.type_of(node)).kind ==
                               cpython::Kind::Module;
             keys.push_back(interned.id(module ? module_name(context, node) : "~module"));
+        }
+        return interned_kinds(std::move(keys), interned);
+    case Classifier::Prod:
+        for (uint32_t node : nodes) {
+            const std::string producer = context.producer ? context.producer(node) : "";
+            keys.push_back(interned.id(producer.empty() ? "unknown" : producer));
         }
         return interned_kinds(std::move(keys), interned);
     case Classifier::Idset:

@@ -17,7 +17,7 @@
 namespace heapy::classify {
 
 // heapy's equivalence relations (HEAPY.md section 2).
-enum class Classifier { Clodo, Type, Class, Size, Module, Unity, Via, Rcs, Idset, Id };
+enum class Classifier { Clodo, Type, Class, Size, Module, Unity, Via, Rcs, Idset, Id, Prod };
 
 struct ClassifierInfo {
     Classifier classifier;
@@ -47,6 +47,9 @@ struct ClassifyContext {
     std::function<bool()> interrupted = {};
     // Told how a long classification is getting on (`done` of `total`).
     std::function<void(std::string_view what, uint64_t done, uint64_t total)> progress = {};
+    // Prod: where the node was allocated, "file:line" of tracemalloc's newest frame ("" when
+    // it was not traced).
+    std::function<std::string(uint32_t node)> producer = {};
 
     // Throws heapy::Interrupted when the user asked to stop; else reports progress.
     void checkpoint(std::string_view what, uint64_t done, uint64_t total) const;

@@ -1,5 +1,6 @@
 #include "core/commands/analysis.hpp"
 
+#include "core/cpython/allocations.hpp"
 #include "core/cpython/type_cache.hpp"
 #include "core/errors.hpp"
 
@@ -42,7 +43,8 @@ cpython::Runtime locate_runtime(cpython::Reader& reader, const memory::Target& t
 } // namespace
 
 Analysis::Analysis(memory::Target& target, const FrontEnd& frontend, bool record_relations)
-    : frontend_(frontend), reader_(*target.memory), runtime_(locate_runtime(reader_, target)) {
+    : frontend_(frontend), symbols_(*target.symbols), reader_(*target.memory),
+      runtime_(locate_runtime(reader_, target)) {
     types_ = std::make_unique<cpython::TypeRegistry>(reader_, *runtime_.layout, *target.symbols);
     decoder_ = std::make_unique<cpython::ObjectDecoder>(reader_, *runtime_.layout, *types_);
     if (!runtime_.interpreters.empty())
@@ -124,6 +126,22 @@ const Analysis::Leaks& Analysis::leaks() {
         leaks_ = std::move(leaks);
     }
     return *leaks_;
+}
+
+cpython::Tracemalloc& Analysis::tracemalloc() {
+    if (!tracemalloc_)
+        tracemalloc_ = std::make_unique<cpython::Tracemalloc>(runtime_, *decoder_, symbols_);
+    return *tracemalloc_;
+}
+
+std::string Analysis::producer(uint32_t node) {
+    if (graph_.nodes[node].kind() != heap::NodeKind::Object) return "";
+    const cpython::TypeInfo& type = types_->at(graph_.type_of(node));
+    const uint64_t block =
+        graph_.nodes[node].address() - cpython::allocation_offset(*runtime_.layout, type.flags);
+    const auto trace = tracemalloc().trace(block);
+    if (!trace || trace->frames.empty()) return "";
+    return fmt::format("{}:{}", trace->frames.front().file, trace->frames.front().line);
 }
 
 const heap::Referrers& Analysis::referrers() {

@@ -7,6 +7,7 @@
 #include "core/cpython/object_decoder.hpp"
 #include "core/cpython/reader.hpp"
 #include "core/cpython/runtime.hpp"
+#include "core/cpython/tracemalloc.hpp"
 #include "core/cpython/type_registry.hpp"
 #include "core/heap/dominators.hpp"
 #include "core/heap/heap_walker.hpp"
@@ -61,6 +62,10 @@ class Analysis {
         heap::UnfoundObjects search;
     };
     const Leaks& leaks();
+    // tracemalloc's table of traces in the target (read on first use).
+    cpython::Tracemalloc& tracemalloc();
+    // "file:line" where the node's object was allocated, "" when tracemalloc did not trace it.
+    std::string producer(uint32_t node);
     // Who refers to each node of the graph as it is now.
     const heap::Referrers& referrers();
     // The dominator tree of the reachable heap (made on first use).
@@ -71,6 +76,7 @@ class Analysis {
 
   private:
     const FrontEnd& frontend_;
+    const memory::Symbols& symbols_;
     cpython::Reader reader_;
     cpython::Runtime runtime_;
     std::unique_ptr<cpython::TypeRegistry> types_;
@@ -86,6 +92,7 @@ class Analysis {
     std::optional<Leaks> leaks_;
     uint32_t leaks_first_ = 0; // the first node a search for leaks added (0 before one began)
     std::vector<uint64_t> type_cache_tables_;
+    std::unique_ptr<cpython::Tracemalloc> tracemalloc_;
     std::unique_ptr<heap::Referrers> referrers_;
     std::optional<heap::DominatorTree> dominators_;
 };

@@ -59,6 +59,14 @@ classify::ClassifyContext SessionState::context(const classify::ClassifierInfo& 
     context.decoder = &a.decoder();
     if (classify::needs_referrers(classifier.classifier, whole_heap))
         context.referrers = &a.referrers();
+    if (classifier.classifier == classify::Classifier::Prod) {
+        cpython::Tracemalloc& tracemalloc = a.tracemalloc();
+        if (!tracemalloc.unavailable().empty())
+            throw Error(fmt::format(
+                "{}: no producers to classify by.{}", tracemalloc.unavailable(),
+                tracemalloc.tracing() ? "" : std::string(" ") + cpython::kTracemallocHint));
+        context.producer = [&a](uint32_t node) { return a.producer(node); };
+    }
     return context;
 }
 

@@ -43,7 +43,7 @@ std::string cmd_where(SessionState& state, const Arguments& args) {
     if (args.positional.empty())
         throw Error("'heapy where' needs at least one address, e.g. heapy where 0x7f3a5c1d2e40");
     Analysis& a = state.analysis();
-    cpython::Tracemalloc tracemalloc(a.runtime(), a.decoder(), *state.target().symbols);
+    cpython::Tracemalloc& tracemalloc = a.tracemalloc();
     if (!tracemalloc.unavailable().empty())
         throw Error(
             fmt::format("{}: no allocation sites.{}", tracemalloc.unavailable(),

@@ -69,12 +69,30 @@ class Where(unittest.TestCase):
         first = record["traceback"][0]
         self.assertIn('  File "%s", line %d\n' % (first["file"], first["line"]), r.stdout)
 
+    def test_by_prod_rows(self):
+        if PARAMS.frontend != "cli":
+            self.skipTest("a chain of commands: the CLI's")
+        want = {}
+        for o in self.objects.values():
+            first = o.get("first_frame") or (o["traceback"] or [None])[0]
+            kind = "%s:%d" % (first["file"], first["line"]) if first else "unknown"
+            want[kind] = want.get(kind, 0) + 1
+        r = self.where_chain(["iso"] + [o["address"] for o in self.objects.values()] +
+                             [";", "by", "prod", "--json"])
+        rows = {row["kind"]: row["count"] for row in harness.find_json(r.stdout)["rows"]}
+        self.assertEqual(rows, want)
+
+    def where_chain(self, words):
+        return harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target, words)
+
     def test_off_says_how_to_turn_it_on(self):
         off = harness.target("allocations", PARAMS.interp, ["--off"])
         r = self.where(off, [off.truth["objects"]["record"]["address"]])
         self.assertNotEqual(r.rc, 0)
         self.assertIn("tracemalloc was not tracing in this process", r.stdout + r.stderr)
         self.assertIn("PYTHONTRACEMALLOC=25", r.stdout + r.stderr)
+        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, off, ["heap", "--by", "prod"])
+        self.assertIn("no producers to classify by", r.stdout + r.stderr)
 
 
 def main():

@@ -25,8 +25,9 @@ TEST_CASE("a command's options", "[commands]") {
 }
 
 TEST_CASE("the values of an option, and the classifier of `by`", "[commands]") {
-    CHECK(complete(Words{"heap", "--by"}, "") ==
-          Words{"class", "clodo", "id", "idset", "module", "rcs", "size", "type", "unity", "via"});
+    CHECK(complete(Words{"heap", "--by"}, "") == Words{"class", "clodo", "id", "idset", "module",
+                                                       "prod", "rcs", "size", "type", "unity",
+                                                       "via"});
     CHECK(complete(Words{"heap", "--by"}, "c") == Words{"class", "clodo"});
     CHECK(complete(Words{"top", "--by"}, "") == Words{"retained", "size"});
     CHECK(complete(Words{"export", "out.csv", "--format"}, "") == Words{"csv", "jsonl"});
