@@ -35,7 +35,8 @@ const std::vector<CommandSpec>& command_table() {
          "more).\n"
          "  --by KIND   clodo (class or dict owner; the default), type, class, size, module, "
          "unity,\n"
-         "              via (how referrers refer to it), rcs (kinds of referrers), idset, id\n"
+         "              via (how referrers refer to it), rcs (kinds of referrers), idset, id,\n"
+         "              prod (the line that allocated it: needs tracemalloc, see 'heapy help where')\n"
          "  --all       print every row\n"
          "  --json      print one line of JSON with every row\n"
          "Example:\n"
@@ -46,7 +47,7 @@ const std::vector<CommandSpec>& command_table() {
          {},
          "Classify the current set by another equivalence relation.",
          "heapy by KIND [--all] [--json]",
-         "KIND is one of clodo, type, class, size, module, unity, via, rcs, idset, id.\n"
+         "KIND is one of clodo, type, class, size, module, unity, via, rcs, idset, id, prod.\n"
          "Example:\n"
          "  (gdb) heapy heap\n"
          "  (gdb) heapy by via",
