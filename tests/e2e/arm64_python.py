@@ -49,8 +49,8 @@ def skip_unless_possible():
     arches = subprocess.run(["dpkg", "--print-foreign-architectures"], capture_output=True,
                             text=True).stdout.split()
     if "arm64" not in arches:
-        raise unittest.SkipTest("skipped: Debian's arm64 architecture is not enabled "
-                                "(scripts/setup-deps: dpkg --add-architecture arm64; apt-get update)")
+        raise unittest.SkipTest("skipped: Debian's arm64 architecture is not enabled (scripts/"
+                                "setup-deps: dpkg --add-architecture arm64; apt-get update)")
     if resource.getrlimit(resource.RLIMIT_CORE)[1] == 0:
         raise unittest.SkipTest("skipped: core dumps are disabled here (hard RLIMIT_CORE 0)")
 
