@@ -36,7 +36,8 @@ const std::vector<CommandSpec>& command_table() {
          "  --by KIND   clodo (class or dict owner; the default), type, class, size, module, "
          "unity,\n"
          "              via (how referrers refer to it), rcs (kinds of referrers), idset, id,\n"
-         "              prod (the line that allocated it: needs tracemalloc, see 'heapy help where')\n"
+         "              prod (the line that allocated it: needs tracemalloc, see 'heapy help "
+         "where')\n"
          "  --all       print every row\n"
          "  --json      print one line of JSON with every row\n"
          "Example:\n"
@@ -213,7 +214,7 @@ const std::vector<CommandSpec>& command_table() {
         {"top",
          {},
          "List the objects that retain the most memory, with their paths.",
-         "heapy top [N] [--by retained|size] [--kinds] [--json]",
+         "heapy top [N] [--by retained|size|prod] [--kinds] [--json]",
          "Computes the dominator tree of the reachable heap once per session and lists the N "
          "objects\n"
          "(default 10) with the largest retained size: their own size plus everything only they "
@@ -222,9 +223,10 @@ const std::vector<CommandSpec>& command_table() {
          "  --by size   order by own size instead\n"
          "  --kinds     sum retained sizes by kind, over the objects no other object of the kind "
          "retains\n"
+         "  --by prod   the same by the line that allocated each object (needs tracemalloc)\n"
          "Example:\n"
          "  (gdb) heapy top 5",
-         {{"by", true, {"retained", "size"}}, {"kinds", false}, {"json", false}},
+         {{"by", true, {"retained", "size", "prod"}}, {"kinds", false}, {"json", false}},
          cmd_top,
          true},
         {"setref",

@@ -30,9 +30,10 @@ TopOptions top_options(const Arguments& args) {
     }
     const std::string* by = args.value("by");
     options.by_size = by && *by == "size";
-    if (by && !options.by_size && *by != "retained")
-        throw Error(fmt::format("'heapy top --by {}': use retained or size", *by));
-    options.kinds = args.flag("kinds");
+    options.by_producer = by && *by == "prod";
+    if (by && !options.by_size && !options.by_producer && *by != "retained")
+        throw Error(fmt::format("'heapy top --by {}': use retained, size or prod", *by));
+    options.kinds = args.flag("kinds") || options.by_producer;
     return options;
 }
 
@@ -55,10 +56,13 @@ std::string top_text(const std::vector<TopEntry>& entries, const TopOptions& opt
                      size_t reachable_count, uint64_t reachable_size) {
     std::string out =
         fmt::format("{} by {} size. Reachable heap: {} objects, {} bytes.\n",
-                    options.kinds ? "Kinds" : "Objects", options.by_size ? "own" : "retained",
-                    reachable_count, reachable_size);
-    out += options.kinds ? " Index   Retained   %     Size  Roots Kind\n"
-                         : " Index   Retained   %     Size  Objects Address        Kind\n";
+                    options.by_producer ? "Producers (lines of allocation)"
+                    : options.kinds     ? "Kinds"
+                                        : "Objects",
+                    options.by_size ? "own" : "retained", reachable_count, reachable_size);
+    out += options.by_producer ? " Index   Retained   %     Size  Roots Producer\n"
+           : options.kinds     ? " Index   Retained   %     Size  Roots Kind\n"
+                               : " Index   Retained   %     Size  Objects Address        Kind\n";
     for (size_t i = 0; i < entries.size(); ++i) {
         const TopEntry& e = entries[i];
         long pct = report::percent(e.retained, reachable_size);
@@ -112,7 +116,9 @@ std::vector<TopEntry> top_kinds(Analysis& a, const classify::ClassifyContext& co
     std::vector<std::string> name_of(graph.nodes.size());
     for (size_t i = 0; i < reachable.size(); ++i) {
         if (i % kNodesPerPoll == 0) context.checkpoint(kStep, i, 2 * reachable.size());
-        name_of[reachable[i]] = classify::clodo_name(context, reachable[i]);
+        std::string name = options.by_producer ? a.producer(reachable[i])
+                                               : classify::clodo_name(context, reachable[i]);
+        name_of[reachable[i]] = name.empty() ? "unknown" : std::move(name);
     }
     for (size_t i = 0; i < reachable.size(); ++i) {
         if (i % kNodesPerPoll == 0)
@@ -178,6 +184,13 @@ std::string cmd_top(SessionState& state, const Arguments& args) {
     const uint64_t reachable_size = a.dominators().retained[heap::ObjectGraph::kRoot];
     const classify::ClassifierInfo clodo = *classify::find_classifier("clodo");
     auto context = state.context(clodo);
+    if (options.by_producer) {
+        cpython::Tracemalloc& tracemalloc = a.tracemalloc();
+        if (!tracemalloc.unavailable().empty())
+            throw Error(fmt::format(
+                "{}: no producers to rank.{}", tracemalloc.unavailable(),
+                tracemalloc.tracing() ? "" : std::string(" ") + cpython::kTracemallocHint));
+    }
     const std::vector<TopEntry> entries =
         options.kinds ? top_kinds(a, context, options) : top_objects(a, context, options);
 

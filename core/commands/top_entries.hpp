@@ -25,6 +25,7 @@ struct TopOptions {
     size_t limit = 10;
     bool by_size = false;
     bool kinds = false;
+    bool by_producer = false; // kinds are where objects were allocated (--by prod)
 };
 
 // heapy's first shortest path to `node` ("" when none).

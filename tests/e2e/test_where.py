@@ -82,6 +82,19 @@ class Where(unittest.TestCase):
         rows = {row["kind"]: row["count"] for row in harness.find_json(r.stdout)["rows"]}
         self.assertEqual(rows, want)
 
+    def test_top_by_prod(self):
+        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target,
+                              ["top", "50", "--by", "prod", "--json"])
+        lines = [l for l in r.stdout.splitlines() if l.startswith('{"total"')]
+        self.assertEqual(len(lines), 1, r.describe())
+        rows = {row["kind"]: row for row in json.loads(lines[0])["rows"]}
+        first = self.objects["payload"]["traceback"][0]
+        line = "%s:%d" % (first["file"], first["line"])
+        self.assertIn(line, rows, r.describe())
+        # Five records, each holding its payload, made on that line.
+        self.assertGreaterEqual(rows[line]["count"], 5)
+        self.assertIn("unknown", rows)
+
     def where_chain(self, words):
         return harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target, words)
 
@@ -93,6 +106,8 @@ class Where(unittest.TestCase):
         self.assertIn("PYTHONTRACEMALLOC=25", r.stdout + r.stderr)
         r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, off, ["heap", "--by", "prod"])
         self.assertIn("no producers to classify by", r.stdout + r.stderr)
+        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, off, ["top", "--by", "prod"])
+        self.assertIn("no producers to rank", r.stdout + r.stderr)
 
 
 def main():
