@@ -34,7 +34,8 @@ class Completion(unittest.TestCase):
         self.assertEqual(self.completions("heapy heap --by c"),
                          ["heapy heap --by class", "heapy heap --by clodo"])
         self.assertEqual(self.completions("heapy top --by "),
-                         ["heapy top --by retained", "heapy top --by size"])
+                         ["heapy top --by prod", "heapy top --by retained",
+                          "heapy top --by size"])
         self.assertEqual(self.completions("heapy by v"), ["heapy by via"])
         self.assertEqual(self.completions("heapy export /tmp/x --format "),
                          ["heapy export /tmp/x --format csv", "heapy export /tmp/x --format jsonl"])

@@ -29,7 +29,7 @@ TEST_CASE("the values of an option, and the classifier of `by`", "[commands]") {
                                                        "prod", "rcs", "size", "type", "unity",
                                                        "via"});
     CHECK(complete(Words{"heap", "--by"}, "c") == Words{"class", "clodo"});
-    CHECK(complete(Words{"top", "--by"}, "") == Words{"retained", "size"});
+    CHECK(complete(Words{"top", "--by"}, "") == Words{"prod", "retained", "size"});
     CHECK(complete(Words{"export", "out.csv", "--format"}, "") == Words{"csv", "jsonl"});
     CHECK(complete(Words{"by"}, "v") == Words{"via"});
     CHECK(complete(Words{"by"}, "--") == Words{"--all", "--json"});
