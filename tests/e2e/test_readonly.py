@@ -119,7 +119,8 @@ class ReadOnly(unittest.TestCase):
         address = next(iter(self.truth["ids"].values()))["address"]
         stat = os.path.join(self.dir, "dump.stat")
         export = os.path.join(self.dir, "export.jsonl")
-        for path in (stat, export):
+        page = os.path.join(self.dir, "report.html")
+        for path in (stat, export, page):
             if os.path.exists(path):
                 os.unlink(path)
         return [
@@ -128,7 +129,8 @@ class ReadOnly(unittest.TestCase):
             "select str", "iso %s" % address, "referrers", "referents", "heapu",
             "heapu --held --json", "heapu --garbage", "setref", "heap", "setref --clear",
             "heap", "dump %s" % stat, "load %s" % stat, "diff %s" % stat, "info --json",
-            "stacks", "bt --json",
+            "stacks", "bt --json", "stacks --all", "leaks", "leaks --by via --json",
+            "where %s" % address, "heap --by prod", "top 3 --by prod", "report %s" % page,
             "_objects", "shpaths %s" % address, "rp", "heap", "dominos", "domisize",
             "top 5", "top 3 --by size --kinds", "export %s" % export, "help",
         ]
