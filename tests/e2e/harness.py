@@ -287,6 +287,28 @@ def _wait_ready(pid, start, ready, log, timeout=READY_TIMEOUT):
         time.sleep(0.05)
 
 
+def _wait_asleep(pid, timeout=5.0):
+    """Waits (at most `timeout` seconds) until every thread of pid has been asleep for two polls
+    in a row: the ready file comes just before the fixture's last calls block, and a core taken
+    in between catches objects in flight (held by a register or a C frame for a moment)."""
+    deadline = time.time() + timeout
+    asleep_before = False
+    while time.time() < deadline:
+        try:
+            states = []
+            for task in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/stat" % (pid, task)) as f:
+                    stat = f.read()
+                states.append(stat[stat.rindex(")") + 2])
+        except OSError:
+            return
+        asleep = all(state in "SD" for state in states)
+        if asleep and asleep_before:
+            return
+        asleep_before = asleep
+        time.sleep(0.02)
+
+
 def target(fixture, interp="debian", args=()):
     """The running fixture `fixture` (a tests/fixtures/*.py name, or "no_python" for a `sleep`
     process) under interpreter `interp`, with its core. Started and cored once per state
@@ -327,6 +349,7 @@ def target(fixture, interp="debian", args=()):
                 json.dump({"fixture": "no_python", "pid": pid, "python": None}, f)
         else:
             _wait_ready(pid, start, ready, os.path.join(directory, "process.log"))
+            _wait_asleep(pid)
         t0 = time.time()
         info["core"] = take_core(pid, directory)
         info["gcore_seconds"] = round(time.time() - t0, 2)
@@ -438,6 +461,16 @@ def skip_unless_built(frontend):
     missing = missing_build_product(frontend)
     if missing:
         raise unittest.SkipTest(missing)
+
+
+def target_or_skip(fixture, params, args=()):
+    """The running fixture for params.interp (and its front end, params.frontend when it has one),
+    or unittest.SkipTest when that front end was not built or the interpreter is absent."""
+    skip_unless_built(getattr(params, "frontend", "cli"))
+    t = target(fixture, params.interp, args)
+    if t is None:
+        raise unittest.SkipTest(skip_message(params.interp))
+    return t
 
 
 def debian_target_or_skip(fixture, args=()):
@@ -598,13 +631,21 @@ if __name__ == "__main__":
     sys.exit(_main(sys.argv))
 
 
-def main_for_interpreter(params, default="debian", choices=None):
+def main_for_interpreter(params, default="debian", choices=None, add_options=None):
     """The main() of a test module run once per interpreter: `--interp NAME` sets params.interp
-    (skipping, exit 77, when that interpreter is absent); the other arguments go to unittest."""
+    (skipping, exit 77, when that interpreter is absent), `--frontend` and `--mode` set those of
+    params when it has them, add_options(parser) adds the module's own; the other arguments go to
+    unittest."""
     import argparse
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--interp", choices=choices or INTERPRETERS, default=default)
+    if hasattr(params, "frontend"):
+        parser.add_argument("--frontend", choices=FRONTENDS, default=params.frontend)
+    if hasattr(params, "mode"):
+        parser.add_argument("--mode", choices=MODES, default=params.mode)
+    if add_options:
+        add_options(parser)
     args, rest = parser.parse_known_args()
-    params.interp = args.interp
+    vars(params).update(vars(args))
     exit_if_absent(params.interp)
     unittest.main(argv=[sys.argv[0]] + rest)

@@ -12,12 +12,11 @@ know every holder outside the heap; none is registered so today).
 
 import argparse
 import json
-import sys
 import unittest
 
 import harness
 
-PARAMS = argparse.Namespace(interp="debian", frontend="cli", mode="core")
+PARAMS = argparse.Namespace(interp="debian", frontend="cli", mode="core", found_only=False)
 
 
 def leaked_objects(target):
@@ -46,14 +45,14 @@ class Leaks(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product(PARAMS.frontend)
-        if missing:
-            raise unittest.SkipTest(missing)
-        cls.target = harness.target("leaks", PARAMS.interp)
-        if cls.target is None:
-            raise unittest.SkipTest(harness.skip_message(PARAMS.interp))
+        cls.target = harness.target_or_skip("leaks", PARAMS)
         cls.truth = cls.target.truth
         cls.found = leaked_objects(cls.target)
+
+    def setUp(self):
+        only = "test_every_leaked_object_found_with_its_size"
+        if PARAMS.found_only and self._testMethodName != only:
+            self.skipTest("--found-only")
 
     def test_every_leaked_object_found_with_its_size(self):
         want = {o["address"]: (o["size"], o["kind"]) for o in self.truth["leaked"]}
@@ -92,22 +91,7 @@ class Leaks(unittest.TestCase):
         self.assertEqual(leaked_objects(clean), {})
 
 
-def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
-    parser.add_argument("--frontend", choices=harness.FRONTENDS, default="cli")
-    parser.add_argument("--mode", choices=harness.MODES, default="core")
-    parser.add_argument("--found-only", action="store_true")
-    args, rest = parser.parse_known_args()
-    if args.found_only:
-        rest.append("Leaks.test_every_leaked_object_found_with_its_size")
-    del args.found_only
-    vars(PARAMS).update(vars(args))
-    if harness.interpreter(PARAMS.interp) is None:
-        print(harness.skip_message(PARAMS.interp))
-        sys.exit(harness.SKIP_EXIT)
-    unittest.main(argv=[sys.argv[0]] + rest)
-
-
 if __name__ == "__main__":
-    main()
+    harness.main_for_interpreter(
+        PARAMS, default="debian",
+        add_options=lambda p: p.add_argument("--found-only", action="store_true"))

@@ -12,7 +12,6 @@ import glob
 import json
 import os
 import re
-import sys
 import unittest
 
 import harness
@@ -57,12 +56,7 @@ class PyBt(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product("cli")
-        if missing:
-            raise unittest.SkipTest(missing)
-        cls.target = harness.target("stacks", PARAMS.interp)
-        if cls.target is None:
-            raise unittest.SkipTest(harness.skip_message(PARAMS.interp))
+        cls.target = harness.target_or_skip("stacks", PARAMS)
         version = cls.target.truth["python"]["version"].split()[0]
         libpython = libpython_for(version.rstrip("t+"))
         if libpython is None:
@@ -84,16 +78,5 @@ class PyBt(unittest.TestCase):
             self.assertEqual(ours, frames, "thread (LWP %d)" % native)
 
 
-def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="py3.14")
-    args, rest = parser.parse_known_args()
-    vars(PARAMS).update(vars(args))
-    if harness.interpreter(PARAMS.interp) is None:
-        print(harness.skip_message(PARAMS.interp))
-        sys.exit(harness.SKIP_EXIT)
-    unittest.main(argv=[sys.argv[0]] + rest)
-
-
 if __name__ == "__main__":
-    main()
+    harness.main_for_interpreter(PARAMS, default="py3.14")

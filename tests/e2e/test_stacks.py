@@ -8,7 +8,6 @@ ending in the module's last call, through the front end and mode given, on each 
 import argparse
 import json
 import re
-import sys
 import unittest
 
 import harness
@@ -21,12 +20,7 @@ class Stacks(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product(PARAMS.frontend)
-        if missing:
-            raise unittest.SkipTest(missing)
-        cls.target = harness.target("stacks", PARAMS.interp)
-        if cls.target is None:
-            raise unittest.SkipTest(harness.skip_message(PARAMS.interp))
+        cls.target = harness.target_or_skip("stacks", PARAMS)
         cls.truth = cls.target.truth
         r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["stacks", "--json"])
         lines = [line for line in r.stdout.splitlines() if line.startswith('{"threads"')]
@@ -108,10 +102,7 @@ class HeldGil(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product(PARAMS.frontend)
-        if missing:
-            raise unittest.SkipTest(missing)
-        cls.target = harness.target("stacks", PARAMS.interp, ["--hold-gil"])
+        cls.target = harness.target_or_skip("stacks", PARAMS, ["--hold-gil"])
         cls.truth = cls.target.truth
         r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["stacks", "--json"])
         lines = [line for line in r.stdout.splitlines() if line.startswith('{"threads"')]
@@ -138,18 +129,6 @@ class HeldGil(unittest.TestCase):
         self.assertEqual((frames[0]["function"], frames[0]["line"]), ("<module>", main["line"]))
 
 
-def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="debian")
-    parser.add_argument("--frontend", choices=harness.FRONTENDS, default="cli")
-    parser.add_argument("--mode", choices=harness.MODES, default="core")
-    args, rest = parser.parse_known_args()
-    vars(PARAMS).update(vars(args))
-    if harness.interpreter(PARAMS.interp) is None:
-        print(harness.skip_message(PARAMS.interp))
-        sys.exit(harness.SKIP_EXIT)
-    unittest.main(argv=[sys.argv[0]] + rest)
-
 
 if __name__ == "__main__":
-    main()
+    harness.main_for_interpreter(PARAMS, default="debian")

@@ -7,7 +7,6 @@ with tracemalloc off, one line that says how to turn it on.
 
 import argparse
 import json
-import sys
 import unittest
 
 import harness
@@ -20,12 +19,7 @@ class Where(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = harness.missing_build_product(PARAMS.frontend)
-        if missing:
-            raise unittest.SkipTest(missing)
-        cls.target = harness.target("allocations", PARAMS.interp)
-        if cls.target is None:
-            raise unittest.SkipTest(harness.skip_message(PARAMS.interp))
+        cls.target = harness.target_or_skip("allocations", PARAMS)
         cls.objects = cls.target.truth["objects"]
         r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target,
                               ["where", cls.objects["payload"]["address"]])
@@ -110,18 +104,5 @@ class Where(unittest.TestCase):
         self.assertIn("no producers to rank", r.stdout + r.stderr)
 
 
-def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--interp", choices=harness.INTERPRETERS, default="py3.14")
-    parser.add_argument("--frontend", choices=harness.FRONTENDS, default="cli")
-    parser.add_argument("--mode", choices=harness.MODES, default="core")
-    args, rest = parser.parse_known_args()
-    vars(PARAMS).update(vars(args))
-    if harness.interpreter(PARAMS.interp) is None:
-        print(harness.skip_message(PARAMS.interp))
-        sys.exit(harness.SKIP_EXIT)
-    unittest.main(argv=[sys.argv[0]] + rest)
-
-
 if __name__ == "__main__":
-    main()
+    harness.main_for_interpreter(PARAMS, default="py3.14")
