@@ -45,6 +45,10 @@ bool DictReader::read_keys(uint64_t keys_address, DictKeys& out) {
             return false;
         if (out.log2_size == 0 && out.nentries == 0) return empty_keys(out); // Py_EMPTY_KEYS
         if (out.log2_size < 3 || out.log2_size > 30 || out.log2_index_bytes > 33) return false;
+        // The index width follows from the size (new_keys_object): 1 byte up to 128 slots, 2 up
+        // to 2^15, then 4. A table claiming another is corrupt, and its claimed size with it.
+        const int width_log2 = out.log2_size < 8 ? 0 : out.log2_size < 16 ? 1 : 2;
+        if (out.log2_index_bytes != out.log2_size + width_log2) return false;
         slots = uint64_t{1} << out.log2_size;
         index_bytes = uint64_t{1} << out.log2_index_bytes;
     }
