@@ -15,19 +15,24 @@ import harness
 PARAMS = argparse.Namespace(interp="debian", frontend="cli", mode="core")
 
 
+def read_stacks(cls):
+    """Sets the test class's truth, threads (stacks --json, by thread id) and text (bt)."""
+    cls.truth = cls.target.truth
+    r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["stacks", "--json"])
+    lines = [line for line in r.stdout.splitlines() if line.startswith('{"threads"')]
+    if len(lines) != 1:
+        raise AssertionError("no stacks JSON:\n" + r.describe())
+    cls.threads = {t["thread_id"]: t for t in json.loads(lines[0])["threads"]}
+    cls.text = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["bt"]).stdout
+
+
 class Stacks(unittest.TestCase):
     maxDiff = None
 
     @classmethod
     def setUpClass(cls):
         cls.target = harness.target_or_skip("stacks", PARAMS)
-        cls.truth = cls.target.truth
-        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["stacks", "--json"])
-        lines = [line for line in r.stdout.splitlines() if line.startswith('{"threads"')]
-        if len(lines) != 1:
-            raise AssertionError("no stacks JSON:\n" + r.describe())
-        cls.threads = {t["thread_id"]: t for t in json.loads(lines[0])["threads"]}
-        cls.text = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["bt"]).stdout
+        read_stacks(cls)
 
     def frames(self, ident):
         self.assertIn(ident, self.threads, "no thread %d in %s" % (ident, sorted(self.threads)))
@@ -103,13 +108,7 @@ class HeldGil(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.target = harness.target_or_skip("stacks", PARAMS, ["--hold-gil"])
-        cls.truth = cls.target.truth
-        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["stacks", "--json"])
-        lines = [line for line in r.stdout.splitlines() if line.startswith('{"threads"')]
-        if len(lines) != 1:
-            raise AssertionError("no stacks JSON:\n" + r.describe())
-        cls.threads = {t["thread_id"]: t for t in json.loads(lines[0])["threads"]}
-        cls.text = harness.run_heapy(PARAMS.frontend, PARAMS.mode, cls.target, ["bt"]).stdout
+        read_stacks(cls)
 
     def test_the_main_thread_runs_and_the_workers_wait(self):
         main = self.truth["holds_gil"]
