@@ -108,10 +108,10 @@ json unreachable_json(SessionState& state, Analysis& a) {
     return {{"garbage", part(split.garbage)}, {"held", part(split.held)}, {"notes", notes}};
 }
 
-json stacks_json(Analysis& a, classify::ClassifyContext& context) {
+json stacks_json(Analysis& a, const memory::Target& target, classify::ClassifyContext& context) {
     const cpython::Runtime& rt = a.runtime();
     json threads = json::array();
-    for (const cpython::ThreadStack& s : cpython::python_stacks(rt, a.decoder())) {
+    for (const cpython::ThreadStack& s : cpython::python_stacks(rt, a.decoder(), &target)) {
         json frames = json::array();
         for (const cpython::PythonFrame& frame : s.frames) {
             json locals = json::array();
@@ -126,8 +126,10 @@ json stacks_json(Analysis& a, classify::ClassifyContext& context) {
                        {"thread_id", s.thread.thread_id},
                        {"cut", s.cut},
                        {"frames", std::move(frames)}};
-        if (rt.layout->has(rt.layout->tstate_native_thread_id))
-            thread["native_thread_id"] = s.thread.native_thread_id;
+        if (s.thread.native_thread_id != 0) thread["native_thread_id"] = s.thread.native_thread_id;
+        if (!s.name.empty()) thread["name"] = s.name;
+        if (s.activity != cpython::ThreadActivity::Unknown || s.syscall)
+            thread["activity"] = cpython::activity_text(s);
         threads.push_back(std::move(thread));
     }
     return threads;
@@ -200,7 +202,7 @@ std::string cmd_report(SessionState& state, const Arguments& args) {
         partition_json(clodo, nullptr, "clodo"),
         partition_json(state.context(*classify::find_classifier("type"), true), nullptr, "type")};
     data["unreachable"] = unreachable_json(state, a);
-    data["stacks"] = stacks_json(a, clodo);
+    data["stacks"] = stacks_json(a, state.target(), clodo);
     if (old) data["diff"] = diff_json(state, *old, *args.value("diff"));
 
     std::string page =

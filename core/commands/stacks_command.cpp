@@ -1,5 +1,6 @@
 // stacks: where each thread was, frame by frame, as a traceback names the frames.
 #include "core/commands/commands.hpp"
+#include "core/commands/node_sets.hpp"
 #include "core/commands/stack_locals.hpp"
 #include "core/cpython/python_stacks.hpp"
 #include "core/cpython/suspended_frames.hpp"
@@ -16,6 +17,7 @@ namespace heapy::commands {
 namespace {
 
 constexpr int64_t kDefaultLocals = 5;
+constexpr size_t kNodesPerPoll = 1 << 16;
 
 std::string line_text(int line) {
     return line < 0 ? "?" : std::to_string(line);
@@ -23,12 +25,12 @@ std::string line_text(int line) {
 
 std::string thread_title(const cpython::Runtime& rt, const cpython::ThreadStack& stack) {
     std::string title = fmt::format("Thread {}", stack.thread.thread_id);
-    if (rt.layout->has(rt.layout->tstate_native_thread_id))
+    if (stack.thread.native_thread_id != 0)
         title += fmt::format(" (native {})", stack.thread.native_thread_id);
     if (!stack.name.empty()) title += fmt::format(" \"{}\"", stack.name);
     if (rt.interpreters.size() > 1) title += fmt::format(", interpreter i{}", stack.interpreter);
-    if (stack.activity != cpython::ThreadActivity::Unknown)
-        title += fmt::format(", {}", cpython::activity_text(stack.activity));
+    if (stack.activity != cpython::ThreadActivity::Unknown || stack.syscall)
+        title += fmt::format(", {}", cpython::activity_text(stack));
     return title;
 }
 
@@ -64,6 +66,15 @@ const char* activity_word(cpython::ThreadActivity activity) {
     return "unknown";
 }
 
+// "syscall", "waits_on" and "cpu" of a thread: what the kernel saw it doing.
+std::string syscall_json(const cpython::ThreadStack& s) {
+    if (!s.syscall) return "\"cpu\": null, \"syscall\": null, \"waits_on\": null";
+    if (!s.syscall->in_syscall) return "\"cpu\": \"user\", \"syscall\": null, \"waits_on\": null";
+    return fmt::format("\"cpu\": \"syscall\", \"syscall\": \"{}\", \"waits_on\": \"{}\"",
+                       json_escape(s.syscall->name),
+                       s.waits_for_gil ? "gil" : memory::syscall_wait_word(s.syscall->wait));
+}
+
 std::string frame_json(Analysis& a, classify::ClassifyContext& context,
                        const cpython::PythonFrame& frame) {
     std::string out = fmt::format(
@@ -88,14 +99,14 @@ std::string stacks_json(Analysis& a, classify::ClassifyContext& context,
         const auto& s = stacks[t];
         const bool holds_gil =
             s.gil.known && s.gil.enabled && s.gil.locked && s.gil.holder == s.thread.address;
-        out += fmt::format("{}{{\"interpreter\": {}, \"thread_id\": {}, \"native_thread_id\": {}, "
-                           "\"thread_state\": \"0x{:x}\", \"name\": {}, \"activity\": \"{}\", "
-                           "\"holds_gil\": {}, \"cut\": \"{}\", \"frames\": [",
-                           t ? ", " : "", s.interpreter, s.thread.thread_id,
-                           s.thread.native_thread_id, s.thread.address,
-                           s.name.empty() ? std::string("null")
-                                          : fmt::format("\"{}\"", json_escape(s.name)),
-                           activity_word(s.activity), holds_gil, json_escape(s.cut));
+        out += fmt::format(
+            "{}{{\"interpreter\": {}, \"thread_id\": {}, \"native_thread_id\": {}, "
+            "\"thread_state\": \"0x{:x}\", \"name\": {}, \"activity\": \"{}\", "
+            "\"holds_gil\": {}, {}, \"cut\": \"{}\", \"frames\": [",
+            t ? ", " : "", s.interpreter, s.thread.thread_id, s.thread.native_thread_id,
+            s.thread.address,
+            s.name.empty() ? std::string("null") : fmt::format("\"{}\"", json_escape(s.name)),
+            activity_word(s.activity), holds_gil, syscall_json(s), json_escape(s.cut));
         for (size_t f = 0; f < s.frames.size(); ++f)
             out += (f ? ", " : "") + frame_json(a, context, s.frames[f]);
         out += "]}";
@@ -104,10 +115,12 @@ std::string stacks_json(Analysis& a, classify::ClassifyContext& context,
 }
 
 // The reachable generators, coroutines and asyncio Tasks, for --all.
-std::vector<cpython::Candidate> generator_candidates(Analysis& a) {
+std::vector<cpython::Candidate> generator_candidates(Analysis& a, const FrontEnd& frontend) {
     std::vector<cpython::Candidate> out;
     const heap::ObjectGraph& graph = a.graph();
+    size_t seen = 0;
     for (uint32_t node : a.reachable()) {
+        if (++seen % kNodesPerPoll == 0) poll_interrupt(frontend);
         if (graph.nodes[node].kind() != heap::NodeKind::Object) continue;
         const cpython::TypeInfo& type = a.decoder().types().at(graph.type_of(node));
         const bool generator = type.kind == cpython::Kind::Generator ||
@@ -163,10 +176,12 @@ std::string frame_text(Analysis& a, classify::ClassifyContext& context,
 std::string cmd_stacks(SessionState& state, const Arguments& args) {
     Analysis& a = state.analysis();
     auto context = state.context(*classify::find_classifier("clodo"));
-    const auto stacks = cpython::python_stacks(a.runtime(), a.decoder());
+    const auto stacks = cpython::python_stacks(a.runtime(), a.decoder(), &state.target());
     const bool all = args.flag("all");
     const auto suspended =
-        all ? cpython::suspended_objects(a.runtime(), a.decoder(), generator_candidates(a), stacks)
+        all ? cpython::suspended_objects(a.runtime(), a.decoder(),
+                                         generator_candidates(a, state.frontend()), stacks,
+                                         state.frontend().interrupted)
             : std::vector<cpython::SuspendedObject>{};
     if (args.flag("json"))
         return stacks_json(a, context, stacks) +
@@ -192,6 +207,7 @@ std::string cmd_stacks(SessionState& state, const Arguments& args) {
     if (!all) return out;
     out += suspended.empty() ? "No suspended generator, coroutine or task.\n" : "";
     for (const auto& s : suspended) {
+        poll_interrupt(state.frontend());
         out += fmt::format("{} 0x{:x}{}{}:\n", cpython::suspended_kind_text(s.kind), s.address,
                            s.name.empty() ? "" : fmt::format(" \"{}\"", s.name),
                            s.awaits ? ", awaiting " + awaits_text(a, context, s.awaits) : "");

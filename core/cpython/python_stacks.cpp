@@ -153,13 +153,36 @@ class StackReader {
     std::vector<uint8_t> bytes_;
 };
 
+// The kernel's id of `thread`: its own record (3.11+), else glibc's struct pthread behind its
+// pthread_t, believed only when the process has such a thread.
+int native_thread_id(const memory::Target& target, Reader& reader, const ThreadState& thread) {
+    if (thread.native_thread_id != 0) return int(thread.native_thread_id);
+    if (!target.machine || target.machine->pthread_tid_offset == 0) return 0;
+    int32_t tid = 0;
+    if (!reader.read(thread.thread_id + target.machine->pthread_tid_offset, tid)) return 0;
+    return std::ranges::find(target.thread_ids, tid) != target.thread_ids.end() ? tid : 0;
+}
+
+// What the kernel saw the thread doing, and whether that is waiting for the GIL.
+void add_syscall(const Runtime& runtime, const memory::Target& target, ThreadStack& stack) {
+    const auto found = target.thread_syscalls.find(int(stack.thread.native_thread_id));
+    if (stack.thread.native_thread_id == 0 || found == target.thread_syscalls.end()) return;
+    stack.syscall = found->second;
+    const Layout& l = *runtime.layout;
+    const uint64_t futex = found->second.first_argument;
+    stack.waits_for_gil = found->second.in_syscall && found->second.name == "futex" &&
+                          stack.gil.address != 0 && l.has(l.gil_size) &&
+                          futex >= stack.gil.address && futex < stack.gil.address + l.gil_size;
+}
+
 } // namespace
 
 PythonFrame read_python_frame(const Runtime& runtime, ObjectDecoder& decoder, uint64_t frame) {
     return StackReader(runtime, decoder).read_frame(frame);
 }
 
-std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder) {
+std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder,
+                                       const memory::Target* target) {
     StackReader reader(runtime, decoder);
     std::vector<ThreadStack> out;
     for (const Interpreter& interp : runtime.interpreters) {
@@ -171,10 +194,66 @@ std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& de
                 stack.name = name->second;
             stack.activity = thread_activity(runtime, decoder.reader(), gil, thread);
             stack.gil = gil;
+            if (target) {
+                stack.thread.native_thread_id =
+                    uint64_t(native_thread_id(*target, decoder.reader(), thread));
+                add_syscall(runtime, *target, stack);
+            }
             out.push_back(std::move(stack));
         }
     }
     return out;
+}
+
+std::string activity_text(const ThreadStack& stack) {
+    if (!stack.syscall || stack.activity == ThreadActivity::Suspended)
+        return activity_text(stack.activity);
+    const bool gil_build = !stack.gil.known || stack.gil.enabled;
+    const char* holding = gil_build ? "holds the GIL" : "attached";
+    const char* released = gil_build ? "GIL released" : "detached";
+    const memory::ThreadSyscall& call = *stack.syscall;
+    if (!call.in_syscall) {
+        switch (stack.activity) {
+        case ThreadActivity::Attached:
+            return fmt::format("running ({})", holding);
+        case ThreadActivity::Detached:
+            return fmt::format("in C code ({})", released);
+        default:
+            return "in user code";
+        }
+    }
+    if (stack.waits_for_gil) return "waiting for the GIL";
+    const char* what = "in a system call";
+    switch (call.wait) {
+    case memory::SyscallWait::Lock:
+        what = "waiting on a lock";
+        break;
+    case memory::SyscallWait::Sleep:
+        what = "sleeping";
+        break;
+    case memory::SyscallWait::Io:
+        what = "waiting on I/O";
+        break;
+    case memory::SyscallWait::Child:
+        what = "waiting for a child process";
+        break;
+    case memory::SyscallWait::Signal:
+        what = "waiting for a signal";
+        break;
+    case memory::SyscallWait::Timed:
+        what = "in a timed wait";
+        break;
+    case memory::SyscallWait::Other:
+        break;
+    }
+    switch (stack.activity) {
+    case ThreadActivity::Attached:
+        return fmt::format("{} ({}) and {}", what, call.name, holding);
+    case ThreadActivity::Detached:
+        return fmt::format("{} ({}; {})", what, call.name, released);
+    default:
+        return fmt::format("{} ({})", what, call.name);
+    }
 }
 
 } // namespace heapy::cpython

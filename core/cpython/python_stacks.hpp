@@ -3,8 +3,10 @@
 #include "core/cpython/object_decoder.hpp"
 #include "core/cpython/runtime.hpp"
 #include "core/cpython/thread_activity.hpp"
+#include "core/memory/target.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,9 @@ struct ThreadStack {
     std::string name; // the threading.Thread's name, "" when it has none
     ThreadActivity activity = ThreadActivity::Unknown;
     GilState gil; // its interpreter's
+    // What the kernel saw it doing (user code, or which system call); nullopt when not known.
+    std::optional<memory::ThreadSyscall> syscall;
+    bool waits_for_gil = false; // its system call waits on the GIL's own lock or condition
     std::vector<PythonFrame> frames;
     // Why the frames stop before the thread's first one ("" when they do not): a frame that
     // cannot be read, or a chain that loops.
@@ -43,7 +48,12 @@ struct ThreadStack {
 // names it; its code is 0 when it cannot be read.
 PythonFrame read_python_frame(const Runtime& runtime, ObjectDecoder& decoder, uint64_t frame);
 
-// Every thread of every interpreter, in the runtime's order, with its name and activity.
-std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder);
+// Every thread of every interpreter, in the runtime's order, with its name and activity; with
+// the target, also each thread's native id and what the kernel saw it doing.
+std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& decoder,
+                                       const memory::Target* target = nullptr);
+
+// The text of a thread's activity: "waiting on a lock (futex; GIL released)".
+std::string activity_text(const ThreadStack& stack);
 
 } // namespace heapy::cpython

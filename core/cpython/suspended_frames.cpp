@@ -2,6 +2,7 @@
 
 #include "core/cpython/edge_sink.hpp"
 #include "core/cpython/type_registry.hpp"
+#include "core/errors.hpp"
 
 #include <map>
 #include <set>
@@ -12,6 +13,7 @@ namespace heapy::cpython {
 namespace {
 
 constexpr size_t kMaxChain = 1 << 12;
+constexpr size_t kObjectsPerPoll = 256;
 constexpr size_t kMaxName = 1 << 10;
 
 bool is_generator_kind(Kind kind) {
@@ -120,13 +122,20 @@ const char* suspended_kind_text(SuspendedObject::Kind kind) {
 
 std::vector<SuspendedObject> suspended_objects(const Runtime& runtime, ObjectDecoder& decoder,
                                                const std::vector<Candidate>& objects,
-                                               const std::vector<ThreadStack>& threads) {
+                                               const std::vector<ThreadStack>& threads,
+                                               const std::function<bool()>& interrupted) {
+    size_t seen_objects = 0;
+    const auto poll = [&] {
+        if (++seen_objects % kObjectsPerPoll == 0 && interrupted && interrupted())
+            throw Interrupted();
+    };
     Finder finder(runtime, decoder, threads);
     // Who awaits what, among the suspended generators; and each Task's coroutine.
     std::map<uint64_t, uint64_t> awaits;
     std::set<uint64_t> awaited;
     std::vector<std::pair<uint64_t, const TypeInfo*>> generators, tasks;
     for (const Candidate& c : objects) {
+        poll();
         if (is_task(*c.type)) {
             tasks.emplace_back(c.address, c.type);
         } else if (is_generator_kind(c.type->kind) && finder.suspended_frame(c.address)) {
@@ -153,6 +162,7 @@ std::vector<SuspendedObject> suspended_objects(const Runtime& runtime, ObjectDec
     std::vector<SuspendedObject> out;
     std::set<uint64_t> shown_by_task;
     for (auto [address, type] : tasks) {
+        poll();
         const AwaitSink edges = finder.edges(address, *type);
         SuspendedObject task;
         task.kind = SuspendedObject::Kind::Task;
@@ -164,6 +174,7 @@ std::vector<SuspendedObject> suspended_objects(const Runtime& runtime, ObjectDec
         out.push_back(std::move(task));
     }
     for (auto [address, type] : generators) {
+        poll();
         if (awaited.contains(address) || shown_by_task.contains(address)) continue;
         SuspendedObject object;
         object.kind = kind_of(type->kind);

@@ -3,6 +3,7 @@
 #include "core/cpython/python_stacks.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,14 +22,16 @@ struct SuspendedObject {
 
 // Of `objects` (addresses, with the kind of each), the generators and coroutines whose frame is
 // suspended or not started and not on `threads`' stacks, each chain of awaiting coroutines once
-// from its outermost (a Task first), innermost frame first.
+// from its outermost (a Task first), innermost frame first. `interrupted` is polled every few
+// hundred objects (heapy::Interrupted).
 struct Candidate {
     uint64_t address;
     const TypeInfo* type;
 };
 std::vector<SuspendedObject> suspended_objects(const Runtime& runtime, ObjectDecoder& decoder,
                                                const std::vector<Candidate>& objects,
-                                               const std::vector<ThreadStack>& threads);
+                                               const std::vector<ThreadStack>& threads,
+                                               const std::function<bool()>& interrupted = {});
 
 const char* suspended_kind_text(SuspendedObject::Kind kind);
 

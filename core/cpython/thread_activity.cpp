@@ -76,6 +76,7 @@ GilState read_gil(const Runtime& runtime, Reader& reader, const Interpreter& int
     if (!reader.read(gil + l.gil_locked, locked)) return out;
     if (l.has(l.gil_enabled) && !reader.read(gil + l.gil_enabled, enabled)) return out;
     out.known = true;
+    out.address = gil;
     out.enabled = enabled != 0;
     out.locked = locked != 0;
     out.holder = reader.pointer(gil + l.gil_last_holder);

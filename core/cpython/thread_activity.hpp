@@ -22,7 +22,8 @@ struct GilState {
     bool known = false;
     bool enabled = true; // free-threaded builds run without it unless re-enabled
     bool locked = false;
-    uint64_t holder = 0; // the last holder's thread state (the holder when locked)
+    uint64_t holder = 0;  // the last holder's thread state (the holder when locked)
+    uint64_t address = 0; // of its struct _gil_runtime_state
 };
 
 GilState read_gil(const Runtime& runtime, Reader& reader, const Interpreter& interp);

@@ -93,7 +93,10 @@ CoreNotes parse_core_notes(const ElfImage& core) {
                     if (note.desc.size() >= at.prstatus_pid + 4) {
                         if (notes.thread_ids.empty())
                             notes.signal = load_le<int16_t>(note.desc, at.prstatus_cursig);
-                        notes.thread_ids.push_back(load_le<int32_t>(note.desc, at.prstatus_pid));
+                        const auto tid = load_le<int32_t>(note.desc, at.prstatus_pid);
+                        notes.thread_ids.push_back(tid);
+                        if (auto syscall = syscall_from_prstatus(*machine, note.desc))
+                            notes.thread_syscalls[tid] = std::move(*syscall);
                     } else {
                         notes.problems.push_back("short NT_PRSTATUS note");
                     }

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "core/memory/elf_image.hpp"
+#include "core/memory/thread_syscalls.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,10 +28,11 @@ struct CoreNotes {
     std::vector<std::pair<uint64_t, uint64_t>> auxv; // NT_AUXV (type, value) pairs
     std::vector<int> thread_ids; // pr_pid of every NT_PRSTATUS, first = the thread that dumped
     int signal = 0;              // pr_cursig of the first NT_PRSTATUS
-    std::optional<int> pid;      // NT_PRPSINFO pr_pid
-    std::string command;         // NT_PRPSINFO pr_fname
-    std::string arguments;       // NT_PRPSINFO pr_psargs
-    std::vector<std::string> problems; // malformed notes that were skipped
+    std::map<int, ThreadSyscall> thread_syscalls; // by thread id, where the registers say
+    std::optional<int> pid;                       // NT_PRPSINFO pr_pid
+    std::string command;                          // NT_PRPSINFO pr_fname
+    std::string arguments;                        // NT_PRPSINFO pr_psargs
+    std::vector<std::string> problems;            // malformed notes that were skipped
 
     std::optional<uint64_t> auxv_value(uint64_t type) const;
 };

@@ -19,9 +19,18 @@ constexpr CoreNoteLayout kLp64LinuxNotes{
     .prpsinfo_psargs = 56,
 };
 
+// pr_reg starts at 112 on both; x86-64's is struct user_regs_struct (orig_rax is its 16th
+// word, rdi its 15th).
+constexpr uint64_t kPrReg = 112;
+constexpr SyscallRegisters kX86_64Syscall{.number = kPrReg + 15 * 8,
+                                          .first_argument = kPrReg + 14 * 8};
+
+// pthread_tid_offset: glibc 2.36's layout (x86-64: after tcbhead_t and a list_t; AArch64: after
+// 24 words of padding and a list_t); a thread id read there is only believed when the process
+// has that thread.
 constexpr std::array kMachines{
-    Machine{EM_AARCH64, "AArch64", kLp64LinuxNotes},
-    Machine{EM_X86_64, "x86-64", kLp64LinuxNotes},
+    Machine{EM_AARCH64, "AArch64", kLp64LinuxNotes, {}, 208},
+    Machine{EM_X86_64, "x86-64", kLp64LinuxNotes, kX86_64Syscall, 720},
 };
 
 #ifndef EM_LOONGARCH

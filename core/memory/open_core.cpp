@@ -223,6 +223,8 @@ class CoreOpening {
                 "core file " + path_ +
                 (notes_complete ? " has no NT_FILE note" : " lost its notes to the truncation");
         target_.thread_ids = notes_.thread_ids;
+        target_.thread_syscalls = notes_.thread_syscalls;
+        target_.machine = supported_machine(machine_);
 
         std::vector<std::pair<std::string, ModuleMapping>> file_maps;
         for (const FileMapping& f : notes_.files)

@@ -10,6 +10,7 @@
 
 #include <climits>
 #include <fmt/format.h>
+#include <fstream>
 #include <unistd.h>
 
 namespace heapy::memory {
@@ -21,6 +22,14 @@ std::string read_link(const std::string& path) {
     ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
     if (n <= 0) return {};
     return std::string(buf, static_cast<size_t>(n));
+}
+
+// Where a stopped thread is, from /proc/PID/task/TID/syscall (readable by its tracer).
+std::optional<ThreadSyscall> read_thread_syscall(int pid, int tid) {
+    std::ifstream in(fmt::format("/proc/{}/task/{}/syscall", pid, tid));
+    std::string text;
+    if (!in || !std::getline(in, text)) return std::nullopt;
+    return syscall_from_proc_text(host_machine(), text);
 }
 
 } // namespace
@@ -67,6 +76,9 @@ Target open_process(int pid) {
     target.pid = pid;
     target.executable = exe;
     target.thread_ids = list_threads(pid);
+    target.machine = &host_machine();
+    for (int tid : target.thread_ids)
+        if (auto syscall = read_thread_syscall(pid, tid)) target.thread_syscalls[tid] = *syscall;
     target.description = "process " + std::to_string(pid) + (exe.empty() ? "" : " (" + exe + ")");
     return target;
 }

@@ -3,6 +3,7 @@
 #include "core/memory/compression.hpp"
 #include "core/memory/memory.hpp"
 #include "core/memory/symbols.hpp"
+#include "core/memory/thread_syscalls.hpp"
 
 #include <map>
 #include <memory>
@@ -23,8 +24,12 @@ struct Target {
     std::string executable;         // path of the main executable, as read
     std::vector<std::string> notes; // warnings found while opening (e.g. a missing shared object)
     std::vector<int> thread_ids;    // threads of the process (NT_PRSTATUS, /proc/PID/task)
-    uint64_t missing_bytes = 0;     // dumped memory a truncated core lacks (0 when complete)
-    std::string truncation;         // the note that says so ("" when complete)
+    // What each thread was doing as the kernel saw it, by thread id (threads whose registers
+    // could not be read are absent).
+    std::map<int, ThreadSyscall> thread_syscalls;
+    const Machine* machine = nullptr; // the process's machine (nullptr: not known)
+    uint64_t missing_bytes = 0;       // dumped memory a truncated core lacks (0 when complete)
+    std::string truncation;           // the note that says so ("" when complete)
     std::vector<std::string>
         missing_modules; // executable and shared objects the core names, not found
     // The CPython layout to read a newer CPython with (--assume-layout 3.14); "" for none. The

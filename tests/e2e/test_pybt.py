@@ -18,7 +18,9 @@ import harness
 
 PARAMS = argparse.Namespace(interp="py3.14")
 THREAD_RE = re.compile(r"^Thread \d+ \(Thread 0x[0-9a-f]+ \(LWP (\d+)\)")
-FILE_RE = re.compile(r'^  File "(.*)", line (\d+), in (.*)$')
+# py-bt writes "line ?" where its own line-table reading fails (3.14.7's does on the fixture's
+# module frame); heapy's line is then compared with the fixture's truth by test_stacks instead.
+FILE_RE = re.compile(r'^  File "(.*)", line (\d+|\?), in (.*)$')
 
 
 def libpython_for(version):
@@ -47,7 +49,8 @@ def py_bt(target, libpython):
             continue
         m = FILE_RE.match(line)
         if m and current is not None:
-            current.append((m.group(1), int(m.group(2)), m.group(3)))
+            line = None if m.group(2) == "?" else int(m.group(2))
+            current.append((m.group(1), line, m.group(3)))
     return threads, r
 
 
@@ -75,6 +78,9 @@ class PyBt(unittest.TestCase):
             ours = [(f["file"], f["line"], f["function"]) for f in self.heapy[native]["frames"]]
             # py-bt names a function by co_name, heapy by co_qualname (3.11+).
             ours = [(path, line, name.rsplit(".", 1)[-1]) for path, line, name in ours]
+            unknown = {i for i, frame in enumerate(frames) if frame[1] is None}
+            ours = [(path, None if i in unknown else line, name)
+                    for i, (path, line, name) in enumerate(ours)]
             self.assertEqual(ours, frames, "thread (LWP %d)" % native)
 
 

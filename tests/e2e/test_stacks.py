@@ -14,6 +14,12 @@ import harness
 
 PARAMS = argparse.Namespace(interp="debian", frontend="cli", mode="core")
 
+# The x86-64 system calls the fixture's threads wait in, with what heapy says they wait on.
+# time.sleep is select() on no file (pselect6 in the kernel) before 3.11, clock_nanosleep after; restart_syscall is an interrupted
+# timed wait the kernel resumes (after an earlier debugger attached, in live runs).
+SYSCALLS = {202: ("futex", "lock"), 230: ("clock_nanosleep", "sleep"), 270: ("pselect6", "sleep"),
+            0: ("read", "io"), 34: ("pause", "signal"), 219: ("restart_syscall", "timed")}
+
 
 def read_stacks(cls):
     """Sets the test class's truth, threads (stacks --json, by thread id) and text (bt)."""
@@ -69,6 +75,20 @@ class Stacks(unittest.TestCase):
         self.assertFalse(any(t["holds_gil"] for t in self.threads.values()))
         self.assertRegex(self.text, r'(?m)^Thread \d+.* "recursive", waiting ')
 
+    def test_each_threads_system_call(self):
+        for ident, number in self.truth["syscalls"].items():
+            thread = self.threads[int(ident)]
+            got = (thread["cpu"], thread["syscall"], thread["waits_on"])
+            if PARAMS.mode == "live" and got[1] == "restart_syscall":
+                continue  # a sleep an earlier attach interrupted: resumed, not what it was
+            self.assertEqual(got, ("syscall",) + SYSCALLS[number], "thread %s" % ident)
+        main = self.threads[self.truth["main"]["ident"]]
+        self.assertEqual((main["syscall"], main["waits_on"]), ("futex", "lock"))
+        self.assertRegex(self.text, r'(?m)^Thread \d+.* "recursive", waiting on a lock '
+                         r'\(futex; (GIL released|detached)\):$')
+        self.assertRegex(self.text, r'(?m)^Thread \d+.* "reader", waiting on I/O '
+                         r'\(read; (GIL released|detached)\):$')
+
     def test_all_suspended_generators_and_tasks(self):
         r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target,
                               ["stacks", "--all", "--json"])
@@ -112,15 +132,29 @@ class HeldGil(unittest.TestCase):
 
     def test_the_main_thread_runs_and_the_workers_wait(self):
         main = self.truth["holds_gil"]
-        activity = {ident: t["activity"] for ident, t in self.threads.items()}
-        self.assertEqual(activity, {ident: "attached" if ident == main else "detached"
-                                    for ident in self.threads})
         free_threaded = "free-threaded" in self.text
+        activity = {ident: t["activity"] for ident, t in self.threads.items()
+                    if not (free_threaded and ident == self.truth["gil_waiter"])}
+        self.assertEqual(activity, {ident: "attached" if ident == main else "detached"
+                                    for ident in activity})
         holders = [ident for ident, t in self.threads.items() if t["holds_gil"]]
         self.assertEqual(holders, [] if free_threaded else [main])
         if not free_threaded:
             self.assertIn('The GIL is held by thread %d "MainThread".\n' % main, self.text)
-        self.assertRegex(self.text, r'(?m)^Thread %d .*"MainThread", running' % main)
+        # Blocked in a C call that keeps the GIL: the kernel says pause().
+        self.assertRegex(self.text, r'(?m)^Thread %d .*"MainThread", waiting for a signal '
+                         r'\(pause\) and (holds the GIL|attached):$' % main)
+
+    def test_a_thread_waits_for_the_gil(self):
+        if "free-threaded" in self.text:
+            self.skipTest("a free-threaded build has no GIL to wait for")
+        waiter = self.threads[self.truth["gil_waiter"]]
+        if waiter["cpu"] == "user":
+            # Between two 5 ms waits of take_gil, for a few microseconds: rare, not wrong.
+            self.assertEqual(waiter["activity"], "detached")
+            return
+        self.assertEqual((waiter["syscall"], waiter["waits_on"]), ("futex", "gil"))
+        self.assertRegex(self.text, r'(?m)^Thread \d+.* "gil-waiter", waiting for the GIL:$')
 
     def test_main_thread_is_in_its_last_call(self):
         main = self.truth["main"]

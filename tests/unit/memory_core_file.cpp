@@ -315,10 +315,13 @@ Bytes nt_file_desc(const std::vector<NtFile>& files) {
     return d;
 }
 
-Bytes prstatus(int tid, int sig) {
+// x86-64's: pr_reg at 112, orig_rax its 16th word (-1: in user code), rdi its 15th.
+Bytes prstatus(int tid, int sig, int64_t orig_rax = -1, uint64_t rdi = 0) {
     Bytes d(0x150, std::byte{0});
     put(d, 12, static_cast<int16_t>(sig));
     put(d, 32, static_cast<int32_t>(tid));
+    put(d, 112 + 15 * 8, orig_rax);
+    put(d, 112 + 14 * 8, rdi);
     return d;
 }
 
@@ -367,7 +370,7 @@ struct Scenario {
             append(auxv, v);
         }
         append_bytes(notes, note("CORE", NT_AUXV, auxv));
-        append_bytes(notes, note("CORE", NT_PRSTATUS, prstatus(101, 0)));
+        append_bytes(notes, note("CORE", NT_PRSTATUS, prstatus(101, 0, 202, 0x7f0000001234)));
         if (with_nt_file)
             append_bytes(notes,
                          note("CORE", NT_FILE,
@@ -483,6 +486,12 @@ TEST_CASE("core: notes, executable and symbols with a load bias", "[memory]") {
     Target t = open_core(s.core);
     CHECK(t.executable == s.exe);
     CHECK(t.thread_ids == std::vector<int>{100, 101});
+    // Thread 100 was in user code, 101 waited in futex() on 0x7f0000001234.
+    REQUIRE(t.thread_syscalls.size() == 2);
+    CHECK_FALSE(t.thread_syscalls.at(100).in_syscall);
+    CHECK(t.thread_syscalls.at(101).name == "futex");
+    CHECK(t.thread_syscalls.at(101).wait == SyscallWait::Lock);
+    CHECK(t.thread_syscalls.at(101).first_argument == 0x7f0000001234);
     CHECK(t.description.find("pid 100") != std::string::npos);
     CHECK(t.description.find("2 threads") != std::string::npos);
     CHECK(t.description.find("SIGSEGV") != std::string::npos);

@@ -268,7 +268,9 @@ function showStacks() {
     var div = el("div", { class: "thread" });
     var title = "Thread " + t.thread_id +
       (t.native_thread_id !== undefined ? " (native " + t.native_thread_id + ")" : "") +
-      (data.header.interpreters > 1 ? ", interpreter i" + t.interpreter : "");
+      (t.name !== undefined ? " \"" + t.name + "\"" : "") +
+      (data.header.interpreters > 1 ? ", interpreter i" + t.interpreter : "") +
+      (t.activity !== undefined ? ", " + t.activity : "");
     div.appendChild(el("h3", {}, title));
     if (!t.frames.length && !t.cut) div.appendChild(el("p", { class: "hint" }, "No Python frame: idle or in C."));
     t.frames.forEach(function (f) {
