@@ -205,6 +205,12 @@ std::vector<ThreadStack> python_stacks(const Runtime& runtime, ObjectDecoder& de
     return out;
 }
 
+// What a thread blocked in a system call does, by memory::SyscallWait.
+constexpr const char* kWaitPhrases[] = {
+    "waiting on a lock",    "sleeping",        "waiting on I/O",  "waiting for a child process",
+    "waiting for a signal", "in a timed wait", "in a system call"};
+static_assert(std::size(kWaitPhrases) == size_t(memory::SyscallWait::Other) + 1);
+
 std::string activity_text(const ThreadStack& stack) {
     if (!stack.syscall || stack.activity == ThreadActivity::Suspended)
         return activity_text(stack.activity);
@@ -223,29 +229,7 @@ std::string activity_text(const ThreadStack& stack) {
         }
     }
     if (stack.waits_for_gil) return "waiting for the GIL";
-    const char* what = "in a system call";
-    switch (call.wait) {
-    case memory::SyscallWait::Lock:
-        what = "waiting on a lock";
-        break;
-    case memory::SyscallWait::Sleep:
-        what = "sleeping";
-        break;
-    case memory::SyscallWait::Io:
-        what = "waiting on I/O";
-        break;
-    case memory::SyscallWait::Child:
-        what = "waiting for a child process";
-        break;
-    case memory::SyscallWait::Signal:
-        what = "waiting for a signal";
-        break;
-    case memory::SyscallWait::Timed:
-        what = "in a timed wait";
-        break;
-    case memory::SyscallWait::Other:
-        break;
-    }
+    const char* what = kWaitPhrases[size_t(call.wait)];
     switch (stack.activity) {
     case ThreadActivity::Attached:
         return fmt::format("{} ({}) and {}", what, call.name, holding);
