@@ -76,6 +76,18 @@ class Where(unittest.TestCase):
         rows = {row["kind"]: row["count"] for row in harness.find_json(r.stdout)["rows"]}
         self.assertEqual(rows, want)
 
+    def test_by_prod_rows_match_tracemalloc_statistics(self):
+        """The rows of lines that allocate only objects: what statistics('lineno') counts."""
+        stats = self.target.truth["lineno_statistics"]
+        self.assertEqual(sorted(s["kind"] for s in stats), ["bytes", "tuples"])
+        r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target,
+                              ["heap", "--by", "prod", "--json"])
+        rows = {row["kind"]: row for row in harness.find_json(r.stdout)["rows"]}
+        for s in stats:
+            row = rows.get("%s:%d" % (s["file"], s["line"]))
+            self.assertIsNotNone(row, "no row for %s" % s)
+            self.assertEqual((row["count"], row["size"]), (s["count"], s["size"]), s)
+
     def test_top_by_prod(self):
         r = harness.run_heapy(PARAMS.frontend, PARAMS.mode, self.target,
                               ["top", "50", "--by", "prod", "--json"])
