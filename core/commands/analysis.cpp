@@ -105,8 +105,8 @@ const Analysis::Leaks& Analysis::leaks() {
                                                   cached_names, frontend_.interrupted, progress);
         std::vector<uint64_t> found = leaks.search.objects;
         std::sort(found.begin(), found.end());
-        const std::vector<uint64_t> held =
-            heap::held_by_c(reader_, runtime_, types_->static_images(), found);
+        const std::vector<uint64_t> held = heap::held_by_c(
+            reader_, runtime_, symbols_, types_->static_images(), found, leaks.search);
         walker_->walk_more(leaks.search.objects, hooks_for(frontend_, "leaked objects walked"));
         // What C holds, and what it reaches, is not leaked.
         std::vector<bool> held_by_c(graph_.nodes.size() - leaks_first_, false);

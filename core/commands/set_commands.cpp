@@ -88,6 +88,11 @@ std::string leak_search_note(const heap::UnfoundObjects& search) {
                     plural(search.chunks.chunks, "chunk", "chunks"), search.chunks.mmapped);
     if (search.pools.pools == 0)
         note += "No pymalloc pool was found: was the process run with PYTHONMALLOC=malloc?\n";
+    if (search.static_free_lists_unplaced > 0)
+        note += fmt::format("{} of the interpreter's C free lists could not be placed (no local "
+                            "symbols: a stripped libpython?): an object a stale slot of one names "
+                            "counts as held by C, not as leaked.\n",
+                            search.static_free_lists_unplaced);
     return note;
 }
 

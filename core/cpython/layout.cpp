@@ -128,6 +128,14 @@ Layout parse_layout(std::string_view json_text) {
         };
         layout.interp_free_lists = ranges("interp_free_lists");
         layout.tstate_free_lists = ranges("tstate_free_lists");
+        layout.state_free_lists_known =
+            constants.contains("interp_free_lists") || constants.contains("tstate_free_lists");
+        for (const auto& list : constants.value("static_free_lists", nlohmann::json::array())) {
+            if (!list.is_array() || list.size() != 2)
+                throw Error("layout constant static_free_lists wants [file, symbol] pairs");
+            layout.static_free_lists.push_back(
+                {list.at(0).get<std::string>(), list.at(1).get<std::string>()});
+        }
         layout.interp_roots = parse_roots(doc.value("interp_roots", nlohmann::json::array()));
         layout.tstate_roots = parse_roots(doc.value("tstate_roots", nlohmann::json::array()));
         layout.c_structs = parse_structs(doc.value("c_structs", nlohmann::json::object()));

@@ -89,9 +89,20 @@ struct Layout {
 
     // Byte ranges [offset, offset + size) of an interpreter state and of a thread state that
     // hold free lists (arrays whose slots past the count keep stale pointers), from the
-    // "constants" of the layout file; empty where heapy does not know them.
+    // "constants" of the layout file; `state_free_lists_known` when the file gives either list
+    // (an empty one: that state has none, as in 3.9).
     std::vector<std::pair<uint32_t, uint32_t>> interp_free_lists;
     std::vector<std::pair<uint32_t, uint32_t>> tstate_free_lists;
+    bool state_free_lists_known = false;
+    // The free lists that are C statics (3.9: list, dict, async generator, deque blocks), named
+    // by source file and symbol ("static_free_lists": [["listobject.c", "free_list"], ...]):
+    // arrays whose slots past the count keep stale pointers, so none of their words is a
+    // reference. Found through the symbol table (Symbols::lookup_static).
+    struct StaticFreeList {
+        std::string file;
+        std::string symbol;
+    };
+    std::vector<StaticFreeList> static_free_lists;
     std::vector<RootField> interp_roots;
     std::vector<RootField> tstate_roots;
     // The structs of the C types cpython-layouts/c-types/ describes, as this version lays them out.

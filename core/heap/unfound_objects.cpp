@@ -171,20 +171,27 @@ void add_without(std::vector<std::pair<uint64_t, uint64_t>>& out, uint64_t start
 
 // The interpreter and thread states, less their free lists: the caches and singletons they hold
 // (small ints, one-byte bytes, the interned strs) are held; a free list's slots past its count
-// keep stale pointers to memory since handed out again. Without the free lists' places (3.9,
-// 3.14t) the states are left out whole.
+// keep stale pointers to memory since handed out again. Without the free lists' places (3.14t)
+// the states are left out whole. The C static free lists (3.9) are skipped too, wherever the
+// symbols place them.
 struct StateRanges {
     std::vector<std::pair<uint64_t, uint64_t>> scanned;
     std::vector<std::pair<uint64_t, uint64_t>> skipped; // sorted
 };
 
-StateRanges state_ranges(const cpython::Runtime& runtime) {
+StateRanges state_ranges(const cpython::Runtime& runtime, const memory::Symbols& symbols,
+                         uint32_t& unplaced) {
     const cpython::Layout& l = *runtime.layout;
-    const bool free_lists_known = !l.interp_free_lists.empty() || !l.tstate_free_lists.empty();
     StateRanges out;
+    for (const cpython::Layout::StaticFreeList& list : l.static_free_lists) {
+        if (auto range = symbols.lookup_static(list.file, list.symbol))
+            out.skipped.emplace_back(range->start, range->end);
+        else
+            ++unplaced;
+    }
     auto add = [&](uint64_t start, uint32_t size,
                    const std::vector<std::pair<uint32_t, uint32_t>>& free_lists) {
-        if (!free_lists_known) {
+        if (!l.state_free_lists_known) {
             out.skipped.emplace_back(start, start + size);
             return;
         }
@@ -204,11 +211,12 @@ StateRanges state_ranges(const cpython::Runtime& runtime) {
 
 // What to search for pointers: the writable memory of the loaded images (their data and .bss)
 // and the interpreter and thread states (some of which lie in an image: 3.12+ keeps the main
-// ones in _PyRuntime), less the states' skipped parts.
+// ones in _PyRuntime), less the free lists (the states' and the C statics').
 std::vector<std::pair<uint64_t, uint64_t>>
-static_data(const cpython::Runtime& runtime, const std::vector<memory::Region>& regions,
-            const std::vector<std::pair<uint64_t, uint64_t>>& images) {
-    const StateRanges states = state_ranges(runtime);
+static_data(const cpython::Runtime& runtime, const memory::Symbols& symbols,
+            const std::vector<memory::Region>& regions,
+            const std::vector<std::pair<uint64_t, uint64_t>>& images, uint32_t& unplaced) {
+    const StateRanges states = state_ranges(runtime, symbols, unplaced);
     std::vector<std::pair<uint64_t, uint64_t>> out;
     for (const memory::Region& r : regions) {
         if (!r.writable || !r.readable) continue;
@@ -225,19 +233,75 @@ static_data(const cpython::Runtime& runtime, const std::vector<memory::Region>& 
     return out;
 }
 
+// The address of the highest word of [start, end) that holds `value`, or 0.
+uint64_t highest_word(cpython::Reader& reader, uint64_t start, uint64_t end, uint64_t value) {
+    std::vector<uint64_t> words(kScanChunk / 8);
+    start = (start + 7) & ~uint64_t{7};
+    for (uint64_t chunk_end = end & ~uint64_t{7}; chunk_end > start;) {
+        const uint64_t chunk_start = chunk_end - std::min(kScanChunk, chunk_end - start);
+        const uint64_t count = (chunk_end - chunk_start) / 8;
+        if (reader.read_bytes(chunk_start, words.data(), count * 8))
+            for (uint64_t i = count; i-- > 0;)
+                if (words[i] == value) return chunk_start + i * 8;
+        chunk_end = chunk_start;
+    }
+    return 0;
+}
+
+// 3.9 and 3.10 keep nothing on the C stack, but the C function that made a thread's newest frame
+// object (and the eval loop running it) keeps its address there until it returns: the highest
+// word of the thread's stack that holds it is in a live C frame, and so is all above it (a
+// stale copy lies below the live frames, or in them). A thread's stack is the mapping whose top
+// holds its struct pthread (glibc puts it there; its address is the pthread_t), or the main
+// one, where __libc_stack_end points. 0 when neither holds the frame's address.
+uint64_t frame_object_anchor(cpython::Reader& reader, const memory::Symbols& symbols,
+                             const cpython::ThreadState& thread,
+                             const std::vector<memory::Region>& regions,
+                             const std::vector<std::pair<uint64_t, uint64_t>>& images) {
+    constexpr uint64_t kPthreadNearTop = 1 << 16;
+    if (thread.top_frame == 0) return 0;
+    auto region_of = [&](uint64_t address) -> const memory::Region* {
+        auto r = std::find_if(regions.begin(), regions.end(), [&](const memory::Region& r) {
+            return address >= r.start && address < r.end;
+        });
+        if (r == regions.end() || !r->writable) return nullptr;
+        for (auto [start, end] : images)
+            if (r->start < end && start < r->end) return nullptr;
+        return &*r;
+    };
+    const memory::Region* main_stack = nullptr;
+    if (auto stack_end = symbols.lookup("__libc_stack_end"))
+        main_stack = region_of(reader.pointer(*stack_end));
+    if (!main_stack) {
+        auto r = std::find_if(regions.begin(), regions.end(),
+                              [](const memory::Region& r) { return r.path == "[stack]"; });
+        if (r != regions.end()) main_stack = &*r;
+    }
+    const memory::Region* own = region_of(thread.thread_id);
+    if (own && own != main_stack && own->end - thread.thread_id <= kPthreadNearTop)
+        if (uint64_t at = highest_word(reader, own->start, own->end, thread.top_frame)) return at;
+    if (main_stack)
+        return highest_word(reader, main_stack->start, main_stack->end, thread.top_frame);
+    return 0;
+}
+
 // The part of each thread's C stack that its callers use: from the innermost place the
 // interpreter keeps on it (3.11 and 3.12: the eval loop's _PyCFrame; 3.12+: the entry frame of
-// each eval loop) to the end of its mapping (stacks grow down). What lies below is dead or the
-// current C call's; 3.9 and 3.10 keep nothing on the C stack to start from.
+// each eval loop; 3.9 and 3.10: see frame_object_anchor) to the end of its mapping (stacks grow
+// down). What lies below is dead or the current C call's.
 std::vector<std::pair<uint64_t, uint64_t>>
 live_c_stacks(cpython::Reader& reader, const cpython::Runtime& runtime,
-              const std::vector<memory::Region>& regions) {
+              const memory::Symbols& symbols, const std::vector<memory::Region>& regions,
+              const std::vector<std::pair<uint64_t, uint64_t>>& images) {
     const cpython::Layout& l = *runtime.layout;
     constexpr int kMaxFrames = 1 << 16;
     std::vector<std::pair<uint64_t, uint64_t>> out;
     for (const cpython::Interpreter& interp : runtime.interpreters) {
         for (const cpython::ThreadState& thread : interp.threads) {
             uint64_t lowest = UINT64_MAX;
+            if (l.frames_are_objects)
+                if (uint64_t anchor = frame_object_anchor(reader, symbols, thread, regions, images))
+                    lowest = anchor;
             if (l.has(l.tstate_cframe))
                 if (uint64_t cframe = reader.pointer(thread.address + l.tstate_cframe);
                     cframe && (cframe < thread.address || cframe >= thread.address + l.tstate_size))
@@ -265,12 +329,15 @@ live_c_stacks(cpython::Reader& reader, const cpython::Runtime& runtime,
 } // namespace
 
 std::vector<uint64_t> held_by_c(cpython::Reader& reader, const cpython::Runtime& runtime,
+                                const memory::Symbols& symbols,
                                 const std::vector<std::pair<uint64_t, uint64_t>>& static_images,
-                                const std::vector<uint64_t>& objects) {
+                                const std::vector<uint64_t>& objects, UnfoundObjects& search) {
     const std::vector<memory::Region> regions = reader.memory().regions();
+    search.static_free_lists_unplaced = 0;
     std::vector<std::pair<uint64_t, uint64_t>> ranges =
-        static_data(runtime, regions, static_images);
-    for (auto range : live_c_stacks(reader, runtime, regions)) ranges.push_back(range);
+        static_data(runtime, symbols, regions, static_images, search.static_free_lists_unplaced);
+    for (auto range : live_c_stacks(reader, runtime, symbols, regions, static_images))
+        ranges.push_back(range);
     std::vector<uint64_t> held;
     std::vector<uint64_t> words(kScanChunk / 8);
     for (auto [start, end] : ranges) {

@@ -5,6 +5,7 @@
 #include "core/cpython/pymalloc_pools.hpp"
 #include "core/cpython/runtime.hpp"
 #include "core/heap/object_graph.hpp"
+#include "core/memory/symbols.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -23,6 +24,9 @@ struct UnfoundObjects {
     bool mimalloc = false;         // free-threaded builds: every object is mimalloc's
     bool mimalloc_whole = true;    // false when a mimalloc heap could not be read to its end
     bool no_regions = false;       // the target did not say where its memory is
+    // C static free lists of the layout (3.9) that the symbols could not place (a stripped
+    // libpython), so that their stale slots were searched as if they held what they name.
+    uint32_t static_free_lists_unplaced = 0;
 };
 
 // Looks for such objects in every block of the target's allocators (pymalloc's pools and glibc's
@@ -41,10 +45,13 @@ namespace heapy::heap {
 
 // Those of `objects` (sorted addresses) that C code holds a pointer to: a word of a loaded image's
 // writable data names them (C statics: types made at run time, argument parsers' keyword-name
-// tuples, cached constants), or of the part of a thread's C stack its callers use (C locals;
-// 3.11 and later).
+// tuples, cached constants) but for the C free lists the layout names (placed through
+// `symbols`), or of the interpreter and thread states but for their free lists, or of the part
+// of a thread's C stack its callers use (C locals). Counts in `search` the static free lists it
+// could not place.
 std::vector<uint64_t> held_by_c(cpython::Reader& reader, const cpython::Runtime& runtime,
+                                const memory::Symbols& symbols,
                                 const std::vector<std::pair<uint64_t, uint64_t>>& static_images,
-                                const std::vector<uint64_t>& objects);
+                                const std::vector<uint64_t>& objects, UnfoundObjects& search);
 
 } // namespace heapy::heap

@@ -6,6 +6,8 @@
 #include "core/memory/target.hpp"
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -38,12 +40,15 @@ class CallbackMemory final : public Memory {
     std::vector<Region> regions_;
 };
 
-// Symbols looked up through a debugger's callbacks.
+class ElfSymbols;
+
+// Symbols looked up through a debugger's callbacks; file-local statics (lookup_static) in the
+// files of `modules`, which the debugger names but does not search by source file.
 class CallbackSymbols final : public Symbols {
   public:
     explicit CallbackSymbols(LookupFunction lookup, SectionFunction section = {},
-                             std::vector<LoadedModule> modules = {})
-        : lookup_(std::move(lookup)), section_(std::move(section)), modules_(std::move(modules)) {}
+                             std::vector<LoadedModule> modules = {});
+    ~CallbackSymbols() override;
     std::optional<uint64_t> lookup(std::string_view name) const override {
         return lookup_ ? lookup_(name) : std::nullopt;
     }
@@ -51,11 +56,15 @@ class CallbackSymbols final : public Symbols {
         return section_ ? section_(name) : std::nullopt;
     }
     std::vector<LoadedModule> modules() const override { return modules_; }
+    std::optional<SectionRange> lookup_static(std::string_view file,
+                                              std::string_view name) const override;
 
   private:
     LookupFunction lookup_;
     SectionFunction section_;
     std::vector<LoadedModule> modules_;
+    mutable std::once_flag files_once_;
+    mutable std::unique_ptr<ElfSymbols> files_; // the modules' files, opened on first use
 };
 
 // What a debugger front end knows about its target besides the two callbacks.

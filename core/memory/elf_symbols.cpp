@@ -4,6 +4,8 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include <map>
+
 namespace heapy::memory {
 
 struct ElfSymbols::Table {
@@ -11,6 +13,9 @@ struct ElfSymbols::Table {
     Elf* elf = nullptr;
     // Keys point into the file mapping (or into libelf's copies, kept alive by `elf`).
     std::unordered_map<std::string_view, uint64_t> symbols;
+    // File-local data objects by (base name of their source file, name): [start, end) at
+    // link-time addresses; {0, 0} when two files of that base name both have one.
+    std::map<std::pair<std::string_view, std::string_view>, std::pair<uint64_t, uint64_t>> statics;
 
     ~Table() {
         if (elf) elf_end(elf);
@@ -38,17 +43,42 @@ bool wanted(const GElf_Sym& sym) {
     }
 }
 
+using Statics =
+    std::map<std::pair<std::string_view, std::string_view>, std::pair<uint64_t, uint64_t>>;
+
+std::string_view base_name(std::string_view path) {
+    const size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
 // Reads one symbol table section into `out`; `globals` selects global/weak or local symbols.
+// With `statics`, also the local data objects by source file: the linker puts each input
+// file's local symbols after an STT_FILE symbol naming its source.
 void read_symbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& sh, bool globals,
-                  std::unordered_map<std::string_view, uint64_t>& out) {
+                  std::unordered_map<std::string_view, uint64_t>& out, Statics* statics = nullptr) {
     if (sh.sh_entsize == 0) return;
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (!data) return;
     size_t count = static_cast<size_t>(sh.sh_size / sh.sh_entsize);
+    std::string_view file;
     for (size_t i = 0; i < count; ++i) {
         GElf_Sym sym;
         if (!gelf_getsym(data, static_cast<int>(i), &sym)) break;
         bool local = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
+        if (statics && local && GELF_ST_TYPE(sym.st_info) == STT_FILE) {
+            const char* name = sym.st_name ? elf_strptr(elf, sh.sh_link, sym.st_name) : nullptr;
+            file = name ? base_name(name) : std::string_view();
+            continue;
+        }
+        if (statics && local && !file.empty() && GELF_ST_TYPE(sym.st_info) == STT_OBJECT &&
+            sym.st_size > 0 && sym.st_name != 0 && sym.st_shndx != SHN_UNDEF &&
+            sym.st_shndx != SHN_ABS) {
+            if (const char* name = elf_strptr(elf, sh.sh_link, sym.st_name); name && *name) {
+                auto [it, fresh] = statics->try_emplace({file, std::string_view(name)},
+                                                        sym.st_value, sym.st_value + sym.st_size);
+                if (!fresh) it->second = {0, 0}; // two files of this name: ambiguous
+            }
+        }
         if (local == globals || !wanted(sym) || sym.st_name == 0) continue;
         const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
         if (!name || !*name) continue;
@@ -93,7 +123,7 @@ const ElfSymbols::Table& ElfSymbols::table(size_t index) const {
                 else if (pass == 1 && sh.sh_type == SHT_SYMTAB)
                     read_symbols(t.elf, scn, sh, true, t.symbols);
                 else if (pass == 2 && sh.sh_type == SHT_SYMTAB)
-                    read_symbols(t.elf, scn, sh, false, t.symbols);
+                    read_symbols(t.elf, scn, sh, false, t.symbols, &t.statics);
             }
         }
     });
@@ -111,6 +141,19 @@ std::optional<uint64_t> ElfSymbols::lookup_in(size_t module, std::string_view na
 std::optional<uint64_t> ElfSymbols::lookup(std::string_view name) const {
     for (size_t i : order_)
         if (auto a = lookup_in(i, name)) return a;
+    return std::nullopt;
+}
+
+std::optional<SectionRange> ElfSymbols::lookup_static(std::string_view file,
+                                                      std::string_view name) const {
+    for (size_t i : order_) {
+        const Table& t = table(i);
+        auto it = t.statics.find({file, name});
+        if (it == t.statics.end()) continue;
+        if (it->second.second == 0) return std::nullopt; // ambiguous
+        return SectionRange{modules_[i].bias + it->second.first,
+                            modules_[i].bias + it->second.second};
+    }
     return std::nullopt;
 }
 

@@ -23,6 +23,8 @@ class ElfSymbols : public Symbols {
 
     std::optional<uint64_t> lookup(std::string_view name) const override;
     std::optional<SectionRange> section(std::string_view name) const override;
+    std::optional<SectionRange> lookup_static(std::string_view file,
+                                              std::string_view name) const override;
     std::vector<LoadedModule> modules() const override;
 
     // Lookup in one module (index into elf_modules()).

@@ -38,6 +38,17 @@ class Symbols {
         return std::nullopt;
     }
     virtual std::vector<LoadedModule> modules() const { return {}; }
+    // The runtime range [start, end) of the file-local static `name` defined in the source file
+    // whose base name is `file` (e.g. "listobject.c", where several files have a `free_list`),
+    // from a symbol table that says which file each local symbol comes from (.symtab's STT_FILE
+    // entries). nullopt when no module has it, or when two files of one module with that base
+    // name both have it; a stripped file has no local symbols at all.
+    virtual std::optional<SectionRange> lookup_static(std::string_view file,
+                                                      std::string_view name) const {
+        (void)file;
+        (void)name;
+        return std::nullopt;
+    }
 };
 
 } // namespace heapy::memory
