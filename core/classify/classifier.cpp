@@ -291,10 +291,17 @@ struct Rows {
     heap::BigVector<uint32_t> row_of_kind;
 };
 
+// The steps that end every partition, what each counts as it goes.
+constexpr std::string_view kSumming = "adding up the objects of each kind";
+constexpr std::string_view kOrdering = "ordering the kinds by size";
+
 // Table rows, not yet named, for the kinds that have nodes, in heapy's order: size descending,
-// then name (kinds are numbered in name order).
-Rows add_rows(report::Partition& table, const std::vector<uint64_t>& size_of_kind,
+// then name (kinds are numbered in name order). Reports progress in kinds and polls for Ctrl-C.
+Rows add_rows(const ClassifyContext& context, report::Partition& table,
+              const std::vector<uint64_t>& size_of_kind,
               const std::vector<uint32_t>& count_of_kind) {
+    const size_t kinds = size_of_kind.size();
+    context.checkpoint(kOrdering, 0, 3 * kinds);
     // Kinds in name order, then stably by size descending: the kinds of a size below
     // kCountedSizes (nearly all of a big heap's millions) by a counting sort after the others.
     constexpr uint64_t kCountedSizes = uint64_t{1} << 16;
@@ -304,6 +311,7 @@ Rows add_rows(report::Partition& table, const std::vector<uint64_t>& size_of_kin
             big.push_back({~size_of_kind[k], k});
     heap::BigVector<Keyed> scratch;
     sort_by_key(big, scratch);
+    context.checkpoint(kOrdering, kinds, 3 * kinds);
     // Group kCountedSizes - 1 - s holds the kinds of size s; the last group those left out.
     const Grouped small = group_by(
         size_of_kind.size(), kCountedSizes + 1,
@@ -313,6 +321,7 @@ Rows add_rows(report::Partition& table, const std::vector<uint64_t>& size_of_kin
                        : kCountedSizes - 1 - size_of_kind[k];
         },
         [](size_t k) { return uint32_t(k); });
+    context.checkpoint(kOrdering, 2 * kinds, 3 * kinds);
     Rows rows;
     rows.kind_of_row.reserve(big.size() + small.begin[kCountedSizes]);
     for (const Keyed& kind : big) rows.kind_of_row.push_back(kind.id);
@@ -321,6 +330,7 @@ Rows add_rows(report::Partition& table, const std::vector<uint64_t>& size_of_kin
     rows.row_of_kind.resize(size_of_kind.size());
     table.rows.resize(rows.kind_of_row.size());
     for (uint32_t r = 0; r < rows.kind_of_row.size(); ++r) {
+        if (r % kNodesPerCheckpoint == 0) context.checkpoint(kOrdering, 2 * kinds + r, 3 * kinds);
         const uint32_t k = rows.kind_of_row[r];
         rows.row_of_kind[k] = r;
         table.rows[r].count = count_of_kind[k];
@@ -352,7 +362,10 @@ PartitionResult numbered_partition(const ClassifyContext& context, SharedNodes s
     std::vector<uint32_t> count_of_kind;
     uint64_t last_key = 0;
     uint32_t last_kind = UINT32_MAX;
+    const size_t total = set ? set->size() : context.reachable_end;
+    size_t done = 0;
     for_each_node(set.get(), context.reachable_end, [&](uint32_t node) {
+        if (done++ % kNodesPerCheckpoint == 0) context.checkpoint(kSumming, done, total);
         const uint64_t key = key_of(node);
         if (key != last_key || last_kind == UINT32_MAX) {
             auto [kind, added] = kind_of_key.insert(
@@ -381,7 +394,7 @@ PartitionResult numbered_partition(const ClassifyContext& context, SharedNodes s
         ranked_sizes[rank[k]] = size_of_kind[k];
         ranked_counts[rank[k]] = count_of_kind[k];
     }
-    const Rows rows = add_rows(out.table, ranked_sizes, ranked_counts);
+    const Rows rows = add_rows(context, out.table, ranked_sizes, ranked_counts);
     name_rows(out.table, rows, names, false);
     std::unordered_map<uint64_t, uint32_t> row_of_key;
     for (size_t k = 0; k < keys.size(); ++k) row_of_key.emplace(keys[k], rows.row_of_kind[rank[k]]);
@@ -423,6 +436,7 @@ PartitionResult partition(const ClassifyContext& context, SharedNodes set,
         std::vector<uint64_t> size_of_kind(kind_count, 0);
         std::vector<uint32_t> count_of_kind(kind_count, 0);
         for (size_t i = 0; i < nodes.size(); ++i) {
+            if (i % kNodesPerCheckpoint == 0) context.checkpoint(kSumming, i, nodes.size());
             uint64_t size = context.graph.size_of(nodes[i]);
             size_of_kind[kinds.keys[i]] += size;
             ++count_of_kind[kinds.keys[i]];
@@ -431,7 +445,7 @@ PartitionResult partition(const ClassifyContext& context, SharedNodes set,
         out.table.count = nodes.size();
         const bool by_identity =
             classifier.classifier == Classifier::Idset || classifier.classifier == Classifier::Id;
-        Rows rows = add_rows(out.table, size_of_kind, count_of_kind);
+        Rows rows = add_rows(context, out.table, size_of_kind, count_of_kind);
         if (kinds.name_of)
             out.table.name_row = [name_of = std::move(kinds.name_of),
                                   kind_of_row = std::make_shared<const heap::BigVector<uint32_t>>(

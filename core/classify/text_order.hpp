@@ -58,10 +58,16 @@ Grouped group_by(size_t count, size_t group_count, GroupOf&& group_of, ValueOf&&
 // sort like a missing one); `length_of(id)`: how many parts it has. Millions of sequences with a
 // long common start are sorted `step` parts at a time by radix: each run of sequences equal so
 // far is sorted again by its next parts (a run is in number order, and the sort keeps equal keys
-// in order); sequences equal but for trailing zero parts put the shorter first.
-template <class KeyAt, class LengthOf>
+// in order); sequences equal but for trailing zero parts put the shorter first. `poll(sorted)`
+// is told every kPollEvery sequences sorted (some more than once, a run again by its next parts):
+// it may report progress, or throw to stop.
+inline constexpr size_t kPollEvery = size_t{1} << 16;
+struct NoPoll {
+    void operator()(size_t) const {}
+};
+template <class KeyAt, class LengthOf, class Poll = NoPoll>
 heap::BigVector<uint32_t> order_by_parts(size_t n, size_t step, KeyAt&& key_at,
-                                         LengthOf&& length_of) {
+                                         LengthOf&& length_of, Poll&& poll = {}) {
     struct Run {
         size_t begin, end, offset; // sequences [begin, end) agree on their parts before offset
     };
@@ -69,9 +75,15 @@ heap::BigVector<uint32_t> order_by_parts(size_t n, size_t step, KeyAt&& key_at,
     for (uint32_t i = 0; i < n; ++i) keyed[i] = {0, i};
     std::vector<Run> runs{{0, n, 0}};
     heap::BigVector<Keyed> scratch;
+    size_t sorted = 0, next_poll = 0;
     while (!runs.empty()) {
         const Run run = runs.back();
         runs.pop_back();
+        if (sorted >= next_poll) {
+            poll(sorted);
+            next_poll = sorted + kPollEvery;
+        }
+        sorted += run.end - run.begin;
         const auto first = keyed.begin() + std::ptrdiff_t(run.begin);
         const auto last = keyed.begin() + std::ptrdiff_t(run.end);
         for (auto it = first; it != last; ++it) it->key = key_at(it->id, run.offset);
@@ -101,10 +113,11 @@ heap::BigVector<uint32_t> order_by_parts(size_t n, size_t step, KeyAt&& key_at,
 }
 
 // The numbers 0..n-1 ordered by `text_of` (equal texts by number), 8 bytes at a time.
-template <class TextOf> heap::BigVector<uint32_t> order_by_text(size_t n, TextOf&& text_of) {
+template <class TextOf, class Poll = NoPoll>
+heap::BigVector<uint32_t> order_by_text(size_t n, TextOf&& text_of, Poll&& poll = {}) {
     return order_by_parts(
         n, 8, [&](uint32_t id, size_t offset) { return text_key(text_of(id), offset); },
-        [&](uint32_t id) { return std::string_view(text_of(id)).size(); });
+        [&](uint32_t id) { return std::string_view(text_of(id)).size(); }, poll);
 }
 
 // Strings stored end to end, numbered in the order added.

@@ -22,6 +22,9 @@ namespace heapy::classify {
 
 namespace {
 
+// The kinds put in name order: the sets of relations (first half), then every object's kind.
+constexpr std::string_view kRanking = "putting the kinds in order";
+
 // The referrers whose relations count for `nodes`, in node order; for a listed set also the
 // position of each node in it (`position`, UINT32_MAX for the others).
 heap::BigVector<uint32_t> referrers_of(const ClassifyContext& context,
@@ -39,13 +42,16 @@ heap::BigVector<uint32_t> referrers_of(const ClassifyContext& context,
     position.assign(graph.nodes.size(), UINT32_MAX);
     for (uint32_t i = 0; i < nodes.size(); ++i) position[nodes[i]] = i;
     std::vector<bool> listed(graph.nodes.size(), false);
-    for (uint32_t node : nodes)
-        for_each_referrer(context, node, [&](uint32_t referrer) {
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (i % kPollEvery == 0)
+            context.checkpoint("finding the referrers of the objects", i, nodes.size());
+        for_each_referrer(context, nodes[i], [&](uint32_t referrer) {
             if (!listed[referrer]) {
                 listed[referrer] = true;
                 referrers.push_back(referrer);
             }
         });
+    }
     std::sort(referrers.begin(), referrers.end());
     return referrers;
 }
@@ -57,9 +63,14 @@ struct Classes {
     heap::BigVector<uint32_t> text; // the text (a relation number) of each class
 };
 
-Classes classes_by_text(const TextArena& texts) {
+Classes classes_by_text(const ClassifyContext& context, const TextArena& texts) {
     Classes out;
-    const auto order = order_by_text(texts.size(), [&](uint32_t i) { return texts[i]; });
+    const auto order = order_by_text(
+        texts.size(), [&](uint32_t i) { return texts[i]; },
+        [&](size_t sorted) {
+            context.checkpoint("sorting the ways objects are referred to",
+                               std::min(sorted, texts.size()), texts.size());
+        });
     out.of_relation.resize(texts.size());
     for (uint32_t i = 0; i < order.size(); ++i) {
         if (i == 0 || texts[order[i]] != texts[out.text.back()]) out.text.push_back(order[i]);
@@ -84,7 +95,8 @@ Grouped group_by_node(size_t node_count, const NumberedRelations& found) {
 
 // The relations grouped by node and the classes of relations: the two do not depend on each
 // other, and with many relations a second thread groups while this one sorts the texts.
-ClassesByNode classes_by_node(size_t node_count, const NumberedRelations& relations) {
+ClassesByNode classes_by_node(const ClassifyContext& context, size_t node_count,
+                              const NumberedRelations& relations) {
     ClassesByNode out;
     std::optional<heap::SecondThread> second;
     if (relations.size() >= kNodesForTwoThreads && heap::second_thread_allowed()) {
@@ -93,7 +105,7 @@ ClassesByNode classes_by_node(size_t node_count, const NumberedRelations& relati
         });
         if (!second->started()) second.reset();
     }
-    out.classes = classes_by_text(relations.texts);
+    out.classes = classes_by_text(context, relations.texts);
     if (second)
         second->finish();
     else
@@ -226,10 +238,13 @@ void key_nodes(const ClassesByNode& by_node, uint32_t first, uint32_t last,
 // threads split the sets so, each numbering its sets apart from the other's.
 enum class SetShare { Every, TopBitZero, TopBitOne };
 
-// Numbers the sets of `share` in `parts` in `table`, telling `set_key(node, set)`.
-template <class SetKey>
+// Numbers the sets of `share` in `parts` in `table`, telling `set_key(node, set)`; `poll(done,
+// total)` is told every kPollEvery sets looked at (of every share).
+template <class SetKey, class Poll>
 void number_sets(std::span<const PendingSets> parts, SetShare share, SetTable& table,
-                 SetKey&& set_key) {
+                 SetKey&& set_key, Poll&& poll) {
+    size_t total = 0, done = 0;
+    for (const PendingSets& part : parts) total += part.entries.size();
     // In batches, the table slots of a batch loaded ahead together: millions of distinct sets
     // make a table far bigger than the caches.
     constexpr size_t kBatch = 16;
@@ -246,6 +261,7 @@ void number_sets(std::span<const PendingSets> parts, SetShare share, SetTable& t
     };
     for (const PendingSets& part : parts)
         for (const PendingSets::Entry& entry : part.entries) {
+            if (done++ % kPollEvery == 0) poll(done, total);
             if (share != SetShare::Every && (entry.hash >> 63) != (share == SetShare::TopBitOne))
                 continue;
             table.prefetch(entry.hash);
@@ -258,6 +274,15 @@ void number_sets(std::span<const PendingSets> parts, SetShare share, SetTable& t
 Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node) {
     constexpr std::string_view kStep = "grouping objects by how they are referred to";
     const size_t node_count = by_node.relations.begin.size() - 1;
+    // The objects keyed are the first half of the step, their sets numbered the second.
+    ClassifyContext keying = context;
+    keying.progress = [&context](std::string_view what, uint64_t done, uint64_t total) {
+        if (context.progress) context.progress(what, done / 2, total);
+    };
+    auto numbering = [&](size_t done, size_t total) {
+        context.checkpoint(
+            kStep, node_count / 2 + node_count / 2 * done / std::max<size_t>(total, 1), node_count);
+    };
     Sets sets;
     sets.keys.resize(node_count);
     auto set_key = [&](uint32_t node, uint32_t set) { sets.keys[node] = Sets::kSet | set; };
@@ -269,7 +294,7 @@ Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node)
         size_t(std::upper_bound(begin.begin(), begin.end(), begin.back() / 2) - begin.begin() - 1);
     const bool two =
         in_two_halves(
-            context, node_count, kStep,
+            keying, node_count, kStep,
             [&](size_t half, size_t first, size_t last, auto&& stop) {
                 key_nodes(by_node, uint32_t(first), uint32_t(last), sets.keys, pending[half], stop);
             },
@@ -279,12 +304,15 @@ Sets sets_of_nodes(const ClassifyContext& context, const ClassesByNode& by_node)
     std::optional<heap::SecondThread> second;
     if (two) {
         second.emplace([&](const std::atomic<bool>&) {
-            number_sets(pending, SetShare::TopBitOne, second_sets,
-                        [&](uint32_t node, uint32_t set) { second_keys.emplace_back(node, set); });
+            number_sets(
+                pending, SetShare::TopBitOne, second_sets,
+                [&](uint32_t node, uint32_t set) { second_keys.emplace_back(node, set); },
+                [](size_t, size_t) {});
         });
         if (!second->started()) second.reset();
     }
-    number_sets(pending, second ? SetShare::TopBitZero : SetShare::Every, sets.table, set_key);
+    number_sets(pending, second ? SetShare::TopBitZero : SetShare::Every, sets.table, set_key,
+                numbering);
     sets.table.freeze();
     if (second) {
         second->finish();
@@ -319,7 +347,7 @@ struct KindNames {
 // The sets grouped by the class they start with, each group in name order: group 0 the empty
 // set, group c + 1 the sets that start with class c. A counting sort: millions of sets, mostly
 // one to a group.
-Grouped group_sets(const SetTable& sets, size_t class_count) {
+Grouped group_sets(const ClassifyContext& context, const SetTable& sets, size_t class_count) {
     constexpr size_t kSortedUpTo = 64;
     Grouped out = group_by(
         sets.size(), class_count + 1,
@@ -332,6 +360,7 @@ Grouped group_sets(const SetTable& sets, size_t class_count) {
     const auto part_bits = unsigned(std::bit_width(class_count + 1));
     const size_t parts_per_key = 64 / part_bits;
     for (size_t g = 1; g + 1 < out.begin.size(); ++g) {
+        if (g % kPollEvery == 0) context.checkpoint(kRanking, g, 2 * out.begin.size());
         const std::span<uint32_t> members(out.values.data() + out.begin[g],
                                           out.begin[g + 1] - out.begin[g]);
         if (members.size() < 2) continue;
@@ -362,9 +391,10 @@ Grouped group_sets(const SetTable& sets, size_t class_count) {
 // The kinds in name order, named only when shown. The texts are reprs of strings, so none is the
 // start of another: set names compare as their class numbers do, a set after the sets and the
 // class it starts with (and the empty set first). Equal names do not occur.
-Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& nodes) {
+Kinds ranked_kinds(const ClassifyContext& context, TextArena&& texts, Classes&& classes,
+                   Sets&& nodes) {
     SetTable& sets = nodes.table;
-    const Grouped groups = group_sets(sets, classes.text.size());
+    const Grouped groups = group_sets(context, sets, classes.text.size());
     auto names = std::make_shared<KindNames>();
     heap::BigVector<uint32_t> rank_of_class(classes.text.size()), rank_of_set(sets.size());
     names->of_rank.reserve(classes.text.size() + sets.size());
@@ -384,8 +414,12 @@ Kinds ranked_kinds(TextArena&& texts, Classes&& classes, Sets&& nodes) {
     kinds.ordered = true;
     kinds.count = uint32_t(names->of_rank.size());
     kinds.keys = std::move(nodes.keys);
-    for (uint32_t& key : kinds.keys)
+    for (size_t i = 0; i < kinds.keys.size(); ++i) {
+        if (i % kPollEvery == 0)
+            context.checkpoint(kRanking, kinds.keys.size() + i, 2 * kinds.keys.size());
+        uint32_t& key = kinds.keys[i];
         key = key & Sets::kSet ? rank_of_set[key & ~Sets::kSet] : rank_of_class[key];
+    }
     names->texts = std::move(texts);
     names->class_text = std::move(classes.text);
     names->sets = std::move(sets);
@@ -407,14 +441,14 @@ Kinds via_kinds(const ClassifyContext& context, const std::vector<uint32_t>& nod
         find_relations(context, referrers, whole_heap ? nullptr : &position);
     referrers = {};
     position = {};
-    ClassesByNode by_node = classes_by_node(nodes.size(), relations);
+    ClassesByNode by_node = classes_by_node(context, nodes.size(), relations);
     relations.found = {};
     relations.found_apart = {};
     Sets sets = sets_of_nodes(context, by_node);
     Classes classes = std::move(by_node.classes);
     classes.of_relation = {};
     by_node = {};
-    return ranked_kinds(std::move(relations.texts), std::move(classes), std::move(sets));
+    return ranked_kinds(context, std::move(relations.texts), std::move(classes), std::move(sets));
 }
 
 } // namespace heapy::classify

@@ -145,8 +145,10 @@ std::string Analysis::producer(uint32_t node) {
 }
 
 const heap::Referrers& Analysis::referrers() {
-    if (!referrers_ || referrers_->node_count() != graph_.nodes.size())
-        referrers_ = std::make_unique<heap::Referrers>(graph_);
+    if (!referrers_ || referrers_->node_count() != graph_.nodes.size()) {
+        frontend_.progress("indexing who refers to each object", 0, 0);
+        referrers_ = std::make_unique<heap::Referrers>(graph_, frontend_.interrupted);
+    }
     return *referrers_;
 }
 

@@ -49,8 +49,9 @@ uint32_t node_of(Analysis& a, const std::string& word) {
 // Everything a paths listing needs after the command returned.
 struct PathsState {
     PathsState(cpython::ObjectDecoder& decoder, const heap::ObjectGraph& graph,
-               uint32_t reachable_end, const std::vector<uint32_t>& targets)
-        : relations(decoder, graph), paths(graph, reachable_end, targets, relations) {}
+               uint32_t reachable_end, const std::vector<uint32_t>& targets,
+               const std::function<bool()>& interrupted)
+        : relations(decoder, graph), paths(graph, reachable_end, targets, relations, interrupted) {}
     heap::DecodedRelations relations;
     heap::ShortestPaths paths;
 };
@@ -128,7 +129,8 @@ std::string cmd_shpaths(SessionState& state, const Arguments& args) {
                 : fmt::format("none of the {} objects of the current set is", targets.size());
     }
     const uint32_t reachable_end = a.classify_context().reachable_end;
-    auto shared = std::make_shared<PathsState>(a.decoder(), a.graph(), reachable_end, targets);
+    auto shared = std::make_shared<PathsState>(a.decoder(), a.graph(), reachable_end, targets,
+                                               state.frontend().interrupted);
     heap::ShortestPaths& paths = shared->paths;
     const bool json = args.flag("json");
 

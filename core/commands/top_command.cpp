@@ -101,7 +101,8 @@ classify::PartitionResult top_rows_table(const std::vector<TopEntry>& entries, s
 
 std::string first_path(Analysis& a, uint32_t node) {
     heap::DecodedRelations relations(a.decoder(), a.graph());
-    heap::ShortestPaths paths(a.graph(), a.reachable_end(), {node}, relations);
+    heap::ShortestPaths paths(a.graph(), a.reachable_end(), {node}, relations,
+                              a.classify_context().interrupted);
     return paths.count() ? paths.text(0) : std::string();
 }
 

@@ -1,6 +1,7 @@
 #include "core/heap/shortest_paths.hpp"
 
 #include "core/cpython/object_repr.hpp"
+#include "core/errors.hpp"
 #include "core/heap/relation_text.hpp"
 
 #include <algorithm>
@@ -183,8 +184,14 @@ RelatorKey DecodedRelations::key(const NamedEdge& edge) {
 }
 
 ShortestPaths::ShortestPaths(const ObjectGraph& graph, uint32_t reachable_end,
-                             const std::vector<uint32_t>& targets, RelationSource& relations)
+                             const std::vector<uint32_t>& targets, RelationSource& relations,
+                             const std::function<bool()>& interrupted)
     : graph_(graph), relations_(relations) {
+    // Called for every node the search meets: a mask test, and a poll at every kNodesPerPoll-th.
+    size_t met = 0;
+    auto poll = [&] {
+        if (++met % kNodesPerPoll == 0 && interrupted && interrupted()) throw Interrupted();
+    };
     const uint32_t n = std::min<uint32_t>(reachable_end, uint32_t(graph.nodes.size()));
     if (n == 0 || graph.edge_begin.size() < size_t(n) + 1) return;
     std::vector<uint8_t> is_target(n, 0);
@@ -211,6 +218,7 @@ ShortestPaths::ShortestPaths(const ObjectGraph& graph, uint32_t reachable_end,
         if (!found_.empty()) break;
         level_begin.push_back(end);
         for (size_t i = begin; i < end; ++i) {
+            poll();
             const uint32_t u = order[i];
             auto [first, last] = edge_range(graph, u);
             for (uint32_t e = first; e < last; ++e) {
@@ -232,6 +240,7 @@ ShortestPaths::ShortestPaths(const ObjectGraph& graph, uint32_t reachable_end,
     for (uint32_t t : found_) paths_[t] = 1;
     for (uint32_t d = depth; d-- > 0;) {
         for (size_t i = level_begin[d]; i < level_begin[d + 1]; ++i) {
+            poll();
             const uint32_t u = order[i];
             bool on_path = false;
             auto [first, last] = edge_range(graph, u);

@@ -7,6 +7,7 @@
 #include "core/heap/object_graph.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,10 +68,14 @@ class DecodedRelations final : public RelationSource {
 // path to one of them, and one path per choice of an edge AND one of its relations at each level.
 // Paths are counted without being listed; path(i) builds the i-th in heapy's order (relations
 // sorted level by level) by descending the counts, so listing a page costs only its paths.
+// `interrupted` is polled every kNodesPerPoll nodes of the search (heapy::Interrupted).
 class ShortestPaths {
   public:
     ShortestPaths(const ObjectGraph& graph, uint32_t reachable_end,
-                  const std::vector<uint32_t>& targets, RelationSource& relations);
+                  const std::vector<uint32_t>& targets, RelationSource& relations,
+                  const std::function<bool()>& interrupted = {});
+
+    static constexpr size_t kNodesPerPoll = size_t{1} << 16;
 
     // The number of paths (saturated at UINT64_MAX: see saturated()).
     uint64_t count() const { return count_; }

@@ -1,5 +1,7 @@
 // Shortest paths (HEAPY.md 5.1, 5.2): levels, the kept edges, heapy's order of relations, path
 // counts without listing, on hand-made graphs; then on a hand-built interpreter.
+#include "core/errors.hpp"
+#include "core/heap/referrers.hpp"
 #include "core/heap/relation_text.hpp"
 #include "core/heap/shortest_paths.hpp"
 
@@ -7,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <map>
 
 using heapy::cpython::Relation;
@@ -270,6 +273,57 @@ TEST_CASE("relator order: code, then type, then value", "[paths]") {
 
 // ---- on a hand-built interpreter -----------------------------------------------------------
 // (needs the decoder tests' support library: tests/unit/support/)
+// A chain of `length` nodes from the root (a linked list): millions of nodes are the case Ctrl-C
+// must reach inside the loops.
+HandGraph long_chain(uint32_t length) {
+    HandGraph hand(length + 1);
+    hand.root(1, "head");
+    for (uint32_t i = 1; i < length; ++i) hand.attr(i, i + 1, "next");
+    return hand;
+}
+
+TEST_CASE("shortest paths and the referrers index poll for Ctrl-C inside their loops", "[paths]") {
+    constexpr uint32_t kLength = 300000; // several polls (every 65536 nodes) in each loop
+    const HandGraph hand = long_chain(kLength);
+    const ObjectGraph g = hand.build();
+    HandRelations relations(hand, g);
+    SECTION("shortest paths") {
+        int polls = 0;
+        const std::function<bool()> counting = [&] {
+            ++polls;
+            return false;
+        };
+        ShortestPaths sp(g, kLength + 1, {kLength}, relations, counting);
+        CHECK(sp.count() == 1);
+        CHECK(polls >= 4); // the search and the way back: polled as they go, not between steps
+        for (int stop_at : {1, polls / 2, polls}) {
+            INFO("interrupted at poll " << stop_at);
+            int n = 0;
+            const std::function<bool()> at = [&] { return ++n >= stop_at; };
+            CHECK_THROWS_AS(ShortestPaths(g, kLength + 1, {kLength}, relations, at),
+                            heapy::Interrupted);
+            CHECK(n == stop_at);
+        }
+    }
+    SECTION("referrers") {
+        int polls = 0;
+        const std::function<bool()> counting = [&] {
+            ++polls;
+            return false;
+        };
+        const heapy::heap::Referrers referrers(g, counting);
+        CHECK(referrers.of(kLength).size() == 1);
+        CHECK(polls >= int(3 * (kLength / heapy::heap::Referrers::kNodesPerPoll))); // in every pass
+        for (int stop_at : {1, polls / 2, polls}) {
+            INFO("interrupted at poll " << stop_at);
+            int n = 0;
+            const std::function<bool()> at = [&] { return ++n >= stop_at; };
+            CHECK_THROWS_AS(heapy::heap::Referrers(g, at), heapy::Interrupted);
+            CHECK(n == stop_at);
+        }
+    }
+}
+
 #if __has_include("tests/unit/support/decoding.hpp")
 #include "tests/unit/support/decoding.hpp"
 

@@ -554,8 +554,11 @@ TEST_CASE("by via and by rcs tell how they are getting on, and stop when the use
             steps.emplace(what);
         };
         heapy::classify::partition(context, nullptr, via);
-        CHECK(steps == std::set<std::string>{"finding how objects are referred to",
-                                             "grouping objects by how they are referred to"});
+        CHECK(steps ==
+              std::set<std::string>{
+                  "finding how objects are referred to", "sorting the ways objects are referred to",
+                  "grouping objects by how they are referred to", "putting the kinds in order",
+                  "adding up the objects of each kind", "ordering the kinds by size"});
     }
     SECTION("Ctrl-C") {
         int polls = 0;
@@ -570,9 +573,56 @@ TEST_CASE("by via and by rcs tell how they are getting on, and stop when the use
         std::set<std::string> steps;
         context.progress = [&](std::string_view what, uint64_t, uint64_t) { steps.emplace(what); };
         heapy::classify::partition(context, nullptr, rcs);
-        CHECK(steps == std::set<std::string>{"grouping objects by their referrers' kinds"});
+        CHECK(steps == std::set<std::string>{"grouping objects by their referrers' kinds",
+                                             "adding up the objects of each kind",
+                                             "ordering the kinds by size"});
         context.interrupted = [] { return true; };
         CHECK_THROWS_AS(heapy::classify::partition(context, nullptr, rcs), heapy::Interrupted);
+    }
+}
+
+TEST_CASE("by via and by rcs: the grouping moves as it goes, and Ctrl-C stops it anywhere",
+          "[render][partition]") {
+    // Several checkpoints (every 65536 objects) in each of two threads' halves (from 131072).
+    constexpr int kObjects = 270000;
+    Program p;
+    PyHeap& h = p.h;
+    std::vector<uint64_t> items;
+    for (int i = 0; i < kObjects; ++i) items.push_back(h.integer(1000000 + i));
+    p.global("l", h.list(items));
+    Walk w(h);
+    Rendering r(w);
+    const heapy::heap::Referrers referrers(w.graph);
+    for (const char* name : {"via", "rcs"}) {
+        INFO("by " << name);
+        const auto classifier = *heapy::classify::find_classifier(name);
+        heapy::classify::ClassifyContext context = r.context;
+        context.referrers = &referrers;
+        const std::string grouping = std::string(name) == "via"
+                                         ? "grouping objects by how they are referred to"
+                                         : "grouping objects by their referrers' kinds";
+        std::set<uint64_t> between; // how far the grouping said it was, short of its ends
+        int polls = 0;
+        context.progress = [&](std::string_view what, uint64_t done, uint64_t total) {
+            CHECK(done <= total);
+            if (what == grouping && done > 0 && done < total) between.insert(done);
+        };
+        context.interrupted = [&] {
+            ++polls;
+            return false;
+        };
+        heapy::classify::partition(context, nullptr, classifier);
+        CHECK(between.size() >= 2);
+        REQUIRE(polls >= 4);
+        // (not the last polls: how many units of work each thread takes may vary)
+        for (int stop_at : {1, polls / 3, polls / 2}) {
+            INFO("interrupted at poll " << stop_at << " of " << polls);
+            int n = 0;
+            context.interrupted = [&] { return ++n >= stop_at; };
+            CHECK_THROWS_AS(heapy::classify::partition(context, nullptr, classifier),
+                            heapy::Interrupted);
+            CHECK(n == stop_at);
+        }
     }
 }
 
