@@ -60,19 +60,30 @@ std::string top_text(const std::vector<TopEntry>& entries, const TopOptions& opt
                     : options.kinds     ? "Kinds"
                                         : "Objects",
                     options.by_size ? "own" : "retained", reachable_count, reachable_size);
-    out += options.by_producer ? " Index   Retained   %     Size  Roots Producer\n"
-           : options.kinds     ? " Index   Retained   %     Size  Roots Kind\n"
-                               : " Index   Retained   %     Size  Objects Address        Kind\n";
+    // Columns widen alike where a number does not fit (set_format.hpp).
+    report::ColumnWidths w{6, 10, 3, 8, size_t(options.kinds ? 6 : 8)};
+    for (size_t i = 0; i < entries.size(); ++i) {
+        w.fit(0, int64_t(i));
+        w.fit(1, int64_t(entries[i].retained));
+        w.fit(3, int64_t(entries[i].size));
+        w.fit(4, int64_t(entries[i].count));
+    }
+    out += w.header(options.by_producer ? " Index   Retained   %     Size  Roots Producer"
+                    : options.kinds     ? " Index   Retained   %     Size  Roots Kind"
+                                    : " Index   Retained   %     Size  Objects Address        Kind",
+                    {0, 7, 18, 22, 31}) +
+           "\n";
     for (size_t i = 0; i < entries.size(); ++i) {
         const TopEntry& e = entries[i];
         long pct = report::percent(e.retained, reachable_size);
         if (options.kinds) {
-            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:6d} {}\n", i, e.retained, pct, e.size,
-                               e.count, e.name);
+            out += fmt::format("{:{}d} {:{}d} {:3d} {:{}d} {:{}d} {}\n", i, w[0], e.retained, w[1],
+                               pct, e.size, w[3], e.count, w[4], e.name);
         } else {
-            out += fmt::format("{:6d} {:10d} {:3d} {:8d} {:8d} 0x{:x} {}\n", i, e.retained, pct,
-                               e.size, e.count, e.address, e.name);
-            if (!e.path.empty()) out += fmt::format("{:7}{}\n", "", e.path); // under Retained
+            out += fmt::format("{:{}d} {:{}d} {:3d} {:{}d} {:{}d} 0x{:x} {}\n", i, w[0], e.retained,
+                               w[1], pct, e.size, w[3], e.count, w[4], e.address, e.name);
+            if (!e.path.empty()) // under Retained
+                out += fmt::format("{:{}}{}\n", "", w[0] + 1, e.path);
         }
     }
     return out;

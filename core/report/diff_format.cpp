@@ -16,24 +16,52 @@ std::string percent_of_b(int64_t x, int64_t b_size) {
 }
 
 std::string diff_label(int64_t count, int64_t size, int64_t b_count, int64_t b_size) {
-    std::string x = "Summary of difference operation (A-B).\n"
-                    "        Count     Size\n";
-    x += fmt::format("  A    {:6d} {:8d}\n", count + b_count, size + b_size);
-    x += fmt::format("  B    {:6d} {:8d}\n", b_count, b_size);
-    x += fmt::format("  A-B  {:6d} {:8d}  = {} % of B\n", count, size, percent_of_b(size, b_size));
+    // A small table of its own: its columns widen alike where a number does not fit.
+    ColumnWidths w{6, 8};
+    for (int64_t n : {count + b_count, b_count, count}) w.fit(0, n);
+    for (int64_t n : {size + b_size, b_size, size}) w.fit(1, n);
+    std::string x = "Summary of difference operation (A-B).\n";
+    x += fmt::format("       {:>{}} {:>{}}\n", "Count", w[0], "Size", w[1]);
+    x += fmt::format("  A    {:{}d} {:{}d}\n", count + b_count, w[0], size + b_size, w[1]);
+    x += fmt::format("  B    {:{}d} {:{}d}\n", b_count, w[0], b_size, w[1]);
+    x += fmt::format("  A-B  {:{}d} {:{}d}  = {} % of B\n", count, w[0], size, w[1],
+                     percent_of_b(size, b_size));
     if (count != 0 || size != 0) x += "\nDifferences by kind, largest absolute size diffs first.";
     return x;
 }
 
+ColumnWidths diff_widths() {
+    return {6, 6, 8, 9};
+}
+
+ColumnWidths diff_widths(int64_t last_index, const NumberSpan& count, const NumberSpan& size,
+                         const NumberSpan& cumulative) {
+    ColumnWidths widths = diff_widths();
+    widths.fit(0, last_index);
+    size_t column = 1;
+    for (const NumberSpan* span : {&count, &size, &cumulative}) {
+        if (span->any) {
+            widths.fit(column, span->lo);
+            widths.fit(column, span->hi);
+        }
+        ++column;
+    }
+    return widths;
+}
+
+std::string diff_header(const ColumnWidths& widths) {
+    return widths.header(kDiffStatHeader, {0, 7, 14, 23});
+}
+
 std::string diff_row_prefix(int64_t index, int64_t count, int64_t size, int64_t cumulative,
-                            int64_t b_size) {
-    return fmt::format("{:6d} {:6d} {:8d} {:9d} {} ", index, count, size, cumulative,
-                       percent_of_b(cumulative, b_size));
+                            int64_t b_size, const ColumnWidths& w) {
+    return fmt::format("{:{}d} {:{}d} {:{}d} {:{}d} {} ", index, w[0], count, w[1], size, w[2],
+                       cumulative, w[3], percent_of_b(cumulative, b_size));
 }
 
 std::string format_diff_row(int64_t index, int64_t count, int64_t size, int64_t cumulative,
-                            int64_t b_size, std::string_view kind) {
-    return wrap_row(diff_row_prefix(index, count, size, cumulative, b_size), kind);
+                            int64_t b_size, std::string_view kind, const ColumnWidths& widths) {
+    return wrap_row(diff_row_prefix(index, count, size, cumulative, b_size, widths), kind);
 }
 
 Stat stat_difference(const Stat& a, const Stat& b, double timemade) {

@@ -28,10 +28,19 @@ std::string percent_of_b(int64_t x, int64_t b_size);
 // first." when count or size is non-zero. `count`/`size` are A-B.
 std::string diff_label(int64_t count, int64_t size, int64_t b_count, int64_t b_size);
 
-// "%6d %6d %8d %9d %s " + kind, wrapped.
+// DiffFormat's columns: Index, Count, Size, Cumulative (% of B is always 9 wide), and the widths
+// that fit rows of these numbers (set_format.hpp's NumberSpan: the smallest and largest).
+ColumnWidths diff_widths();
+ColumnWidths diff_widths(int64_t last_index, const NumberSpan& count, const NumberSpan& size,
+                         const NumberSpan& cumulative);
+// kDiffStatHeader with `widths`.
+std::string diff_header(const ColumnWidths& widths);
+
+// "%6d %6d %8d %9d %s " + kind, wrapped (the columns as wide as `widths` says).
 std::string diff_row_prefix(int64_t index, int64_t count, int64_t size, int64_t cumulative,
-                            int64_t b_size);
+                            int64_t b_size, const ColumnWidths& widths = diff_widths());
 std::string format_diff_row(int64_t index, int64_t count, int64_t size, int64_t cumulative,
-                            int64_t b_size, std::string_view kind);
+                            int64_t b_size, std::string_view kind,
+                            const ColumnWidths& widths = diff_widths());
 
 } // namespace heapy::report

@@ -40,11 +40,17 @@ std::string format_id_table(const IdTable& table, size_t first = 0, size_t max_r
 
 // "Set of %d %s object%s. Total size = %d bytes."
 std::string id_label(int64_t count, std::string_view kindname, int64_t size);
+// IdFormat's columns: Index, Size, %, Cumulative, %; the widths that fit a table's last index,
+// sizes and cumulative sizes (set_format.hpp's NumberSpan); kIdStatHeader with them.
+ColumnWidths id_widths();
+ColumnWidths id_widths(int64_t last_index, const NumberSpan& size, const NumberSpan& cumulative);
+std::string id_header(const ColumnWidths& widths);
 // "%6d %8d %5.1f %9d %5.1f " with size*100.0/total_size and cumulative*100.0/total_size (0.0
-// when total_size is 0, where heapy would raise ZeroDivisionError).
-std::string id_row_prefix(int64_t index, int64_t size, int64_t cumulative, int64_t total_size);
+// when total_size is 0, where heapy would raise ZeroDivisionError), as wide as `widths` says.
+std::string id_row_prefix(int64_t index, int64_t size, int64_t cumulative, int64_t total_size,
+                          const ColumnWidths& widths = id_widths());
 // The prefix + render, wrapped (continuation indent = prefix length, 38 for normal widths).
 std::string format_id_row(int64_t index, int64_t size, int64_t cumulative, int64_t total_size,
-                          std::string_view render);
+                          std::string_view render, const ColumnWidths& widths = id_widths());
 
 } // namespace heapy::report

@@ -3,9 +3,12 @@
 #include "core/heap/huge_pages.hpp"
 #include "core/report/paging.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +62,49 @@ inline constexpr size_t kRowsPerPage = 10;
 // heapy's SetFormat column header, followed by the classifier's header text.
 inline constexpr std::string_view kSetStatHeader = " Index  Count   %     Size   % Cumulative  % ";
 
+// The widths of a table's columns of numbers: heapy's, each widened to the widest number of its
+// column only where one does not fit (a heap of millions of objects, of gigabytes), so that the
+// header and every row stay aligned. Tables of ordinary heaps keep heapy's text byte for byte.
+class ColumnWidths {
+  public:
+    static constexpr size_t kMaxColumns = 8;
+    ColumnWidths(std::initializer_list<size_t> heapy_widths);
+
+    // Widens `column` to fit `number` (as "%d" prints it) / a text of `chars` characters.
+    void fit(size_t column, int64_t number);
+    void fit_chars(size_t column, size_t chars);
+    size_t operator[](size_t column) const { return widths_[column]; }
+    // How much wider than heapy's the row prefix is.
+    size_t added() const;
+    // heapy's `header`, whose columns begin at `starts` (as in heapy's rows, the separating space
+    // before a column included), with the text of each column moved right by what it gained.
+    std::string header(std::string_view heapy_header, std::initializer_list<size_t> starts) const;
+
+  private:
+    std::array<size_t, kMaxColumns> heapy_{};
+    std::array<size_t, kMaxColumns> widths_{};
+    size_t count_ = 0;
+};
+
+// SetFormat's columns: Index, Count, %, Size, %, Cumulative, %.
+ColumnWidths set_widths();
+// The widths that fit a SetFormat table: its last index, counts and sizes of its rows, their
+// cumulative sizes (all from first to last, in `count`, `size`, `cumulative`: the smallest and
+// largest of each), its totals.
+struct NumberSpan {
+    int64_t lo = 0, hi = 0;
+    bool any = false;
+    void add(int64_t v) {
+        lo = any ? std::min(lo, v) : v;
+        hi = any ? std::max(hi, v) : v;
+        any = true;
+    }
+};
+ColumnWidths set_widths(int64_t last_index, const NumberSpan& count, const NumberSpan& size,
+                        const NumberSpan& cumulative, int64_t total_count, int64_t total_size);
+// kSetStatHeader with `widths`.
+std::string set_header(const ColumnWidths& widths);
+
 // heapy's SetFormat text for rows [first, first + max_rows) of `partition`: the label line
 // ("Partition of a set of ...") when `with_label`, the column header (when there are rows), the
 // rows, and the "<N more rows. Type e.g. '_.more' to view.>" footer, with heapy's rule that a
@@ -97,12 +143,15 @@ long percent(uint64_t part, uint64_t whole);
 // Building blocks (signed: Stats loaded from files may hold negative numbers).
 // "Partition of a set of %d object%s. Total size = %d bytes."
 std::string set_label(int64_t count, int64_t size);
-// "%6d %6d %3d %8d %3d %9d %3d " with heapy's percentages against total_count / total_size.
+// "%6d %6d %3d %8d %3d %9d %3d " with heapy's percentages against total_count / total_size
+// (the columns as wide as `widths` says).
 std::string set_row_prefix(int64_t index, int64_t count, int64_t size, int64_t cumulative,
-                           int64_t total_count, int64_t total_size);
+                           int64_t total_count, int64_t total_size,
+                           const ColumnWidths& widths = set_widths());
 // The prefix + kind, wrapped (paging.hpp wrap_row).
 std::string format_set_row(int64_t index, int64_t count, int64_t size, int64_t cumulative,
-                           int64_t total_count, int64_t total_size, std::string_view kind);
+                           int64_t total_count, int64_t total_size, std::string_view kind,
+                           const ColumnWidths& widths = set_widths());
 // "<%d more rows. Type e.g. '_.more' to view.>"
 std::string more_rows_msg(int64_t remaining);
 

@@ -69,41 +69,58 @@ PageSource stat_source(const Stat& st) {
     const size_t n = usable_rows(st);
     cumul->reserve(n);
     int64_t running = 0;
+    NumberSpan counts, sizes, cumulatives; // the columns widen alike where a number does not fit
     for (size_t i = 0; i < n; ++i) {
         running += st.rows[i].size;
         cumul->push_back(running);
+        counts.add(st.rows[i].count);
+        sizes.add(st.rows[i].size);
+        cumulatives.add(running);
     }
+    const auto last_index = static_cast<int64_t>(n) - 1;
     src.num_lines = n;
     switch (st.format) {
-    case StatFormat::Set:
+    case StatFormat::Set: {
         src.label = set_label(st.count, st.size);
-        src.row_header = row_header(kSetStatHeader, st.kindheader, nonzero);
-        src.line = [&st, cumul](size_t i) {
+        auto widths = std::make_shared<const ColumnWidths>(
+            set_widths(last_index, counts, sizes, cumulatives, st.count, st.size));
+        src.row_header = row_header(set_header(*widths), st.kindheader, nonzero);
+        src.line = [&st, cumul, widths](size_t i) {
             const StatRow& r = st.rows[i];
             return format_set_row(static_cast<int64_t>(i), r.count, r.size, (*cumul)[i], st.count,
-                                  st.size, r.kind);
+                                  st.size, r.kind, *widths);
         };
         break;
+    }
     case StatFormat::Id:
         if (!st.kindname) throw Error("the IdFormat Stat has no .kindname; it cannot be printed");
-        src.label = id_label(st.count, *st.kindname, st.size);
-        src.row_header = row_header(kIdStatHeader, st.kindheader, nonzero);
-        src.line = [&st, cumul](size_t i) {
-            const StatRow& r = st.rows[i];
-            return format_id_row(static_cast<int64_t>(i), r.size, (*cumul)[i], st.size, r.kind);
-        };
+        {
+            src.label = id_label(st.count, *st.kindname, st.size);
+            auto widths =
+                std::make_shared<const ColumnWidths>(id_widths(last_index, sizes, cumulatives));
+            src.row_header = row_header(id_header(*widths), st.kindheader, nonzero);
+            src.line = [&st, cumul, widths](size_t i) {
+                const StatRow& r = st.rows[i];
+                return format_id_row(static_cast<int64_t>(i), r.size, (*cumul)[i], st.size, r.kind,
+                                     *widths);
+            };
+        }
         break;
     case StatFormat::Diff:
         if (!st.b_count || !st.b_size) {
             throw Error("the DiffFormat Stat has no .b_count/.b_size; it cannot be printed");
         }
-        src.label = diff_label(st.count, st.size, *st.b_count, *st.b_size);
-        src.row_header = row_header(kDiffStatHeader, st.kindheader, nonzero);
-        src.line = [&st, cumul](size_t i) {
-            const StatRow& r = st.rows[i];
-            return format_diff_row(static_cast<int64_t>(i), r.count, r.size, (*cumul)[i],
-                                   *st.b_size, r.kind);
-        };
+        {
+            src.label = diff_label(st.count, st.size, *st.b_count, *st.b_size);
+            auto widths = std::make_shared<const ColumnWidths>(
+                diff_widths(last_index, counts, sizes, cumulatives));
+            src.row_header = row_header(diff_header(*widths), st.kindheader, nonzero);
+            src.line = [&st, cumul, widths](size_t i) {
+                const StatRow& r = st.rows[i];
+                return format_diff_row(static_cast<int64_t>(i), r.count, r.size, (*cumul)[i],
+                                       *st.b_size, r.kind, *widths);
+            };
+        }
         break;
     }
     const int64_t numrows = st.numrows;

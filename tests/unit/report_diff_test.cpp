@@ -718,53 +718,6 @@ Differences by kind, largest absolute size diffs first.
 )~");
 }
 
-TEST_CASE("DiffFormat: percent formats", "[report][diff]") {
-    Stat a = set_stat(3, 1000000000, {{1, 999999993, "big"}, {2, 7, "small"}});
-    Stat b = set_stat(1, 3, {{1, 3, "small"}});
-    Stat d = stat_difference(a, b, 1795271536.458642);
-    const std::vector<std::string> pages{R"~(Summary of difference operation (A-B).
-        Count     Size
-  A         3 1000000000
-  B         1        3
-  A-B       2 999999997  =  3.33e+10 % of B
-
-Differences by kind, largest absolute size diffs first.
- Index  Count     Size  Cumulative  % of B Kind (class / dict of class)
-     0      1 999999993 999999993  3.33e+10 big
-     1      1        4 999999997  3.33e+10 small)~",
-                                         ""};
-    size_t first = 0;
-    for (size_t k = 0; k < pages.size(); ++k) {
-        INFO("page " << k);
-        CHECK(format_stat(d, first, kRowsPerPage, k == 0) == pages[k]);
-        first = stat_page_end(d, first);
-    }
-    CHECK(format_stat(d, 0, SIZE_MAX) == R"~(Summary of difference operation (A-B).
-        Count     Size
-  A         3 1000000000
-  B         1        3
-  A-B       2 999999997  =  3.33e+10 % of B
-
-Differences by kind, largest absolute size diffs first.
- Index  Count     Size  Cumulative  % of B Kind (class / dict of class)
-     0      1 999999993 999999993  3.33e+10 big
-     1      1        4 999999997  3.33e+10 small)~");
-    CHECK(dump_stat(d) == R"~(.loader: _load_stat
-.format: DiffFormat
-.timemade: 1795271536.458642
-.b_count: 1
-.b_size: 3
-.count: 2
-.size: 999999997
-.kindheader: Kind (class / dict of class)
-.kindname: 
-.numrows: 2
-.r: 1 999999993 big
-.r: 1 4 small
-.end: .loader: _load_stat
-)~");
-}
-
 TEST_CASE("DiffFormat: long names wrap at 43", "[report][diff]") {
     Stat a =
         set_stat(1, 10,

@@ -307,24 +307,6 @@ TEST_CASE("IdFormat: ties /2000", "[report][id_format]") {
      4     1966  98.3      2000 100.0 e)~");
 }
 
-TEST_CASE("IdFormat: wide", "[report][id_format]") {
-    IdTable t{2ULL,
-              123456789017ULL,
-              "<bytes>",
-              "Representation (limited)",
-              {{123456789012, "b'x'"}, {5, "b''"}}};
-    check_pages(t,
-                {R"~(Set of 2 <bytes> objects. Total size = 123456789017 bytes.
- Index     Size   %   Cumulative  %   Representation (limited)
-     0 123456789012 100.0 123456789012 100.0 b'x'
-     1        5   0.0 123456789017 100.0 b'')~",
-                 ""},
-                R"~(Set of 2 <bytes> objects. Total size = 123456789017 bytes.
- Index     Size   %   Cumulative  %   Representation (limited)
-     0 123456789012 100.0 123456789012 100.0 b'x'
-     1        5   0.0 123456789017 100.0 b'')~");
-}
-
 TEST_CASE("IdFormat: long renders", "[report][id_format]") {
     IdTable t{3ULL,
               160ULL,

@@ -45,10 +45,8 @@ def set_cases():
         (1, 100, 'tab\there\tand\tthere'), (1, 100, 'line one\n' + 'w ' * 60 + '\nlast')])
     add('non-ASCII kind names', 3, 300, KIND, [
         (1, 150, 'dict of módulé.Ünïcödé'), (1, 100, '日本語のクラス ' * 12), (1, 50, 'a\xa0b\u2003c')])
-    add('numbers wider than the columns', 10000764, 373364800, KIND,
-        [(10000763, 280023600, 'int'), (1, 93341200, 'list')])
-    add('huge', 2 ** 40, 2 ** 50, KIND, [(2 ** 40, 2 ** 50, 'bytes')])
-    add('rows far above the total', 1, 1, KIND, [(2 ** 62, 2 ** 62, 'x'), (3, 2 ** 20, 'y')])
+    # Numbers wider than heapy's columns: heapy overflows them, we widen the columns (issue 21,
+    # point 9); those tables are in the hand-written report_widths_test.cpp.
     add('rows not summing to the total', 100, 1000, KIND, [(5, 600, 'str'), (4, 300, 'tuple')])
     add('half percent boundaries /200', 200, 200, KIND,
         [(1, 1, 'a'), (3, 3, 'b'), (5, 5, 'c'), (7, 7, 'd'), (9, 9, 'e'), (175, 175, 'f')])
@@ -111,7 +109,8 @@ def gen_set():
               (740, 780368, 'type'), (5, 10, 'x' * 120)]
     out.append('TEST_CASE("SetFormat: h[i] reuses the parent row (index, cumulative)", "[report][set_format]") {')
     out.append('    Partition p{3445ULL, 4536689ULL, "clodo", "Type", %s};' % rows_cpp(parent))
-    for i in range(len(parent)):
+    # (the last row's percentage overflows heapy's column: report_widths_test.cpp)
+    for i in range(len(parent) - 1):
         out.append('    CHECK(format_partition_row_set(p, %d) == %s);' % (i, lit(row_set('Type', parent, i))))
     out.append('    CHECK_THROWS_AS(format_partition_row_set(p, 5), std::out_of_range);')
     out.append('}')
@@ -184,7 +183,8 @@ def gen_id():
     add('tenth-percent ties', '<x>', 'Address', [(1, 'a'), (1, 'b'), (2, 'c'), (4, 'd'), (8, 'e')], size=16)
     add('ties /80', '<x>', 'Address', [(1, 'a'), (1, 'b'), (78, 'c')])
     add('ties /2000', '<x>', 'Address', [(1, 'a'), (3, 'b'), (5, 'c'), (25, 'd'), (1966, 'e')])
-    add('wide', '<bytes>', 'Representation (limited)', [(123456789012, "b'x'"), (5, "b''")])
+    # Numbers wider than heapy's columns: heapy overflows them, we widen the columns (issue 21,
+    # point 9); those tables are in the hand-written report_widths_test.cpp.
     add('long renders', '<dict of module>', 'Owner Name', [
         (100, 'm' * 130), (50, 'dict of module: ' + ', '.join('a%d' % i for i in range(40))),
         (10, 'multi\nline\nrender')])
@@ -261,8 +261,8 @@ def gen_diff():
     big_b = [(i, 900 * (i + 1), 'k%02d' % i) for i in range(0, 25, 2)] + [(1, 5, 'gone%d' % i) for i in range(3)]
     add('many rows with paging', (sum(r[0] for r in big_a), sum(r[1] for r in big_a), big_a),
         (sum(r[0] for r in big_b), sum(r[1] for r in big_b), big_b))
-    add('percent formats', (3, 10 ** 9, [(1, 10 ** 9 - 7, 'big'), (2, 7, 'small')]),
-        (1, 3, [(1, 3, 'small')]))
+    # Numbers wider than heapy's columns: heapy overflows them, we widen the columns (issue 21,
+    # point 9); those tables are in the hand-written report_widths_test.cpp.
     add('long names wrap at 43', (1, 10, [(1, 10, 'word ' * 30)]), (0, 0, []))
     for name, (ac, asz, ar), (bc, bsz, br) in cases:
         A = mkstat(ac, asz, ar)
