@@ -39,16 +39,29 @@ struct Grouped {
     heap::BigVector<uint32_t> values;
 };
 
-// Item i of `count` goes to group `group_of(i)` (of `group_count`) as `value_of(i)`.
-template <class GroupOf, class ValueOf>
-Grouped group_by(size_t count, size_t group_count, GroupOf&& group_of, ValueOf&& value_of) {
+struct NeverStop {
+    bool operator()() const { return false; }
+};
+
+// Item i of `count` goes to group `group_of(i)` (of `group_count`) as `value_of(i)`. `stop()`,
+// asked every 2^16 items, ends the work early when true (the result is then of no use).
+template <class GroupOf, class ValueOf, class Stop = NeverStop>
+Grouped group_by(size_t count, size_t group_count, GroupOf&& group_of, ValueOf&& value_of,
+                 Stop&& stop = {}) {
+    constexpr size_t kAskEvery = size_t{1} << 16;
     Grouped out;
     out.begin.assign(group_count + 1, 0);
-    for (size_t i = 0; i < count; ++i) ++out.begin[group_of(i) + 1];
+    for (size_t i = 0; i < count; ++i) {
+        if (i % kAskEvery == 0 && stop()) return out;
+        ++out.begin[group_of(i) + 1];
+    }
     for (size_t g = 1; g < out.begin.size(); ++g) out.begin[g] += out.begin[g - 1];
     out.values.resize(count);
     heap::BigVector<uint32_t> fill(out.begin.begin(), out.begin.end() - 1);
-    for (size_t i = 0; i < count; ++i) out.values[fill[group_of(i)]++] = value_of(i);
+    for (size_t i = 0; i < count; ++i) {
+        if (i % kAskEvery == 0 && stop()) return out;
+        out.values[fill[group_of(i)]++] = value_of(i);
+    }
     return out;
 }
 

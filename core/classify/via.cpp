@@ -10,17 +10,22 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
 namespace heapy::classify {
 
 namespace {
+
+// The relations grouped by the object they refer to.
+constexpr std::string_view kGroupingByNode = "grouping the ways objects are referred to by object";
 
 // The kinds put in name order: the sets of relations (first half), then every object's kind.
 constexpr std::string_view kRanking = "putting the kinds in order";
@@ -87,10 +92,11 @@ struct ClassesByNode {
     uint32_t class_at(uint32_t i) const { return classes.of_relation[relations.values[i]]; }
 };
 
-Grouped group_by_node(size_t node_count, const NumberedRelations& found) {
+template <class Stop>
+Grouped group_by_node(size_t node_count, const NumberedRelations& found, Stop&& stop) {
     return group_by(
         found.size(), node_count, [&](size_t i) { return found.position(i); },
-        [&](size_t i) { return found.number(i); });
+        [&](size_t i) { return found.number(i); }, stop);
 }
 
 // The relations grouped by node and the classes of relations: the two do not depend on each
@@ -99,17 +105,35 @@ ClassesByNode classes_by_node(const ClassifyContext& context, size_t node_count,
                               const NumberedRelations& relations) {
     ClassesByNode out;
     std::optional<heap::SecondThread> second;
+    std::atomic<bool> grouped{false};
     if (relations.size() >= kNodesForTwoThreads && heap::second_thread_allowed()) {
-        second.emplace([&](const std::atomic<bool>&) {
-            out.relations = group_by_node(node_count, relations);
+        second.emplace([&](const std::atomic<bool>& stop) {
+            struct Done {
+                std::atomic<bool>& flag;
+                ~Done() { flag.store(true, std::memory_order_release); }
+            } done{grouped};
+            out.relations = group_by_node(node_count, relations,
+                                          [&stop] { return stop.load(std::memory_order_relaxed); });
         });
         if (!second->started()) second.reset();
     }
     out.classes = classes_by_text(context, relations.texts);
-    if (second)
+    if (second) {
+        // The grouping may take longer than the sort: wait for it polling for Ctrl-C (which
+        // stops it too).
+        while (!grouped.load(std::memory_order_acquire)) {
+            context.checkpoint(kGroupingByNode, 0, 0);
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
         second->finish();
-    else
-        out.relations = group_by_node(node_count, relations);
+    } else {
+        out.relations = group_by_node(node_count, relations, [&, i = size_t{0}]() mutable {
+            context.checkpoint(kGroupingByNode, std::min(i, 2 * relations.size()),
+                               2 * relations.size());
+            i += size_t{1} << 16;
+            return false;
+        });
+    }
     return out;
 }
 

@@ -557,6 +557,7 @@ TEST_CASE("by via and by rcs tell how they are getting on, and stop when the use
         CHECK(steps ==
               std::set<std::string>{
                   "finding how objects are referred to", "sorting the ways objects are referred to",
+                  "grouping the ways objects are referred to by object",
                   "grouping objects by how they are referred to", "putting the kinds in order",
                   "adding up the objects of each kind", "ordering the kinds by size"});
     }
