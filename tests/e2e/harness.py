@@ -288,24 +288,27 @@ def _wait_ready(pid, start, ready, log, timeout=READY_TIMEOUT):
 
 
 def _wait_asleep(pid, timeout=5.0):
-    """Waits (at most `timeout` seconds) until every thread of pid has been asleep for two polls
-    in a row: the ready file comes just before the fixture's last calls block, and a core taken
-    in between catches objects in flight (held by a register or a C frame for a moment)."""
+    """Waits (at most `timeout` seconds) until every thread of pid has slept in the same system
+    call, at the same place, for three polls in a row: the ready file comes just before the
+    fixture's last calls block, and a core taken in between catches objects in flight (held by a
+    register or a C frame for a moment; an import still running when the machine is loaded)."""
     deadline = time.time() + timeout
-    asleep_before = False
+    before, stable = None, 0
     while time.time() < deadline:
         try:
-            states = []
+            threads = {}
             for task in os.listdir("/proc/%d/task" % pid):
                 with open("/proc/%d/task/%s/stat" % (pid, task)) as f:
                     stat = f.read()
-                states.append(stat[stat.rindex(")") + 2])
+                with open("/proc/%d/task/%s/syscall" % (pid, task)) as f:
+                    threads[task] = (stat[stat.rindex(")") + 2], f.read())
         except OSError:
             return
-        asleep = all(state in "SD" for state in states)
-        if asleep and asleep_before:
+        asleep = all(state in "SD" for state, _ in threads.values())
+        stable = stable + 1 if asleep and threads == before else 0
+        if stable >= 2:
             return
-        asleep_before = asleep
+        before = threads
         time.sleep(0.02)
 
 
