@@ -22,6 +22,12 @@ std::string with_constants(const std::string& constants) {
     return R"({"version": "3.9", "fields": {}, "sizes": {}, "constants": {)" + constants + "}}";
 }
 
+// pyenv's 3.9 with its symbol table (tests that need it skip where it is absent).
+std::string pyenv_libpython39() {
+    const char* home = std::getenv("HOME");
+    return std::string(home ? home : "") + "/.pyenv/versions/3.9.18/lib/libpython3.9.so.1.0";
+}
+
 } // namespace
 
 TEST_CASE("layout: static free lists and the states' free lists", "[layout][leaks]") {
@@ -49,9 +55,7 @@ TEST_CASE("layout: static free lists and the states' free lists", "[layout][leak
 }
 
 TEST_CASE("symbols: a file-local static by source file and name", "[memory][leaks]") {
-    const char* home = std::getenv("HOME");
-    const std::string path =
-        std::string(home ? home : "") + "/.pyenv/versions/3.9.18/lib/libpython3.9.so.1.0";
+    const std::string path = pyenv_libpython39();
     if (!std::filesystem::exists(path)) {
         WARN(path << " is not installed: skipped");
         return;
@@ -82,9 +86,7 @@ TEST_CASE("symbols: a file-local static by source file and name", "[memory][leak
 }
 
 TEST_CASE("symbols: a debugger's modules place file-local statics too", "[memory][leaks]") {
-    const char* home = std::getenv("HOME");
-    const std::string path =
-        std::string(home ? home : "") + "/.pyenv/versions/3.9.18/lib/libpython3.9.so.1.0";
+    const std::string path = pyenv_libpython39();
     if (!std::filesystem::exists(path)) {
         WARN(path << " is not installed: skipped");
         return;
