@@ -61,6 +61,12 @@ class BlockProbe {
         cpython::Reader& reader = decoder_.reader();
         const cpython::TypeInfo* type = known_type(reader.pointer(object + layout_.object_type));
         if (!type || cpython::allocation_offset(layout_, type->flags) != offset) return false;
+        // A GC object on no GC list is untracked, and an untracked object's _gc_next is 0: else
+        // the block is a buffer whose stale bytes look like an object (a type's doc string copied
+        // over a freed instance kept the instance's type pointer past its end).
+        if ((type->flags & cpython::kTpFlagHaveGc) && layout_.gc_head_size > 0 &&
+            reader.pointer(object - uint64_t(layout_.gc_head_size)) != 0)
+            return false;
         const auto refcount = cpython::read_refcount(reader, layout_, object);
         if (!refcount || *refcount < 1 || *refcount >= kMaxRefcount) return false;
         // A count that is also an address is a C struct's pointer (heaps sit low in a non-PIE
