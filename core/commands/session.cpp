@@ -110,7 +110,8 @@ std::vector<CommandInfo> Session::commands() {
     for (const auto& spec : command_table()) {
         CommandInfo info{std::string(spec.name),    {},
                          std::string(spec.summary), std::string(spec.usage),
-                         spec.summary.empty(),      spec.needs_target};
+                         spec.summary.empty(),      spec.needs_target,
+                         spec.options};
         for (auto alias : spec.aliases) info.aliases.emplace_back(alias);
         out.push_back(std::move(info));
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/commands/arguments.hpp"
 #include "core/commands/frontend.hpp"
 #include "core/memory/target.hpp"
 
@@ -25,6 +26,7 @@ struct CommandInfo {
     std::string usage;                // e.g. "heapy shpaths [ADDR] [--limit N] [--all] [--json]"
     bool hidden = false;              // left out of help("") (tools for heapy's own tests)
     bool needs_target = true;         // false: runs without a target (`load` reads a file)
+    std::vector<OptionSpec> options;  // what it accepts besides --progress and --no-progress
 };
 
 // One analysis session over one target: the command language shared by the CLI, gdb and lldb,

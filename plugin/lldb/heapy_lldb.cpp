@@ -1,32 +1,27 @@
 // The lldb front end: `plugin load libheapy_lldb.so` adds a multiword command `heapy` whose
-// subcommands run the shared command language (core/commands) on the selected process.
+// subcommands run the shared command language (core/commands) on the selected process
+// (lldb_target.hpp says how it is opened).
 //
-// Target discovery, in order: a core file (its path: SBProcess::GetCoreFile when lldb has it,
-// otherwise the ELF core lldb has mapped) → open_core; a live process on this machine →
-// open_process (lldb-server keeps it stopped); anything else, or when those fail → memory read
-// through SBProcess::ReadMemory and symbols from lldb's module symbol tables. Nothing is ever
-// evaluated in, called in or written to the target.
+// On lldb 19 and later the subcommands are lldb "parsed" script commands (heapy_lldb.py, beside
+// this library), because only those tell lldb their options and the values an option takes, so
+// that Tab completes them; each runs its command through heapy_lldb_run. Elsewhere, or when that
+// layer cannot be loaded, they are this library's own commands, which complete only their names.
 #include "core/commands/session.hpp"
 #include "core/errors.hpp"
-#include "core/memory/callback_memory.hpp"
-#include "core/memory/target.hpp"
-#include "plugin/common/core_file.hpp"
 #include "plugin/common/frontend_util.hpp"
+#include "plugin/lldb/lldb_api.hpp"
+#include "plugin/lldb/lldb_target.hpp"
+#include "plugin/lldb/parsed_commands.hpp"
 
-// The SB API declares its classes without a visibility attribute; they live in liblldb.
-#pragma GCC visibility push(default)
-#include <lldb/API/LLDB.h>
-#pragma GCC visibility pop
+#include <dlfcn.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <new>
-#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -73,223 +68,6 @@ std::mutex g_mutex; // one heapy command at a time
 // refers to, so its destructor must not run then.
 std::unique_ptr<CachedSession>& g_cache = *new std::unique_ptr<CachedSession>();
 
-// Whether `process` is one heapy can read: not detached from, not exited.
-bool is_attached(lldb::SBProcess& process) {
-    if (!process.IsValid()) return false;
-    switch (process.GetState()) {
-    case lldb::eStateInvalid:
-    case lldb::eStateUnloaded:
-    case lldb::eStateConnected:
-    case lldb::eStateDetached:
-    case lldb::eStateExited:
-        return false;
-    default:
-        return true;
-    }
-}
-
-bool is_stopped(lldb::StateType state) {
-    return state == lldb::eStateStopped || state == lldb::eStateCrashed ||
-           state == lldb::eStateSuspended;
-}
-
-// ---- target discovery ---------------------------------------------------------------------
-
-std::optional<std::string> core_file_of(lldb::SBProcess& process) {
-#if HEAPY_LLDB_HAS_GET_CORE_FILE
-    if (lldb::SBFileSpec spec = process.GetCoreFile(); spec.IsValid()) {
-        char path[4096];
-        if (spec.GetPath(path, sizeof path) > 0) return std::string(path);
-    }
-#endif
-    return heapy::frontend::find_mapped_core(static_cast<int64_t>(process.GetProcessID()));
-}
-
-std::optional<std::string> path_of(lldb::SBFileSpec spec) {
-    if (!spec.IsValid()) return std::nullopt;
-    char path[4096];
-    if (spec.GetPath(path, sizeof path) == 0) return std::nullopt;
-    return std::string(path);
-}
-
-std::optional<uint64_t> lookup_symbol(lldb::SBTarget target, std::string_view name) {
-    std::string n(name);
-    lldb::SBSymbolContextList found = target.FindSymbols(n.c_str(), lldb::eSymbolTypeAny);
-    // Modules come in load order, the executable first: take the first one that is loaded.
-    for (uint32_t i = 0; i < found.GetSize(); ++i) {
-        lldb::SBSymbol symbol = found.GetContextAtIndex(i).GetSymbol();
-        if (!symbol.IsValid()) continue;
-        lldb::addr_t a = symbol.GetStartAddress().GetLoadAddress(target);
-        if (a != LLDB_INVALID_ADDRESS) return a;
-    }
-    lldb::SBValue var = target.FindFirstGlobalVariable(n.c_str());
-    if (var.IsValid()) {
-        lldb::addr_t a = var.GetLoadAddress();
-        if (a != LLDB_INVALID_ADDRESS) return a;
-    }
-    return std::nullopt;
-}
-
-std::optional<heapy::memory::SectionRange> lookup_section(lldb::SBTarget target,
-                                                          std::string_view name) {
-    std::string n(name);
-    for (uint32_t i = 0; i < target.GetNumModules(); ++i) {
-        lldb::SBSection section = target.GetModuleAtIndex(i).FindSection(n.c_str());
-        if (!section.IsValid()) continue;
-        lldb::addr_t a = section.GetLoadAddress(target);
-        if (a == LLDB_INVALID_ADDRESS) continue;
-        return heapy::memory::SectionRange{a, a + section.GetByteSize()};
-    }
-    return std::nullopt;
-}
-
-std::vector<heapy::memory::LoadedModule> modules_of(lldb::SBTarget target) {
-    std::vector<heapy::memory::LoadedModule> modules;
-    for (uint32_t i = 0; i < target.GetNumModules(); ++i) {
-        lldb::SBModule module = target.GetModuleAtIndex(i);
-        heapy::memory::LoadedModule m;
-        m.path = path_of(module.GetPlatformFileSpec()).value_or("");
-        m.opened = path_of(module.GetFileSpec()).value_or("");
-        if (m.path.empty()) m.path = m.opened;
-        lldb::SBAddress header = module.GetObjectFileHeaderAddress();
-        lldb::addr_t header_load = header.GetLoadAddress(target);
-        if (header_load == LLDB_INVALID_ADDRESS) continue;
-        m.bias = header_load - header.GetFileAddress();
-        m.start = UINT64_MAX;
-        for (size_t s = 0; s < module.GetNumSections(); ++s) {
-            lldb::SBSection section = module.GetSectionAtIndex(s);
-            lldb::addr_t a = section.GetLoadAddress(target);
-            if (a == LLDB_INVALID_ADDRESS || section.GetByteSize() == 0) continue;
-            m.start = std::min<uint64_t>(m.start, a);
-            m.end = std::max<uint64_t>(m.end, a + section.GetByteSize());
-        }
-        if (m.start == UINT64_MAX) m.start = m.end = header_load;
-        m.is_executable = i == 0;
-        modules.push_back(std::move(m));
-    }
-    return modules;
-}
-
-heapy::memory::Target open_through_lldb(lldb::SBProcess process) {
-    lldb::SBTarget target = process.GetTarget();
-    std::vector<heapy::memory::Region> regions;
-    // A core's regions leave out what it did not dump (read-only file-backed memory, which the
-    // reader below takes from the files): only a live process's regions are the whole picture.
-    const char* plugin = process.GetPluginName();
-    bool is_core = plugin && std::string_view(plugin) == "elf-core";
-    lldb::SBMemoryRegionInfoList list;
-    if (!is_core) list = process.GetMemoryRegions();
-    for (uint32_t i = 0; i < list.GetSize(); ++i) {
-        lldb::SBMemoryRegionInfo info;
-        if (!list.GetMemoryRegionAtIndex(i, info) || !info.IsMapped()) continue;
-        heapy::memory::Region r;
-        r.start = info.GetRegionBase();
-        r.end = info.GetRegionEnd();
-        r.readable = info.IsReadable();
-        r.writable = info.IsWritable();
-        r.executable = info.IsExecutable();
-        if (const char* name = info.GetName()) r.path = name;
-        regions.push_back(std::move(r));
-    }
-    auto reader = [process, target](uint64_t address, std::span<std::byte> out) mutable -> size_t {
-        size_t n = 0;
-        while (n < out.size()) {
-            lldb::SBError error;
-            size_t got = process.ReadMemory(address + n, out.data() + n, out.size() - n, error);
-            if (got > 0 && got <= out.size() - n) {
-                n += got;
-                continue;
-            }
-            // A core omits read-only file-backed memory (.rodata, e.g. Py_Version): take it from
-            // the file of the module section it lies in, one section at a time.
-            lldb::SBAddress at(address + n, target);
-            lldb::SBSection section = at.GetSection();
-            if (!section.IsValid()) break;
-            uint64_t end = section.GetLoadAddress(target) + section.GetByteSize();
-            if (end <= address + n) break;
-            size_t chunk =
-                static_cast<size_t>(std::min<uint64_t>(out.size() - n, end - (address + n)));
-            lldb::SBError file_error;
-            got = target.ReadMemory(at, out.data() + n, chunk, file_error);
-            if (got == 0 || got > chunk) break;
-            n += got;
-        }
-        return n;
-    };
-    heapy::memory::CallbackTargetOptions options;
-    options.description = (is_core ? "core of process " : "process ") +
-                          std::to_string(process.GetProcessID()) + " (memory read through lldb)";
-    options.pid = static_cast<int>(process.GetProcessID());
-    options.executable = path_of(target.GetExecutable()).value_or("");
-    options.regions = std::move(regions);
-    options.modules = modules_of(target);
-    options.section = [target](std::string_view name) { return lookup_section(target, name); };
-    for (uint32_t i = 0; i < process.GetNumThreads(); ++i)
-        options.thread_ids.push_back(static_cast<int>(process.GetThreadAtIndex(i).GetThreadID()));
-    // Each ReadMemory is a round trip to lldb (and lldb-server): ask for big blocks. Unmapped
-    // parts cost little: a live process's regions are known, and a failed block is split.
-    options.cache.block_size = 1024 * 1024;
-    return heapy::memory::make_callback_target(
-        std::move(reader), [target](std::string_view name) { return lookup_symbol(target, name); },
-        std::move(options));
-}
-
-// Opens the selected process of `debugger`. Throws heapy::Error with a one-line message.
-// `allow_truncated`: analyse what a truncated core file holds instead of refusing it.
-// The files lldb found for the modules of a core (through `platform select --sysroot`, search
-// paths, symbol locations), by build-id as heapy spells it (lowercase hex, no dashes).
-std::map<std::string, std::string> module_files(lldb::SBTarget& target) {
-    std::map<std::string, std::string> files;
-    for (uint32_t i = 0; i < target.GetNumModules(); ++i) {
-        lldb::SBModule module = target.GetModuleAtIndex(i);
-        const char* uuid = module.GetUUIDString();
-        auto local = path_of(module.GetFileSpec());
-        if (!uuid || !local) continue;
-        std::string build_id;
-        for (const char* c = uuid; *c; ++c)
-            if (*c != '-') build_id += char(std::tolower(static_cast<unsigned char>(*c)));
-        files.emplace(std::move(build_id), *local);
-    }
-    return files;
-}
-
-heapy::memory::Target open_target(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result,
-                                  bool allow_truncated) {
-    lldb::SBTarget target = debugger.GetSelectedTarget();
-    lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
-    if (!is_attached(process))
-        throw heapy::Error("no target: load a core file (`target create EXE --core CORE`) or "
-                           "attach to a Python process (`process attach --pid PID`)");
-    if (!is_stopped(process.GetState()))
-        throw heapy::Error("the process is running; stop it first (`process interrupt`)");
-
-    if (const char* v = std::getenv("HEAPY_READ_THROUGH_DEBUGGER"); v && *v)
-        return open_through_lldb(process); // for tests of that path
-    const char* plugin = process.GetPluginName();
-    std::string kind = plugin ? plugin : "";
-    std::optional<std::string> exe = path_of(target.GetExecutable());
-    if (kind == "elf-core") {
-        if (auto core = core_file_of(process))
-            return heapy::memory::open_core(
-                *core, heapy::memory::CoreOptions{.executable = exe,
-                                                  .files_by_build_id = module_files(target),
-                                                  .allow_truncated = allow_truncated});
-        return open_through_lldb(process);
-    }
-    lldb::SBPlatform platform = target.GetPlatform();
-    const char* platform_name = platform.IsValid() ? platform.GetName() : nullptr;
-    bool local = platform_name && std::string_view(platform_name) == "host";
-    if (local && kind == "gdb-remote") {
-        try {
-            return heapy::memory::open_process(static_cast<int>(process.GetProcessID()));
-        } catch (const heapy::Error& e) {
-            result.AppendWarning(
-                (lldb_error_line(e.what()) + "; reading memory through lldb instead").c_str());
-        }
-    }
-    return open_through_lldb(process);
-}
-
 // A session on `t`, its callbacks reading the command's RunContext.
 std::unique_ptr<CachedSession> new_session(heapy::memory::Target t) {
     auto cache = std::make_unique<CachedSession>();
@@ -324,11 +102,11 @@ CachedSession& session_for(lldb::SBDebugger& debugger, lldb::SBCommandReturnObje
     lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
     if (g_cache && process.IsValid() && g_cache->target == target &&
         g_cache->process_uid == process.GetUniqueID() && g_cache->stop_id == process.GetStopID() &&
-        is_stopped(process.GetState()))
+        heapy::lldb_frontend::is_stopped(process.GetState()))
         return *g_cache;
 
     g_cache.reset();
-    auto cache = new_session(open_target(debugger, result, allow_truncated));
+    auto cache = new_session(heapy::lldb_frontend::open_target(debugger, result, allow_truncated));
     cache->target = target;
     cache->process_uid = process.GetUniqueID();
     cache->stop_id = process.GetStopID();
@@ -345,7 +123,7 @@ CachedSession& session_without_target() {
 bool has_process(lldb::SBDebugger& debugger) {
     lldb::SBTarget target = debugger.GetSelectedTarget();
     lldb::SBProcess process = target.IsValid() ? target.GetProcess() : lldb::SBProcess();
-    return is_attached(process);
+    return heapy::lldb_frontend::is_attached(process);
 }
 
 bool needs_target(std::string_view command) {
@@ -362,6 +140,72 @@ void fail(lldb::SBCommandReturnObject& result, std::string_view message) {
     result.SetStatus(lldb::eReturnStatusFailed);
 }
 
+bool execute(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+             bool allow_truncated, lldb::SBCommandReturnObject& result) {
+    if (args[0] == "help") { // needs no target
+        std::string text = lldb_help(args.size() > 1 ? args[1] : "", debugger.GetTerminalWidth());
+        result.Printf("%s", text.c_str());
+        result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+        return true;
+    }
+    std::lock_guard lock(g_mutex);
+    CachedSession& cached = !needs_target(args[0]) && !has_process(debugger)
+                                ? session_without_target()
+                                : session_for(debugger, result, allow_truncated);
+
+    FILE* err = debugger.GetErrorFileHandle();
+    heapy::frontend::ProgressPrinter progress(
+        [err](std::string_view s) {
+            std::fwrite(s.data(), 1, s.size(), err);
+            std::fflush(err);
+        },
+        err != nullptr && ::isatty(::fileno(err)) != 0);
+    cached.context->interpreter = debugger.GetCommandInterpreter();
+    cached.context->progress = &progress;
+    cached.context->out = debugger.GetOutputFileHandle();
+    struct Detach {
+        RunContext& context;
+        ~Detach() {
+            context.progress = nullptr;
+            context.out = nullptr;
+        }
+    } detach{*cached.context};
+    CommandResult r = cached.session->run(args); // reports its own failures in `r`
+    progress.finish();
+
+    if (!r.output.empty()) {
+        if (r.output.back() != '\n') r.output += '\n'; // keep the prompt on its own line
+        result.Printf("%s", heapy::frontend::debugger_advice_in_notes(r.output, kLldb).c_str());
+    }
+    if (r.status != 0) {
+        fail(result, r.error.empty() ? "the command failed" : r.error);
+        return false;
+    }
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+}
+
+// Runs `args` (a command name and its arguments) and reports every failure in `result`.
+bool run_heapy(lldb::SBDebugger& debugger, std::vector<std::string> args,
+               lldb::SBCommandReturnObject& result) {
+    // lldb's to handle, as the standalone command's option: it applies when the target is
+    // opened, and the command language does not know it.
+    bool allow_truncated = heapy::frontend::take_flag(args, "--allow-truncated");
+    try {
+        return execute(debugger, args, allow_truncated, result);
+    } catch (const heapy::Error& e) {
+        fail(result, e.what());
+    } catch (const std::bad_alloc&) {
+        fail(result, "out of memory");
+    } catch (const std::exception& e) {
+        fail(result, std::string("internal error: ") + e.what());
+    } catch (...) {
+        fail(result, "internal error");
+    }
+    return false;
+}
+
+// `heapy NAME ARGS...` as this library's own command.
 class HeapyCommand : public lldb::SBCommandPluginInterface {
   public:
     explicit HeapyCommand(std::string name) : name_(std::move(name)) {}
@@ -370,104 +214,80 @@ class HeapyCommand : public lldb::SBCommandPluginInterface {
                    lldb::SBCommandReturnObject& result) override {
         std::vector<std::string> args{name_};
         for (char** p = command; p && *p; ++p) args.emplace_back(*p);
-        // lldb's to handle, as the standalone command's option: it applies when the target is
-        // opened, and the command language does not know it.
-        bool allow_truncated = heapy::frontend::take_flag(args, "--allow-truncated");
-        try {
-            return execute(debugger, args, allow_truncated, result);
-        } catch (const heapy::Error& e) {
-            fail(result, e.what());
-        } catch (const std::bad_alloc&) {
-            fail(result, "out of memory");
-        } catch (const std::exception& e) {
-            fail(result, std::string("internal error: ") + e.what());
-        } catch (...) {
-            fail(result, "internal error");
-        }
-        return false;
+        return run_heapy(debugger, std::move(args), result);
     }
 
   private:
-    bool execute(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
-                 bool allow_truncated, lldb::SBCommandReturnObject& result) {
-        if (args[0] == "help") { // needs no target
-            std::string text =
-                lldb_help(args.size() > 1 ? args[1] : "", debugger.GetTerminalWidth());
-            result.Printf("%s", text.c_str());
-            result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
-            return true;
-        }
-        std::lock_guard lock(g_mutex);
-        CachedSession& cached = !needs_target(args[0]) && !has_process(debugger)
-                                    ? session_without_target()
-                                    : session_for(debugger, result, allow_truncated);
-
-        FILE* err = debugger.GetErrorFileHandle();
-        heapy::frontend::ProgressPrinter progress(
-            [err](std::string_view s) {
-                std::fwrite(s.data(), 1, s.size(), err);
-                std::fflush(err);
-            },
-            err != nullptr && ::isatty(::fileno(err)) != 0);
-        cached.context->interpreter = debugger.GetCommandInterpreter();
-        cached.context->progress = &progress;
-        cached.context->out = debugger.GetOutputFileHandle();
-        struct Detach {
-            RunContext& context;
-            ~Detach() {
-                context.progress = nullptr;
-                context.out = nullptr;
-            }
-        } detach{*cached.context};
-        CommandResult r = cached.session->run(args); // reports its own failures in `r`
-        progress.finish();
-
-        if (!r.output.empty()) {
-            if (r.output.back() != '\n') r.output += '\n'; // keep the prompt on its own line
-            result.Printf("%s", heapy::frontend::debugger_advice_in_notes(r.output, kLldb).c_str());
-        }
-        if (r.status != 0) {
-            fail(result, r.error.empty() ? "the command failed" : r.error);
-            return false;
-        }
-        result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
-        return true;
-    }
-
     std::string name_;
 };
 
-// What Enter after a heapy command runs: nothing, as in gdb. lldb's "no repeat" (an empty repeat
-// command) prints "error: No auto repeat."; repeating the command would append to a dump file
-// again or reset the reference point. lldb leaves commands named "_..." out of its help.
-constexpr const char* kNoRepeat = "_heapy-no-repeat";
+} // namespace
 
-class DoNothing : public lldb::SBCommandPluginInterface {
-  public:
-    bool DoExecute(lldb::SBDebugger, char**, lldb::SBCommandReturnObject& result) override {
-        result.SetStatus(lldb::eReturnStatusSuccessFinishNoResult);
-        return true;
+// What heapy_lldb.py calls through ctypes (its commands' definitions, and running one): there is
+// no lldb command in between, which lldb would list in `help`.
+extern "C" __attribute__((visibility("default"))) const char* heapy_lldb_definitions() {
+    static const std::string json = heapy::lldb_frontend::parsed_command_definitions();
+    return json.c_str();
+}
+
+// `debugger` and `result` are the lldb::SBDebugger and lldb::SBCommandReturnObject that lldb's
+// Python wraps (their SWIG `this`); `argv` the command name and its arguments.
+extern "C" __attribute__((visibility("default"))) bool
+heapy_lldb_run(void* debugger, void* result, int argc, const char* const* argv) {
+    auto& out = *static_cast<lldb::SBCommandReturnObject*>(result);
+    if (argc < 1) {
+        fail(out, "internal error: no command to run");
+        return false;
     }
-};
+    return run_heapy(*static_cast<lldb::SBDebugger*>(debugger),
+                     std::vector<std::string>(argv, argv + argc), out);
+}
 
-// Registers `heapy NAME` for one command name (or alias) of `info`.
-void add_command(lldb::SBCommand& heapy, const std::string& name,
+namespace {
+
+// Registers `PARENT NAME` for one command name (or alias) of `info`; does nothing when PARENT
+// has a subcommand of that name already (heapy_lldb.py's).
+void add_command(lldb::SBCommand& parent, const std::string& name,
                  const heapy::commands::CommandInfo& info) {
     std::string brief =
         info.summary.empty() ? "A tool for heapy's own tests: " + info.usage : info.summary;
     if (name != info.name) brief = "Alias for 'heapy " + info.name + "': " + brief;
     // lldb prints the brief and the syntax itself: the long help is the rest of the session's
     // help for the command (its options and an example).
-    std::string help = lldb_help(info.name);
-    std::string long_help;
-    if (size_t at = help.find("\nUsage: "); at != std::string::npos) {
-        size_t body = help.find_first_not_of('\n', help.find('\n', at + 1));
-        if (body != std::string::npos) long_help = help.substr(body);
-    }
+    std::string long_help = heapy::lldb_frontend::help_after_usage(lldb_help(info.name));
     // The command object is owned by lldb from here on (SOS and llnode do the same).
-    lldb::SBCommand sub = heapy.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(),
-                                           info.usage.c_str(), kNoRepeat);
+    lldb::SBCommand sub =
+        parent.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(), info.usage.c_str(),
+                          heapy::lldb_frontend::kNoRepeat);
     if (sub.IsValid() && !long_help.empty()) sub.SetHelpLong(long_help.c_str());
+}
+
+// The major version of the lldb running us: "lldb version 19.1.7" → 19; 0 when unknown.
+int lldb_major_version() {
+    std::string_view version = lldb::SBDebugger::GetVersionString();
+    size_t at = version.find("version ");
+    if (at == std::string_view::npos) return 0;
+    return std::atoi(std::string(version.substr(at + 8, 4)).c_str());
+}
+
+// Loads heapy_lldb.py from beside this library, which registers `heapy`'s subcommands as lldb's
+// parsed commands. False when lldb cannot (before 19) or the layer failed: then this library's own
+// commands stand in (HEAPY_LLDB_NO_SCRIPT=1 asks for them, for tests and as a way out).
+bool add_parsed_commands(lldb::SBCommandInterpreter& interpreter) {
+    if (lldb_major_version() < 19) return false;
+    if (const char* v = std::getenv("HEAPY_LLDB_NO_SCRIPT"); v && *v && std::string_view(v) != "0")
+        return false;
+    Dl_info self{};
+    if (::dladdr(reinterpret_cast<void*>(&lldb_major_version), &self) == 0 || !self.dli_fname)
+        return false;
+    std::filesystem::path script =
+        std::filesystem::path(self.dli_fname).parent_path() / "heapy_lldb.py";
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(script, ec)) return false;
+    lldb::SBCommandReturnObject result;
+    interpreter.HandleCommand(("command script import \"" + script.string() + "\"").c_str(),
+                              result, false);
+    return result.Succeeded();
 }
 
 } // namespace
@@ -491,17 +311,22 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
         "--progress (a status line even with --json). Ctrl-C stops a command.\n"
         "Example:\n  (lldb) heapy heap\n";
     heapy.SetHelpLong(overview.c_str());
-    // Every command and alias is registered, hidden ones too (_objects: a tool for heapy's own
-    // tests): lldb has no catch-all for a multiword command's unknown subcommands.
+    // The tools for heapy's own tests (_objects, _wait) only when the tests ask for them: lldb
+    // lists every command a plugin adds in its help, "_..." ones too.
+    lldb::SBCommand tools;
+    if (const char* v = std::getenv("HEAPY_LLDB_TOOLS"); v && *v && std::string_view(v) != "0")
+        tools = interpreter.AddMultiwordCommand("_heapy", "The tools of heapy's own tests.");
+
+    add_parsed_commands(interpreter);
     for (const heapy::commands::CommandInfo& info : Session::commands()) {
-        add_command(heapy, info.name, info);
-        for (const std::string& alias : info.aliases) add_command(heapy, alias, info);
+        lldb::SBCommand& parent = info.hidden ? tools : heapy;
+        if (!parent.IsValid()) continue;
+        add_command(parent, info.name, info);
+        for (const std::string& alias : info.aliases) add_command(parent, alias, info);
     }
     // `heapy help [COMMAND]`, as in gdb and the standalone command (lldb's own is `help heapy`).
     heapy.AddCommand("help", new HeapyCommand("help"),
                      "Show help for every heapy command or for one (as 'help heapy COMMAND').",
-                     "heapy help [COMMAND]", kNoRepeat);
-    interpreter.AddCommand(kNoRepeat, new DoNothing(),
-                           "Does nothing (Enter after a heapy command).", kNoRepeat, kNoRepeat);
+                     "heapy help [COMMAND]", heapy::lldb_frontend::kNoRepeat);
     return true;
 }

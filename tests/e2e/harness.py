@@ -14,7 +14,7 @@ Environment (ctest sets all three; the defaults suit a run from a checkout):
     HEAPY_E2E_STATE    where fixture processes, truths and cores are kept for a whole test run.
                        Unset: a private temporary directory, cleaned up when the process exits.
     HEAPY_E2E_KEEP=1   cleanup kills the processes but keeps the cores and truths.
-    HEAPY_GDB, HEAPY_LLDB   debugger commands (default gdb, lldb-16).
+    HEAPY_GDB, HEAPY_LLDB   debugger commands (default gdb, and lldb-19 or else lldb-16).
 
 Every fixture process runs in its own session (process group), is recorded with its start time
 in STATE/<key>/info.json, and is killed by group at cleanup; fixtures also end themselves after
@@ -46,7 +46,12 @@ HEAPY_CLI = os.path.join(BUILD_DIR, "bin", "heapy")
 GDB_SCRIPT = os.path.join(BUILD_DIR, "heapy-gdb.py")
 LLDB_PLUGIN = os.path.join(BUILD_DIR, "lib", "libheapy_lldb.so")
 GDB = os.environ.get("HEAPY_GDB", "gdb")
-LLDB = os.environ.get("HEAPY_LLDB", "lldb-16")
+LLDB = os.environ.get("HEAPY_LLDB") or next(
+    (name for name in ("lldb-19", "lldb-16") if shutil.which(name)), "lldb-19")
+
+# The lldb plugin adds the tools for heapy's own tests (_heapy _objects, _heapy _wait) only when
+# asked: every lldb the tests start inherits this.
+os.environ.setdefault("HEAPY_LLDB_TOOLS", "1")
 
 FIXTURE_TTL = 1800         # seconds a fixture process lives at most
 READY_TIMEOUT = 120        # seconds a fixture may take to build its heap
@@ -436,11 +441,12 @@ def _quote(s):
     return s if re.fullmatch(r"[\w@%+=:,./-]+", s) else "'" + s.replace("'", "'\\''") + "'"
 
 
-def run(cmd, timeout=COMMAND_TIMEOUT):
+def run(cmd, timeout=COMMAND_TIMEOUT, env=None):
+    """Runs cmd (with `env` added to the environment); its Result."""
     t0 = time.time()
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                           start_new_session=True)
+                           start_new_session=True, env=dict(os.environ, **env) if env else None)
         rc, out, err = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
         rc, out, err = "timeout after %ds" % timeout, e.stdout or b"", e.stderr or b""
@@ -495,7 +501,9 @@ def frontend_command(frontend, words, core=None, exe=None, pid=None):
         else:
             cmd += ["--pid", str(pid)]
         return cmd
-    line = " ".join(["heapy"] + list(words))
+    # lldb keeps the tools for heapy's own tests (_objects, _wait) under `_heapy`, out of help.
+    prefix = "_heapy" if frontend == "lldb" and words and words[0].startswith("_") else "heapy"
+    line = " ".join([prefix] + list(words))
     if frontend == "gdb":
         cmd = [GDB, "-nx", "-batch", "-iex", "set debuginfod enabled off",
                "-ex", "source " + GDB_SCRIPT, "-ex", line]

@@ -18,11 +18,11 @@ def gdb_batch(*commands):
     return harness.run(cmd)
 
 
-def lldb_batch(*commands):
+def lldb_batch(*commands, env=None):
     cmd = [harness.LLDB, "--no-lldbinit", "--batch", "-o", "plugin load " + harness.LLDB_PLUGIN]
     for c in commands:
         cmd += ["-o", c]
-    return harness.run(cmd)
+    return harness.run(cmd, env=env)
 
 
 class Help(unittest.TestCase):
@@ -62,7 +62,7 @@ class Help(unittest.TestCase):
         self.assertIn("  (lldb) continue\n", r.stdout, r.describe())
         self.assertNotIn("(gdb)", r.stdout)
 
-    # -- point 10: each command listed once, the tools for heapy's tests not at all (gdb) --
+    # -- point 10: each command listed once, the tools for heapy's tests not at all --
 
     def test_gdb_lists_each_command_once(self):
         harness.skip_unless_built("gdb")
@@ -86,10 +86,31 @@ class Help(unittest.TestCase):
         self.assertRegex(r.stdout, r"(?m)^0x[0-9a-f]+ \d+ ", r.describe())
         self.assertIn("Usage: heapy _objects", gdb_batch("heapy help _objects").stdout)
 
+    # -- the same in lldb: the tools live under `_heapy`, which lldb's help leaves out --
+
+    def check_lldb_help(self, env=None):
+        r = lldb_batch("help heapy", "help", env=dict(env or {}, HEAPY_LLDB_TOOLS="0"))
+        self.assertEqual(r.stdout.count("Show the reachable heap, partitioned"), 1, r.stdout)
+        self.assertIn("heap", [line.split()[0] for line in r.stdout.splitlines() if " -- " in line])
+        self.assertNotIn("_objects", r.stdout)
+        self.assertNotIn("_wait", r.stdout)
+        self.assertNotIn("_heapy", r.stdout)
+
     def test_lldb_lists_each_command_once(self):
         harness.skip_unless_built("lldb")
-        r = lldb_batch("help heapy")
-        self.assertEqual(r.stdout.count("Show the reachable heap, partitioned"), 1, r.stdout)
+        self.check_lldb_help()
+
+    def test_lldb_lists_each_command_once_without_its_script_layer(self):
+        # lldb before 19 (or heapy_lldb.py not loaded): the library's own commands.
+        harness.skip_unless_built("lldb")
+        self.check_lldb_help({"HEAPY_LLDB_NO_SCRIPT": "1"})
+
+    def test_lldb_still_runs_the_tools(self):
+        harness.skip_unless_built("lldb")
+        t = harness.debian_target_or_skip("shapes")
+        r = harness.run_heapy("lldb", "core", t, ["_objects"])
+        self.assertRegex(r.stdout, r"(?m)^0x[0-9a-f]+ \d+ ", r.describe())
+        self.assertIn("Usage: heapy _objects", lldb_batch("heapy help _objects").stdout)
 
 
 if __name__ == "__main__":

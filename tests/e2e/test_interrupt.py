@@ -84,7 +84,7 @@ class Interrupt(unittest.TestCase):
         # lldb --batch ends at a failed command, so commands come from standard input here.
         self.need("lldb")
         cmd = [harness.LLDB, "--no-lldbinit", "-c", self.t.core, self.t.exe]
-        first = "plugin load %s\nheapy _wait %d\n" % (harness.LLDB_PLUGIN, WAIT)
+        first = "plugin load %s\n_heapy _wait %d\n" % (harness.LLDB_PLUGIN, WAIT)
         out, seconds = self.interrupt(cmd, (first, "heapy heap --json\nquit\n"))
         self.assertIn("Interrupted", out)
         self.assertLess(seconds, STOP_WITHIN + 5, out)
