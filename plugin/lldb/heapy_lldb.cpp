@@ -140,8 +140,8 @@ void fail(lldb::SBCommandReturnObject& result, std::string_view message) {
     result.SetStatus(lldb::eReturnStatusFailed);
 }
 
-bool execute(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
-             bool allow_truncated, lldb::SBCommandReturnObject& result) {
+bool execute(lldb::SBDebugger& debugger, const std::vector<std::string>& args, bool allow_truncated,
+             lldb::SBCommandReturnObject& result) {
     if (args[0] == "help") { // needs no target
         std::string text = lldb_help(args.size() > 1 ? args[1] : "", debugger.GetTerminalWidth());
         result.Printf("%s", text.c_str());
@@ -256,9 +256,8 @@ void add_command(lldb::SBCommand& parent, const std::string& name,
     // help for the command (its options and an example).
     std::string long_help = heapy::lldb_frontend::help_after_usage(lldb_help(info.name));
     // The command object is owned by lldb from here on (SOS and llnode do the same).
-    lldb::SBCommand sub =
-        parent.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(), info.usage.c_str(),
-                          heapy::lldb_frontend::kNoRepeat);
+    lldb::SBCommand sub = parent.AddCommand(name.c_str(), new HeapyCommand(name), brief.c_str(),
+                                            info.usage.c_str(), heapy::lldb_frontend::kNoRepeat);
     if (sub.IsValid() && !long_help.empty()) sub.SetHelpLong(long_help.c_str());
 }
 
@@ -285,8 +284,8 @@ bool add_parsed_commands(lldb::SBCommandInterpreter& interpreter) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(script, ec)) return false;
     lldb::SBCommandReturnObject result;
-    interpreter.HandleCommand(("command script import \"" + script.string() + "\"").c_str(),
-                              result, false);
+    interpreter.HandleCommand(("command script import \"" + script.string() + "\"").c_str(), result,
+                              false);
     return result.Succeeded();
 }
 

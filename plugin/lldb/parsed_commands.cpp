@@ -58,9 +58,13 @@ const std::map<std::string_view, std::string_view> kOptionHelp = {
 
 // Commands whose arguments may start with "-", which lldb's option parsing would take for an
 // option: `row -1` is the last row, as heapy's h[-1]. They stay the library's own commands.
-bool words_may_start_with_dash(std::string_view command) { return command == "row"; }
+bool words_may_start_with_dash(std::string_view command) {
+    return command == "row";
+}
 
-bool is_option_line(std::string_view line) { return line.starts_with("  --"); }
+bool is_option_line(std::string_view line) {
+    return line.starts_with("  --");
+}
 
 // The lines of `help` that describe options ("  --depth N   how many levels") with their
 // continuation lines, by option name: the text after the name and its placeholder, joined.
@@ -104,7 +108,8 @@ std::string without_option_lines(std::string_view help) {
     bool in_option = false;
     while (!help.empty()) {
         size_t end = help.find('\n');
-        std::string_view line = help.substr(0, end == std::string_view::npos ? help.size() : end + 1);
+        std::string_view line =
+            help.substr(0, end == std::string_view::npos ? help.size() : end + 1);
         help.remove_prefix(line.size());
         if (is_option_line(line))
             in_option = true;
@@ -116,7 +121,8 @@ std::string without_option_lines(std::string_view help) {
 }
 
 // The words of `usage` after "heapy NAME", brackets and "|" dropped, with whether each was in
-// brackets: "heapy top [N] [--by retained|size|prod]" → (N, optional), (--by), (retained|size|prod).
+// brackets: "heapy top [N] [--by retained|size|prod]" → (N, optional), (--by),
+// (retained|size|prod).
 struct UsageWord {
     std::string_view text;
     bool optional = false;
@@ -168,7 +174,8 @@ nlohmann::json definition(const std::string& name, const CommandInfo& info) {
         std::string_view placeholder = words[i].text;
         bool repeated = placeholder.ends_with("...");
         if (repeated) placeholder.remove_suffix(3);
-        std::string_view type = info.name == "row" ? "eArgTypeIndex" : value_kind(placeholder).arg_type;
+        std::string_view type =
+            info.name == "row" ? "eArgTypeIndex" : value_kind(placeholder).arg_type;
         arguments.push_back({{"arg_type", type},
                              {"repeat", repeated ? (words[i].optional ? "star" : "plus")
                                                  : (words[i].optional ? "optional" : "plain")}});
@@ -181,12 +188,13 @@ nlohmann::json definition(const std::string& name, const CommandInfo& info) {
         o["name"] = option_name;
         auto line = described.find(std::string(option_name));
         auto standard = kOptionHelp.find(option_name);
-        o["help"] = line != described.end()       ? std::string_view(line->second)
+        o["help"] = line != described.end()         ? std::string_view(line->second)
                     : standard != kOptionHelp.end() ? standard->second
                                                     : fallback_help;
         if (spec && spec->takes_value) {
             auto placeholder = placeholders.find(spec->name);
-            ValueKind kind = value_kind(placeholder == placeholders.end() ? "" : placeholder->second);
+            ValueKind kind =
+                value_kind(placeholder == placeholders.end() ? "" : placeholder->second);
             o["value_type"] = kind.arg_type;
             o["completion_type"] = spec->values.empty() ? kind.completion : "eNoCompletion";
             if (!spec->values.empty()) {
@@ -204,17 +212,19 @@ nlohmann::json definition(const std::string& name, const CommandInfo& info) {
     if (name != info.name) brief = "Alias for 'heapy " + info.name + "': " + brief;
     return {{"name", name},
             {"short_help", brief},
-            {"long_help", without_option_lines(help_after_usage(help))},
+            // lldb prints it straight after the options: a blank line keeps them apart.
+            {"long_help", "\n" + without_option_lines(help_after_usage(help))},
             {"options", options},
             {"arguments", arguments}};
 }
 
 nlohmann::json help_definition() {
-    return {{"name", "help"},
-            {"short_help", "Show help for every heapy command or for one (as 'help heapy COMMAND')."},
-            {"long_help", ""},
-            {"options", nlohmann::json::array()},
-            {"arguments", {{{"arg_type", "eArgTypeValue"}, {"repeat", "optional"}}}}};
+    return {
+        {"name", "help"},
+        {"short_help", "Show help for every heapy command or for one (as 'help heapy COMMAND')."},
+        {"long_help", ""},
+        {"options", nlohmann::json::array()},
+        {"arguments", {{{"arg_type", "eArgTypeValue"}, {"repeat", "optional"}}}}};
 }
 
 } // namespace
