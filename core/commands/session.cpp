@@ -108,9 +108,12 @@ CommandResult Session::run(std::span<const std::string> words) {
 std::vector<CommandInfo> Session::commands() {
     std::vector<CommandInfo> out;
     for (const auto& spec : command_table()) {
-        CommandInfo info{std::string(spec.name),    {},
-                         std::string(spec.summary), std::string(spec.usage),
-                         spec.summary.empty(),      spec.needs_target,
+        CommandInfo info{std::string(spec.name),
+                         {},
+                         std::string(spec.summary),
+                         std::string(spec.usage),
+                         spec.summary.empty(),
+                         spec.needs_target,
                          spec.options};
         for (auto alias : spec.aliases) info.aliases.emplace_back(alias);
         out.push_back(std::move(info));
