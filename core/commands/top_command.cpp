@@ -52,6 +52,27 @@ std::string top_json(const std::vector<TopEntry>& entries, uint64_t reachable_si
     return out + "]}";
 }
 
+// The table `row N` and `select KIND` pick from after top: row N is the object (or the objects
+// of the kind) of line N.
+classify::PartitionResult top_rows_table(const std::vector<TopEntry>& entries, size_t count,
+                                         uint64_t size) {
+    classify::PartitionResult table;
+    table.table = report::Partition(count, size, "top", "Kind");
+    NodeSet nodes;
+    for (size_t row = 0; row < entries.size(); ++row) {
+        const TopEntry& e = entries[row];
+        for (uint32_t node : e.nodes) {
+            nodes.push_back(node);
+            table.row_of.push_back(uint32_t(row));
+        }
+        table.table.add_row(e.name, e.nodes.size(), e.size);
+    }
+    table.nodes = std::make_shared<const NodeSet>(std::move(nodes));
+    return table;
+}
+
+} // namespace
+
 std::string top_text(const std::vector<TopEntry>& entries, const TopOptions& options,
                      size_t reachable_count, uint64_t reachable_size) {
     std::string out =
@@ -88,27 +109,6 @@ std::string top_text(const std::vector<TopEntry>& entries, const TopOptions& opt
     }
     return out;
 }
-
-// The table `row N` and `select KIND` pick from after top: row N is the object (or the objects
-// of the kind) of line N.
-classify::PartitionResult top_rows_table(const std::vector<TopEntry>& entries, size_t count,
-                                         uint64_t size) {
-    classify::PartitionResult table;
-    table.table = report::Partition(count, size, "top", "Kind");
-    NodeSet nodes;
-    for (size_t row = 0; row < entries.size(); ++row) {
-        const TopEntry& e = entries[row];
-        for (uint32_t node : e.nodes) {
-            nodes.push_back(node);
-            table.row_of.push_back(uint32_t(row));
-        }
-        table.table.add_row(e.name, e.nodes.size(), e.size);
-    }
-    table.nodes = std::make_shared<const NodeSet>(std::move(nodes));
-    return table;
-}
-
-} // namespace
 
 std::string first_path(Analysis& a, uint32_t node) {
     heap::DecodedRelations relations(a.decoder(), a.graph());

@@ -28,6 +28,11 @@ struct TopOptions {
     bool by_producer = false; // kinds are where objects were allocated (--by prod)
 };
 
+// The table `top` prints: a title line, the header, and a line per entry (with its path under
+// it); the columns of numbers widen alike where a number does not fit.
+std::string top_text(const std::vector<TopEntry>& entries, const TopOptions& options,
+                     size_t reachable_count, uint64_t reachable_size);
+
 // heapy's first shortest path to `node` ("" when none).
 std::string first_path(Analysis& a, uint32_t node);
 // The objects that retain (or, by_size, own) the most, with their first paths.

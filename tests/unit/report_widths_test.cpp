@@ -4,6 +4,7 @@
 // heapy's text byte for byte (the generated report_*_test.cpp) and huge heaps stay aligned.
 // Hand-written: heapy's own text of these tables is not what we print.
 
+#include "core/commands/top_entries.hpp"
 #include "core/report/diff_format.hpp"
 #include "core/report/id_format.hpp"
 #include "core/report/set_format.hpp"
@@ -215,4 +216,41 @@ Differences by kind, largest absolute size diffs first.
   A-B     221    15026  =       0.2 % of B
 
 Differences by kind, largest absolute size diffs first.)~");
+}
+
+TEST_CASE("top: numbers wider than the columns", "[report][top][widths]") {
+    using heapy::commands::TopEntry;
+    using heapy::commands::TopOptions;
+    std::vector<TopEntry> objects = {
+        {"list", 0x7f0000001000, 12345678901, 800000056, 1, "hp.Root.i0_modules['__main__']", {}},
+        {"dict", 0x7f0000002000, 4096, 4096, 1, "", {}},
+    };
+    const std::string text =
+        heapy::commands::top_text(objects, TopOptions{}, 14010682, 12500000000);
+    // Retained has 11 digits (the column holds 10) and Size 9 (it holds 8): both widen, the header
+    // and both rows alike; the path stays under Retained.
+    CHECK(text == R"~(Objects by retained size. Reachable heap: 14010682 objects, 12500000000 bytes.
+ Index    Retained   %      Size  Objects Address        Kind
+     0 12345678901  99 800000056        1 0x7f0000001000 list
+       hp.Root.i0_modules['__main__']
+     1        4096   0      4096        1 0x7f0000002000 dict
+)~");
+
+    TopOptions kinds;
+    kinds.kinds = true;
+    std::vector<TopEntry> rows = {{"str", 0, 900, 900, 12345678, "", {}}};
+    // Roots has 8 digits (the column holds 6).
+    CHECK(heapy::commands::top_text(rows, kinds, 10, 1000) ==
+          R"~(Kinds by retained size. Reachable heap: 10 objects, 1000 bytes.
+ Index   Retained   %     Size    Roots Kind
+     0        900  90      900 12345678 str
+)~");
+
+    // Ordinary numbers: the columns of the table heapy's top would have.
+    std::vector<TopEntry> small = {{"dict", 0x7f0000002000, 4096, 4096, 1, "", {}}};
+    CHECK(heapy::commands::top_text(small, TopOptions{}, 10, 8192) ==
+          R"~(Objects by retained size. Reachable heap: 10 objects, 8192 bytes.
+ Index   Retained   %     Size  Objects Address        Kind
+     0       4096  50     4096        1 0x7f0000002000 dict
+)~");
 }
