@@ -261,6 +261,12 @@ void add_command(lldb::SBCommand& parent, const std::string& name,
     if (sub.IsValid() && !long_help.empty()) sub.SetHelpLong(long_help.c_str());
 }
 
+// Whether the environment variable `name` is set to something other than "" or "0".
+bool env_flag(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v && std::string_view(v) != "0";
+}
+
 // The major version of the lldb running us: "lldb version 19.1.7" → 19; 0 when unknown.
 int lldb_major_version() {
     std::string_view version = lldb::SBDebugger::GetVersionString();
@@ -274,8 +280,7 @@ int lldb_major_version() {
 // commands stand in (HEAPY_LLDB_NO_SCRIPT=1 asks for them, for tests and as a way out).
 bool add_parsed_commands(lldb::SBCommandInterpreter& interpreter) {
     if (lldb_major_version() < 19) return false;
-    if (const char* v = std::getenv("HEAPY_LLDB_NO_SCRIPT"); v && *v && std::string_view(v) != "0")
-        return false;
+    if (env_flag("HEAPY_LLDB_NO_SCRIPT")) return false;
     Dl_info self{};
     if (::dladdr(reinterpret_cast<void*>(&lldb_major_version), &self) == 0 || !self.dli_fname)
         return false;
@@ -313,7 +318,7 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     // The tools for heapy's own tests (_objects, _wait) only when the tests ask for them: lldb
     // lists every command a plugin adds in its help, "_..." ones too.
     lldb::SBCommand tools;
-    if (const char* v = std::getenv("HEAPY_LLDB_TOOLS"); v && *v && std::string_view(v) != "0")
+    if (env_flag("HEAPY_LLDB_TOOLS"))
         tools = interpreter.AddMultiwordCommand("_heapy", "The tools of heapy's own tests.");
 
     add_parsed_commands(interpreter);
