@@ -6,6 +6,12 @@
 
 namespace heapy::commands {
 
+const OptionSpec* find_option(std::span<const OptionSpec> options, std::string_view name) {
+    for (const auto& option : options)
+        if (option.name == name) return &option;
+    return nullptr;
+}
+
 Arguments parse_arguments(std::string_view command, std::span<const std::string> args,
                           std::span<const OptionSpec> options) {
     Arguments out;
@@ -23,9 +29,7 @@ Arguments parse_arguments(std::string_view command, std::span<const std::string>
             name.resize(eq);
             inline_value = true;
         }
-        const OptionSpec* spec = nullptr;
-        for (const auto& option : options)
-            if (option.name == name) spec = &option;
+        const OptionSpec* spec = find_option(options, name);
         if (!spec)
             throw Error(fmt::format("unknown option --{} for 'heapy {}' (see 'heapy help {}')",
                                     name, command, command));

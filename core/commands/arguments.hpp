@@ -30,6 +30,9 @@ struct Arguments {
     }
 };
 
+// The option named `name` (without dashes) among `options`, or nullptr.
+const OptionSpec* find_option(std::span<const OptionSpec> options, std::string_view name);
+
 // Parses `args` against `options`; accepts `--name value` and `--name=value`. Throws heapy::Error
 // naming the command for an unknown option or a missing value.
 Arguments parse_arguments(std::string_view command, std::span<const std::string> args,

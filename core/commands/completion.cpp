@@ -19,10 +19,7 @@ std::vector<std::string> command_names() {
 }
 
 const OptionSpec* option_named(const CommandSpec& spec, std::string_view word) {
-    if (!word.starts_with("--")) return nullptr;
-    for (const auto& option : spec.options)
-        if (option.name == word.substr(2)) return &option;
-    return nullptr;
+    return word.starts_with("--") ? find_option(spec.options, word.substr(2)) : nullptr;
 }
 
 // Every word that may come after `words`, whatever its start.

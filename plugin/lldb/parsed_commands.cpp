@@ -151,10 +151,7 @@ std::vector<UsageWord> usage_words(std::string_view usage) {
 }
 
 const OptionSpec* option_of(const CommandInfo& info, std::string_view word) {
-    if (!word.starts_with("--")) return nullptr;
-    for (const OptionSpec& option : info.options)
-        if (option.name == word.substr(2)) return &option;
-    return nullptr;
+    return word.starts_with("--") ? commands::find_option(info.options, word.substr(2)) : nullptr;
 }
 
 nlohmann::json definition(const std::string& name, const CommandInfo& info) {
