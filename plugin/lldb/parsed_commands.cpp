@@ -62,21 +62,23 @@ bool words_may_start_with_dash(std::string_view command) {
     return command == "row";
 }
 
-bool is_option_line(std::string_view line) {
-    return line.starts_with("  --");
-}
+// A command's help split in two: the lines that describe options ("  --depth N   how many
+// levels", with their continuation lines), as the text after each option's name and placeholder
+// by option name, and the rest (lldb lists the options with their help itself). An option
+// described twice (top's "--by size", "--by prod") keeps both, each after its value.
+struct SplitHelp {
+    std::map<std::string, std::string> options;
+    std::string rest;
+};
 
-// The lines of `help` that describe options ("  --depth N   how many levels") with their
-// continuation lines, by option name: the text after the name and its placeholder, joined.
-// An option described twice (top's "--by size", "--by prod") keeps both, each after its value.
-std::map<std::string, std::string> option_lines(std::string_view help) {
-    std::map<std::string, std::string> out;
-    std::string* current = nullptr;
+SplitHelp split_help(std::string_view help) {
+    SplitHelp out;
+    std::string* current = nullptr; // the option whose lines these are
     while (!help.empty()) {
         size_t end = help.find('\n');
         std::string_view line = help.substr(0, end);
         help.remove_prefix(end == std::string_view::npos ? help.size() : end + 1);
-        if (is_option_line(line)) {
+        if (line.starts_with("  --")) {
             line.remove_prefix(4);
             std::string name(line.substr(0, line.find(' ')));
             std::string_view rest = line.substr(std::min(line.size(), name.size()));
@@ -89,7 +91,7 @@ std::map<std::string, std::string> option_lines(std::string_view help) {
                 rest.remove_prefix(std::min(rest.size(), value_end));
             }
             rest.remove_prefix(std::min(rest.size(), rest.find_first_not_of(' ')));
-            current = &out[name];
+            current = &out.options[name];
             if (!current->empty()) *current += "; ";
             if (!value.empty()) *current += value + ": ";
             *current += rest;
@@ -97,25 +99,8 @@ std::map<std::string, std::string> option_lines(std::string_view help) {
             *current += " " + std::string(line.substr(line.find_first_not_of(' ')));
         } else {
             current = nullptr;
+            out.rest += std::string(line) + (end == std::string_view::npos ? "" : "\n");
         }
-    }
-    return out;
-}
-
-// `help` without the option lines (lldb lists the options with their help itself).
-std::string without_option_lines(std::string_view help) {
-    std::string out;
-    bool in_option = false;
-    while (!help.empty()) {
-        size_t end = help.find('\n');
-        std::string_view line =
-            help.substr(0, end == std::string_view::npos ? help.size() : end + 1);
-        help.remove_prefix(line.size());
-        if (is_option_line(line))
-            in_option = true;
-        else if (!(in_option && line.starts_with("    ")))
-            in_option = false;
-        if (!in_option) out += line;
     }
     return out;
 }
@@ -156,7 +141,7 @@ const OptionSpec* option_of(const CommandInfo& info, std::string_view word) {
 
 nlohmann::json definition(const std::string& name, const CommandInfo& info) {
     std::string help = Session::help(info.name, commands::Prompt::lldb, 80);
-    std::map<std::string, std::string> described = option_lines(help);
+    const SplitHelp split = split_help(help_after_usage(help));
 
     std::map<std::string_view, std::string_view> placeholders; // option → its usage placeholder
     nlohmann::json arguments = nlohmann::json::array();
@@ -183,9 +168,9 @@ nlohmann::json definition(const std::string& name, const CommandInfo& info) {
                           std::string_view fallback_help) {
         nlohmann::json o;
         o["name"] = option_name;
-        auto line = described.find(std::string(option_name));
+        auto line = split.options.find(std::string(option_name));
         auto standard = kOptionHelp.find(option_name);
-        o["help"] = line != described.end()         ? std::string_view(line->second)
+        o["help"] = line != split.options.end()     ? std::string_view(line->second)
                     : standard != kOptionHelp.end() ? standard->second
                                                     : fallback_help;
         if (spec && spec->takes_value) {
@@ -210,7 +195,7 @@ nlohmann::json definition(const std::string& name, const CommandInfo& info) {
     return {{"name", name},
             {"short_help", brief},
             // lldb prints it straight after the options: a blank line keeps them apart.
-            {"long_help", "\n" + without_option_lines(help_after_usage(help))},
+            {"long_help", "\n" + split.rest},
             {"options", options},
             {"arguments", arguments}};
 }
